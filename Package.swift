@@ -1,0 +1,68 @@
+// swift-tools-version:6.0
+// Allmende: a peer-to-peer node for open-source hardware designs.
+// No Swift package dependencies: Foundation, Dispatch, Synchronization and OpenSSL (system library) only.
+import PackageDescription
+
+/// Every Swift target is built in language mode 6 with warnings treated as errors.
+let strict: [SwiftSetting] = [.unsafeFlags(["-warnings-as-errors"])]
+
+let package = Package(
+    name: "Allmende",
+    products: [
+        .executable(name: "allmende", targets: ["allmende"]),
+        .executable(name: "allmende-bench", targets: ["allmende-bench"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenSSL",
+            path: "Sources/COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
+        .target(name: "AllmendeSystem", swiftSettings: strict),
+        .target(name: "AllmendeCrypto", dependencies: ["COpenSSL"], swiftSettings: strict),
+        .target(name: "CanonicalJSON", swiftSettings: strict),
+        .target(name: "AllmendeStore", dependencies: ["AllmendeSystem", "AllmendeCrypto"], swiftSettings: strict),
+        .target(
+            name: "AllmendeCLI",
+            dependencies: ["AllmendeSystem", "AllmendeCrypto", "AllmendeStore", "CanonicalJSON"],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "allmende", dependencies: ["AllmendeCLI"], swiftSettings: strict),
+        .executableTarget(
+            name: "allmende-bench",
+            dependencies: ["AllmendeSystem", "AllmendeCrypto", "AllmendeStore"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "AllmendeTestSupport",
+            dependencies: ["AllmendeSystem", "CanonicalJSON"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AllmendeSystemTests",
+            dependencies: ["AllmendeSystem", "AllmendeTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AllmendeCryptoTests",
+            dependencies: ["AllmendeCrypto", "AllmendeTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CanonicalJSONTests",
+            dependencies: ["CanonicalJSON", "AllmendeTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AllmendeStoreTests",
+            dependencies: ["AllmendeStore", "AllmendeCrypto", "AllmendeSystem", "AllmendeTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AllmendeCLITests",
+            dependencies: ["AllmendeCLI", "AllmendeStore", "AllmendeCrypto", "AllmendeTestSupport", "allmende"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,28 @@
+// CommandTable.swift: AllmendeCLI. Every command the `allmende` binary knows, in the order help lists them.
+
+enum CommandTable {
+    static let root = CommandSpec(
+        name: "",
+        summary: "Allmende keeps open-source hardware designs in a content-addressed store and shares them between labs.",
+        subcommands: [
+            NodeCommands.initCommand,
+            NodeCommands.id,
+            HashCommand.spec,
+            StoreCommands.group,
+            FsckCommand.spec,
+        ]
+    )
+
+    /// Runnable commands, flattened (groups replaced by their subcommands).
+    static var leaves: [CommandSpec] {
+        root.subcommands.flatMap { (command: CommandSpec) -> [CommandSpec] in
+            command.subcommands.isEmpty ? [command] : command.subcommands
+        }
+    }
+
+    /// The command or group named `name` ("store add").
+    static func find(_ name: String) -> CommandSpec? {
+        let all = root.subcommands + root.subcommands.flatMap { (command: CommandSpec) in command.subcommands }
+        return all.first { $0.name == name }
+    }
+}

@@ -1,0 +1,116 @@
+// StoreCommands.swift: AllmendeCLI. `store add`, `store cat`, `store ls`, `store rm`: the blob store by hand.
+
+import AllmendeCrypto
+import AllmendeStore
+import AllmendeSystem
+import CanonicalJSON
+
+enum StoreCommands {
+    static let group = CommandSpec(
+        name: "store",
+        summary: "work with the content-addressed blob store",
+        discussion: "Adds, reads, lists and removes blobs: files named by their SHA-256.",
+        subcommands: [add, cat, list, remove]
+    )
+
+    static let add = CommandSpec(
+        name: "store add",
+        summary: "add files to the blob store and print their IDs",
+        discussion: """
+        Stores each FILE (- for standard input) and prints its ID and name, as sha256sum would. The file's
+        chunk index (SHA-256 per 1 MiB chunk) is stored with it. Adding the same content again is harmless.
+        A progress bar is drawn on a terminal for large files.
+        """,
+        arguments: ArgumentsSpec(display: "FILE…", minimum: 1, maximum: .max),
+        run: { context in
+            let store = try context.store()
+            var failed = false
+            var entries: [JSONValue] = []
+            for file in context.arguments.positional {
+                do {
+                    let stored = try put(file, into: store, context: context)
+                    if context.isJSON {
+                        entries.append([
+                            "file": .string(file), "id": .string(stored.id.hex), "size": .integer(stored.size),
+                            "chunks": .integer(stored.chunkIndex.chunkCount), "chunkIndex": .string(stored.chunkIndex.id.hex),
+                            "alreadyStored": .bool(stored.wasAlreadyStored),
+                        ])
+                    } else {
+                        context.console.line(HashCommand.sha256sumLine(id: stored.id, name: file))
+                    }
+                } catch let error as StoreError {
+                    failed = true
+                    context.console.errorLine("error: \(file): \(error)")
+                    if context.isJSON { entries.append(["file": .string(file), "error": .string(error.description)]) }
+                }
+            }
+            if context.isJSON { context.printJSON(.array(entries)) }
+            return failed ? ExitCode.failure : ExitCode.success
+        }
+    )
+
+    private static func put(_ file: String, into store: BlobStore, context: CommandContext) throws(StoreError) -> StoredBlob {
+        if file == "-" { return try store.put(from: .standardInput) }
+        let size = (try? FileSystem.size(of: file)) ?? 0
+        let bar = ProgressBar(console: context.console, label: FileSystem.lastComponent(of: file), total: size,
+                              enabled: size >= 64 << 20 && !context.isJSON)
+        defer { bar.finish() }
+        return try store.put(contentsOf: file, progress: { bar.update($0) })
+    }
+
+    static let cat = CommandSpec(
+        name: "store cat",
+        summary: "write a stored blob to standard output, verifying it",
+        discussion: """
+        Writes blob ID (a full ID or a unique prefix of at least 4 hex digits) to standard output. Every
+        1 MiB chunk is checked against the chunk index before it is written, and the whole blob against
+        its ID at the end: damaged data is never passed on silently (exit code 3).
+        """,
+        arguments: ArgumentsSpec(display: "ID", minimum: 1, maximum: 1),
+        run: { context in
+            let store = try context.store()
+            let id = try context.resolve(context.arguments.positional[0], in: store)
+            try attempt { () throws(StoreError) in try BlobStreamer.stream(id, from: store, to: context.console) }
+            return ExitCode.success
+        }
+    )
+
+    static let list = CommandSpec(
+        name: "store ls",
+        summary: "list stored blobs with their sizes",
+        discussion: "Lists every stored blob: its ID and size, sorted by ID.",
+        run: { context in
+            let store = try context.store()
+            let ids = try attempt { () throws(StoreError) in try store.list() }
+            var entries: [JSONValue] = []
+            for id in ids {
+                let size = (try? store.size(of: id)) ?? 0
+                if context.isJSON {
+                    entries.append(["id": .string(id.hex), "size": .integer(size)])
+                } else {
+                    context.console.line(id.hex + "  " + ByteCount.format(size))
+                }
+            }
+            if context.isJSON { context.printJSON(.array(entries)) }
+            return ExitCode.success
+        }
+    )
+
+    static let remove = CommandSpec(
+        name: "store rm",
+        summary: "remove blobs from the store",
+        discussion: "Removes each blob ID (full or unique prefix) and its chunk index from the store.",
+        arguments: ArgumentsSpec(display: "ID…", minimum: 1, maximum: .max),
+        run: { context in
+            let store = try context.store()
+            var removed: [JSONValue] = []
+            for text in context.arguments.positional {
+                let id = try context.resolve(text, in: store)
+                try attempt { () throws(StoreError) in try store.remove(id) }
+                if context.isJSON { removed.append(.string(id.hex)) } else { context.console.line("removed \(id.hex)") }
+            }
+            if context.isJSON { context.printJSON(["removed": .array(removed)]) }
+            return ExitCode.success
+        }
+    )
+}

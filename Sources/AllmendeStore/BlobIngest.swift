@@ -1,0 +1,219 @@
+// BlobIngest.swift: AllmendeStore. One pass over a byte stream computing the whole-blob SHA-256 and the
+// chunk index, and optionally writing the bytes, using both cores.
+
+import AllmendeCrypto
+import AllmendeSystem
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Called with the number of bytes processed so far (from the ingesting thread).
+public typealias ProgressHandler = @Sendable (Int) -> Void
+
+/// The hashes of an ingested stream.
+struct IngestResult: Sendable {
+    let id: ContentID
+    let index: ChunkIndex
+}
+
+/// Reads a stream once and produces its content ID and chunk index, writing it to `destination` if given.
+///
+/// Three threads share a ring of 8 page-aligned chunk buffers (8 MiB, the only memory used): the calling thread
+/// reads a chunk and hashes it for the chunk index; a second thread feeds the same buffer to the whole-blob
+/// SHA-256 (which is inherently sequential); a third writes it with `O_DIRECT`, so the page cache costs no CPU
+/// and the final `fdatasync` has little left to flush. A stream that ends within its first chunk is handled
+/// on the calling thread alone (its one chunk hash is also its blob hash).
+enum BlobIngest {
+    /// Buffers in flight between the three threads.
+    static let ringSize = 8
+
+    static func run(
+        source: FileDescriptor, destination: FileDescriptor?, chunkSize: Int = ChunkIndex.defaultChunkSize,
+        progress: ProgressHandler? = nil
+    ) throws(StoreError) -> IngestResult {
+        let ring = ChunkRing(count: ringSize, size: chunkSize)
+        let first = ring.slots[0]
+        let firstLength: Int
+        do { firstLength = try source.readFully(into: first) } catch { throw .system(error) }
+        if firstLength < chunkSize {
+            let bytes = UnsafeRawBufferPointer(rebasing: first[0..<firstLength])
+            let id = SHA256Hasher.hash(bytes)
+            if let destination {
+                do { try destination.writeAll(bytes) } catch { throw .system(error) }
+            }
+            let index = ChunkIndex(chunkSize: chunkSize, blobSize: firstLength, chunkHashes: firstLength == 0 ? [] : [id])
+            return IngestResult(id: id, index: index)
+        }
+        return try runPipelined(source: source, destination: destination, ring: ring, chunkSize: chunkSize, progress: progress)
+    }
+
+    private static func runPipelined(
+        source: FileDescriptor, destination: FileDescriptor?, ring: ChunkRing, chunkSize: Int, progress: ProgressHandler?
+    ) throws(StoreError) -> IngestResult {
+        let pipeline = IngestPipeline(ring: ring, destination: destination)
+        pipeline.start()
+
+        var chunkHashes: [ContentID] = []
+        var total = 0
+        var length = chunkSize   // slot 0 already holds the first full chunk
+        var sequence = 0
+        var isHoldingSlot = true
+        var readFailure: SystemError?
+        while true {
+            let slot = sequence % ring.count
+            if length > 0 {
+                chunkHashes.append(SHA256Hasher.hash(UnsafeRawBufferPointer(rebasing: ring.slots[slot][0..<length])))
+                total += length
+                progress?(total)
+                pipeline.publish(sequence: sequence, length: length)
+                sequence += 1
+                isHoldingSlot = false
+            }
+            if length < chunkSize || pipeline.hasFailed { break }
+            pipeline.waitForFreeSlot()
+            isHoldingSlot = true
+            do {
+                length = try source.readFully(into: ring.slots[sequence % ring.count])
+            } catch {
+                readFailure = error
+                break
+            }
+        }
+        if !isHoldingSlot { pipeline.waitForFreeSlot() }
+        pipeline.publish(sequence: sequence, length: -1)   // end marker
+        let wholeHash = pipeline.join()
+        if let readFailure { throw .system(readFailure) }
+        if let failure = pipeline.failure { throw .system(failure) }
+        guard let wholeHash else { throw .system(SystemError(operation: "hash", errno: EIO)) }
+        return IngestResult(id: wholeHash, index: ChunkIndex(chunkSize: chunkSize, blobSize: total, chunkHashes: chunkHashes))
+    }
+}
+
+/// Page-aligned buffers shared by the ingest threads, plus the length of the data in each.
+final class ChunkRing: @unchecked Sendable {
+    // @unchecked: each slot is touched by one thread at a time; hand-over is ordered by DispatchSemaphores
+    // (signal happens-before the matching wait), so no two threads access a slot or its length concurrently.
+    let slots: [UnsafeMutableRawBufferPointer]
+    let lengths: UnsafeMutablePointer<Int>
+    var count: Int { slots.count }
+
+    init(count: Int, size: Int) {
+        slots = (0..<count).map { _ in UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 4096) }
+        lengths = UnsafeMutablePointer<Int>.allocate(capacity: count)
+        lengths.initialize(repeating: 0, count: count)
+    }
+
+    deinit {
+        for slot in slots { slot.deallocate() }
+        lengths.deallocate()
+    }
+}
+
+/// The semaphores and worker threads of one ingest run.
+private final class IngestPipeline: Sendable {
+    let ring: ChunkRing
+    private let hashReady = DispatchSemaphore(value: 0)
+    private let writeReady = DispatchSemaphore(value: 0)
+    private let hashFree: DispatchSemaphore
+    private let writeFree: DispatchSemaphore
+    private let finished = DispatchSemaphore(value: 0)
+    private let destination: FileDescriptor?
+    private let state = Mutex<(failure: SystemError?, wholeHash: ContentID?)>((nil, nil))
+
+    init(ring: ChunkRing, destination: FileDescriptor?) {
+        self.ring = ring
+        self.destination = destination
+        hashFree = DispatchSemaphore(value: ring.count - 1)   // slot 0 is already in use by the reader
+        writeFree = DispatchSemaphore(value: ring.count - 1)
+    }
+
+    var hasFailed: Bool { state.withLock { $0.failure != nil } }
+    var failure: SystemError? { state.withLock { $0.failure } }
+
+    /// Hands slot `sequence % count` (holding `length` bytes, or -1 for end of stream) to the workers.
+    func publish(sequence: Int, length: Int) {
+        ring.lengths[sequence % ring.count] = length
+        hashReady.signal()
+        if destination != nil { writeReady.signal() } else { writeFree.signal() }
+    }
+
+    /// Blocks until the next slot is no longer used by any worker.
+    func waitForFreeSlot() {
+        hashFree.wait()
+        writeFree.wait()
+    }
+
+    /// Starts the whole-blob hasher and, when there is a destination, the writer.
+    func start() {
+        startWholeHasher()
+        if let destination { startWriter(destination) }
+    }
+
+    private func startWholeHasher() {
+        let thread = Thread { [self] in
+            let hasher = SHA256Hasher()
+            var sequence = 0
+            while true {
+                hashReady.wait()
+                let slot = sequence % ring.count
+                let length = ring.lengths[slot]
+                if length < 0 { break }
+                hasher.update(UnsafeRawBufferPointer(rebasing: ring.slots[slot][0..<length]))
+                hashFree.signal()
+                sequence += 1
+            }
+            let digest = hasher.finalize()
+            state.withLock { $0.wholeHash = digest }
+            finished.signal()
+        }
+        thread.name = "allmende-ingest-hash"
+        thread.start()
+    }
+
+    private func startWriter(_ destination: FileDescriptor) {
+        let thread = Thread { [self] in
+            var isDirect = destination.setDirectIO(true)
+            var sequence = 0
+            while true {
+                writeReady.wait()
+                let slot = sequence % ring.count
+                let length = ring.lengths[slot]
+                if length < 0 { break }
+                if !hasFailed {
+                    let bytes = UnsafeRawBufferPointer(rebasing: ring.slots[slot][0..<length])
+                    if isDirect && length % 4096 != 0 {
+                        _ = destination.setDirectIO(false)
+                        isDirect = false
+                    }
+                    do throws(SystemError) {
+                        try destination.writeAll(bytes)
+                    } catch where isDirect && error.errno == EINVAL {
+                        // The file system refused direct I/O for this write: fall back to buffered writes.
+                        isDirect = false
+                        _ = destination.setDirectIO(false)
+                        do throws(SystemError) { try destination.writeAll(bytes) } catch { record(error) }
+                    } catch {
+                        record(error)
+                    }
+                }
+                writeFree.signal()
+                sequence += 1
+            }
+            if isDirect { _ = destination.setDirectIO(false) }
+            finished.signal()
+        }
+        thread.name = "allmende-ingest-write"
+        thread.start()
+    }
+
+    /// Waits for the workers and returns the whole-blob hash.
+    func join() -> ContentID? {
+        finished.wait()
+        if destination != nil { finished.wait() }
+        return state.withLock { $0.wholeHash }
+    }
+
+    private func record(_ error: SystemError) {
+        state.withLock { if $0.failure == nil { $0.failure = error } }
+    }
+}

@@ -1,0 +1,221 @@
+// BlobStore+Verify.swift: AllmendeStore. Re-hashing stored blobs and checking the whole store (fsck).
+
+import AllmendeCrypto
+import AllmendeSystem
+import Dispatch
+import Foundation
+import Synchronization
+
+/// The state of one stored blob after re-hashing it.
+public enum BlobCondition: Equatable, Sendable {
+    /// The bytes hash to the ID and every chunk matches its index.
+    case intact
+    /// The blob is not in the store.
+    case missing
+    /// The bytes hash to something else; `badChunks` lists the chunk numbers that differ from the index.
+    case corrupt(actual: ContentID, badChunks: [Int])
+    /// The bytes are right but the saved chunk index is missing, undecodable or wrong.
+    case badChunkIndex(reason: String)
+}
+
+extension BlobStore {
+    /// Re-hashes blob `id` and compares it with its ID and its saved chunk index.
+    public func verify(_ id: ContentID) throws(StoreError) -> BlobCondition {
+        let descriptor: FileDescriptor
+        do { descriptor = try open(id) } catch .blobNotFound { return .missing }
+        defer { descriptor.close() }
+        let result = try BlobIngest.run(source: descriptor, destination: nil, chunkSize: chunkSize)
+        let saved: ChunkIndex?
+        var indexProblem: String?
+        do {
+            saved = try storedChunkIndex(of: id)
+        } catch let .system(error) where error.isNotFound {
+            saved = nil
+            indexProblem = "chunk index file is missing"
+        } catch {
+            saved = nil
+            indexProblem = error.description
+        }
+        if result.id != id {
+            var bad: [Int] = []
+            if let saved, saved.chunkSize == result.index.chunkSize {
+                for index in 0..<max(saved.chunkCount, result.index.chunkCount) {
+                    let expected = index < saved.chunkCount ? saved.chunkHashes[index] : nil
+                    let actual = index < result.index.chunkCount ? result.index.chunkHashes[index] : nil
+                    if expected != actual { bad.append(index) }
+                }
+            }
+            return .corrupt(actual: result.id, badChunks: bad)
+        }
+        if let indexProblem { return .badChunkIndex(reason: indexProblem) }
+        if let saved, saved != result.index, saved.chunkSize == result.index.chunkSize {
+            return .badChunkIndex(reason: "chunk index does not match the blob's bytes")
+        }
+        return .intact
+    }
+}
+
+/// One problem found by `fsck`.
+public enum FsckProblem: Equatable, Sendable, CustomStringConvertible {
+    /// A blob whose bytes no longer hash to its name.
+    case corruptBlob(ContentID, actual: ContentID, badChunks: [Int])
+    /// A chunk index whose blob is gone.
+    case missingBlob(ContentID)
+    /// A blob whose chunk index is missing or wrong.
+    case badChunkIndex(ContentID, reason: String)
+    /// A file that does not belong where it is.
+    case strayFile(path: String)
+    /// A temporary file left by a writer that died.
+    case abandonedTemporaryFile(path: String)
+
+    /// A short machine-readable kind.
+    public var kind: String {
+        switch self {
+        case .corruptBlob: return "corrupt"
+        case .missingBlob: return "missing"
+        case .badChunkIndex: return "bad-chunk-index"
+        case .strayFile: return "stray"
+        case .abandonedTemporaryFile: return "abandoned-temporary"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .corruptBlob(id, actual, badChunks):
+            let chunks = badChunks.isEmpty ? "" : "; bad chunks: " + badChunks.prefix(10).map(String.init).joined(separator: ", ")
+                + (badChunks.count > 10 ? ", …" : "")
+            return "corrupt blob \(id.hex): its bytes hash to \(actual.hex)\(chunks)"
+        case let .missingBlob(id):
+            return "missing blob \(id.hex): its chunk index is stored but the blob is not"
+        case let .badChunkIndex(id, reason):
+            return "blob \(id.hex): \(reason)"
+        case let .strayFile(path):
+            return "stray file \(path)"
+        case let .abandonedTemporaryFile(path):
+            return "abandoned temporary file \(path) (left by an interrupted write)"
+        }
+    }
+}
+
+/// What `fsck` checked and found.
+public struct FsckReport: Sendable, Equatable {
+    /// Blobs re-hashed.
+    public var blobsChecked = 0
+    /// Bytes re-hashed.
+    public var bytesChecked = 0
+    /// Problems, sorted by path/ID.
+    public var problems: [FsckProblem] = []
+    /// What `--repair` did, one line each.
+    public var repairs: [String] = []
+
+    /// True if nothing is wrong.
+    public var isClean: Bool { problems.isEmpty }
+}
+
+extension BlobStore {
+    /// Re-hashes every blob and looks for missing, corrupt and stray files. With `repair`, corrupt and stray
+    /// files move to `quarantine/` (nothing is deleted but abandoned temporary files), chunk indexes are
+    /// rebuilt, and orphaned indexes are removed, so the blobs can be fetched again.
+    public func fsck(repair: Bool = false, progress: (@Sendable (Int, Int) -> Void)? = nil) throws(StoreError) -> FsckReport {
+        var report = FsckReport()
+        let ids = try list()
+        let stray = try strayFiles()
+        let results = Mutex<[ContentID: Result<BlobCondition, StoreError>]>([:])
+        let done = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: ids.count) { index in
+            let id = ids[index]
+            let outcome = Result { () throws(StoreError) in try verify(id) }
+            results.withLock { $0[id] = outcome }
+            let finished = done.withLock { $0 += 1; return $0 }
+            progress?(finished, ids.count)
+        }
+        let conditions = results.withLock { $0 }
+        for id in ids {
+            report.blobsChecked += 1
+            report.bytesChecked += (try? size(of: id)) ?? 0
+            switch conditions[id] {
+            case .success(.intact), .success(.missing), nil: break
+            case let .success(.corrupt(actual, badChunks)): report.problems.append(.corruptBlob(id, actual: actual, badChunks: badChunks))
+            case let .success(.badChunkIndex(reason)): report.problems.append(.badChunkIndex(id, reason: reason))
+            case let .failure(error): report.problems.append(.badChunkIndex(id, reason: "could not be read: \(error)"))
+            }
+        }
+        let stored = Set(ids)
+        for indexed in try listIDs(in: chunksPath) where !stored.contains(indexed) { report.problems.append(.missingBlob(indexed)) }
+        report.problems += stray
+        do {
+            for name in try TemporaryBlobFile.abandoned(in: temporaryPath) {
+                report.problems.append(.abandonedTemporaryFile(path: temporaryPath + "/" + name))
+            }
+        } catch {
+            throw .system(error)
+        }
+        if repair { report.repairs = try self.repair(report.problems) }
+        return report
+    }
+
+    /// Files under blobs/ and chunks/ whose names are not content IDs in the right fan-out folder.
+    private func strayFiles() throws(StoreError) -> [FsckProblem] {
+        var stray: [FsckProblem] = []
+        do {
+            for folder in [blobsPath, chunksPath] {
+                for fanout in try FileSystem.contentsOfDirectory(folder).sorted() {
+                    let fanoutPath = folder + "/" + fanout
+                    guard fanout.count == 2, Hex.decode(fanout) != nil, fanout == fanout.lowercased(),
+                          try FileSystem.kind(of: fanoutPath) == .directory else {
+                        stray.append(.strayFile(path: fanoutPath))
+                        continue
+                    }
+                    for name in try FileSystem.contentsOfDirectory(fanoutPath).sorted() {
+                        let isRegular = try FileSystem.kind(of: fanoutPath + "/" + name) == .regular
+                        let isValid = name.count == 64 && name.hasPrefix(fanout) && (try? ContentID(parsing: name))?.hex == name
+                        if !isValid || !isRegular {
+                            stray.append(.strayFile(path: fanoutPath + "/" + name))
+                        }
+                    }
+                }
+            }
+        } catch {
+            throw .system(error)
+        }
+        return stray
+    }
+
+    private func repair(_ problems: [FsckProblem]) throws(StoreError) -> [String] {
+        var repairs: [String] = []
+        for problem in problems {
+            switch problem {
+            case let .corruptBlob(id, _, _):
+                try wrapSystem { () throws(SystemError) in
+                    try quarantine(path(of: id))
+                    try FileSystem.removeFile(chunkIndexPath(of: id))
+                }
+                repairs.append("moved corrupt blob \(id.hex) to quarantine/; fetch it again to restore it")
+            case let .missingBlob(id):
+                try wrapSystem { () throws(SystemError) in try FileSystem.removeFile(chunkIndexPath(of: id)) }
+                repairs.append("removed the chunk index of missing blob \(id.hex)")
+            case let .badChunkIndex(id, _):
+                try wrapSystem { () throws(SystemError) in try FileSystem.removeFile(chunkIndexPath(of: id)) }
+                _ = try chunkIndex(of: id)
+                repairs.append("rebuilt the chunk index of \(id.hex)")
+            case let .strayFile(path):
+                try wrapSystem { () throws(SystemError) in try quarantine(path) }
+                repairs.append("moved stray \(path) to quarantine/")
+            case let .abandonedTemporaryFile(path):
+                try wrapSystem { () throws(SystemError) in try FileSystem.removeFile(path) }
+                repairs.append("removed abandoned temporary file \(path)")
+            }
+        }
+        return repairs
+    }
+
+    private func wrapSystem(_ body: () throws(SystemError) -> Void) throws(StoreError) {
+        do { try body() } catch { throw .system(error) }
+    }
+
+    private func quarantine(_ path: String) throws(SystemError) {
+        try FileSystem.makeDirectories(quarantinePath)
+        let name = FileSystem.lastComponent(of: path) + "." + String(Int(Date().timeIntervalSince1970))
+        try FileSystem.rename(path, to: quarantinePath + "/" + name)
+    }
+}

@@ -1,0 +1,79 @@
+// StoreError.swift: AllmendeStore. Everything that can go wrong in a node's home folder.
+
+import AllmendeCrypto
+import AllmendeSystem
+
+/// A store failure with the offending data and a human message.
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A system call failed.
+    case system(SystemError)
+    /// Hashing or key handling failed.
+    case crypto(CryptoError)
+    /// No blob with this ID is stored.
+    case blobNotFound(ContentID)
+    /// No stored blob starts with this prefix.
+    case noMatch(prefix: String)
+    /// Several stored blobs start with this prefix.
+    case ambiguousPrefix(prefix: String, candidates: [ContentID])
+    /// Content did not hash to the ID it was promised to have.
+    case hashMismatch(expected: ContentID, actual: ContentID)
+    /// A chunk index file could not be decoded.
+    case malformedChunkIndex(reason: String)
+    /// The home folder could not be determined or is not usable.
+    case homeUnavailable(reason: String)
+    /// The node has no key yet.
+    case nodeKeyMissing(path: String)
+    /// The node key file can be read by other users.
+    case keyPermissionsTooOpen(path: String, mode: UInt32)
+    /// A file to add is not a regular file.
+    case notARegularFile(path: String)
+
+    public var description: String {
+        switch self {
+        case let .system(error):
+            if error.isOutOfSpace {
+                return "disk full: \(error); nothing partial was kept, free some space and try again"
+            }
+            return error.description
+        case let .crypto(error):
+            return error.description
+        case let .blobNotFound(id):
+            return "no blob \(id.hex) in the store"
+        case let .noMatch(prefix):
+            return "no stored blob starts with '\(prefix)'"
+        case let .ambiguousPrefix(prefix, candidates):
+            let shown = candidates.prefix(5).map { $0.shortHex(16) }.joined(separator: ", ")
+            return "'\(prefix)' matches \(candidates.count) blobs (\(shown)\(candidates.count > 5 ? ", …" : "")); type more digits"
+        case let .hashMismatch(expected, actual):
+            return "content hashes to \(actual.hex), expected \(expected.hex)"
+        case let .malformedChunkIndex(reason):
+            return "malformed chunk index: \(reason)"
+        case let .homeUnavailable(reason):
+            return "cannot use the home folder: \(reason)"
+        case let .nodeKeyMissing(path):
+            return "no node key at '\(path)'; run 'allmende init' first"
+        case let .keyPermissionsTooOpen(path, mode):
+            return "permissions 0\(String(mode, radix: 8)) on '\(path)' are too open: other users could read the node key; "
+                + "run: chmod 600 '\(path)'"
+        case let .notARegularFile(path):
+            return "'\(path)' is not a regular file"
+        }
+    }
+}
+
+extension StoreError {
+    /// Runs `body`, wrapping system and crypto errors.
+    static func wrap<T>(_ body: () throws -> T) throws(StoreError) -> T {
+        do {
+            return try body()
+        } catch let error as StoreError {
+            throw error
+        } catch let error as SystemError {
+            throw .system(error)
+        } catch let error as CryptoError {
+            throw .crypto(error)
+        } catch {
+            throw .homeUnavailable(reason: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,194 @@
+// FileSystem.swift: AllmendeSystem. Directory and path operations as typed, throwing functions.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What kind of object a path names.
+public enum FileKind: Sendable, Equatable {
+    case regular, directory, symbolicLink, other
+}
+
+/// Path-level file operations. Every failure is a `SystemError` naming the path.
+public enum FileSystem {
+    /// Status of `path` without following a final symbolic link, or `nil` if it does not exist.
+    public static func linkStatus(_ path: String) throws(SystemError) -> stat? {
+        var info = stat()
+        if lstat(path, &info) == 0 { return info }
+        if errno == ENOENT || errno == ENOTDIR { return nil }
+        throw SystemError.current("stat", path: path)
+    }
+
+    /// The kind of object at `path`, or `nil` if nothing is there.
+    public static func kind(of path: String) throws(SystemError) -> FileKind? {
+        guard let info = try linkStatus(path) else { return nil }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return .regular
+        case S_IFDIR: return .directory
+        case S_IFLNK: return .symbolicLink
+        default: return .other
+        }
+    }
+
+    /// True if something exists at `path` (a dangling symlink counts).
+    public static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
+    /// Creates `path` and any missing parents with `mode`; an existing directory is fine.
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws(SystemError) {
+        if try kind(of: path) == .directory { return }
+        let parent = parentDirectory(of: path)
+        if parent != path && !parent.isEmpty { try makeDirectories(parent, mode: mode) }
+        if mkdir(path, mode) != 0 && errno != EEXIST { throw SystemError.current("create directory", path: path) }
+        guard try kind(of: path) == .directory else {
+            throw SystemError(operation: "create directory", path: path, errno: ENOTDIR)
+        }
+    }
+
+    /// The names in directory `path`, without "." and "..", in no particular order.
+    public static func contentsOfDirectory(_ path: String) throws(SystemError) -> [String] {
+        guard let dir = opendir(path) else { throw SystemError.current("list directory", path: path) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Removes a file; a missing file is not an error.
+    public static func removeFile(_ path: String) throws(SystemError) {
+        if unlink(path) != 0 && errno != ENOENT { throw SystemError.current("remove", path: path) }
+    }
+
+    /// Removes `path` and, for a directory, everything below it.
+    public static func removeTree(_ path: String) throws(SystemError) {
+        guard let kind = try kind(of: path) else { return }
+        if kind == .directory {
+            for name in try contentsOfDirectory(path) { try removeTree(path + "/" + name) }
+            if rmdir(path) != 0 && errno != ENOENT { throw SystemError.current("remove directory", path: path) }
+        } else {
+            try removeFile(path)
+        }
+    }
+
+    /// Atomically renames `source` to `destination`, replacing it.
+    public static func rename(_ source: String, to destination: String) throws(SystemError) {
+        if Glibc.rename(source, destination) != 0 { throw SystemError.current("rename", path: destination) }
+    }
+
+    /// Flushes a directory's entries (new names, renames) to the device.
+    public static func syncDirectory(_ path: String) throws(SystemError) {
+        let fd = try FileDescriptor.open(path, O_RDONLY | O_DIRECTORY)
+        defer { fd.close() }
+        try fd.sync()
+    }
+
+    /// The size in bytes of the file at `path`.
+    public static func size(of path: String) throws(SystemError) -> Int {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw SystemError.current("stat", path: path) }
+        return Int(info.st_size)
+    }
+
+    /// Reads a whole file, refusing files larger than `limit` bytes.
+    public static func readFile(_ path: String, limit: Int = 16 << 20) throws(SystemError) -> [UInt8] {
+        let fd = try FileDescriptor.openForReading(path)
+        defer { fd.close() }
+        return try fd.readAll(limit: limit)
+    }
+
+    /// Writes `bytes` to `path` atomically: temp file in the same folder, fsync, rename, fsync of the folder.
+    ///
+    /// A reader sees either the old content or the new, never a mix; a crash leaves at most a `.tmp-` file.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(SystemError) {
+        let directory = parentDirectory(of: path)
+        let temporary = directory + "/.tmp-" + lastComponent(of: path) + "-" + String(getpid()) + "-" + randomSuffix()
+        let fd = try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_EXCL, mode: mode)
+        do {
+            try fd.setMode(mode)
+            try fd.writeAll(bytes)
+            try fd.sync()
+            fd.close()
+            try rename(temporary, to: path)
+            try syncDirectory(directory)
+        } catch {
+            fd.close()
+            try? removeFile(temporary)
+            throw error
+        }
+    }
+
+    /// The folder part of `path` ("." for a bare name).
+    public static func parentDirectory(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "." }
+        if slash == trimmed.startIndex { return "/" }
+        return String(trimmed[..<slash])
+    }
+
+    /// The last component of `path`.
+    public static func lastComponent(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return String(trimmed) }
+        return String(trimmed[trimmed.index(after: slash)...])
+    }
+
+    /// The absolute form of `path`, resolved against the current directory (no symlinks are resolved).
+    public static func absolutePath(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return path }
+        let cwd = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return path == "." ? cwd : (cwd == "/" ? "/" + path : cwd + "/" + path)
+    }
+
+    /// The current user's home folder from `$HOME`, or the password database.
+    public static func userHomeDirectory(environment: [String: String]) -> String? {
+        if let home = environment["HOME"], !home.isEmpty { return home }
+        guard let entry = getpwuid(getuid()), let dir = entry.pointee.pw_dir else { return nil }
+        return String(cString: dir)
+    }
+
+    private static func randomSuffix() -> String {
+        var value: UInt64 = 0
+        withUnsafeMutableBytes(of: &value) { raw in
+            for index in raw.indices { raw[index] = UInt8.random(in: 0...255) }
+        }
+        return String(value, radix: 36)
+    }
+}
+
+extension FileSystem {
+    /// Writes `bytes` to `path` durably only if nothing is there yet; returns false (writing nothing) if it exists.
+    ///
+    /// The file appears complete or not at all: temp file, fsync, `link(2)` (which fails if the name is taken), unlink.
+    public static func writeExclusively(_ bytes: [UInt8], to path: String, mode: mode_t) throws(SystemError) -> Bool {
+        let directory = parentDirectory(of: path)
+        let temporary = directory + "/.tmp-" + lastComponent(of: path) + "-" + String(getpid()) + "-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let fd = try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_EXCL, mode: mode)
+        defer { try? removeFile(temporary) }
+        do {
+            try fd.setMode(mode)
+            try fd.writeAll(bytes)
+            try fd.sync()
+            fd.close()
+        } catch {
+            fd.close()
+            throw error
+        }
+        if link(temporary, path) != 0 {
+            if errno == EEXIST { return false }
+            throw SystemError.current("create", path: path)
+        }
+        try syncDirectory(directory)
+        return true
+    }
+}

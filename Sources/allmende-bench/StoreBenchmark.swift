@@ -1,0 +1,71 @@
+// StoreBenchmark.swift: allmende-bench. Storing a large file versus openssl dgst and sha256sum on the same file.
+
+import AllmendeCrypto
+import AllmendeStore
+import AllmendeSystem
+import Foundation
+
+struct StoreBenchmark {
+    let options: BenchOptions
+
+    func run() throws {
+        let folder = options.directory + "/allmende-bench-\(getpid())"
+        try FileSystem.makeDirectories(folder)
+        defer { try? FileSystem.removeTree(folder) }
+        let file = folder + "/input.bin"
+        let bytes = options.sizeMiB << 20
+        print("## store: \(options.sizeMiB) MiB file, \(options.runs) runs each, median reported")
+        print("machine: \(machineSummary())")
+        try generate(file, bytes: bytes)
+        _ = try runCommand("cat", [file])   // warm the page cache so every tool reads from memory
+
+        var storeTimes: [Double] = []
+        var storedID: ContentID?
+        for run in 0..<options.runs {
+            let root = folder + "/store-\(run)"
+            let store = try BlobStore(root: root)
+            storeTimes.append(try measure { storedID = try store.put(contentsOf: file).id })
+            try FileSystem.removeTree(root)
+        }
+        var opensslTimes: [Double] = []
+        var opensslOutput = ""
+        for _ in 0..<options.runs { opensslTimes.append(try measure { opensslOutput = try runCommand("openssl", ["dgst", "-sha256", "-r", file]) }) }
+        var sumTimes: [Double] = []
+        var sumOutput = ""
+        for _ in 0..<options.runs { sumTimes.append(try measure { sumOutput = try runCommand("sha256sum", [file]) }) }
+
+        let opensslHex = String(opensslOutput.prefix(64))
+        let sumHex = String(sumOutput.prefix(64))
+        guard let storedID, storedID.hex == opensslHex, storedID.hex == sumHex else {
+            throw BenchError(message: "hashes disagree: allmende \(storedID?.hex ?? "-"), openssl \(opensslHex), sha256sum \(sumHex)")
+        }
+        print("all three agree: \(storedID.hex)")
+        printTable([
+            BenchRow(name: "allmende store put", seconds: storeTimes, bytes: bytes),
+            BenchRow(name: "openssl dgst -sha256", seconds: opensslTimes, bytes: bytes),
+            BenchRow(name: "sha256sum", seconds: sumTimes, bytes: bytes),
+        ], reference: "openssl dgst -sha256")
+    }
+
+    /// Writes `bytes` of pseudo-random (incompressible) data.
+    private func generate(_ path: String, bytes: Int) throws {
+        let descriptor = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
+        defer { descriptor.close() }
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var buffer = [UInt64](repeating: 0, count: 1 << 17)
+        var written = 0
+        while written < bytes {
+            for index in buffer.indices {
+                state &+= 0x9E37_79B9_7F4A_7C15
+                var z = state
+                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+                buffer[index] = z ^ (z >> 31)
+            }
+            let count = min(buffer.count * 8, bytes - written)
+            try buffer.withUnsafeBytes { try descriptor.writeAll(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            written += count
+        }
+        try descriptor.sync()
+    }
+}

@@ -1,0 +1,51 @@
+// main.swift: allmende-bench. Release-mode benchmarks that time Allmende beside the tools a user would reach for.
+// Build and run: swift run -c release allmende-bench [store] [--size-mib N] [--runs N] [--dir DIR]
+
+import Foundation
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.contains("--help") || arguments.contains("-h") {
+    print("""
+    usage: allmende-bench [store] [--size-mib N] [--runs N] [--dir DIR]
+
+    Benchmarks, in one run and on the same data, Allmende against the tools a user would otherwise use.
+
+      store   store a generated file in a fresh blob store (whole-file SHA-256 + chunk index + durable write)
+              beside `openssl dgst -sha256` and `sha256sum` on the same file (default)
+
+    options:
+      --size-mib N   size of the generated file in MiB (default 1024)
+      --runs N       timed runs per tool; the median is reported (default 3)
+      --dir DIR      folder for the generated file and stores (default $TMPDIR or /tmp)
+    """)
+    exit(0)
+}
+
+do {
+    var options = BenchOptions()
+    var index = 0
+    while index < arguments.count {
+        let argument = arguments[index]
+        func value() throws -> String {
+            index += 1
+            guard index < arguments.count else { throw BenchError.usage("\(argument) needs a value") }
+            return arguments[index]
+        }
+        switch argument {
+        case "store": options.benchmark = "store"
+        case "--size-mib": options.sizeMiB = Int(try value()) ?? 0
+        case "--runs": options.runs = Int(try value()) ?? 0
+        case "--dir": options.directory = try value()
+        default: throw BenchError.usage("unknown argument '\(argument)'")
+        }
+        index += 1
+    }
+    guard options.sizeMiB > 0, options.runs > 0 else { throw BenchError.usage("--size-mib and --runs must be positive") }
+    try StoreBenchmark(options: options).run()
+} catch let error as BenchError {
+    FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+    exit(error.isUsage ? 2 : 1)
+} catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(1)
+}
