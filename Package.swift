@@ -62,6 +62,7 @@ let package = Package(
         .testTarget(
             name: "AllmendeCLITests",
             dependencies: ["AllmendeCLI", "AllmendeStore", "AllmendeCrypto", "AllmendeTestSupport", "allmende"],
+            exclude: ["Golden"],
             swiftSettings: strict
         ),
     ]

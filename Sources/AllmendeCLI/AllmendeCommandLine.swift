@@ -78,12 +78,18 @@ public enum AllmendeCommandLine {
             console.line(HelpText.render(command))
             return ExitCode.success
         }
-        if tokens.isEmpty || tokens.contains("--help") || tokens.contains("-h") {
-            console.line(HelpText.render(CommandTable.root))
-            return tokens.isEmpty ? ExitCode.usage : ExitCode.success
+        do {
+            let parsed = try ParsedArguments.parse(tokens, for: CommandTable.root)
+            if tokens.isEmpty || parsed.has("--help") {
+                console.line(HelpText.render(CommandTable.root))
+                return tokens.isEmpty ? ExitCode.usage : ExitCode.success
+            }
+            throw CLIError.usage("missing command", command: CommandTable.root)
+        } catch let error as CLIError {
+            return report(error, console: console)
+        } catch {
+            return report(.failure("\(error)"), console: console)
         }
-        let unknown = tokens.first { $0.hasPrefix("-") } ?? tokens[0]
-        return report(.usage("unknown option '\(unknown)'", command: CommandTable.root), console: console)
     }
 
     /// The index of the first token that is neither an option nor an option's value.

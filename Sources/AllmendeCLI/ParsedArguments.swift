@@ -35,7 +35,8 @@ struct ParsedArguments: Sendable {
                 inlineValue = String(token[token.index(after: equals)...])
             }
             guard let option = command.allOptions.first(where: { $0.name == name || $0.shortName == name }) else {
-                throw .usage("unknown option '\(name)' for 'allmende \(command.name)'", command: command)
+                let context = command.name.isEmpty ? "" : " for 'allmende \(command.name)'"
+                throw .usage("unknown option '\(name)'\(context)", command: command)
             }
             if option.takesValue {
                 if let inlineValue {

@@ -76,7 +76,7 @@ struct Ed25519Tests {
 
     @Test("a signature made here verifies with openssl pkeyutl -rawin")
     func opensslVerifiesOurSignature() throws {
-        try withTempDirectory("ed25519") { folder in
+        try withTempDirectory("ed25519") { folder throws in
             let key = try Ed25519PrivateKey()
             let message = Array("cutting plan v2 for the timber block".utf8)
             try folder.write("pub.pem", text: try key.publicKey.pemRepresentation())
@@ -96,7 +96,7 @@ struct Ed25519Tests {
 
     @Test("a key from openssl genpkey loads, and its openssl signature verifies here")
     func opensslKeyAndSignature() throws {
-        try withTempDirectory("ed25519") { folder in
+        try withTempDirectory("ed25519") { folder throws in
             let generate = try ProcessRunner.run("openssl", ["genpkey", "-algorithm", "ed25519", "-out", folder.file("key.pem")])
             try #require(generate.status == 0)
             let message = Array("fuel-cell end plate, rev C".utf8)
@@ -116,7 +116,7 @@ struct Ed25519Tests {
 
     @Test("an encrypted key is refused with advice instead of a passphrase prompt")
     func encryptedKey() throws {
-        try withTempDirectory("ed25519") { folder in
+        try withTempDirectory("ed25519") { folder throws in
             let generate = try ProcessRunner.run("openssl", ["genpkey", "-algorithm", "ed25519", "-aes-256-cbc",
                                                              "-pass", "pass:secret", "-out", folder.file("key.pem")])
             try #require(generate.status == 0)
@@ -128,7 +128,7 @@ struct Ed25519Tests {
 
     @Test("a key of another algorithm is refused, naming it")
     func wrongAlgorithm() throws {
-        try withTempDirectory("ed25519") { folder in
+        try withTempDirectory("ed25519") { folder throws in
             let generate = try ProcessRunner.run("openssl", ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
                                                              "-out", folder.file("ec.pem")])
             try #require(generate.status == 0)

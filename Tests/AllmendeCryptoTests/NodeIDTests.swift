@@ -31,6 +31,12 @@ struct NodeIDTests {
         #expect(try NodeID(parsing: grouped) == id)
     }
 
+    @Test("the RFC 8032 TEST 1 key has the node ID documented in Protocol/identifiers.md")
+    func documentedExample() throws {
+        let key = try Ed25519PublicKey(rawRepresentation: Hex.decode("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")!)
+        #expect(NodeID(publicKey: key).text == "25njqamcweflpvkl73j4szahhihoc4xt3ktcgjnpaingr5yhkena")
+    }
+
     @Test("node ID errors say what is wrong")
     func errors() throws {
         let text = NodeID(publicKey: try Ed25519PrivateKey().publicKey).text

@@ -1,0 +1,128 @@
+// FsckTests.swift: damaged stores (flipped bytes, crashes, stray files) are found, reported and repaired.
+
+import AllmendeCrypto
+import AllmendeStore
+import AllmendeSystem
+import AllmendeTestSupport
+import Foundation
+import Testing
+
+@Suite("fsck and crash recovery")
+struct FsckTests {
+    /// Flips one bit of the file at `path` at `offset`.
+    static func flipByte(at offset: Int, in path: String) throws {
+        chmod(path, 0o644)
+        let descriptor = try FileDescriptor.open(path, O_RDWR)
+        defer { descriptor.close() }
+        var byte: [UInt8] = [0]
+        _ = try byte.withUnsafeMutableBytes { try descriptor.read(into: $0, atOffset: offset) }
+        byte[0] ^= 0x01
+        let written = byte.withUnsafeBytes { pwrite(descriptor.rawValue, $0.baseAddress, 1, off_t(offset)) }
+        #expect(written == 1)
+    }
+
+    /// The pid of a process that has already exited.
+    static func deadProcessID() throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/true")
+        try process.run()
+        process.waitUntilExit()
+        return process.processIdentifier
+    }
+
+    @Test("a flipped byte is reported by verify and fsck with its chunk, and repair quarantines the blob")
+    func flippedByte() throws {
+        try withTempDirectory("fsck") { folder throws in
+            let store = try BlobStore(root: folder.file("store"))
+            let chunk = ChunkIndex.defaultChunkSize
+            let good = try store.put(bytes: pseudoRandomBytes(count: 100, seed: 1)).id
+            let damaged = try store.put(bytes: pseudoRandomBytes(count: 3 * chunk, seed: 2)).id
+            #expect(try store.fsck().isClean)
+
+            try Self.flipByte(at: chunk + 4242, in: store.path(of: damaged))
+            guard case let .corrupt(actual, badChunks) = try store.verify(damaged) else {
+                Issue.record("flipped byte not detected")
+                return
+            }
+            #expect(actual != damaged)
+            #expect(badChunks == [1])
+            #expect(try store.verify(good) == .intact)
+
+            let report = try store.fsck()
+            #expect(report.blobsChecked == 2)
+            #expect(report.problems == [.corruptBlob(damaged, actual: actual, badChunks: [1])])
+            #expect(report.problems[0].description.contains("bad chunks: 1"))
+
+            let repaired = try store.fsck(repair: true)
+            #expect(repaired.repairs.count == 1)
+            #expect(!store.has(damaged))
+            #expect(store.has(good))
+            #expect(try FileSystem.contentsOfDirectory(folder.file("store/quarantine")).count == 1)
+            #expect(try store.fsck().isClean)
+        }
+    }
+
+    @Test("a truncated temporary file from a crashed writer is ignored, reported and cleaned")
+    func abandonedTemporaryFile() throws {
+        try withTempDirectory("fsck") { folder throws in
+            let root = folder.file("store")
+            let store = try BlobStore(root: root)
+            let id = try store.put(bytes: Array("wall panel".utf8)).id
+            let leftover = root + "/tmp/put-\(try Self.deadProcessID())-0123456789abcdef"
+            try folder.write("../" + FileSystem.lastComponent(of: folder.path) + "/store/tmp/" + FileSystem.lastComponent(of: leftover),
+                             pseudoRandomBytes(count: 12_345, seed: 9))
+            #expect(FileSystem.exists(leftover))
+            #expect(try store.list() == [id])
+            #expect(try store.fsck().problems == [.abandonedTemporaryFile(path: leftover)])
+            // Opening the store again (as the next process would) removes it.
+            _ = try BlobStore(root: root)
+            #expect(!FileSystem.exists(leftover))
+            #expect(try store.fsck().isClean)
+        }
+    }
+
+    @Test("a temporary file still locked by a live writer is left alone")
+    func liveTemporaryFile() throws {
+        try withTempDirectory("fsck") { folder throws in
+            let root = folder.file("store")
+            _ = try BlobStore(root: root)
+            let path = root + "/tmp/put-\(try Self.deadProcessID())-feedfacefeedface"
+            let descriptor = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
+            defer { descriptor.close() }
+            #expect(try descriptor.lockExclusive(wait: false))
+            try descriptor.writeAll(Array("half written".utf8))
+            let store = try BlobStore(root: root)
+            #expect(FileSystem.exists(path))
+            #expect(try store.fsck().isClean)
+        }
+    }
+
+    @Test("stray files, missing blobs and bad chunk indexes are reported and repaired")
+    func strayAndMissing() throws {
+        try withTempDirectory("fsck") { folder throws in
+            let root = folder.file("store")
+            let store = try BlobStore(root: root)
+            let kept = try store.put(bytes: pseudoRandomBytes(count: 5000, seed: 4)).id
+            let lost = try store.put(bytes: pseudoRandomBytes(count: 6000, seed: 5)).id
+            try FileSystem.removeFile(store.path(of: lost))   // blob gone, chunk index left
+            let stray = try folder.write("store/blobs/zz-notes.txt", Array("hello".utf8))
+            let wrongName = try folder.write("store/blobs/ab/abcd", Array("x".utf8))
+            let indexPath = root + "/chunks/" + kept.hex.prefix(2) + "/" + kept.hex
+            chmod(indexPath, 0o644)
+            try folder.write("store/chunks/" + kept.hex.prefix(2) + "/" + kept.hex, Array("not an index".utf8))
+
+            let report = try store.fsck()
+            #expect(report.problems.contains(.missingBlob(lost)))
+            #expect(report.problems.contains(.strayFile(path: stray)))
+            #expect(report.problems.contains(.strayFile(path: wrongName)))
+            #expect(report.problems.contains { if case .badChunkIndex(kept, _) = $0 { return true } else { return false } })
+            #expect(report.problems.count == 4)
+
+            let repaired = try store.fsck(repair: true)
+            #expect(repaired.repairs.count == 4)
+            #expect(try store.fsck().isClean)
+            #expect(try store.verify(kept) == .intact)
+            #expect(try FileSystem.contentsOfDirectory(root + "/quarantine").count == 2)
+        }
+    }
+}
