@@ -37,7 +37,7 @@ struct BinaryTests {
             let home = folder.file("home")
             let data = pseudoRandomBytes(count: 9 * ChunkIndex.defaultChunkSize + 3, seed: 21)
             let path = try folder.write("shared.step", data)
-            let outputs = ProcessOutputs()
+            let outputs = LockedList<ProcessOutput?>()
             let group = DispatchGroup()
             for _ in 0..<2 {
                 DispatchQueue.global().async(group: group) { outputs.append(try? runBinary(["store", "add", path], home: home)) }
@@ -116,13 +116,4 @@ struct BinaryTests {
             #expect(try runBinary(["fsck"], home: home).status == 0)
         }
     }
-}
-
-/// Thread-safe collection of process outputs.
-final class ProcessOutputs: @unchecked Sendable {
-    // @unchecked: every access goes through `lock`.
-    private let lock = NSLock()
-    private var outputs: [ProcessOutput?] = []
-    func append(_ output: ProcessOutput?) { lock.lock(); outputs.append(output); lock.unlock() }
-    var all: [ProcessOutput?] { lock.lock(); defer { lock.unlock() }; return outputs }
 }

@@ -81,16 +81,13 @@ struct BlobStoreTests {
             let root = folder.file("store")
             let data = pseudoRandomBytes(count: 3 * Self.chunk + 5, seed: 11)
             let path = try folder.write("same.bin", data)
-            let results = ResultCollector()
+            let results = LockedList<Result<ContentID, StoreError>>()
             let group = DispatchGroup()
             for _ in 0..<6 {
                 DispatchQueue.global().async(group: group) {
-                    do {
-                        let store = try BlobStore(root: root)   // as a separate process would
-                        results.append(.success(try store.put(contentsOf: path).id))
-                    } catch {
-                        results.append(.failure(error))
-                    }
+                    results.append(Result { () throws(StoreError) in
+                        try BlobStore(root: root).put(contentsOf: path).id   // a new store per writer, as processes would
+                    })
                 }
             }
             group.wait()
@@ -171,13 +168,4 @@ struct BlobStoreTests {
             #expect(try store.list().isEmpty)
         }
     }
-}
-
-/// Thread-safe collection of results from concurrent work.
-final class ResultCollector: @unchecked Sendable {
-    // @unchecked: every access goes through `lock`.
-    private let lock = NSLock()
-    private var results: [Result<ContentID, any Error>] = []
-    func append(_ result: Result<ContentID, any Error>) { lock.lock(); results.append(result); lock.unlock() }
-    var all: [Result<ContentID, any Error>] { lock.lock(); defer { lock.unlock() }; return results }
 }
