@@ -51,7 +51,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CanonicalJSONTests",
-            dependencies: ["CanonicalJSON", "AllmendeTestSupport"],
+            dependencies: ["CanonicalJSON", "AllmendeCrypto", "AllmendeTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
