@@ -22,6 +22,7 @@ let package = Package(
         .target(name: "AllmendeSystem", swiftSettings: strict),
         .target(name: "AllmendeCrypto", dependencies: ["COpenSSL"], swiftSettings: strict),
         .target(name: "CanonicalJSON", swiftSettings: strict),
+        .target(name: "AllmendeModel", dependencies: ["AllmendeCrypto", "CanonicalJSON"], swiftSettings: strict),
         .target(name: "AllmendeStore", dependencies: ["AllmendeSystem", "AllmendeCrypto"], swiftSettings: strict),
         .target(
             name: "AllmendeCLI",
@@ -52,6 +53,11 @@ let package = Package(
         .testTarget(
             name: "CanonicalJSONTests",
             dependencies: ["CanonicalJSON", "AllmendeCrypto", "AllmendeTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AllmendeModelTests",
+            dependencies: ["AllmendeModel", "AllmendeCrypto", "CanonicalJSON", "AllmendeTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
