@@ -1,0 +1,113 @@
+// JSONObjectReader.swift: AllmendeModel. Typed, bounded access to the fields of a JSON object. Pure.
+
+import AllmendeCrypto
+import CanonicalJSON
+
+/// Reads the fields of one JSON object, naming `path.field` in every error, and refuses unknown keys.
+struct JSONObjectReader {
+    let path: String
+    private let members: [String: JSONValue]
+    private var consumed: Set<String> = []
+
+    init(_ value: JSONValue, path: String) throws(ModelError) {
+        guard case let .object(members) = value else { throw .invalidField(path: path, reason: "expected an object") }
+        self.members = members
+        self.path = path
+    }
+
+    func fieldPath(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
+
+    mutating func value(_ key: String) -> JSONValue? {
+        consumed.insert(key)
+        guard let value = members[key], value != .null else { return nil }
+        return value
+    }
+
+    /// A required string of at most `maximumLength` characters (and at least `minimumLength`).
+    mutating func string(_ key: String, maximumLength: Int, minimumLength: Int = 1) throws(ModelError) -> String {
+        guard let text = try optionalString(key, maximumLength: maximumLength) else {
+            throw .invalidField(path: fieldPath(key), reason: "is required")
+        }
+        guard text.count >= minimumLength else {
+            throw .invalidField(path: fieldPath(key), reason: minimumLength == 1 ? "must not be empty" : "needs at least \(minimumLength) characters")
+        }
+        return text
+    }
+
+    /// An optional string of at most `maximumLength` characters; control characters other than newline and tab are refused.
+    mutating func optionalString(_ key: String, maximumLength: Int) throws(ModelError) -> String? {
+        guard let value = value(key) else { return nil }
+        guard case let .string(text) = value else { throw .invalidField(path: fieldPath(key), reason: "expected a string") }
+        guard text.count <= maximumLength else {
+            throw .invalidField(path: fieldPath(key), reason: "is \(text.count) characters long, the limit is \(maximumLength)")
+        }
+        if let bad = text.unicodeScalars.first(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" || $0.value == 0x7F }) {
+            throw .invalidField(path: fieldPath(key), reason: "contains control character U+\(String(bad.value, radix: 16, uppercase: true))")
+        }
+        return text
+    }
+
+    /// A required non-negative integer no larger than `maximum`.
+    mutating func integer(_ key: String, maximum: Int) throws(ModelError) -> Int {
+        guard let value = value(key) else { throw .invalidField(path: fieldPath(key), reason: "is required") }
+        guard case let .number(number) = value, number == number.rounded(), number >= 0, number <= Double(maximum) else {
+            throw .invalidField(path: fieldPath(key), reason: "expected a whole number from 0 to \(maximum)")
+        }
+        return Int(number)
+    }
+
+    /// An optional array of at most `maximumCount` elements, each read by `element`.
+    mutating func array<T>(
+        _ key: String, maximumCount: Int, minimumCount: Int = 0, _ element: (JSONValue, String) throws(ModelError) -> T
+    ) throws(ModelError) -> [T] {
+        guard let value = value(key) else {
+            guard minimumCount == 0 else { throw .invalidField(path: fieldPath(key), reason: "is required") }
+            return []
+        }
+        guard case let .array(elements) = value else { throw .invalidField(path: fieldPath(key), reason: "expected an array") }
+        guard elements.count <= maximumCount else {
+            throw .invalidField(path: fieldPath(key), reason: "has \(elements.count) entries, the limit is \(maximumCount)")
+        }
+        guard elements.count >= minimumCount else {
+            throw .invalidField(path: fieldPath(key), reason: minimumCount == 1 ? "needs at least one entry" : "needs at least \(minimumCount) entries")
+        }
+        var result: [T] = []
+        for (index, item) in elements.enumerated() { result.append(try element(item, fieldPath(key) + "[\(index)]")) }
+        return result
+    }
+
+    /// A required content ID in hex.
+    mutating func contentID(_ key: String) throws(ModelError) -> ContentID {
+        let text = try string(key, maximumLength: 64)
+        return try Self.contentID(text, path: fieldPath(key))
+    }
+
+    static func contentID(_ text: String, path: String) throws(ModelError) -> ContentID {
+        guard text.count == 64, text == text.lowercased(), let id = try? ContentID(parsing: text) else {
+            throw .invalidField(path: path, reason: "'\(text.prefix(80))' is not a content ID (64 lowercase hex digits)")
+        }
+        return id
+    }
+
+    /// A required node ID (52 base32 characters).
+    mutating func nodeID(_ key: String) throws(ModelError) -> NodeID {
+        let text = try string(key, maximumLength: 52)
+        do { return try NodeID(parsing: text) } catch { throw .invalidField(path: fieldPath(key), reason: error.description) }
+    }
+
+    /// Refuses keys that were not read.
+    func rejectUnknownKeys() throws(ModelError) {
+        if let unknown = members.keys.filter({ !consumed.contains($0) }).sorted().first {
+            throw .invalidField(path: fieldPath(unknown), reason: "unknown field")
+        }
+    }
+}
+
+/// Reads a JSON string element of an array.
+func stringElement(_ value: JSONValue, path: String, maximumLength: Int) throws(ModelError) -> String {
+    guard case let .string(text) = value else { throw .invalidField(path: path, reason: "expected a string") }
+    guard !text.isEmpty, text.count <= maximumLength else {
+        throw .invalidField(path: path, reason: "must be 1 to \(maximumLength) characters")
+    }
+    return text
+}

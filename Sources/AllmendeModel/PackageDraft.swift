@@ -1,0 +1,61 @@
+// PackageDraft.swift: AllmendeModel. The human-written `allmende.json` in a folder to publish. Pure.
+
+import AllmendeCrypto
+import CanonicalJSON
+
+/// Per-file hints in a draft: a role or media type that the file name does not tell.
+public struct FileHint: Equatable, Sendable {
+    public var role: FileRole?
+    public var mediaType: String?
+}
+
+/// The draft manifest a lab writes by hand: everything but the files, sizes, hashes and publisher, which
+/// `publish` fills in.
+public struct PackageDraft: Equatable, Sendable {
+    /// The draft's file name inside the folder.
+    public static let fileName = "allmende.json"
+
+    public var info: DesignInfo
+    /// Creation time; `publish` uses the newest file's modification time when absent.
+    public var created: Timestamp?
+    /// Hints by relative path.
+    public var fileHints: [String: FileHint]
+
+    /// Parses a draft, naming the field of every problem.
+    public init(parsing bytes: [UInt8]) throws(ModelError) {
+        let value: JSONValue
+        do { value = try JSONParser.parse(bytes, maximumLength: DesignManifest.maximumSize) } catch { throw .invalidJSON(error) }
+        var reader = try JSONObjectReader(value, path: "")
+        if reader.value("publisher") != nil {
+            throw .invalidField(path: "publisher", reason: "is filled in by 'allmende publish' from your lab key; remove it from the draft")
+        }
+        if let schema = try reader.optionalString("schema", maximumLength: 100), schema != DesignManifest.schema {
+            throw .unknownSchema(found: schema, expected: DesignManifest.schema)
+        }
+        info = try DesignInfo.read(&reader)
+        if let createdText = try reader.optionalString("created", maximumLength: 20) {
+            guard let created = Timestamp(parsing: createdText) else {
+                throw .invalidField(path: "created", reason: "'\(createdText)' is not a date such as 2026-05-01 or 2026-05-01T12:00:00Z")
+            }
+            self.created = created
+        }
+        var hints: [String: FileHint] = [:]
+        if let files = reader.value("files") {
+            guard case let .object(entries) = files else {
+                throw .invalidField(path: "files", reason: "expected an object mapping paths to {\"role\", \"mediaType\"}")
+            }
+            for (path, entry) in entries {
+                var hintReader = try JSONObjectReader(entry, path: "files.\(path)")
+                var hint = FileHint()
+                if hintReader.value("role") != nil { hint.role = try hintReader.enumeration("role", FileRole.self) }
+                if let mediaType = try hintReader.optionalString("mediaType", maximumLength: 127) {
+                    hint.mediaType = try MediaType.validate(mediaType, path: hintReader.fieldPath("mediaType"))
+                }
+                try hintReader.rejectUnknownKeys()
+                hints[path] = hint
+            }
+        }
+        fileHints = hints
+        try reader.rejectUnknownKeys()
+    }
+}

@@ -1,0 +1,110 @@
+// SignedStatement.swift: AllmendeModel. A statement with its device signature and delegation; verification. Pure.
+
+import AllmendeCrypto
+import CanonicalJSON
+
+/// A statement signed by a device key, carrying the delegation that ties the device to the lab identity.
+///
+/// JSON: `{"statement": {…}, "signer": "<device node ID>", "delegation": {…} (absent when the identity signs
+/// itself), "signature": "<128 hex>"}`. The signature covers `"Allmende statement v1\0"` ‖ the statement's
+/// canonical bytes. The statement ID is the SHA-256 of the canonical bytes of this whole object.
+public struct SignedStatement: Equatable, Sendable {
+    public var statement: Statement
+    public var signer: NodeID
+    public var delegation: Delegation?
+    public var signature: Ed25519Signature
+
+    /// Largest encoded statement accepted (64 KiB).
+    public static let maximumSize = 64 * 1024
+
+    /// Signs `statement` with `deviceKey`; `delegation` is required unless the device key is the identity.
+    public static func sign(_ statement: Statement, with deviceKey: Ed25519PrivateKey, delegation: Delegation?) throws(ModelError) -> SignedStatement {
+        try statement.validate()
+        let signer = NodeID(publicKey: deviceKey.publicKey)
+        do {
+            let signature = try deviceKey.signature(for: try statement.signingMessage())
+            return SignedStatement(statement: statement, signer: signer, delegation: signer == statement.identity ? nil : delegation,
+                                   signature: signature)
+        } catch let error as ModelError {
+            throw error
+        } catch {
+            throw .badSignature(what: "signing failed: \(error)")
+        }
+    }
+
+    public var json: JSONValue {
+        var members: [String: JSONValue] = ["statement": statement.json, "signer": .string(signer.text),
+                                            "signature": .string(Hex.encode(signature.rawRepresentation))]
+        if let delegation { members["delegation"] = delegation.json }
+        return .object(members)
+    }
+
+    /// Canonical bytes of the whole signed statement.
+    public func canonicalBytes() throws(ModelError) -> [UInt8] {
+        do { return try CanonicalEncoder.encode(json) } catch { throw .notCanonical(error.description) }
+    }
+
+    /// The statement ID: SHA-256 of `canonicalBytes()`.
+    public func statementID() throws(ModelError) -> ContentID { SHA256Hasher.hash(try canonicalBytes()) }
+
+    /// Parses a signed statement (signatures are not checked here; see `verify`).
+    public init(parsing bytes: [UInt8]) throws(ModelError) {
+        let value: JSONValue
+        do { value = try JSONParser.parse(bytes, maximumLength: Self.maximumSize) } catch { throw .invalidJSON(error) }
+        var reader = try JSONObjectReader(value, path: "")
+        guard let statementValue = reader.value("statement") else { throw .invalidField(path: "statement", reason: "is required") }
+        statement = try Statement.parse(statementValue, path: "statement")
+        signer = try reader.nodeID("signer")
+        delegation = try reader.value("delegation").map { (value) throws(ModelError) in try Delegation.parse(value) }
+        signature = try readSignature(&reader)
+        try reader.rejectUnknownKeys()
+    }
+
+    init(statement: Statement, signer: NodeID, delegation: Delegation?, signature: Ed25519Signature) {
+        self.statement = statement
+        self.signer = signer
+        self.delegation = delegation
+        self.signature = signature
+    }
+
+    /// Checks every signature and the chain device → identity, honouring `revocations`.
+    ///
+    /// Returns who signed what. Fails if the device signature is bad, the delegation is missing, bad, for
+    /// another device or identity, or younger than the statement, or if a valid revocation of the device
+    /// by the identity took effect at or before the statement's time.
+    public func verify(revocations: [Revocation] = []) throws(ModelError) -> VerifiedStatement {
+        let message = try statement.signingMessage()
+        guard signer.publicKey.isValidSignature(signature, for: message) else {
+            throw .badSignature(what: "the \(statement.kind.rawValue) statement's signature does not match its content and signer \(signer.text)")
+        }
+        if signer != statement.identity {
+            guard let delegation else {
+                throw .badSignature(what: "device key \(signer.text) signed for identity \(statement.identity.text) without a delegation")
+            }
+            guard delegation.device == signer, delegation.identity == statement.identity else {
+                throw .badSignature(what: "the delegation is for device \(delegation.device.text) of identity \(delegation.identity.text), not this signer")
+            }
+            guard delegation.isValid else { throw .badSignature(what: "the delegation is not signed by identity \(delegation.identity.text)") }
+            guard delegation.validFrom <= statement.time else {
+                throw .badSignature(what: "the statement (\(statement.time)) predates the device's delegation (valid from \(delegation.validFrom))")
+            }
+        }
+        if let revocation = revocations.first(where: {
+            $0.identity == statement.identity && $0.device == signer && $0.revokedFrom <= statement.time && $0.isValid
+        }) {
+            throw .badSignature(what: "device key \(signer.text) was revoked from \(revocation.revokedFrom) (\(revocation.reason))")
+        }
+        return VerifiedStatement(statement: statement, identity: statement.identity, device: signer, id: try statementID())
+    }
+}
+
+/// A statement whose signatures checked out.
+public struct VerifiedStatement: Equatable, Sendable {
+    public let statement: Statement
+    /// The lab identity the statement speaks for.
+    public let identity: NodeID
+    /// The device key that signed it (equal to `identity` when the identity signed itself).
+    public let device: NodeID
+    /// The statement ID.
+    public let id: ContentID
+}

@@ -1,0 +1,94 @@
+// DesignManifestTests.swift: manifest parsing, validation messages and stable package IDs.
+
+import AllmendeCrypto
+import AllmendeModel
+import CanonicalJSON
+import Foundation
+import Testing
+
+@Suite("Design manifest")
+struct DesignManifestTests {
+    @Test("parses, round-trips through canonical JSON, and has a stable ID")
+    func roundTrip() throws {
+        let manifest = try DesignManifest(parsing: Array(Fixtures.manifestJSON().utf8))
+        #expect(manifest.info.title == "Wall block M")
+        #expect(manifest.info.license.description == "CC-BY-SA-4.0")
+        #expect(manifest.publisher == Fixtures.lab)
+        #expect(manifest.files.count == 1)
+        let bytes = try manifest.canonicalBytes()
+        let again = try DesignManifest(parsing: bytes)
+        #expect(again == manifest)
+        #expect(try again.packageID() == manifest.packageID())
+        #expect(try manifest.packageID() == SHA256Hasher.hash(bytes))
+    }
+
+    @Test("key order and whitespace do not change the package ID")
+    func keyOrder() throws {
+        let original = try JSONParser.parse(Fixtures.manifestJSON())
+        guard case let .object(members) = original else { Issue.record("not an object"); return }
+        // Re-serialise with reversed insertion order and pretty spacing.
+        let reversed = "{\n" + members.keys.sorted(by: >).map { key in
+            "  \"\(key)\" :  " + (try! CanonicalEncoder.string(members[key]!))
+        }.joined(separator: ",\n") + "\n}"
+        #expect(try DesignManifest(parsing: Array(reversed.utf8)).packageID() == DesignManifest(parsing: Array(Fixtures.manifestJSON().utf8)).packageID())
+    }
+
+    @Test("bad manifests are refused with the field named", arguments: [
+        (#"{"schema": "allmende/design-package/9"}"#, "unknown schema 'allmende/design-package/9'"),
+        (#"{"schema": "allmende/design-package/1", "schema": "x"}"#, "duplicate key \"schema\""),
+        (Fixtures.manifestJSON(extra: #""colour": "red","#), "colour: unknown field"),
+        (Fixtures.manifestJSON(title: String(repeating: "x", count: 121)), "title: is 121 characters long, the limit is 120"),
+        (Fixtures.manifestJSON(extra: #""tags": "timber","#), "tags: expected an array"),
+        (Fixtures.manifestJSON(extra: #""tags": ["Timber"],"#), "tags[0]: 'Timber' must be lowercase"),
+        (Fixtures.manifestJSON(bom: #""bom": [{"item": "Plywood", "quantity": "-3", "unit": "sheet"}],"#), "bom[0].quantity: '-3' is not a quantity"),
+        (Fixtures.manifestJSON(bom: #""bom": [{"item": "Plywood", "quantity": "3", "unit": "furlong"}],"#), "bom[0].unit: 'furlong' is not a unit"),
+        (Fixtures.manifestJSON(bom: #""bom": [{"item": "Plywood", "quantity": "0", "unit": "pcs"}],"#), "bom[0].quantity: must be greater than 0"),
+        (Fixtures.manifestJSON(bom: #""bom": [{"item": "X", "quantity": "1", "unit": "pcs", "unitCost": {"amount": "3", "currency": "eur"}}],"#),
+         "bom[0].unitCost.currency: 'eur' is not an ISO 4217 code"),
+        (Fixtures.manifestJSON(extra: #""readiness": "OTRL-9","#), "readiness: 'OTRL-9' is not one of"),
+        (Fixtures.manifestJSON(extra: #""homepage": "ftp://x","#), "homepage: 'ftp://x' is not an http(s) URL"),
+        (Fixtures.manifestJSON(extra: #""derivedFrom": [{"package": "abc", "note": "x"}],"#), "derivedFrom[0].package: 'abc' is not a content ID"),
+        (Fixtures.manifestJSON(extra: #""description": "bell\u0007","#), "description: contains control character U+7"),
+    ])
+    func refusals(json: String, message: String) {
+        do {
+            _ = try DesignManifest(parsing: Array(json.utf8))
+            Issue.record("accepted a bad manifest")
+        } catch {
+            #expect(error.description.contains(message), "message was: \(error.description)")
+        }
+    }
+
+    @Test("a bad license names the field and the nearest known ID")
+    func badLicense() {
+        let json = Fixtures.manifestJSON().replacingFirst("\"CC-BY-SA-4.0\"", with: "\"CC-BY-SA-4\"")
+        do {
+            _ = try DesignManifest(parsing: Array(json.utf8))
+            Issue.record("accepted an unknown license")
+        } catch {
+            #expect(error.description == "license: invalid license expression 'CC-BY-SA-4' at character 1: unknown license 'CC-BY-SA-4' — did you mean CC-BY-SA-4.0? (or write LicenseRef-CC-BY-SA-4 for a license outside the SPDX list)")
+        }
+    }
+
+    @Test("file paths that could escape the package folder are refused", arguments: [
+        "../etc/passwd", "/etc/passwd", "cnc/../../x", "a//b", "a/./b", "dir\\file", "trailing/", "",
+    ])
+    func badPaths(path: String) {
+        #expect(throws: ModelError.self) { try PackagePath(validating: path) }
+        let json = Fixtures.manifestJSON().replacingFirst("cnc/wall-m-a.dxf", with: path.replacingFirst("\\", with: "\\\\"))
+        #expect(throws: ModelError.self) { try DesignManifest(parsing: Array(json.utf8)) }
+    }
+
+    @Test("files must not be empty or repeated")
+    func fileList() {
+        let empty = Fixtures.manifestJSON().replacingFirst("\"files\": [", with: "\"files\": [], \"x-ignored\": [")
+        #expect(throws: ModelError.self) { try DesignManifest(parsing: Array(empty.utf8)) }
+    }
+}
+
+extension String {
+    func replacingFirst(_ target: String, with replacement: String) -> String {
+        guard let range = range(of: target) else { return self }
+        return replacingCharacters(in: range, with: replacement)
+    }
+}
