@@ -23,10 +23,13 @@ let package = Package(
         .target(name: "AllmendeCrypto", dependencies: ["COpenSSL"], swiftSettings: strict),
         .target(name: "CanonicalJSON", swiftSettings: strict),
         .target(name: "AllmendeModel", dependencies: ["AllmendeCrypto", "CanonicalJSON"], swiftSettings: strict),
-        .target(name: "AllmendeStore", dependencies: ["AllmendeSystem", "AllmendeCrypto"], swiftSettings: strict),
+        .target(
+            name: "AllmendeStore", dependencies: ["AllmendeSystem", "AllmendeCrypto", "AllmendeModel", "CanonicalJSON"],
+            swiftSettings: strict
+        ),
         .target(
             name: "AllmendeCLI",
-            dependencies: ["AllmendeSystem", "AllmendeCrypto", "AllmendeStore", "CanonicalJSON"],
+            dependencies: ["AllmendeSystem", "AllmendeCrypto", "AllmendeStore", "AllmendeModel", "CanonicalJSON"],
             swiftSettings: strict
         ),
         .executableTarget(name: "allmende", dependencies: ["AllmendeCLI"], swiftSettings: strict),
@@ -62,12 +65,12 @@ let package = Package(
         ),
         .testTarget(
             name: "AllmendeStoreTests",
-            dependencies: ["AllmendeStore", "AllmendeCrypto", "AllmendeSystem", "AllmendeTestSupport"],
+            dependencies: ["AllmendeStore", "AllmendeCrypto", "AllmendeSystem", "AllmendeModel", "AllmendeTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "AllmendeCLITests",
-            dependencies: ["AllmendeCLI", "AllmendeStore", "AllmendeCrypto", "AllmendeTestSupport", "allmende"],
+            dependencies: ["AllmendeCLI", "AllmendeStore", "AllmendeCrypto", "AllmendeModel", "AllmendeTestSupport", "allmende"],
             exclude: ["Golden"],
             swiftSettings: strict
         ),

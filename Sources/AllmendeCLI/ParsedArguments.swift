@@ -3,14 +3,18 @@
 /// The options and positional arguments of one command line, checked against a `CommandSpec`.
 struct ParsedArguments: Sendable {
     private(set) var values: [String: String] = [:]
+    private(set) var repeated: [String: [String]] = [:]
     private(set) var flags: Set<String> = []
     private(set) var positional: [String] = []
 
     /// True if flag or option `name` was given.
     func has(_ name: String) -> Bool { flags.contains(name) || values[name] != nil }
 
-    /// The value of option `name`, if given.
+    /// The value of option `name`, if given (the last one if repeated).
     func value(_ name: String) -> String? { values[name] }
+
+    /// Every value given for a repeatable option, in order.
+    func values(_ name: String) -> [String] { repeated[name] ?? [] }
 
     /// Parses `tokens` for `command`: `--name value`, `--name=value`, `-h`, `--` ends options, `-` is positional.
     static func parse(_ tokens: [String], for command: CommandSpec) throws(CLIError) -> ParsedArguments {
@@ -39,15 +43,18 @@ struct ParsedArguments: Sendable {
                 throw .usage("unknown option '\(name)'\(context)", command: command)
             }
             if option.takesValue {
+                let value: String
                 if let inlineValue {
-                    result.values[option.name] = inlineValue
+                    value = inlineValue
                 } else {
                     guard index < tokens.count else {
                         throw .usage("option \(option.name) needs a value (\(option.valueName ?? "VALUE"))", command: command)
                     }
-                    result.values[option.name] = tokens[index]
+                    value = tokens[index]
                     index += 1
                 }
+                result.values[option.name] = value
+                result.repeated[option.name, default: []].append(value)
             } else {
                 guard inlineValue == nil else { throw .usage("option \(option.name) takes no value", command: command) }
                 result.flags.insert(option.name)

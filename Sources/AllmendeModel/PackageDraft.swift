@@ -45,6 +45,7 @@ public struct PackageDraft: Equatable, Sendable {
                 throw .invalidField(path: "files", reason: "expected an object mapping paths to {\"role\", \"mediaType\"}")
             }
             for (path, entry) in entries {
+                do { _ = try PackagePath(validating: path) } catch { throw .invalidField(path: "files", reason: error.description) }
                 var hintReader = try JSONObjectReader(entry, path: "files.\(path)")
                 var hint = FileHint()
                 if hintReader.value("role") != nil { hint.role = try hintReader.enumeration("role", FileRole.self) }

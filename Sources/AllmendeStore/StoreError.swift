@@ -1,6 +1,7 @@
 // StoreError.swift: AllmendeStore. Everything that can go wrong in a node's home folder.
 
 import AllmendeCrypto
+import AllmendeModel
 import AllmendeSystem
 
 /// A store failure with the offending data and a human message.
@@ -27,6 +28,20 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case keyPermissionsTooOpen(path: String, mode: UInt32)
     /// A file to add is not a regular file.
     case notARegularFile(path: String)
+    /// A manifest, statement or key document is invalid.
+    case model(ModelError)
+    /// No package with this ID is in the store.
+    case packageNotFound(ContentID)
+    /// A folder cannot be published as it is.
+    case badPackageFolder(path: String, reason: String)
+    /// The license does not meet the Open Source Hardware Definition (and that was not explicitly allowed).
+    case licenseNotOpen(String)
+    /// Export would overwrite a file.
+    case exportTargetExists(path: String)
+    /// Export would write through a symbolic link or outside the target folder.
+    case unsafeExportPath(path: String, reason: String)
+    /// Stored data does not match what the manifest pins.
+    case packageDamaged(String)
 
     public var description: String {
         switch self {
@@ -57,6 +72,22 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "run: chmod 600 '\(path)'"
         case let .notARegularFile(path):
             return "'\(path)' is not a regular file"
+        case let .model(error):
+            return error.description
+        case let .packageNotFound(id):
+            return "no package \(id.hex) in the store"
+        case let .badPackageFolder(path, reason):
+            return "cannot publish '\(path)': \(reason); nothing was stored"
+        case let .licenseNotOpen(reason):
+            return "the license is not open hardware: \(reason). Open source hardware must allow commercial use and derived "
+                + "works (OSHW Definition 1.0). Choose an open license such as CERN-OHL-S-2.0 or CC-BY-SA-4.0, or publish "
+                + "anyway with --allow-non-open (it will be marked as not open wherever it is listed); nothing was stored"
+        case let .exportTargetExists(path):
+            return "'\(path)' already exists; use --force to overwrite"
+        case let .unsafeExportPath(path, reason):
+            return "refusing to write '\(path)': \(reason)"
+        case let .packageDamaged(reason):
+            return reason
         }
     }
 }

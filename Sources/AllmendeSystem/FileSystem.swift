@@ -192,3 +192,31 @@ extension FileSystem {
         return true
     }
 }
+
+extension FileSystem {
+    /// The raw byte names in directory `path` (without "." and ".."), so names that are not UTF-8 can be reported.
+    public static func rawContentsOfDirectory(_ path: String) throws(SystemError) -> [[UInt8]] {
+        guard let dir = opendir(path) else { throw SystemError.current("list directory", path: path) }
+        defer { closedir(dir) }
+        var names: [[UInt8]] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix(while: { $0 != 0 })) }
+            if name != [0x2E] && name != [0x2E, 0x2E] { names.append(name) }
+        }
+        return names
+    }
+
+    /// The canonical absolute path with every symbolic link resolved.
+    public static func resolvedPath(_ path: String) throws(SystemError) -> String {
+        guard let resolved = realpath(path, nil) else { throw SystemError.current("resolve", path: path) }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// The modification time of `path` in seconds since the epoch.
+    public static func modificationTime(of path: String) throws(SystemError) -> Int64 {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw SystemError.current("stat", path: path) }
+        return Int64(info.st_mtim.tv_sec)
+    }
+}

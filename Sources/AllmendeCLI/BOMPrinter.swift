@@ -1,0 +1,44 @@
+// BOMPrinter.swift: AllmendeCLI. A rolled-up bill of materials as a table or JSON.
+
+import AllmendeCrypto
+import AllmendeModel
+import CanonicalJSON
+
+enum BOMPrinter {
+    static func print(_ rollup: BOMRollup, title: String, console: Console) {
+        console.line("\(title): bill of materials for \(rollup.builds) build\(rollup.builds == 1 ? "" : "s")")
+        console.line("")
+        for entry in rollup.lines {
+            let cost = entry.cost.map { "  \($0.rounded(toDigits: 2)) \(entry.line.unitCost?.currency ?? "")" } ?? ""
+            let via = entry.via.isEmpty ? "" : "  (in " + entry.via.joined(separator: " > ") + ")"
+            console.line("  " + PackageReport.pad(entry.total.description, 9) + PackageReport.pad(entry.line.unit.rawValue, 6)
+                         + entry.line.item + (entry.line.dimensions.map { ", \($0)" } ?? "") + cost + via)
+        }
+        console.line("")
+        console.line("totals by material:")
+        for total in rollup.materialTotals {
+            console.line("  " + PackageReport.pad(total.quantity.description, 9) + PackageReport.pad(total.unit.rawValue, 6)
+                         + (total.material.isEmpty ? "(no material given)" : total.material))
+        }
+        console.line("")
+        let costs = rollup.costTotals.sorted { $0.key < $1.key }.map { "\($0.value.rounded(toDigits: 2)) \($0.key)" }
+        console.line("cost: " + (costs.isEmpty ? "no prices given" : costs.joined(separator: " + "))
+                     + (rollup.linesWithoutCost > 0 ? " (\(rollup.linesWithoutCost) line(s) without a price)" : ""))
+    }
+
+    static func json(_ rollup: BOMRollup, id: ContentID) -> JSONValue {
+        ["package": .string(id.hex), "builds": .integer(rollup.builds),
+         "lines": .array(rollup.lines.map { entry in
+             var members: [String: JSONValue] = ["item": .string(entry.line.item), "quantity": .string(entry.total.description),
+                                                 "unit": .string(entry.line.unit.rawValue), "via": .array(entry.via.map { .string($0) })]
+             if let material = entry.line.material { members["material"] = .string(material) }
+             if let cost = entry.cost, let currency = entry.line.unitCost?.currency {
+                 members["cost"] = ["amount": .string(cost.rounded(toDigits: 2)), "currency": .string(currency)]
+             }
+             return .object(members)
+         }),
+         "materials": .array(rollup.materialTotals.map { ["material": .string($0.material), "unit": .string($0.unit.rawValue),
+                                                          "quantity": .string($0.quantity.description)] }),
+         "costs": .object(rollup.costTotals.mapValues { .string($0.rounded(toDigits: 2)) })]
+    }
+}

@@ -1,0 +1,40 @@
+// CommandContext+Packages.swift: AllmendeCLI. The package store, signing identity and time for package commands.
+
+import AllmendeCrypto
+import AllmendeModel
+import AllmendeStore
+import Foundation
+
+extension CommandContext {
+    /// The package store of the home folder (created on first use).
+    func packageStore() throws(CLIError) -> PackageStore {
+        let home = try home()
+        return try attempt { () throws(StoreError) in try PackageStore(home: home) }
+    }
+
+    /// Resolves a package ID or unique prefix.
+    func resolvePackage(_ text: String, in store: PackageStore) throws(CLIError) -> ContentID {
+        let prefix: ContentIDPrefix
+        do { prefix = try ContentIDPrefix(parsing: text) } catch { throw .failure(error.description) }
+        return try attempt { () throws(StoreError) in try store.resolvePackage(prefix) }
+    }
+
+    /// Who signs: `--key PEM` (that key is its own identity), else this node (creating its key on first use).
+    func signer() throws(CLIError) -> LabIdentity {
+        if let keyPath = arguments.value("--key") {
+            let key = try attempt { () throws(StoreError) in try NodeKeyStore.loadPrivateKey(keyPath) }
+            return LabIdentity(deviceKey: key, delegation: nil)
+        }
+        let home = try home()
+        let created = try attempt { () throws(StoreError) in try NodeKeyStore.loadOrCreate(home).created }
+        if created && !isJSON { console.errorLine("note: created a node key in \(home.nodeKeyPath) (first use of this home folder)") }
+        return try attempt { () throws(StoreError) in try LabIdentity.load(home) }
+    }
+
+    /// The current time, to the second.
+    var now: Timestamp { Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)) }
+}
+
+/// The `--key` option shared by commands that sign.
+let keyOption = OptionSpec(name: "--key", valueName: "PEM",
+                           help: "sign with this Ed25519 key (PKCS#8 PEM) as its own identity instead of this node's identity")

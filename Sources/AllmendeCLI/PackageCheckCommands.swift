@@ -1,0 +1,127 @@
+// PackageCheckCommands.swift: AllmendeCLI. `verify`, `export`, `bom` and `okh`: using a stored package.
+
+import AllmendeCrypto
+import AllmendeModel
+import AllmendeStore
+import AllmendeSystem
+import CanonicalJSON
+
+enum PackageCheckCommands {
+    static let verify = CommandSpec(
+        name: "verify",
+        summary: "re-hash every file and check every signature of a package",
+        discussion: """
+        Checks the manifest against the package ID, every file (and each of its chunks) against the manifest,
+        and every statement's signature and delegation. Prints each problem naming the file or statement;
+        exits 3 if anything is wrong.
+        """,
+        arguments: ArgumentsSpec(display: "ID", minimum: 1, maximum: 1),
+        run: { context in
+            let store = try context.packageStore()
+            let id = try context.resolvePackage(context.arguments.positional[0], in: store)
+            let report = try attempt { () throws(StoreError) in try store.verifyPackage(id) }
+            if context.isJSON {
+                context.printJSON(["package": .string(id.hex), "intact": .bool(report.isIntact), "filesChecked": .integer(report.filesChecked),
+                                   "bytesChecked": .integer(report.bytesChecked), "problems": .array(report.problems.map { .string($0) }),
+                                   "statements": .array(report.statements.map(PackageCommands.statementJSON))])
+            } else {
+                for problem in report.problems { context.console.line("FAILED  \(problem)") }
+                let summary = "\(report.filesChecked) files (\(ByteCount.format(report.bytesChecked))), \(report.statements.count) statements"
+                context.console.line(report.isIntact ? "intact: \(summary) verified" : "\(report.problems.count) problem(s); checked \(summary)")
+            }
+            return report.isIntact ? ExitCode.success : ExitCode.damage
+        }
+    )
+
+    static let toOption = OptionSpec(name: "--to", valueName: "DIR", help: "folder to write the files into (default: the current folder)")
+    static let forceOption = OptionSpec(name: "--force", help: "overwrite files that already exist")
+
+    static let export = CommandSpec(
+        name: "export",
+        summary: "write a package's files into a folder, verified",
+        discussion: """
+        Writes every file of package ID under DIR, checking each chunk against the store as it goes. Never
+        writes outside DIR (symbolic links on the way are refused) and never overwrites an existing file
+        unless --force. Nothing is written if any file is missing or would be overwritten.
+        """,
+        options: [toOption, forceOption],
+        arguments: ArgumentsSpec(display: "ID", minimum: 1, maximum: 1),
+        run: { context in
+            let store = try context.packageStore()
+            let id = try context.resolvePackage(context.arguments.positional[0], in: store)
+            let folder = context.arguments.value("--to") ?? "."
+            let force = context.arguments.has("--force")
+            let written = try attempt { () throws(StoreError) in try store.export(id, to: folder, force: force) }
+            if context.isJSON {
+                context.printJSON(["package": .string(id.hex), "written": .array(written.map { .string($0) })])
+            } else {
+                for path in written { context.console.line(path) }
+                context.console.errorLine("exported \(written.count) files to \(folder)")
+            }
+            return ExitCode.success
+        }
+    )
+
+    static let countOption = OptionSpec(name: "--count", valueName: "N", help: "number of builds (default 1)")
+    static let csvOption = OptionSpec(name: "--csv", help: "print RFC 4180 CSV for a spreadsheet")
+    static let flatOption = OptionSpec(name: "--flat", help: "do not expand sub-assemblies")
+
+    static let bom = CommandSpec(
+        name: "bom",
+        summary: "bill of materials for N builds, sub-assemblies expanded, with totals",
+        discussion: """
+        Multiplies the package's bill of materials by N, expands sub-assembly lines that refer to other packages
+        in the local store (recursively; cycles and missing packages are reported), and totals each material
+        and the cost per currency.
+        """,
+        options: [countOption, csvOption, flatOption],
+        arguments: ArgumentsSpec(display: "ID", minimum: 1, maximum: 1),
+        run: { context in
+            let store = try context.packageStore()
+            let id = try context.resolvePackage(context.arguments.positional[0], in: store)
+            let manifest = try attempt { () throws(StoreError) in try store.manifest(id) }
+            let countText = context.arguments.value("--count") ?? "1"
+            guard let count = Int(countText), count >= 1, count <= 1_000_000 else {
+                throw CLIError.usage("--count needs a whole number from 1 to 1000000, not '\(countText)'", command: CommandTable.find("bom"))
+            }
+            let rollup: BOMRollup
+            do {
+                rollup = try BOMRollup(manifest: manifest, packageID: id, builds: count, expand: !context.arguments.has("--flat"),
+                                       resolve: { try? store.manifest($0) })
+            } catch {
+                throw CLIError.failure("\(error)")
+            }
+            if context.arguments.has("--csv") {
+                context.console.write(Array(BOMCSV.csv(rollup).utf8))
+            } else if context.isJSON {
+                context.printJSON(BOMPrinter.json(rollup, id: id))
+            } else {
+                BOMPrinter.print(rollup, title: manifest.info.title, console: context.console)
+            }
+            return ExitCode.success
+        }
+    )
+
+    static let outOption = OptionSpec(name: "--out", valueName: "FILE", help: "write to FILE instead of standard output")
+
+    static let okh = CommandSpec(
+        name: "okh",
+        summary: "write an Open Know-How (OKH-LOSH) TOML manifest for a package",
+        discussion: "Maps the package's manifest onto the OKH-LOSH v1 fields (okhv = \"OKH-LOSHv1.0\") so OKH tools and crawlers can read it.",
+        options: [outOption],
+        arguments: ArgumentsSpec(display: "ID", minimum: 1, maximum: 1),
+        run: { context in
+            let store = try context.packageStore()
+            let id = try context.resolvePackage(context.arguments.positional[0], in: store)
+            let manifest = try attempt { () throws(StoreError) in try store.manifest(id) }
+            let toml = OKHExport.toml(manifest, packageID: id)
+            if let out = context.arguments.value("--out") {
+                do { try FileSystem.writeAtomically(Array(toml.utf8), to: out) } catch { throw CLIError.failure("\(error)") }
+                context.console.errorLine("wrote \(out)")
+            } else {
+                context.console.write(Array(toml.utf8))
+            }
+            return ExitCode.success
+        }
+    )
+}

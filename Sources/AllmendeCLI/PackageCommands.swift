@@ -1,0 +1,107 @@
+// PackageCommands.swift: AllmendeCLI. `publish`, `ls` and `show`: design packages for people.
+
+import AllmendeCrypto
+import AllmendeModel
+import AllmendeStore
+import CanonicalJSON
+
+enum PackageCommands {
+    static let allowNonOpen = OptionSpec(name: "--allow-non-open",
+                                         help: "publish even if the license forbids commercial use or derived works (marked as not open)")
+
+    static let publish = CommandSpec(
+        name: "publish",
+        summary: "publish a folder as a signed design package and print its ID",
+        discussion: """
+        Reads the draft manifest DIR/allmende.json (title, license, bill of materials, …), stores every file in
+        DIR (hidden files, the draft and paths in .allmendeignore left out), fills in sizes, hashes and media
+        types, checks everything, signs a publish statement and prints the package ID. The same content from the
+        same publisher always gets the same ID. Nothing is stored when a check fails: a missing or invalid
+        license, a license that is not open hardware (unless --allow-non-open), symbolic links that leave DIR,
+        names that are not UTF-8 or not valid package paths, or an empty folder.
+        """,
+        options: [allowNonOpen, keyOption],
+        arguments: ArgumentsSpec(display: "DIR", minimum: 1, maximum: 1),
+        epilogue: "example: allmende publish Examples/packages/timber-wall-block",
+        run: { context in
+            let store = try context.packageStore()
+            let signer = try context.signer()
+            let options = PublishOptions(now: context.now, allowNonOpen: context.arguments.has("--allow-non-open"))
+            let folder = context.arguments.positional[0]
+            let result = try attempt { () throws(StoreError) in try store.publish(folder: folder, as: signer, options: options) }
+            if context.isJSON {
+                context.printJSON([
+                    "package": .string(result.packageID.hex), "statement": .string(result.statementID.hex),
+                    "title": .string(result.manifest.info.title), "version": .string(result.manifest.info.version),
+                    "files": .integer(result.manifest.files.count), "size": .integer(result.manifest.totalSize),
+                    "publisher": .string(result.manifest.publisher.text), "warnings": .array(result.warnings.map { .string($0) }),
+                ])
+            } else {
+                for warning in result.warnings { context.console.errorLine("warning: \(warning)") }
+                context.console.line(result.packageID.hex)
+                context.console.errorLine("published '\(result.manifest.info.title)' \(result.manifest.info.version): "
+                    + "\(result.manifest.files.count) files, \(ByteCount.format(result.manifest.totalSize)), license \(result.manifest.info.license)")
+            }
+            return ExitCode.success
+        }
+    )
+
+    static let list = CommandSpec(
+        name: "ls",
+        summary: "list the design packages in the local store",
+        discussion: "Lists every package with a verified publish statement: ID, title, version and license; retracted "
+            + "packages and licenses that are not open hardware are marked.",
+        run: { context in
+            let store = try context.packageStore()
+            var entries: [JSONValue] = []
+            for id in store.packageIDs() {
+                guard let manifest = try? store.manifest(id) else { continue }
+                let retraction = store.retraction(of: id)
+                let notOpen = manifest.info.license.openHardwareProblem
+                if context.isJSON {
+                    var entry: [String: JSONValue] = ["package": .string(id.hex), "title": .string(manifest.info.title),
+                                                      "version": .string(manifest.info.version), "license": .string(manifest.info.license.description),
+                                                      "size": .integer(manifest.totalSize), "openHardware": .bool(notOpen == nil)]
+                    if let retraction { entry["retracted"] = .string(retraction.statement.reason ?? "") }
+                    entries.append(.object(entry))
+                } else {
+                    var marks = ""
+                    if retraction != nil { marks += "  [RETRACTED]" }
+                    if notOpen != nil { marks += "  [not open hardware]" }
+                    context.console.line("\(id.shortHex())  \(manifest.info.title)  \(manifest.info.version)  \(manifest.info.license)\(marks)")
+                }
+            }
+            if context.isJSON { context.printJSON(.array(entries)) }
+            return ExitCode.success
+        }
+    )
+
+    static let show = CommandSpec(
+        name: "show",
+        summary: "show a package: summary, license, files, bill of materials, lineage, statements",
+        arguments: ArgumentsSpec(display: "ID", minimum: 1, maximum: 1),
+        run: { context in
+            let store = try context.packageStore()
+            let id = try context.resolvePackage(context.arguments.positional[0], in: store)
+            let manifest = try attempt { () throws(StoreError) in try store.manifest(id) }
+            let statements = store.statements(about: id)
+            if context.isJSON {
+                context.printJSON(["package": .string(id.hex), "manifest": manifest.json,
+                                   "statements": .array(statements.map { statementJSON($0) })])
+            } else {
+                PackageReport.print(manifest: manifest, id: id, statements: statements, store: store, console: context.console)
+            }
+            return ExitCode.success
+        }
+    )
+
+    static func statementJSON(_ verified: VerifiedStatement) -> JSONValue {
+        var entry: [String: JSONValue] = ["id": .string(verified.id.hex), "kind": .string(verified.statement.kind.rawValue),
+                                          "identity": .string(verified.identity.text), "device": .string(verified.device.text),
+                                          "time": .string(verified.statement.time.description)]
+        if let note = verified.statement.note { entry["note"] = .string(note) }
+        if let reason = verified.statement.reason { entry["reason"] = .string(reason) }
+        if !verified.statement.photos.isEmpty { entry["photos"] = .array(verified.statement.photos.map { .string($0.hex) }) }
+        return .object(entry)
+    }
+}

@@ -1,0 +1,78 @@
+// PackageReport.swift: AllmendeCLI. The human-readable page `allmende show` prints.
+
+import AllmendeCrypto
+import AllmendeModel
+import AllmendeStore
+
+enum PackageReport {
+    static func print(manifest: DesignManifest, id: ContentID, statements: [VerifiedStatement], store: PackageStore, console: Console) {
+        let info = manifest.info
+        if let retraction = statements.last(where: { $0.statement.kind == .retract && $0.identity == manifest.publisher }) {
+            console.line("RETRACTED on \(retraction.statement.time.date): \(retraction.statement.reason ?? "")")
+            console.line("")
+        }
+        console.line("\(info.title)  \(info.version)")
+        console.line("package    \(id.hex)")
+        console.line("summary    \(info.summary)")
+        console.line("category   \(info.category.rawValue)" + (info.tags.isEmpty ? "" : "   tags: " + info.tags.joined(separator: ", ")))
+        let openNote = info.license.openHardwareProblem.map { "   NOT OPEN HARDWARE: \($0)" } ?? ""
+        console.line("license    \(info.license)\(openNote)")
+        console.line("licensors  " + info.licensors.map(\.name).joined(separator: "; "))
+        if !info.authors.isEmpty {
+            console.line("authors    " + info.authors.map { author in author.role.map { "\(author.name) (\($0))" } ?? author.name }.joined(separator: "; "))
+        }
+        console.line("publisher  \(manifest.publisher.text)")
+        console.line("created    \(manifest.created)")
+        if !info.processes.isEmpty { console.line("processes  " + info.processes.map(\.rawValue).joined(separator: ", ")) }
+        if let readiness = info.readiness { console.line("readiness  \(readiness.rawValue)") }
+        if let safety = info.healthSafety { console.line("SAFETY     \(safety)") }
+        if !info.description.isEmpty {
+            console.line("")
+            console.line(info.description)
+        }
+        console.line("")
+        console.line("files (\(manifest.files.count), \(ByteCount.format(manifest.totalSize))):")
+        for file in manifest.files {
+            let present = store.blobs.has(file.sha256) ? " " : "!"
+            console.line("  \(present) \(pad(file.role.rawValue, 13)) \(pad(ByteCount.format(file.size), 10)) \(file.path)")
+        }
+        if manifest.files.contains(where: { !store.blobs.has($0.sha256) }) { console.line("  (! = not in the local store yet)") }
+        if !info.bom.isEmpty {
+            console.line("")
+            console.line("bill of materials (per build):")
+            for line in info.bom {
+                let cost = line.unitCost.map { "  @ \($0.amount) \($0.currency)" } ?? ""
+                let sub = line.package.map { "  [sub-assembly \($0.shortHex())]" } ?? ""
+                console.line("  \(pad(line.quantity.description, 7)) \(pad(line.unit.rawValue, 5)) \(line.item)"
+                             + (line.material.map { " — \($0)" } ?? "") + cost + sub)
+            }
+        }
+        if !info.derivedFrom.isEmpty {
+            console.line("")
+            console.line("derived from:")
+            for parent in info.derivedFrom {
+                let title = (try? store.manifest(parent.package).info.title) ?? "(not in the local store)"
+                console.line("  \(parent.package.shortHex())  \(title): \(parent.note)")
+            }
+        }
+        let children = store.packageIDs().filter { (try? store.manifest($0))?.info.derivedFrom.contains { $0.package == id } == true }
+        if !children.isEmpty {
+            console.line("")
+            console.line("derived packages:")
+            for child in children { console.line("  \(child.shortHex())  \((try? store.manifest(child).info.title) ?? "")") }
+        }
+        console.line("")
+        console.line("statements:")
+        for verified in statements {
+            let by = verified.identity == manifest.publisher ? "publisher" : verified.identity.text
+            var text = "  \(verified.statement.time)  \(verified.statement.kind.rawValue) by \(by)"
+            if verified.device != verified.identity { text += " (device \(verified.device.text.prefix(12))…)" }
+            if let note = verified.statement.note { text += ": " + note }
+            if let reason = verified.statement.reason { text += ": " + reason }
+            if !verified.statement.photos.isEmpty { text += " [\(verified.statement.photos.count) photo(s)]" }
+            console.line(text)
+        }
+    }
+
+    static func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
+}

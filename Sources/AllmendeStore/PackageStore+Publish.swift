@@ -1,0 +1,106 @@
+// PackageStore+Publish.swift: AllmendeStore. `publish DIR`: draft + files → verified, signed, stored package.
+
+import AllmendeCrypto
+import AllmendeModel
+import AllmendeSystem
+
+/// Choices for one publish.
+public struct PublishOptions: Sendable {
+    /// Publish even if the license forbids commercial use or derived works.
+    public var allowNonOpen = false
+    /// The time of the publish statement.
+    public var now: Timestamp
+
+    public init(now: Timestamp, allowNonOpen: Bool = false) {
+        self.now = now
+        self.allowNonOpen = allowNonOpen
+    }
+}
+
+/// What a publish did.
+public struct PublishResult: Sendable {
+    public let packageID: ContentID
+    public let manifest: DesignManifest
+    public let statementID: ContentID
+    /// Things worth telling the publisher that did not stop the publish.
+    public let warnings: [String]
+}
+
+extension PackageStore {
+    /// Publishes the folder at `path`: reads `allmende.json`, checks everything, then stores the files, the
+    /// manifest and a signed publish statement. Nothing is stored when a check fails.
+    public func publish(folder path: String, as signer: LabIdentity, options: PublishOptions) throws(StoreError) -> PublishResult {
+        let folder = try PackageFolder(scanning: path)
+        let draftPath = folder.root + "/" + PackageDraft.fileName
+        guard FileSystem.exists(draftPath) else {
+            throw .badPackageFolder(path: path, reason: "there is no \(PackageDraft.fileName) draft in it (see Examples/ for complete ones)")
+        }
+        let draft: PackageDraft
+        do {
+            draft = try PackageDraft(parsing: try FileSystem.readFile(draftPath, limit: DesignManifest.maximumSize))
+        } catch let error as ModelError {
+            throw .badPackageFolder(path: path, reason: "\(PackageDraft.fileName): \(error)")
+        } catch {
+            throw .badPackageFolder(path: path, reason: "\(PackageDraft.fileName): \(error)")
+        }
+        var warnings = try checkLicense(draft.info, allowNonOpen: options.allowNonOpen)
+        for hinted in draft.fileHints.keys.sorted() where !folder.files.contains(where: { $0.path.text == hinted }) {
+            warnings.append("\(PackageDraft.fileName) describes '\(hinted)', which is not in the folder")
+        }
+        for line in draft.info.bom {
+            if let package = line.package, !hasManifest(package) {
+                warnings.append("BOM line '\(line.item)' refers to package \(package.shortHex()), which is not in the local store")
+            }
+        }
+
+        // Every check passed: store the files.
+        var entries: [FileEntry] = []
+        var newest: Int64 = 0
+        for file in folder.files {
+            let stored = try blobs.put(contentsOf: file.source)
+            let hint = draft.fileHints[file.path.text]
+            entries.append(FileEntry(path: file.path, size: stored.size, sha256: stored.id, chunkIndex: stored.chunkIndex.id,
+                                     mediaType: hint?.mediaType ?? MediaType.guess(forPath: file.path.text),
+                                     role: hint?.role ?? MediaType.guessRole(forPath: file.path.text)))
+            newest = max(newest, (try? FileSystem.modificationTime(of: file.source)) ?? 0)
+        }
+        if draft.created == nil {
+            warnings.append("no 'created' in \(PackageDraft.fileName): using the newest file time; set it to keep the package ID stable")
+        }
+        let manifest = DesignManifest(info: draft.info, publisher: signer.identity,
+                                      created: draft.created ?? Timestamp(secondsSinceEpoch: newest), files: entries)
+        let packageID = try putManifest(manifest)
+        let statement = Statement(kind: .publish, package: packageID, identity: signer.identity, time: options.now)
+        let signed: SignedStatement
+        do { signed = try SignedStatement.sign(statement, with: signer.deviceKey, delegation: signer.delegation) } catch { throw .model(error) }
+        let verified = try addStatement(signed)
+        return PublishResult(packageID: packageID, manifest: manifest, statementID: verified.id, warnings: warnings)
+    }
+
+    /// License checks: refuses non-open licenses unless allowed; warns about deprecated IDs, unknown
+    /// references and derived packages that drop a share-alike parent's terms.
+    func checkLicense(_ info: DesignInfo, allowNonOpen: Bool) throws(StoreError) -> [String] {
+        var warnings = info.license.deprecationWarnings
+        if let problem = info.license.openHardwareProblem {
+            guard allowNonOpen else { throw .licenseNotOpen(problem) }
+            warnings.append("published as NOT open hardware: \(problem)")
+        }
+        for reference in info.license.unknownReferences {
+            warnings.append("\(reference) is not on the SPDX list; Allmende cannot tell whether it is open")
+        }
+        let childIDs = info.license.licenseIDs
+        for parent in info.derivedFrom {
+            guard let parentManifest = try? manifest(parent.package) else {
+                warnings.append("parent package \(parent.package.shortHex()) is not in the local store; its license was not compared")
+                continue
+            }
+            for id in parentManifest.info.license.licenseIDs.sorted() {
+                if let family = LicenseTerms.shareAlikeFamily(id), !family.isKept(by: childIDs) {
+                    warnings.append("parent '\(parentManifest.info.title)' is \(id) (\(family.rawValue), share-alike): a derived package "
+                                    + "must keep its terms, but this one is \(info.license)")
+                }
+            }
+        }
+        return warnings
+    }
+}
