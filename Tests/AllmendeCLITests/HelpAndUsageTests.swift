@@ -6,7 +6,10 @@ import Testing
 
 @Suite("CLI help and usage")
 struct HelpAndUsageTests {
-    static let commands = ["init", "id", "hash", "store", "store add", "store cat", "store ls", "store rm", "fsck"]
+    static let commands = [
+        "init", "id", "publish", "ls", "show", "verify", "export", "bom", "attest", "retract", "okh", "lab", "lab init", "lab show",
+        "lab delegate", "lab import", "lab revoke", "hash", "store", "store add", "store cat", "store ls", "store rm", "fsck",
+    ]
 
     @Test("--help text matches its golden file", arguments: [
         ([String](["--help"]), "allmende.txt"), (["store", "add", "--help"], "store-add.txt"), (["fsck", "--help"], "fsck.txt"),

@@ -1,0 +1,242 @@
+// PublishTests.swift: publishing folders (the Examples and bad ones), verifying, tampering and exporting.
+
+import AllmendeCrypto
+import AllmendeModel
+import AllmendeStore
+import AllmendeSystem
+import AllmendeTestSupport
+import Foundation
+import Testing
+
+@Suite("Publishing design packages")
+struct PublishTests {
+    static let now = Timestamp(parsing: "2026-11-22T12:00:00Z")!
+    static var demoKey: Ed25519PrivateKey {
+        get throws { try NodeKeyStore.loadPrivateKey(Repository.root + "/Examples/keys/demo-lab.pem") }
+    }
+    static let minimalDraft = """
+        {"title": "Test bracket", "version": "0.1.0", "summary": "A bracket", "category": "tools-machines",
+         "license": "CERN-OHL-P-2.0", "licensors": [{"name": "Test Lab"}], "documentationLanguage": ["en"],
+         "created": "2026-01-01T00:00:00Z"}
+        """
+
+    static func expectedIDs() throws -> [String: String] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Repository.root + "/Examples/packages/expected-ids.json"))
+        let document = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        return document?["packages"] as? [String: String] ?? [:]
+    }
+
+    @Test("every example package publishes to its recorded ID, twice, and verifies")
+    func examples() throws {
+        try withTempDirectory("publish") { folder throws in
+            let store = try PackageStore(home: NodeHome(path: folder.file("home")))
+            let signer = LabIdentity(deviceKey: try Self.demoKey, delegation: nil)
+            let expected = try Self.expectedIDs()
+            #expect(expected.count == 3)
+            // The block first: the garden studio's BOM refers to it.
+            for name in ["timber-wall-block", "pem-fuel-cell-end-plate", "garden-studio-plan"] {
+                let path = Repository.root + "/Examples/packages/" + name
+                let first = try store.publish(folder: path, as: signer, options: PublishOptions(now: Self.now))
+                #expect(first.packageID.hex == expected[name], "\(name) has a new ID; update Examples/packages/expected-ids.json")
+                #expect(first.warnings.isEmpty, "\(name): \(first.warnings)")
+                let again = try store.publish(folder: path, as: signer, options: PublishOptions(now: Self.now))
+                #expect(again.packageID == first.packageID)
+                let report = try store.verifyPackage(first.packageID)
+                #expect(report.isIntact, "\(report.problems)")
+                #expect(report.filesChecked == first.manifest.files.count)
+            }
+            #expect(store.packageIDs().count == 3)
+            let garden = try ContentID(parsing: try #require(expected["garden-studio-plan"]))
+            let rollup = try BOMRollup(manifest: try store.manifest(garden), packageID: garden, builds: 1, resolve: { try? store.manifest($0) })
+            #expect(rollup.lines.contains { $0.line.item == "Structural plywood sheet" && $0.total == DecimalAmount(66) })
+        }
+    }
+
+    @Test("export writes byte-identical files and refuses to overwrite without force")
+    func exportRoundTrip() throws {
+        try withTempDirectory("publish") { folder throws in
+            let store = try PackageStore(home: NodeHome(path: folder.file("home")))
+            let source = Repository.root + "/Examples/packages/pem-fuel-cell-end-plate"
+            let result = try store.publish(folder: source, as: LabIdentity(deviceKey: try Self.demoKey, delegation: nil),
+                                           options: PublishOptions(now: Self.now))
+            let written = try store.export(result.packageID, to: folder.file("out"), force: false)
+            #expect(written.count == result.manifest.files.count)
+            for file in result.manifest.files {
+                #expect(try FileSystem.readFile(folder.file("out/" + file.path.text)) == FileSystem.readFile(source + "/" + file.path.text))
+            }
+            #expect(throws: StoreError.exportTargetExists(path: folder.file("out/README.md"))) {
+                try store.export(result.packageID, to: folder.file("out"), force: false)
+            }
+            #expect(try store.export(result.packageID, to: folder.file("out"), force: true).count == written.count)
+        }
+    }
+
+    @Test("export never writes through a symbolic link out of the target folder")
+    func exportSymlink() throws {
+        try withTempDirectory("publish") { folder throws in
+            let store = try PackageStore(home: NodeHome(path: folder.file("home")))
+            let result = try store.publish(folder: Repository.root + "/Examples/packages/pem-fuel-cell-end-plate",
+                                           as: LabIdentity(deviceKey: try Self.demoKey, delegation: nil), options: PublishOptions(now: Self.now))
+            try FileSystem.makeDirectories(folder.file("out"))
+            try FileSystem.makeDirectories(folder.file("elsewhere"))
+            #expect(symlink(folder.file("elsewhere"), folder.file("out/docs")) == 0)
+            #expect(throws: StoreError.self) { try store.export(result.packageID, to: folder.file("out"), force: true) }
+            #expect(try FileSystem.contentsOfDirectory(folder.file("elsewhere")).isEmpty)
+        }
+    }
+
+    @Test("tampering with a file, the manifest or a statement is caught and named")
+    func tampering() throws {
+        try withTempDirectory("publish") { folder throws in
+            let store = try PackageStore(home: NodeHome(path: folder.file("home")))
+            let result = try store.publish(folder: Repository.root + "/Examples/packages/timber-wall-block",
+                                           as: LabIdentity(deviceKey: try Self.demoKey, delegation: nil), options: PublishOptions(now: Self.now))
+            let dxf = try #require(result.manifest.file(at: "cutting/wb-m-rib.dxf"))
+            try FsckTests.flipByte(at: 100, in: store.blobs.path(of: dxf.sha256))
+            var report = try store.verifyPackage(result.packageID)
+            #expect(report.problems.count == 1)
+            #expect(report.problems.first?.hasPrefix("cutting/wb-m-rib.dxf: content hashes to") == true)
+
+            try FsckTests.flipByte(at: 100, in: store.blobs.path(of: dxf.sha256))   // repair it
+            try FsckTests.flipByte(at: 0, in: store.blobs.path(of: result.statementID))
+            report = try store.verifyPackage(result.packageID)
+            #expect(report.problems.contains { $0.hasPrefix("statement \(result.statementID.shortHex())") })
+            #expect(report.problems.contains { $0.hasPrefix("no valid publish statement") })
+
+            try FsckTests.flipByte(at: 0, in: store.blobs.path(of: result.statementID))
+            try FsckTests.flipByte(at: 40, in: store.blobs.path(of: result.packageID))
+            report = try store.verifyPackage(result.packageID)
+            #expect(report.problems.first?.hasPrefix("manifest: its bytes hash to") == true)
+        }
+    }
+
+    /// Publishes a bad folder and checks the message and that the store did not change.
+    func refuse(_ message: String, allowNonOpen: Bool = false, _ prepare: (TempDirectory) throws -> Void) throws {
+        try withTempDirectory("publish") { folder throws in
+            let store = try PackageStore(home: NodeHome(path: folder.file("home")))
+            try FileSystem.makeDirectories(folder.file("pkg"))
+            try prepare(folder)
+            let before = try store.blobs.list()
+            do {
+                _ = try store.publish(folder: folder.file("pkg"), as: LabIdentity(deviceKey: try Self.demoKey, delegation: nil),
+                                      options: PublishOptions(now: Self.now, allowNonOpen: allowNonOpen))
+                Issue.record("published a bad folder (expected: \(message))")
+            } catch {
+                #expect("\(error)".contains(message), "message was: \(error)")
+                #expect("\(error)".contains("nothing was stored"))
+            }
+            #expect(try store.blobs.list() == before)
+            #expect(store.packageIDs().isEmpty)
+        }
+    }
+
+    @Test("a symbolic link that leaves the folder is refused")
+    func symlinkOut() throws {
+        try refuse("symbolic link 'passwd' leads outside the folder") { folder in
+            try folder.write("pkg/allmende.json", text: Self.minimalDraft)
+            try folder.write("pkg/part.stl", text: "solid x\nendsolid x\n")
+            #expect(symlink("/etc/passwd", folder.file("pkg/passwd")) == 0)
+        }
+    }
+
+    @Test("a name that is not UTF-8 is refused")
+    func nonUTF8Name() throws {
+        try refuse("is not valid UTF-8") { folder in
+            try folder.write("pkg/allmende.json", text: Self.minimalDraft)
+            let name = Array(folder.file("pkg/").utf8) + [0x63, 0x61, 0x66, 0xE9, 0x2E, 0x73, 0x76, 0x67]   // "caf\xE9.svg"
+            var cName = name.map { CChar(bitPattern: $0) }
+            cName.append(0)
+            let descriptor = open(cName, O_WRONLY | O_CREAT, 0o644)
+            #expect(descriptor >= 0)
+            close(descriptor)
+        }
+    }
+
+    @Test("'..' and absolute paths in the draft are refused")
+    func dotDotInDraft() throws {
+        try refuse("contains '..', which could leave the package folder") { folder in
+            try folder.write("pkg/allmende.json", text: Self.minimalDraft.replacingOccurrences(
+                of: "\"created\"", with: "\"files\": {\"../../etc/passwd\": {\"role\": \"other\"}}, \"created\""))
+            try folder.write("pkg/part.stl", text: "solid x\nendsolid x\n")
+        }
+        try refuse("is absolute") { folder in
+            try folder.write("pkg/allmende.json", text: Self.minimalDraft.replacingOccurrences(
+                of: "\"created\"", with: "\"files\": {\"/etc/passwd\": {\"role\": \"other\"}}, \"created\""))
+            try folder.write("pkg/part.stl", text: "solid x\nendsolid x\n")
+        }
+    }
+
+    @Test("a file name with a backslash is not a valid package path")
+    func backslashName() throws {
+        try refuse("contains a backslash") { folder in
+            try folder.write("pkg/allmende.json", text: Self.minimalDraft)
+            try folder.write("pkg/cnc\\part.dxf", text: "0\nEOF\n")
+        }
+    }
+
+    @Test("missing draft, missing or unknown license, and an empty package are refused")
+    func draftProblems() throws {
+        try refuse("there is no allmende.json draft") { folder in try folder.write("pkg/part.stl", text: "solid\n") }
+        try refuse("license: is required") { folder in
+            try folder.write("pkg/allmende.json", text: Self.minimalDraft.replacingOccurrences(of: "\"license\": \"CERN-OHL-P-2.0\",", with: ""))
+            try folder.write("pkg/part.stl", text: "solid\n")
+        }
+        try refuse("unknown license 'CERN-OHL-S-2' — did you mean CERN-OHL-S-2.0?") { folder in
+            try folder.write("pkg/allmende.json", text: Self.minimalDraft.replacingOccurrences(of: "CERN-OHL-P-2.0", with: "CERN-OHL-S-2"))
+            try folder.write("pkg/part.stl", text: "solid\n")
+        }
+        try refuse("an empty package") { folder in
+            try folder.write("pkg/allmende.json", text: Self.minimalDraft)
+            try folder.write("pkg/.hidden", text: "not published")
+        }
+    }
+
+    @Test("a non-commercial license is refused unless allowed, and then published with a warning")
+    func nonOpenLicense() throws {
+        try refuse("CC-BY-NC-SA-4.0 forbids commercial use") { folder in
+            try folder.write("pkg/allmende.json", text: Self.minimalDraft.replacingOccurrences(of: "CERN-OHL-P-2.0", with: "CC-BY-NC-SA-4.0"))
+            try folder.write("pkg/part.stl", text: "solid\n")
+        }
+        try withTempDirectory("publish") { folder throws in
+            let store = try PackageStore(home: NodeHome(path: folder.file("home")))
+            try folder.write("pkg/allmende.json", text: Self.minimalDraft.replacingOccurrences(of: "CERN-OHL-P-2.0", with: "CC-BY-NC-SA-4.0"))
+            try folder.write("pkg/part.stl", text: "solid\n")
+            let result = try store.publish(folder: folder.file("pkg"), as: LabIdentity(deviceKey: try Self.demoKey, delegation: nil),
+                                           options: PublishOptions(now: Self.now, allowNonOpen: true))
+            #expect(result.warnings.contains { $0.hasPrefix("published as NOT open hardware") })
+        }
+    }
+
+    @Test("ignore rules, hidden files and in-folder links")
+    func ignoreRules() throws {
+        try withTempDirectory("publish") { folder throws in
+            let store = try PackageStore(home: NodeHome(path: folder.file("home")))
+            try folder.write("pkg/allmende.json", text: Self.minimalDraft)
+            try folder.write("pkg/.allmendeignore", text: "# build output\n*.bak\n/renders/\n!keep.bak\n")
+            try folder.write("pkg/part.stl", text: "solid\n")
+            try folder.write("pkg/old.bak", text: "old")
+            try folder.write("pkg/sub/keep.bak", text: "keep")
+            try folder.write("pkg/renders/a.png", text: "png")
+            try folder.write("pkg/.git/config", text: "git")
+            #expect(symlink("part.stl", folder.file("pkg/part-link.stl")) == 0)
+            let result = try store.publish(folder: folder.file("pkg"), as: LabIdentity(deviceKey: try Self.demoKey, delegation: nil),
+                                           options: PublishOptions(now: Self.now))
+            #expect(result.manifest.files.map(\.path.text) == ["part-link.stl", "part.stl", "sub/keep.bak"])
+        }
+    }
+
+    @Test("a derived package that drops its share-alike parent's terms gets a warning")
+    func shareAlikeWarning() throws {
+        try withTempDirectory("publish") { folder throws in
+            let store = try PackageStore(home: NodeHome(path: folder.file("home")))
+            let signer = LabIdentity(deviceKey: try Self.demoKey, delegation: nil)
+            let parent = try store.publish(folder: Repository.root + "/Examples/packages/timber-wall-block", as: signer,
+                                           options: PublishOptions(now: Self.now))
+            try folder.write("pkg/allmende.json", text: Self.minimalDraft.replacingOccurrences(
+                of: "\"created\"", with: "\"derivedFrom\": [{\"package\": \"\(parent.packageID.hex)\", \"note\": \"shorter block\"}], \"created\""))
+            try folder.write("pkg/part.stl", text: "solid\n")
+            let child = try store.publish(folder: folder.file("pkg"), as: signer, options: PublishOptions(now: Self.now))
+            #expect(child.warnings.contains { $0.contains("share-alike") && $0.contains("CC-BY-SA-4.0") })
+        }
+    }
+}
