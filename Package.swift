@@ -70,7 +70,9 @@ let package = Package(
         ),
         .testTarget(
             name: "AllmendeCLITests",
-            dependencies: ["AllmendeCLI", "AllmendeStore", "AllmendeCrypto", "AllmendeModel", "AllmendeTestSupport", "allmende"],
+            dependencies: [
+                "AllmendeCLI", "AllmendeStore", "AllmendeCrypto", "AllmendeModel", "CanonicalJSON", "AllmendeTestSupport", "allmende",
+            ],
             exclude: ["Golden"],
             swiftSettings: strict
         ),

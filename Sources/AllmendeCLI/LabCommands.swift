@@ -96,12 +96,21 @@ enum LabCommands {
 
     static let importCommand = CommandSpec(
         name: "lab import",
-        summary: "install a delegation for this node's key made elsewhere with the lab key",
+        summary: "install a delegation for this node's key, or record a revocation, made with the lab key",
         arguments: ArgumentsSpec(display: "FILE", minimum: 1, maximum: 1),
         run: { context in
             let home = try context.home()
+            let path = context.arguments.positional[0]
+            let text = (try? FileSystem.readFile(path, limit: 64 * 1024)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            if text.contains(Revocation.schema) {
+                let revocation: Revocation
+                do { revocation = try Revocation.parse(try JSONParser.parse(text)) } catch { throw CLIError.failure("\(path): \(error)") }
+                try attempt { () throws(StoreError) in try LabIdentity.saveRevocation(revocation, home: home) }
+                context.console.line("recorded the revocation of \(revocation.device.text) by \(revocation.identity.text) from \(revocation.revokedFrom)")
+                return ExitCode.success
+            }
             let node = try attempt { () throws(StoreError) in try NodeKeyStore.loadOrCreate(home).key }
-            let delegation = try attempt { () throws(StoreError) in try LabIdentity.readDelegation(context.arguments.positional[0]) }
+            let delegation = try attempt { () throws(StoreError) in try LabIdentity.readDelegation(path) }
             guard delegation.device == NodeID(publicKey: node.publicKey) else {
                 throw CLIError.failure("the delegation is for node \(delegation.device.text), but this node is \(NodeID(publicKey: node.publicKey).text)")
             }
