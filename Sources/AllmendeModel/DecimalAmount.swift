@@ -9,11 +9,16 @@ public struct DecimalAmount: Hashable, Comparable, Sendable, CustomStringConvert
 
     /// The value times 10^6.
     public let scaledValue: Int64
+    /// The text it was written as ("38.50" stays "38.50", so a manifest re-serialises byte for byte).
+    private let writtenAs: String?
 
-    public init(scaledValue: Int64) { self.scaledValue = scaledValue }
+    public init(scaledValue: Int64) {
+        self.scaledValue = scaledValue
+        writtenAs = nil
+    }
 
     /// A whole number.
-    public init(_ integer: Int) { scaledValue = Int64(integer) * Self.unit }
+    public init(_ integer: Int) { self.init(scaledValue: Int64(integer) * Self.unit) }
 
     public static let zero = DecimalAmount(scaledValue: 0)
 
@@ -31,10 +36,14 @@ public struct DecimalAmount: Hashable, Comparable, Sendable, CustomStringConvert
             for _ in digits.count..<Self.scale { fraction *= 10 }
         }
         scaledValue = wholeValue * Self.unit + fraction
+        writtenAs = text
     }
 
-    /// The shortest plain decimal text ("2.5", "3", "0.018").
-    public var description: String {
+    /// The text as written, or the shortest plain decimal text for computed values ("2.5", "3", "0.018").
+    public var description: String { writtenAs ?? normalized }
+
+    /// The shortest plain decimal text.
+    public var normalized: String {
         let whole = scaledValue / Self.unit
         var fraction = String(scaledValue % Self.unit)
         fraction = String(repeating: "0", count: Self.scale - fraction.count) + fraction
@@ -67,4 +76,8 @@ public struct DecimalAmount: Hashable, Comparable, Sendable, CustomStringConvert
     }
 
     public static func < (lhs: DecimalAmount, rhs: DecimalAmount) -> Bool { lhs.scaledValue < rhs.scaledValue }
+
+    public static func == (lhs: DecimalAmount, rhs: DecimalAmount) -> Bool { lhs.scaledValue == rhs.scaledValue }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(scaledValue) }
 }

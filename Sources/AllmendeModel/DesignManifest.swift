@@ -57,6 +57,8 @@ public struct DesignManifest: Equatable, Sendable {
             guard seen.insert(file.path).inserted else { throw .invalidField(path: "files[\(index)].path", reason: "'\(file.path)' appears twice") }
         }
         self.init(info: info, publisher: publisher, created: created, files: files)
+        guard files == self.files else { throw .invalidField(path: "files", reason: "must be sorted by path (byte order)") }
+        try requireNormalForm(json, input: value)
     }
 
     /// The manifest as a JSON value.

@@ -111,3 +111,26 @@ func stringElement(_ value: JSONValue, path: String, maximumLength: Int) throws(
     }
     return text
 }
+
+/// Refuses a document whose fields would be written differently than they were read (e.g. "m²" for "m2", a
+/// license in lower case), so that re-serialising a parsed document always gives back its exact canonical bytes
+/// and therefore its ID. Drafts are lenient; signed and content-addressed documents are not.
+func requireNormalForm(_ parsed: JSONValue, input: JSONValue, path: String = "") throws(ModelError) {
+    switch (parsed, input) {
+    case let (.object(a), .object(b)):
+        for key in Set(a.keys).union(b.keys).sorted() {
+            let childPath = path.isEmpty ? key : path + "." + key
+            guard let left = a[key], let right = b[key] else {
+                throw .invalidField(path: childPath, reason: a[key] == nil ? "unknown field" : "is missing")
+            }
+            try requireNormalForm(left, input: right, path: childPath)
+        }
+    case let (.array(a), .array(b)) where a.count == b.count:
+        for index in a.indices { try requireNormalForm(a[index], input: b[index], path: path + "[\(index)]") }
+    default:
+        guard parsed == input else {
+            let expected = (try? CanonicalEncoder.string(parsed)) ?? "?"
+            throw .invalidField(path: path, reason: "is not in normal form; a signed document must write it as \(expected)")
+        }
+    }
+}

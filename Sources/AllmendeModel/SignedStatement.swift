@@ -58,6 +58,7 @@ public struct SignedStatement: Equatable, Sendable {
         delegation = try reader.value("delegation").map { (value) throws(ModelError) in try Delegation.parse(value) }
         signature = try readSignature(&reader)
         try reader.rejectUnknownKeys()
+        try requireNormalForm(json, input: value)
     }
 
     init(statement: Statement, signer: NodeID, delegation: Delegation?, signature: Ed25519Signature) {

@@ -59,6 +59,27 @@ struct DesignManifestTests {
         }
     }
 
+    @Test("a signed manifest must be in normal form; a draft may be lenient", arguments: [
+        ("\"license\": \"CC-BY-SA-4.0\"", "\"license\": \"cc-by-sa-4.0\"", "license: is not in normal form; a signed document must write it as \"CC-BY-SA-4.0\""),
+        ("\"role\": \"cutting-file\"}]", "\"role\": \"cutting-file\"}], \"bom\": [{\"item\": \"Plywood\", \"quantity\": \"2\", \"unit\": \"m²\"}]",
+         "bom[0].unit: is not in normal form"),
+    ])
+    func normalForm(original: String, replacement: String, message: String) throws {
+        let json = Fixtures.manifestJSON().replacingFirst(original, with: replacement)
+        do {
+            _ = try DesignManifest(parsing: Array(json.utf8))
+            Issue.record("accepted a manifest that is not in normal form")
+        } catch {
+            #expect(error.description.hasPrefix(message), "message was: \(error)")
+        }
+        // The same text as a draft (without schema and publisher) is accepted and normalised.
+        var draft = json.replacingFirst("\"schema\": \"allmende/design-package/1\",", with: "")
+        draft = draft.replacingFirst("\"publisher\": \"\(Fixtures.lab.text)\",", with: "")
+        draft = String(draft[..<draft.range(of: "\"files\"")!.lowerBound]).trimmingCharacters(in: .whitespacesAndNewlines)
+        draft = String(draft.dropLast()) + "}"
+        #expect(throws: Never.self) { try PackageDraft(parsing: Array(draft.utf8)) }
+    }
+
     @Test("a bad license names the field and the nearest known ID")
     func badLicense() {
         let json = Fixtures.manifestJSON().replacingFirst("\"CC-BY-SA-4.0\"", with: "\"CC-BY-SA-4\"")
