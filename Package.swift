@@ -23,6 +23,7 @@ let package = Package(
         .target(name: "AllmendeCrypto", dependencies: ["COpenSSL"], swiftSettings: strict),
         .target(name: "CanonicalJSON", swiftSettings: strict),
         .target(name: "AllmendeModel", dependencies: ["AllmendeCrypto", "CanonicalJSON"], swiftSettings: strict),
+        .target(name: "AllmendeWire", dependencies: ["AllmendeCrypto"], swiftSettings: strict),
         .target(
             name: "AllmendeStore", dependencies: ["AllmendeSystem", "AllmendeCrypto", "AllmendeModel", "CanonicalJSON"],
             swiftSettings: strict
@@ -61,6 +62,11 @@ let package = Package(
         .testTarget(
             name: "AllmendeModelTests",
             dependencies: ["AllmendeModel", "AllmendeCrypto", "CanonicalJSON", "AllmendeTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AllmendeWireTests",
+            dependencies: ["AllmendeWire", "AllmendeCrypto", "AllmendeTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

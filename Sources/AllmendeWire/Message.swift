@@ -1,0 +1,94 @@
+// Message.swift: AllmendeWire. Every message of protocol version 1. Spec: Protocol/wire.md "Messages".
+
+import AllmendeCrypto
+
+/// Outcome of a request, carried in responses.
+public enum ResponseStatus: UInt8, Sendable, CaseIterable {
+    case ok = 0
+    case notFound = 1
+    case busy = 2
+    case invalidRequest = 3
+    case refused = 4
+}
+
+/// A message between two nodes. Requests carry a `request` number that the matching response repeats.
+public enum Message: Equatable, Sendable {
+    /// First message each way: magic, protocol version, feature bits, listen port (0 = none), a display name.
+    case hello(version: UInt16, features: UInt32, listenPort: UInt16, name: String)
+    /// Keep-alive; the peer answers with `pong` carrying the same nonce.
+    case ping(nonce: UInt64)
+    case pong(nonce: UInt64)
+    /// Last message before closing, with a reason.
+    case goodbye(code: GoodbyeCode, reason: String)
+    /// "Do you have package P complete?"
+    case getPackage(request: UInt32, package: ContentID)
+    /// Answer to `getPackage`: when `ok`, the peer has the manifest and every file, and sends the signed publish statement.
+    case package(request: UInt32, status: ResponseStatus, publishStatement: [UInt8])
+    /// "Send the chunk index of blob B."
+    case getIndex(request: UInt32, blob: ContentID)
+    /// The encoded chunk index (Protocol/chunk-index.md), empty unless `ok`.
+    case index(request: UInt32, status: ResponseStatus, encodedIndex: [UInt8])
+    /// "Send chunk N of blob B."
+    case getChunk(request: UInt32, blob: ContentID, chunk: UInt32)
+    /// The chunk's bytes, empty unless `ok`.
+    case chunk(request: UInt32, status: ResponseStatus, data: [UInt8])
+
+    /// The type byte on the wire.
+    public var typeByte: UInt8 {
+        switch self {
+        case .hello: return MessageType.hello
+        case .ping: return MessageType.ping
+        case .pong: return MessageType.pong
+        case .goodbye: return MessageType.goodbye
+        case .getPackage: return MessageType.getPackage
+        case .package: return MessageType.package
+        case .getIndex: return MessageType.getIndex
+        case .index: return MessageType.index
+        case .getChunk: return MessageType.getChunk
+        case .chunk: return MessageType.chunk
+        }
+    }
+
+    /// A short name for logs.
+    public var name: String { MessageType.name(of: typeByte) }
+}
+
+/// Type bytes.
+public enum MessageType {
+    public static let hello: UInt8 = 0x01
+    public static let ping: UInt8 = 0x02
+    public static let pong: UInt8 = 0x03
+    public static let goodbye: UInt8 = 0x04
+    public static let getPackage: UInt8 = 0x10
+    public static let package: UInt8 = 0x11
+    public static let getIndex: UInt8 = 0x12
+    public static let index: UInt8 = 0x13
+    public static let getChunk: UInt8 = 0x14
+    public static let chunk: UInt8 = 0x15
+
+    /// The largest length field allowed for a type, or `nil` for an unknown type.
+    public static func maximumLength(of type: UInt8) -> Int? {
+        switch type {
+        case hello: return WireLimits.maximumHelloFrameLength
+        case ping, pong, goodbye, getPackage, package, getIndex, getChunk: return WireLimits.maximumControlFrameLength
+        case index, chunk: return WireLimits.maximumBulkFrameLength
+        default: return nil
+        }
+    }
+
+    static func name(of type: UInt8) -> String {
+        switch type {
+        case hello: return "hello"
+        case ping: return "ping"
+        case pong: return "pong"
+        case goodbye: return "goodbye"
+        case getPackage: return "get-package"
+        case package: return "package"
+        case getIndex: return "get-index"
+        case index: return "index"
+        case getChunk: return "get-chunk"
+        case chunk: return "chunk"
+        default: return "unknown"
+        }
+    }
+}

@@ -1,0 +1,137 @@
+// MessageCodec.swift: AllmendeWire. Message ↔ frame bytes. Pure. Spec: Protocol/wire.md "Messages".
+
+import AllmendeCrypto
+
+/// Encodes and decodes message payloads (big-endian integers, fixed-size IDs, length-prefixed strings).
+public enum MessageCodec {
+    /// The complete frame for `message`: `[u32 length][u8 type][payload]`.
+    public static func frame(_ message: Message) -> [UInt8] {
+        var payload: [UInt8] = []
+        switch message {
+        case let .hello(version, features, listenPort, name):
+            payload += WireVersion.magic
+            payload.appendInteger(version)
+            payload.appendInteger(features)
+            payload.appendInteger(listenPort)
+            let nameBytes = Array(name.utf8.prefix(WireLimits.maximumNodeNameLength))
+            payload.append(UInt8(nameBytes.count))
+            payload += nameBytes
+        case let .ping(nonce), let .pong(nonce):
+            payload.appendInteger(nonce)
+        case let .goodbye(code, reason):
+            payload.appendInteger(code.rawValue)
+            let reasonBytes = Array(reason.utf8.prefix(WireLimits.maximumReasonLength))
+            payload.appendInteger(UInt16(reasonBytes.count))
+            payload += reasonBytes
+        case let .getPackage(request, package):
+            payload.appendInteger(request)
+            payload += package.bytes
+        case let .package(request, status, statement):
+            payload.appendInteger(request)
+            payload.append(status.rawValue)
+            payload += statement
+        case let .getIndex(request, blob):
+            payload.appendInteger(request)
+            payload += blob.bytes
+        case let .index(request, status, encoded):
+            payload.appendInteger(request)
+            payload.append(status.rawValue)
+            payload += encoded
+        case let .getChunk(request, blob, chunk):
+            payload.appendInteger(request)
+            payload += blob.bytes
+            payload.appendInteger(chunk)
+        case let .chunk(request, status, data):
+            payload.appendInteger(request)
+            payload.append(status.rawValue)
+            payload += data
+        }
+        var frame: [UInt8] = []
+        frame.reserveCapacity(5 + payload.count)
+        frame.appendInteger(UInt32(payload.count + 1))
+        frame.append(message.typeByte)
+        frame += payload
+        return frame
+    }
+
+    /// Decodes one message from its type byte and payload.
+    public static func decode(type: UInt8, payload: ArraySlice<UInt8>) throws(WireError) -> Message {
+        var reader = PayloadReader(bytes: payload, type: MessageType.name(of: type))
+        let message: Message
+        switch type {
+        case MessageType.hello:
+            guard try reader.bytes(4) == WireVersion.magic else { throw .badHello("wrong magic (not an Allmende node?)") }
+            let version: UInt16 = try reader.integer()
+            guard version >= WireVersion.minimum else {
+                throw .badHello("protocol version \(version) is older than the oldest supported (\(WireVersion.minimum))")
+            }
+            let features: UInt32 = try reader.integer()
+            let port: UInt16 = try reader.integer()
+            let length = Int(try reader.byte())
+            guard length <= WireLimits.maximumNodeNameLength else { throw reader.fail("name longer than \(WireLimits.maximumNodeNameLength) bytes") }
+            guard let name = String(validating: try reader.bytes(length), as: UTF8.self) else { throw reader.fail("name is not UTF-8") }
+            message = .hello(version: version, features: features, listenPort: port, name: name)
+        case MessageType.ping: message = .ping(nonce: try reader.integer())
+        case MessageType.pong: message = .pong(nonce: try reader.integer())
+        case MessageType.goodbye:
+            let rawCode: UInt16 = try reader.integer()
+            let length = Int(try reader.integer() as UInt16)
+            guard length <= WireLimits.maximumReasonLength else { throw reader.fail("reason longer than \(WireLimits.maximumReasonLength) bytes") }
+            let reason = String(decoding: try reader.bytes(length), as: UTF8.self)
+            message = .goodbye(code: GoodbyeCode(rawValue: rawCode) ?? .protocolError, reason: reason)
+        case MessageType.getPackage: message = .getPackage(request: try reader.integer(), package: try reader.contentID())
+        case MessageType.package: message = .package(request: try reader.integer(), status: try reader.status(), publishStatement: reader.rest())
+        case MessageType.getIndex: message = .getIndex(request: try reader.integer(), blob: try reader.contentID())
+        case MessageType.index: message = .index(request: try reader.integer(), status: try reader.status(), encodedIndex: reader.rest())
+        case MessageType.getChunk: message = .getChunk(request: try reader.integer(), blob: try reader.contentID(), chunk: try reader.integer())
+        case MessageType.chunk: message = .chunk(request: try reader.integer(), status: try reader.status(), data: reader.rest())
+        default: throw .unknownMessageType(type)
+        }
+        try reader.requireEnd()
+        return message
+    }
+}
+
+/// Reads a payload field by field, failing with the message type's name.
+struct PayloadReader {
+    var bytes: ArraySlice<UInt8>
+    let type: String
+
+    func fail(_ reason: String) -> WireError { .malformedPayload(type: type, reason: reason) }
+
+    mutating func bytes(_ count: Int) throws(WireError) -> [UInt8] {
+        guard bytes.count >= count else { throw fail("truncated: needs \(count) more bytes, has \(bytes.count)") }
+        let result = Array(bytes.prefix(count))
+        bytes = bytes.dropFirst(count)
+        return result
+    }
+
+    mutating func byte() throws(WireError) -> UInt8 { try bytes(1)[0] }
+
+    mutating func integer<T: FixedWidthInteger & UnsignedInteger>() throws(WireError) -> T {
+        try bytes(MemoryLayout<T>.size).reduce(T(0)) { $0 << 8 | T($1) }
+    }
+
+    mutating func contentID() throws(WireError) -> ContentID { ContentID(digest: try bytes(32)) }
+
+    mutating func status() throws(WireError) -> ResponseStatus {
+        let raw = try byte()
+        guard let status = ResponseStatus(rawValue: raw) else { throw fail("unknown status \(raw)") }
+        return status
+    }
+
+    mutating func rest() -> [UInt8] {
+        defer { bytes = bytes.suffix(0) }
+        return Array(bytes)
+    }
+
+    func requireEnd() throws(WireError) {
+        guard bytes.isEmpty else { throw fail("\(bytes.count) unexpected bytes at the end") }
+    }
+}
+
+extension Array where Element == UInt8 {
+    mutating func appendInteger<T: FixedWidthInteger>(_ value: T) {
+        for shift in stride(from: T.bitWidth - 8, through: 0, by: -8) { append(UInt8(truncatingIfNeeded: value >> shift)) }
+    }
+}

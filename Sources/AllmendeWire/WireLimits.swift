@@ -1,0 +1,29 @@
+// WireLimits.swift: AllmendeWire. Every size limit of the wire protocol in one place. Spec: Protocol/wire.md "Limits".
+
+/// Sizes the protocol never exceeds; a frame over its limit is refused before its payload is buffered.
+public enum WireLimits {
+    /// Largest control frame (length field value, i.e. type byte + payload), in bytes: 64 KiB.
+    public static let maximumControlFrameLength = 64 * 1024
+    /// Largest bulk frame (chunk data, chunk index), in bytes: one 1 MiB chunk plus 64 bytes of header.
+    public static let maximumBulkFrameLength = (1 << 20) + 64
+    /// Largest hello frame, in bytes.
+    public static let maximumHelloFrameLength = 1024
+    /// Longest node name in a hello, in UTF-8 bytes.
+    public static let maximumNodeNameLength = 64
+    /// Longest goodbye reason, in UTF-8 bytes.
+    public static let maximumReasonLength = 256
+    /// Most requests a peer may have outstanding at once.
+    public static let maximumOutstandingRequests = 64
+    /// Bytes read from a socket at a time.
+    public static let readSize = 256 * 1024
+}
+
+/// Protocol version numbers.
+public enum WireVersion {
+    /// The version this implementation speaks.
+    public static let current: UInt16 = 1
+    /// The oldest version it accepts.
+    public static let minimum: UInt16 = 1
+    /// The magic at the start of every hello: "AMND".
+    public static let magic: [UInt8] = [0x41, 0x4D, 0x4E, 0x44]
+}

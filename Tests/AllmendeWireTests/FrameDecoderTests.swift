@@ -1,0 +1,116 @@
+// FrameDecoderTests.swift: Protocol/vectors/frames.json whole, drip-fed and concatenated; limits before buffering.
+
+import AllmendeCrypto
+import AllmendeTestSupport
+import AllmendeWire
+import Testing
+
+@Suite("Frame decoder and message codec")
+struct FrameDecoderTests {
+    struct Vector: Sendable, CustomTestStringConvertible {
+        let name: String
+        let bytes: [UInt8]
+        let message: Message?
+        let error: String?
+        var testDescription: String { name }
+    }
+
+    static func parseHex(_ annotated: String) -> [UInt8] {
+        let digits = annotated.split(separator: "\n").map { line in line.split(separator: "#", maxSplits: 1).first ?? "" }
+            .joined().filter { !$0.isWhitespace }
+        return Hex.decode(digits) ?? []
+    }
+
+    static func message(_ fields: [String: Any]) -> Message? {
+        func int(_ key: String) -> Int { fields[key] as? Int ?? -1 }
+        func id(_ key: String) -> ContentID { (try? ContentID(parsing: fields[key] as? String ?? "")) ?? SHA256Hasher.hash([]) }
+        func body() -> [UInt8] { Hex.decode(fields["body"] as? String ?? "") ?? [] }
+        func status() -> ResponseStatus { ResponseStatus(rawValue: UInt8(int("status"))) ?? .invalidRequest }
+        switch fields["type"] as? String {
+        case "hello": return .hello(version: UInt16(int("version")), features: UInt32(int("features")), listenPort: UInt16(int("listenPort")),
+                                    name: fields["name"] as? String ?? "")
+        case "ping": return .ping(nonce: UInt64(int("nonce")))
+        case "pong": return .pong(nonce: UInt64(int("nonce")))
+        case "goodbye": return .goodbye(code: GoodbyeCode(rawValue: UInt16(int("code"))) ?? .normal, reason: fields["reason"] as? String ?? "")
+        case "get-package": return .getPackage(request: UInt32(int("request")), package: id("package"))
+        case "package": return .package(request: UInt32(int("request")), status: status(), publishStatement: body())
+        case "get-index": return .getIndex(request: UInt32(int("request")), blob: id("blob"))
+        case "get-chunk": return .getChunk(request: UInt32(int("request")), blob: id("blob"), chunk: UInt32(int("chunk")))
+        case "chunk": return .chunk(request: UInt32(int("request")), status: status(), data: body())
+        default: return nil
+        }
+    }
+
+    static func vectors() throws -> [Vector] {
+        try Repository.vectorCases("frames.json").map { entry in
+            Vector(name: entry["name"] as? String ?? "?", bytes: parseHex(entry["hex"] as? String ?? ""),
+                   message: (entry["message"] as? [String: Any]).flatMap(message), error: entry["error"] as? String)
+        }
+    }
+
+    /// Feeds `bytes` in pieces of `step` and collects every message.
+    static func decodeAll(_ bytes: [UInt8], step: Int) throws(WireError) -> [Message] {
+        var decoder = FrameDecoder()
+        var messages: [Message] = []
+        var offset = 0
+        while offset < bytes.count {
+            decoder.append(bytes[offset..<min(offset + step, bytes.count)])
+            offset += step
+            while let message = try decoder.nextMessage() { messages.append(message) }
+        }
+        return messages
+    }
+
+    @Test("valid frames decode whole, drip-fed and concatenated, and re-encode to the same bytes",
+          arguments: try vectors().filter { $0.message != nil })
+    func validFrames(_ vector: Vector) throws {
+        let expected = try #require(vector.message)
+        #expect(try Self.decodeAll(vector.bytes, step: vector.bytes.count) == [expected])
+        #expect(try Self.decodeAll(vector.bytes, step: 1) == [expected])
+        #expect(try Self.decodeAll(vector.bytes + vector.bytes + vector.bytes, step: 7) == [expected, expected, expected])
+        #expect(MessageCodec.frame(expected) == vector.bytes)
+    }
+
+    @Test("bad frames are refused with a reason", arguments: try vectors().filter { $0.error != nil })
+    func badFrames(_ vector: Vector) {
+        for step in [vector.bytes.count, 1] {
+            do {
+                _ = try Self.decodeAll(vector.bytes, step: max(step, 1))
+                Issue.record("accepted \(vector.name)")
+            } catch {
+                #expect(error.description.contains(vector.error ?? "?"), "message was: \(error)")
+            }
+        }
+    }
+
+    @Test("a frame claiming 4 GiB is refused after its 5-byte header, before any payload is buffered")
+    func hugeLengthRefusedEarly() {
+        var decoder = FrameDecoder()
+        decoder.append([0xFF, 0xFF, 0xFF, 0xFF])
+        #expect(throws: WireError.frameTooLarge(length: 0xFFFF_FFFF, limit: WireLimits.maximumBulkFrameLength)) { try decoder.nextMessage() }
+        #expect(decoder.bufferedByteCount == 4)
+    }
+
+    @Test("every message type round-trips", arguments: [
+        Message.hello(version: 1, features: 0xDEAD_BEEF, listenPort: 7310, name: "Werkstatt Süd"),
+        .ping(nonce: .max), .pong(nonce: 0), .goodbye(code: .misbehaving, reason: "sent 3 corrupt chunks"),
+        .getPackage(request: 1, package: SHA256Hasher.hash([1])), .package(request: 1, status: .ok, publishStatement: Array("{}".utf8)),
+        .getIndex(request: 2, blob: SHA256Hasher.hash([2])), .index(request: 2, status: .notFound, encodedIndex: []),
+        .getChunk(request: .max, blob: SHA256Hasher.hash([3]), chunk: 1023),
+        .chunk(request: 3, status: .ok, data: pseudoRandomBytes(count: 1 << 20, seed: 1)),
+    ])
+    func roundTrip(message: Message) throws {
+        #expect(try Self.decodeAll(MessageCodec.frame(message), step: 4096) == [message])
+    }
+
+    @Test("random garbage never crashes the decoder")
+    func garbage() {
+        for seed in 0..<200 {
+            let bytes = pseudoRandomBytes(count: 64 + seed * 13, seed: UInt64(seed))
+            var decoder = FrameDecoder()
+            decoder.append(bytes)
+            do { while try decoder.nextMessage() != nil {} } catch {}
+            #expect(decoder.bufferedByteCount <= bytes.count)
+        }
+    }
+}
