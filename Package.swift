@@ -24,6 +24,7 @@ let package = Package(
         .target(name: "CanonicalJSON", swiftSettings: strict),
         .target(name: "AllmendeModel", dependencies: ["AllmendeCrypto", "CanonicalJSON"], swiftSettings: strict),
         .target(name: "AllmendeWire", dependencies: ["AllmendeCrypto"], swiftSettings: strict),
+        .target(name: "AllmendeTLS", dependencies: ["COpenSSL", "AllmendeCrypto", "AllmendeSystem"], swiftSettings: strict),
         .target(
             name: "AllmendeStore", dependencies: ["AllmendeSystem", "AllmendeCrypto", "AllmendeModel", "CanonicalJSON"],
             swiftSettings: strict
@@ -62,6 +63,11 @@ let package = Package(
         .testTarget(
             name: "AllmendeModelTests",
             dependencies: ["AllmendeModel", "AllmendeCrypto", "CanonicalJSON", "AllmendeTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AllmendeTLSTests",
+            dependencies: ["AllmendeTLS", "AllmendeCrypto", "AllmendeSystem", "AllmendeTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -11,6 +11,9 @@ public final class Ed25519PrivateKey: @unchecked Sendable {
 
     private init(owning key: OpaquePointer) { self.key = key }
 
+    /// The OpenSSL `EVP_PKEY*`, for the TLS layer (borrowed; valid while this object lives).
+    package var evpKey: OpaquePointer { key }
+
     deinit { EVP_PKEY_free(key) }
 
     /// Generates a new random key.

@@ -1,0 +1,130 @@
+// TLSConnectionTests.swift: real TLS 1.3 on 127.0.0.1 with node-key certificates; what must be refused is refused.
+
+import AllmendeCrypto
+import AllmendeSystem
+import AllmendeTLS
+import AllmendeTestSupport
+import Foundation
+import Synchronization
+import Testing
+
+@Suite("TLS between nodes")
+struct TLSConnectionTests {
+    /// Listens on a free port and runs `serve` on the first accepted, handshaken connection (or its error).
+    static func server(key: Ed25519PrivateKey, serve: @escaping @Sendable (Result<TLSConnection, TLSError>) -> Void) throws -> (UInt16, DispatchSemaphore) {
+        let (listener, port) = try Socket.listen(on: SocketAddress(host: "127.0.0.1", port: 0))
+        let context = try TLSContext(key: key, isServer: true)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            defer { listener.close(); done.signal() }
+            guard listener.waitUntil(writable: false, timeout: .seconds(10)), let (socket, _) = listener.accept() else { return }
+            do throws(TLSError) {
+                let connection = try TLSConnection(context: context, socket: socket, isServer: true)
+                _ = try connection.handshake(timeout: .seconds(5))
+                serve(.success(connection))
+                connection.close()
+            } catch {
+                socket.close()
+                serve(.failure(error))
+            }
+        }
+        thread.start()
+        return (port, done)
+    }
+
+    static func writeAll(_ connection: TLSConnection, _ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let result = try bytes.withUnsafeBytes { try connection.write(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+            switch result {
+            case let .bytes(count): offset += count
+            case .wantRead: _ = connection.socket.waitUntil(writable: false, timeout: .seconds(5))
+            case .wantWrite: _ = connection.socket.waitUntil(writable: true, timeout: .seconds(5))
+            case .closed: throw TLSError.closed
+            }
+        }
+    }
+
+    static func readExactly(_ connection: TLSConnection, _ count: Int) throws -> [UInt8] {
+        var result: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while result.count < count {
+            let outcome = try buffer.withUnsafeMutableBytes { try connection.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<min($0.count, count - result.count)])) }
+            switch outcome {
+            case let .bytes(read): result += buffer[0..<read]
+            case .wantRead: _ = connection.socket.waitUntil(writable: false, timeout: .seconds(5))
+            case .wantWrite: _ = connection.socket.waitUntil(writable: true, timeout: .seconds(5))
+            case .closed: throw TLSError.closed
+            }
+        }
+        return result
+    }
+
+    @Test("two nodes learn each other's node ID from the certificates and exchange bytes")
+    func mutualAuthentication() throws {
+        let serverKey = try Ed25519PrivateKey()
+        let clientKey = try Ed25519PrivateKey()
+        let seenByServer = Mutex<NodeID?>(nil)
+        let (port, done) = try Self.server(key: serverKey) { result in
+            guard case let .success(connection) = result else { return }
+            seenByServer.withLock { $0 = connection.peer }
+            if let data = try? Self.readExactly(connection, 300_000) { try? Self.writeAll(connection, data.reversed()) }
+        }
+        let socket = try Socket.connect(to: SocketAddress(host: "127.0.0.1", port: port), timeout: .seconds(5))
+        let client = try TLSConnection(context: TLSContext(key: clientKey, isServer: false), socket: socket, isServer: false)
+        let serverID = try client.handshake(timeout: .seconds(5), expectedPeer: NodeID(publicKey: serverKey.publicKey))
+        #expect(serverID == NodeID(publicKey: serverKey.publicKey))
+        let payload = pseudoRandomBytes(count: 300_000, seed: 5)
+        try Self.writeAll(client, payload)
+        #expect(try Self.readExactly(client, payload.count) == Array(payload.reversed()))
+        client.close()
+        done.wait()
+        #expect(seenByServer.withLock { $0 } == NodeID(publicKey: clientKey.publicKey))
+    }
+
+    @Test("a server presenting another key than the dialled node ID is refused")
+    func unexpectedPeer() throws {
+        let (port, done) = try Self.server(key: try Ed25519PrivateKey()) { _ in }
+        let socket = try Socket.connect(to: SocketAddress(host: "127.0.0.1", port: port), timeout: .seconds(5))
+        let client = try TLSConnection(context: TLSContext(key: try Ed25519PrivateKey(), isServer: false), socket: socket, isServer: false)
+        let expected = NodeID(publicKey: try Ed25519PrivateKey().publicKey)
+        do {
+            _ = try client.handshake(timeout: .seconds(5), expectedPeer: expected)
+            Issue.record("accepted the wrong node")
+        } catch let TLSError.unexpectedPeer(wanted, _) {
+            #expect(wanted == expected)
+        }
+        client.close()
+        done.wait()
+    }
+
+    @Test("a plain TCP client is refused by the handshake")
+    func plainTCP() throws {
+        let outcome = Mutex<String?>(nil)
+        let (port, done) = try Self.server(key: try Ed25519PrivateKey()) { result in
+            if case let .failure(error) = result { outcome.withLock { $0 = error.description } }
+        }
+        let socket = try Socket.connect(to: SocketAddress(host: "127.0.0.1", port: port), timeout: .seconds(5))
+        _ = Array("GET / HTTP/1.0\r\n\r\n".utf8).withUnsafeBytes { write(socket.descriptor, $0.baseAddress, $0.count) }
+        done.wait()
+        socket.close()
+        #expect(outcome.withLock { $0 }?.hasPrefix("TLS handshake failed") == true)
+    }
+
+    @Test("TLS 1.2 and clients without a certificate are refused", arguments: [
+        ["-tls1_2"], ["-tls1_3"],
+    ])
+    func opensslClients(flags: [String]) throws {
+        let outcome = Mutex<String?>(nil)
+        let (port, done) = try Self.server(key: try Ed25519PrivateKey()) { result in
+            switch result {
+            case let .failure(error): outcome.withLock { $0 = error.description }
+            case .success: outcome.withLock { $0 = "accepted" }
+            }
+        }
+        _ = try ProcessRunner.run("openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-quiet"] + flags)
+        done.wait()
+        let message = outcome.withLock { $0 } ?? "nothing"
+        #expect(message.hasPrefix("TLS handshake failed"), "server said: \(message)")
+    }
+}
