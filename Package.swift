@@ -24,6 +24,7 @@ let package = Package(
         .target(name: "CanonicalJSON", swiftSettings: strict),
         .target(name: "AllmendeModel", dependencies: ["AllmendeCrypto", "CanonicalJSON"], swiftSettings: strict),
         .target(name: "AllmendeWire", dependencies: ["AllmendeCrypto"], swiftSettings: strict),
+        .target(name: "AllmendeNode", dependencies: ["AllmendeWire", "AllmendeCrypto"], swiftSettings: strict),
         .target(name: "AllmendeTLS", dependencies: ["COpenSSL", "AllmendeCrypto", "AllmendeSystem"], swiftSettings: strict),
         .target(
             name: "AllmendeStore", dependencies: ["AllmendeSystem", "AllmendeCrypto", "AllmendeModel", "CanonicalJSON"],
@@ -63,6 +64,11 @@ let package = Package(
         .testTarget(
             name: "AllmendeModelTests",
             dependencies: ["AllmendeModel", "AllmendeCrypto", "CanonicalJSON", "AllmendeTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AllmendeNodeTests",
+            dependencies: ["AllmendeNode", "AllmendeWire", "AllmendeCrypto", "AllmendeTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,0 +1,110 @@
+// ChunkScheduler.swift: AllmendeNode. Which chunk to ask which peer for, retries and peer strikes. Pure.
+
+import AllmendeCrypto
+
+/// Plans the download of one blob's chunks from several peers at once.
+///
+/// Each peer gets up to `window` outstanding requests; a chunk that fails verification is requested again
+/// from another peer when possible, and the peer that sent it gets a strike; at `maximumStrikes` the peer is
+/// dropped (the runtime disconnects it). Chunks already on disk (a resumed download) are never requested.
+public struct ChunkScheduler: Sendable {
+    /// Outcome of a received chunk.
+    public enum Verdict: Equatable, Sendable {
+        case stored
+        case retry
+        case peerDropped
+    }
+
+    public let chunkCount: Int
+    public let window: Int
+    public let maximumStrikes: Int
+    private(set) var have: Set<Int>
+    private var waiting: [Int]
+    private var inFlight: [Int: NodeID] = [:]
+    private var outstanding: [NodeID: Int] = [:]
+    private var strikes: [NodeID: Int] = [:]
+    private var failedAt: [Int: Set<NodeID>] = [:]
+    private var peers: [NodeID] = []
+
+    public init(chunkCount: Int, have: Set<Int>, window: Int = 8, maximumStrikes: Int = 3) {
+        self.chunkCount = chunkCount
+        self.have = have
+        self.window = window
+        self.maximumStrikes = maximumStrikes
+        waiting = (0..<chunkCount).filter { !have.contains($0) }
+    }
+
+    /// True once every chunk is stored.
+    public var isComplete: Bool { have.count == chunkCount }
+    /// Chunks stored so far.
+    public var storedCount: Int { have.count }
+    /// Peers still in use.
+    public var activePeers: [NodeID] { peers }
+
+    /// Starts using `peer`.
+    public mutating func addPeer(_ peer: NodeID) {
+        guard !peers.contains(peer), (strikes[peer] ?? 0) < maximumStrikes else { return }
+        peers.append(peer)
+        outstanding[peer] = 0
+    }
+
+    /// Stops using `peer`; its outstanding chunks go back to the queue.
+    public mutating func removePeer(_ peer: NodeID) {
+        peers.removeAll { $0 == peer }
+        outstanding[peer] = nil
+        for (chunk, holder) in inFlight where holder == peer {
+            inFlight[chunk] = nil
+            waiting.insert(chunk, at: 0)
+        }
+    }
+
+    /// Requests to send now: fills each peer's window, spreading chunks round-robin across peers.
+    public mutating func nextRequests() -> [(peer: NodeID, chunk: Int)] {
+        var requests: [(NodeID, Int)] = []
+        var progress = true
+        while progress && !waiting.isEmpty {
+            progress = false
+            for peer in peers where (outstanding[peer] ?? 0) < window {
+                guard let position = waiting.firstIndex(where: { !(failedAt[$0]?.contains(peer) ?? false) || peers.count == 1 }) else { continue }
+                let chunk = waiting.remove(at: position)
+                inFlight[chunk] = peer
+                outstanding[peer, default: 0] += 1
+                requests.append((peer, chunk))
+                progress = true
+                if waiting.isEmpty { break }
+            }
+        }
+        return requests
+    }
+
+    /// Records a chunk received from `peer`; `isValid` tells whether it matched the chunk index.
+    public mutating func received(chunk: Int, from peer: NodeID, isValid: Bool) -> Verdict {
+        guard inFlight[chunk] == peer else { return have.contains(chunk) ? .stored : .retry }
+        inFlight[chunk] = nil
+        outstanding[peer] = max(0, (outstanding[peer] ?? 1) - 1)
+        if isValid {
+            have.insert(chunk)
+            return .stored
+        }
+        failedAt[chunk, default: []].insert(peer)
+        waiting.insert(chunk, at: 0)
+        strikes[peer, default: 0] += 1
+        if (strikes[peer] ?? 0) >= maximumStrikes {
+            removePeer(peer)
+            return .peerDropped
+        }
+        return .retry
+    }
+
+    /// Records that `peer` could not serve `chunk` (not found, busy, timed out): ask someone else.
+    public mutating func failed(chunk: Int, from peer: NodeID) {
+        guard inFlight[chunk] == peer else { return }
+        inFlight[chunk] = nil
+        outstanding[peer] = max(0, (outstanding[peer] ?? 1) - 1)
+        failedAt[chunk, default: []].insert(peer)
+        waiting.insert(chunk, at: 0)
+    }
+
+    /// Strikes a peer has.
+    public func strikes(of peer: NodeID) -> Int { strikes[peer] ?? 0 }
+}

@@ -1,0 +1,113 @@
+// PeerSession.swift: AllmendeNode. One connection's protocol state: hello, keep-alive, timeouts. Pure: events in, actions out.
+
+import AllmendeWire
+
+/// Timeouts of a connection, as `Duration`s.
+public struct NodeTimeouts: Sendable {
+    /// Handshake plus hello must complete within this.
+    public var handshake: Duration = .seconds(10)
+    /// A connection idle this long is pinged.
+    public var pingAfter: Duration = .seconds(60)
+    /// A connection silent this long is closed.
+    public var closeAfter: Duration = .seconds(180)
+
+    public init() {}
+    public init(handshake: Duration, pingAfter: Duration, closeAfter: Duration) {
+        self.handshake = handshake
+        self.pingAfter = pingAfter
+        self.closeAfter = closeAfter
+    }
+}
+
+/// What the runtime must do for a session.
+public enum PeerAction: Equatable, Sendable {
+    /// Write this message.
+    case send(Message)
+    /// The hello exchange is complete: the peer is ready.
+    case ready(name: String, listenPort: UInt16)
+    /// Hand this message to the node (requests and responses).
+    case deliver(Message)
+    /// Send a goodbye with this code and reason, then close.
+    case close(GoodbyeCode, String)
+}
+
+/// The protocol state machine of one connection. `now` is monotonic time since the runtime started.
+public struct PeerSession: Sendable {
+    public enum State: Equatable, Sendable { case awaitingHello, ready, closed }
+
+    public private(set) var state: State = .awaitingHello
+    private let hello: Message
+    private let timeouts: NodeTimeouts
+    private var openedAt: Duration = .zero
+    private var lastHeard: Duration = .zero
+    private var pingOutstanding = false
+    private var nextNonce: UInt64
+
+    public init(name: String, listenPort: UInt16, timeouts: NodeTimeouts = NodeTimeouts(), nonceSeed: UInt64 = 1) {
+        hello = .hello(version: WireVersion.current, features: 0, listenPort: listenPort, name: name)
+        self.timeouts = timeouts
+        nextNonce = nonceSeed
+    }
+
+    /// The connection is open (TLS done): say hello.
+    public mutating func start(now: Duration) -> [PeerAction] {
+        openedAt = now
+        lastHeard = now
+        return [.send(hello)]
+    }
+
+    /// A message arrived.
+    public mutating func receive(_ message: Message, now: Duration) -> [PeerAction] {
+        guard state != .closed else { return [] }
+        lastHeard = now
+        pingOutstanding = false
+        switch (state, message) {
+        case let (.awaitingHello, .hello(version, _, port, name)):
+            guard version >= WireVersion.minimum else {
+                return close(.unsupportedVersion, "protocol version \(version) is not supported")
+            }
+            state = .ready
+            return [.ready(name: name, listenPort: port)]
+        case (.awaitingHello, _):
+            return close(.protocolError, "expected hello first, got \(message.name)")
+        case (.ready, .hello):
+            return close(.protocolError, "second hello")
+        case let (.ready, .ping(nonce)):
+            return [.send(.pong(nonce: nonce))]
+        case (.ready, .pong):
+            return []
+        case let (.ready, .goodbye(code, reason)):
+            state = .closed
+            return [.close(.normal, "peer said goodbye (\(code), \(reason))")]
+        case (.ready, _):
+            return [.deliver(message)]
+        case (.closed, _):
+            return []
+        }
+    }
+
+    /// Time passed: handshake timeout, keep-alive ping, idle close.
+    public mutating func tick(now: Duration) -> [PeerAction] {
+        switch state {
+        case .closed: return []
+        case .awaitingHello:
+            return now - openedAt >= timeouts.handshake ? close(.timeout, "no hello within \(timeouts.handshake)") : []
+        case .ready:
+            let silence = now - lastHeard
+            if silence >= timeouts.closeAfter { return close(.timeout, "silent for \(silence)") }
+            if silence >= timeouts.pingAfter && !pingOutstanding {
+                pingOutstanding = true
+                nextNonce &+= 1
+                return [.send(.ping(nonce: nextNonce))]
+            }
+            return []
+        }
+    }
+
+    /// Closes because of a local decision (frame error, misbehaviour, shutdown).
+    public mutating func close(_ code: GoodbyeCode, _ reason: String) -> [PeerAction] {
+        guard state != .closed else { return [] }
+        state = .closed
+        return [.close(code, reason)]
+    }
+}

@@ -1,0 +1,97 @@
+// NodeConfig.swift: AllmendeStore. The node's settings in `config.json`: listen address, peers, allow-list, limits.
+
+import AllmendeCrypto
+import AllmendeModel
+import AllmendeSystem
+import CanonicalJSON
+
+/// A peer to dial: an address and, optionally, the node ID it must present.
+public struct PeerEntry: Equatable, Sendable {
+    public var address: String
+    public var node: NodeID?
+
+    public init(address: String, node: NodeID?) {
+        self.address = address
+        self.node = node
+    }
+}
+
+/// `config.json` in the home folder. Missing file = defaults; unknown fields are refused with their name.
+public struct NodeConfig: Equatable, Sendable {
+    /// Default TCP port of the node protocol.
+    public static let defaultPort: UInt16 = 7310
+
+    /// Where to listen, `host:port`.
+    public var listen = "0.0.0.0:\(NodeConfig.defaultPort)"
+    /// A name shown to peers in the hello.
+    public var name = "allmende"
+    /// Peers to keep connected to.
+    public var peers: [PeerEntry] = []
+    /// If set, only these nodes may connect or be connected to (a private node).
+    public var allowList: [NodeID]?
+    /// Most simultaneous connections.
+    public var maxConnections = 64
+
+    public init() {}
+
+    static func path(_ home: NodeHome) -> String { home.path + "/config.json" }
+
+    /// Loads the configuration of `home` (defaults if there is none).
+    public static func load(_ home: NodeHome) throws(StoreError) -> NodeConfig {
+        let path = path(home)
+        guard FileSystem.exists(path) else { return NodeConfig() }
+        let bytes: [UInt8]
+        do { bytes = try FileSystem.readFile(path, limit: 1 << 20) } catch { throw .system(error) }
+        let value: JSONValue
+        do { value = try JSONParser.parse(bytes) } catch { throw .model(.invalidJSON(error)) }
+        guard case let .object(members) = value else { throw .model(.invalidField(path: "config.json", reason: "expected an object")) }
+        var config = NodeConfig()
+        for (key, field) in members {
+            switch (key, field) {
+            case let ("listen", .string(text)): config.listen = text
+            case let ("name", .string(text)): config.name = String(text.prefix(64))
+            case let ("maxConnections", .number(number)) where number >= 1 && number <= 4096: config.maxConnections = Int(number)
+            case let ("peers", .array(entries)):
+                config.peers = try entries.enumerated().map { (index, entry) throws(StoreError) -> PeerEntry in
+                    guard let address = entry["address"]?.stringValue else {
+                        throw .model(.invalidField(path: "config.json peers[\(index)].address", reason: "is required"))
+                    }
+                    let node = try entry["node"]?.stringValue.map { (text) throws(StoreError) -> NodeID in
+                        do { return try NodeID(parsing: text) } catch { throw .model(.invalidField(path: "config.json peers[\(index)].node", reason: "\(error)")) }
+                    }
+                    return PeerEntry(address: address, node: node)
+                }
+            case let ("allowList", .array(entries)):
+                config.allowList = try entries.map { (entry) throws(StoreError) -> NodeID in
+                    do { return try NodeID(parsing: entry.stringValue ?? "") } catch { throw .model(.invalidField(path: "config.json allowList", reason: "\(error)")) }
+                }
+            default:
+                throw .model(.invalidField(path: "config.json \(key)", reason: "unknown field or wrong type"))
+            }
+        }
+        return config
+    }
+
+    /// Saves atomically.
+    public func save(_ home: NodeHome) throws(StoreError) {
+        var members: [String: JSONValue] = [
+            "listen": .string(listen), "name": .string(name), "maxConnections": .integer(maxConnections),
+            "peers": .array(peers.map { peer in
+                var entry: [String: JSONValue] = ["address": .string(peer.address)]
+                if let node = peer.node { entry["node"] = .string(node.text) }
+                return .object(entry)
+            }),
+        ]
+        if let allowList { members["allowList"] = .array(allowList.map { .string($0.text) }) }
+        do {
+            try home.create()
+            try FileSystem.writeAtomically(try CanonicalEncoder.encode(.object(members)) + [0x0A], to: Self.path(home), mode: 0o644)
+        } catch let error as StoreError {
+            throw error
+        } catch let error as SystemError {
+            throw .system(error)
+        } catch {
+            throw .model(.notCanonical("\(error)"))
+        }
+    }
+}

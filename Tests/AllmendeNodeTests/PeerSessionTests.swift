@@ -1,0 +1,97 @@
+// PeerSessionTests.swift: the connection state machine and the chunk scheduler, driven directly. Pure.
+
+import AllmendeCrypto
+import AllmendeNode
+import AllmendeWire
+import Testing
+
+@Suite("Peer session")
+struct PeerSessionTests {
+    let timeouts = NodeTimeouts(handshake: .seconds(10), pingAfter: .seconds(60), closeAfter: .seconds(180))
+
+    @Test("hello first, then requests are delivered and pings answered")
+    func helloThenTraffic() {
+        var session = PeerSession(name: "lab-a", listenPort: 7310, timeouts: timeouts)
+        #expect(session.start(now: .zero) == [.send(.hello(version: 1, features: 0, listenPort: 7310, name: "lab-a"))])
+        #expect(session.receive(.hello(version: 1, features: 0, listenPort: 7311, name: "lab-b"), now: .seconds(1))
+                == [.ready(name: "lab-b", listenPort: 7311)])
+        let request = Message.getChunk(request: 1, blob: SHA256Hasher.hash([1]), chunk: 0)
+        #expect(session.receive(request, now: .seconds(2)) == [.deliver(request)])
+        #expect(session.receive(.ping(nonce: 9), now: .seconds(3)) == [.send(.pong(nonce: 9))])
+    }
+
+    @Test("anything before hello, or a second hello, closes with a protocol error")
+    func helloRequired() {
+        var session = PeerSession(name: "a", listenPort: 0, timeouts: timeouts)
+        _ = session.start(now: .zero)
+        #expect(session.receive(.ping(nonce: 1), now: .seconds(1)) == [.close(.protocolError, "expected hello first, got ping")])
+        #expect(session.state == .closed)
+        var second = PeerSession(name: "a", listenPort: 0, timeouts: timeouts)
+        _ = second.start(now: .zero)
+        _ = second.receive(.hello(version: 1, features: 0, listenPort: 0, name: "b"), now: .zero)
+        #expect(second.receive(.hello(version: 1, features: 0, listenPort: 0, name: "b"), now: .zero) == [.close(.protocolError, "second hello")])
+    }
+
+    @Test("no hello in time, idle ping, silent close")
+    func timers() {
+        var silent = PeerSession(name: "a", listenPort: 0, timeouts: timeouts)
+        _ = silent.start(now: .zero)
+        #expect(silent.tick(now: .seconds(9)).isEmpty)
+        #expect(silent.tick(now: .seconds(10)).first.map { if case .close(.timeout, _) = $0 { true } else { false } } == true)
+        var idle = PeerSession(name: "a", listenPort: 0, timeouts: timeouts)
+        _ = idle.start(now: .zero)
+        _ = idle.receive(.hello(version: 1, features: 0, listenPort: 0, name: "b"), now: .zero)
+        #expect(idle.tick(now: .seconds(59)).isEmpty)
+        guard case .send(.ping) = idle.tick(now: .seconds(60)).first else { Issue.record("no ping"); return }
+        #expect(idle.tick(now: .seconds(61)).isEmpty)   // one ping at a time
+        #expect(idle.tick(now: .seconds(180)).first.map { if case .close(.timeout, _) = $0 { true } else { false } } == true)
+    }
+}
+
+@Suite("Chunk scheduler")
+struct ChunkSchedulerTests {
+    let a = NodeID(publicKey: try! Ed25519PrivateKey().publicKey)
+    let b = NodeID(publicKey: try! Ed25519PrivateKey().publicKey)
+
+    @Test("spreads chunks over both peers within their windows and skips chunks already on disk")
+    func spread() {
+        var scheduler = ChunkScheduler(chunkCount: 20, have: [0, 1], window: 4)
+        scheduler.addPeer(a)
+        scheduler.addPeer(b)
+        let requests = scheduler.nextRequests()
+        #expect(requests.count == 8)
+        #expect(Set(requests.map(\.peer)) == [a, b])
+        #expect(!requests.contains { $0.chunk < 2 })
+        #expect(scheduler.nextRequests().isEmpty)   // windows full
+        for request in requests { #expect(scheduler.received(chunk: request.chunk, from: request.peer, isValid: true) == .stored) }
+        #expect(scheduler.storedCount == 10)
+    }
+
+    @Test("a corrupt chunk is asked again from another peer; three strikes drop the liar")
+    func strikes() {
+        var scheduler = ChunkScheduler(chunkCount: 30, have: [], window: 1, maximumStrikes: 3)
+        scheduler.addPeer(a)
+        scheduler.addPeer(b)
+        var verdicts: [ChunkScheduler.Verdict] = []
+        while !scheduler.isComplete {
+            let requests = scheduler.nextRequests()
+            guard !requests.isEmpty else { Issue.record("stalled"); return }
+            for request in requests {
+                verdicts.append(scheduler.received(chunk: request.chunk, from: request.peer, isValid: request.peer == a))
+            }
+        }
+        #expect(verdicts.filter { $0 == .peerDropped }.count == 1)
+        #expect(scheduler.activePeers == [a])
+        #expect(scheduler.strikes(of: b) == 3)
+    }
+
+    @Test("removing a peer re-queues its outstanding chunks")
+    func removal() {
+        var scheduler = ChunkScheduler(chunkCount: 4, have: [], window: 4)
+        scheduler.addPeer(a)
+        #expect(scheduler.nextRequests().count == 4)
+        scheduler.removePeer(a)
+        scheduler.addPeer(b)
+        #expect(scheduler.nextRequests().map(\.peer) == [b, b, b, b])
+    }
+}
