@@ -31,8 +31,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "AllmendeRuntime",
+            dependencies: ["AllmendeSystem", "AllmendeCrypto", "AllmendeTLS", "AllmendeWire", "AllmendeNode", "AllmendeStore", "AllmendeModel",
+                           "CanonicalJSON"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "AllmendeCLI",
-            dependencies: ["AllmendeSystem", "AllmendeCrypto", "AllmendeStore", "AllmendeModel", "CanonicalJSON"],
+            dependencies: ["AllmendeSystem", "AllmendeCrypto", "AllmendeStore", "AllmendeModel", "CanonicalJSON", "AllmendeRuntime"],
             swiftSettings: strict
         ),
         .executableTarget(name: "allmende", dependencies: ["AllmendeCLI"], swiftSettings: strict),
@@ -69,6 +75,12 @@ let package = Package(
         .testTarget(
             name: "AllmendeNodeTests",
             dependencies: ["AllmendeNode", "AllmendeWire", "AllmendeCrypto", "AllmendeTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AllmendeRuntimeTests",
+            dependencies: ["AllmendeRuntime", "AllmendeStore", "AllmendeModel", "AllmendeCrypto", "AllmendeSystem", "AllmendeWire",
+                           "AllmendeNode", "AllmendeTLS", "AllmendeTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

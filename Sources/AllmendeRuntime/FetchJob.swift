@@ -1,0 +1,212 @@
+// FetchJob.swift: AllmendeRuntime. Fetching a package by ID from every peer that has it, verified chunk by chunk.
+
+import AllmendeCrypto
+import AllmendeModel
+import AllmendeNode
+import AllmendeStore
+import AllmendeSystem
+import AllmendeWire
+import Foundation
+import Synchronization
+
+/// How far a fetch has come.
+public struct FetchProgress: Sendable, Equatable {
+    public var bytesDone = 0
+    public var bytesTotal = 0
+    /// Bytes found intact on disk from an earlier, interrupted fetch (not downloaded again).
+    public var bytesReused = 0
+    public var sources = 0
+}
+
+/// What a fetch did.
+public struct FetchResult: Sendable {
+    public let packageID: ContentID
+    public let manifest: DesignManifest
+    /// Peers that served chunks.
+    public let sources: [NodeID]
+    public let bytesDownloaded: Int
+    public let bytesReused: Int
+}
+
+/// Why a fetch failed.
+public struct FetchError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public var description: String { message }
+}
+
+/// Responses for one fetch, handed from connection threads to the fetching thread.
+private final class Inbox: Sendable {
+    private let items = Mutex<[(tag: Int, peer: NodeID, message: Message?)]>([])
+    private let signal = DispatchSemaphore(value: 0)
+
+    func put(tag: Int, peer: NodeID, message: Message?) {
+        items.withLock { $0.append((tag, peer, message)) }
+        signal.signal()
+    }
+
+    /// Waits up to `timeout` for at least one item, then returns everything queued.
+    func take(timeout: Duration) -> [(tag: Int, peer: NodeID, message: Message?)] {
+        _ = signal.wait(timeout: .now() + .milliseconds(Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)))
+        return items.withLock { items in
+            defer { items.removeAll() }
+            return items
+        }
+    }
+}
+
+extension NodeRuntime {
+    /// Fetches package `id` (manifest, statement and every file) from connected peers that have it.
+    public func fetch(_ id: ContentID, progress: @escaping @Sendable (FetchProgress) -> Void = { _ in }) throws -> FetchResult {
+        var report = FetchProgress()
+        let sources = try findSources(id)
+        report.sources = sources.count
+        var servedBy: Set<NodeID> = []
+        var downloaded = 0
+        if !store.hasManifest(id) {
+            let stats = try fetchBlob(id, expectedIndex: nil, from: sources.map(\.peer), progress: { _ in })
+            servedBy.formUnion(stats.servedBy)
+            downloaded += stats.downloaded
+        }
+        let manifest = try store.manifest(id)
+        if let statement = sources.first?.statement {
+            guard statement.statement.identity == manifest.publisher else {
+                throw FetchError(message: "the publish statement is not by the manifest's publisher")
+            }
+            try store.addStatement(statement)
+        }
+        let missing = manifest.files.filter { !store.blobs.has($0.sha256) }
+        report.bytesTotal = missing.reduce(0) { $0 + $1.size }
+        progress(report)
+        for file in missing where !store.blobs.has(file.sha256) {
+            let base = report
+            let stats = try fetchBlob(file.sha256, expectedIndex: file.chunkIndex, from: sources.map(\.peer)) { partial in
+                var current = base
+                current.bytesDone += partial.done
+                current.bytesReused += partial.reused
+                progress(current)
+            }
+            report.bytesDone += file.size
+            report.bytesReused += stats.reused
+            downloaded += stats.downloaded
+            servedBy.formUnion(stats.servedBy)
+            progress(report)
+        }
+        logger.info("fetched package", ["package": id.hex, "files": String(missing.count), "sources": String(servedBy.count)])
+        return FetchResult(packageID: id, manifest: manifest, sources: servedBy.sorted(), bytesDownloaded: downloaded, bytesReused: report.bytesReused)
+    }
+
+    /// Asks every ready peer whether it has the package; returns those that answer with a valid publish statement.
+    private func findSources(_ id: ContentID) throws -> [(peer: NodeID, statement: SignedStatement)] {
+        let connections = readyConnections()
+        guard !connections.isEmpty else { throw FetchError(message: "not connected to any peer; add one with 'allmende peers add HOST:PORT'") }
+        let inbox = Inbox()
+        for (tag, connection) in connections.enumerated() {
+            request(connection, { .getPackage(request: $0, package: id) }, handler: { inbox.put(tag: tag, peer: connection.peer, message: $0) })
+        }
+        var answered = 0
+        var found: [(NodeID, SignedStatement)] = []
+        let deadline = ContinuousClock.now + .seconds(10)
+        let revocations = LabIdentity.revocations(home)
+        while answered < connections.count && ContinuousClock.now < deadline {
+            for item in inbox.take(timeout: .milliseconds(200)) {
+                answered += 1
+                guard case let .package(_, .ok, bytes)? = item.message else { continue }
+                guard let signed = try? SignedStatement(parsing: bytes), (try? signed.verify(revocations: revocations)) != nil,
+                      signed.statement.kind == .publish, signed.statement.package == id else {
+                    disconnect(item.peer, code: .misbehaving, reason: "sent an invalid publish statement")
+                    continue
+                }
+                found.append((item.peer, signed))
+            }
+        }
+        guard !found.isEmpty else {
+            throw FetchError(message: "none of the \(connections.count) connected peer(s) has package \(id.hex)")
+        }
+        return found
+    }
+
+    /// Downloads one blob from `peers` into the store; resumes from a partial file.
+    private func fetchBlob(
+        _ blob: ContentID, expectedIndex: ContentID?, from peers: [NodeID], progress: (_ partial: (done: Int, reused: Int)) -> Void
+    ) throws -> (downloaded: Int, reused: Int, servedBy: Set<NodeID>) {
+        let index = try fetchIndex(blob, expected: expectedIndex, from: peers)
+        let (descriptor, have) = try store.blobs.openPartial(blob, index: index)
+        defer { descriptor.close() }
+        let reused = have.reduce(0) { $0 + index.byteRange(ofChunk: $1).count }
+        var done = reused
+        var downloaded = 0
+        var servedBy: Set<NodeID> = []
+        var scheduler = ChunkScheduler(chunkCount: index.chunkCount, have: have, window: 8)
+        for peer in peers { scheduler.addPeer(peer) }
+        let inbox = Inbox()
+        var inFlight: [Int: (peer: NodeID, sentAt: ContinuousClock.Instant)] = [:]
+        progress((done, reused))
+        while !scheduler.isComplete {
+            let connections = Dictionary(readyConnections().map { ($0.peer, $0) }, uniquingKeysWith: { first, _ in first })
+            for peer in scheduler.activePeers where connections[peer] == nil { scheduler.removePeer(peer) }
+            for (peer, chunk) in scheduler.nextRequests() {
+                guard let connection = connections[peer] else { continue }
+                inFlight[chunk] = (peer, ContinuousClock.now)
+                request(connection, { .getChunk(request: $0, blob: blob, chunk: UInt32(chunk)) },
+                        handler: { inbox.put(tag: chunk, peer: peer, message: $0) })
+            }
+            if inFlight.isEmpty {
+                throw FetchError(message: "no peer can supply the rest of blob \(blob.hex) (\(scheduler.storedCount)/\(index.chunkCount) chunks)")
+            }
+            for item in inbox.take(timeout: .seconds(1)) {
+                inFlight[item.tag] = nil
+                guard case let .chunk(_, status, data)? = item.message else {
+                    scheduler.failed(chunk: item.tag, from: item.peer)
+                    if item.message == nil { scheduler.removePeer(item.peer) }
+                    continue
+                }
+                guard status == .ok else {
+                    scheduler.failed(chunk: item.tag, from: item.peer)
+                    continue
+                }
+                let range = index.byteRange(ofChunk: item.tag)
+                let isValid = data.count == range.count && SHA256Hasher.hash(data) == index.chunkHashes[item.tag]
+                if isValid {
+                    try store.blobs.writeChunk(data, chunk: item.tag, index: index, to: descriptor)
+                    done += data.count
+                    downloaded += data.count
+                    servedBy.insert(item.peer)
+                    progress((done, reused))
+                } else {
+                    logger.warning("corrupt chunk from peer", ["peer": item.peer.text, "blob": blob.shortHex(), "chunk": String(item.tag)])
+                }
+                if scheduler.received(chunk: item.tag, from: item.peer, isValid: isValid) == .peerDropped {
+                    disconnect(item.peer, code: .misbehaving, reason: "sent \(scheduler.maximumStrikes) chunks that do not match their hashes")
+                }
+            }
+            let stale = inFlight.filter { ContinuousClock.now - $0.value.sentAt > .seconds(30) }
+            for (chunk, entry) in stale {
+                inFlight[chunk] = nil
+                scheduler.failed(chunk: chunk, from: entry.peer)
+            }
+        }
+        _ = try store.blobs.commitPartial(blob, index: index, descriptor: descriptor)
+        return (downloaded, reused, servedBy)
+    }
+
+    /// Gets and checks a chunk index from the first peer that has a good one.
+    private func fetchIndex(_ blob: ContentID, expected: ContentID?, from peers: [NodeID]) throws -> ChunkIndex {
+        let connections = readyConnections().filter { peers.contains($0.peer) }
+        for connection in connections {
+            let inbox = Inbox()
+            request(connection, { .getIndex(request: $0, blob: blob) }, handler: { inbox.put(tag: 0, peer: connection.peer, message: $0) })
+            let deadline = ContinuousClock.now + .seconds(30)
+            var answer: Message??
+            while answer == nil && ContinuousClock.now < deadline {
+                if let item = inbox.take(timeout: .milliseconds(500)).first { answer = .some(item.message) }
+            }
+            guard case let .index(_, .ok, bytes)?? = answer, let index = try? ChunkIndex(decoding: bytes) else { continue }
+            if let expected, index.id != expected {
+                disconnect(connection.peer, code: .misbehaving, reason: "sent a chunk index that does not match the manifest")
+                continue
+            }
+            return index
+        }
+        throw FetchError(message: "no peer sent a usable chunk index for blob \(blob.hex)")
+    }
+}

@@ -1,0 +1,45 @@
+// NodeRuntime+Serving.swift: AllmendeRuntime. Answering peers' requests from the local store.
+
+import AllmendeCrypto
+import AllmendeModel
+import AllmendeStore
+import AllmendeWire
+
+extension NodeRuntime {
+    /// Answers a request; anything that is not a request closes the connection as a protocol error.
+    func serve(_ message: Message, to connection: PeerConnection) {
+        switch message {
+        case let .getPackage(request, package):
+            if let statement = publishStatement(for: package) {
+                connection.send(.package(request: request, status: .ok, publishStatement: statement))
+            } else {
+                let status: ResponseStatus = store.retraction(of: package) != nil ? .refused : .notFound
+                connection.send(.package(request: request, status: status, publishStatement: []))
+            }
+        case let .getIndex(request, blob):
+            guard store.blobs.has(blob), let encoded = try? store.blobs.chunkIndex(of: blob).encoded(),
+                  encoded.count <= WireLimits.maximumBulkFrameLength - 6 else {
+                connection.send(.index(request: request, status: .notFound, encodedIndex: []))
+                return
+            }
+            connection.send(.index(request: request, status: .ok, encodedIndex: encoded))
+        case let .getChunk(request, blob, chunk):
+            guard let index = try? store.blobs.chunkIndex(of: blob), let data = try? store.blobs.readChunk(blob, chunk: Int(chunk), index: index) else {
+                connection.send(.chunk(request: request, status: .notFound, data: []))
+                return
+            }
+            connection.send(.chunk(request: request, status: .ok, data: data))
+        default:
+            connection.close(.protocolError, reason: "unexpected \(message.name)")
+        }
+    }
+
+    /// The publisher's signed publish statement, if this node has the package complete and does not withhold it.
+    func publishStatement(for package: ContentID) -> [UInt8]? {
+        guard let manifest = try? store.manifest(package), store.retraction(of: package) == nil,
+              manifest.files.allSatisfy({ store.blobs.has($0.sha256) }),
+              let publish = store.statements(about: package).first(where: { $0.statement.kind == .publish && $0.identity == manifest.publisher }),
+              let signed = try? store.signedStatement(publish.id) else { return nil }
+        return try? signed.canonicalBytes()
+    }
+}

@@ -1,0 +1,317 @@
+// NodeRuntime.swift: AllmendeRuntime. A running node: listener, dialler, connections, request routing.
+
+import AllmendeCrypto
+import AllmendeNode
+import AllmendeStore
+import AllmendeSystem
+import AllmendeTLS
+import AllmendeWire
+import Foundation
+import Synchronization
+
+/// Settings of a running node.
+public struct NodeOptions: Sendable {
+    public var listen: SocketAddress
+    public var name: String
+    public var peers: [PeerEntry]
+    public var allowList: [NodeID]?
+    public var maxConnections: Int
+    public var timeouts = NodeTimeouts()
+    /// Longest wait between dial attempts to an unreachable peer.
+    public var maximumBackoff: Duration = .seconds(60)
+
+    public init(listen: SocketAddress, name: String, peers: [PeerEntry] = [], allowList: [NodeID]? = nil, maxConnections: Int = 64) {
+        self.listen = listen
+        self.name = name
+        self.peers = peers
+        self.allowList = allowList
+        self.maxConnections = maxConnections
+    }
+}
+
+/// A node: accepts and dials authenticated connections, serves packages, fetches them.
+public final class NodeRuntime: @unchecked Sendable {
+    // @unchecked: immutable after init except for the Mutex-protected state below.
+    public let home: NodeHome
+    public let store: PackageStore
+    public let nodeID: NodeID
+    public let logger: Logger
+    public private(set) var listenPort: UInt16 = 0
+    let options: NodeOptions
+    private let serverContext: TLSContext
+    private let clientContext: TLSContext
+    private let stopWake = WakePipe()
+    private let state = Mutex<RuntimeState>(RuntimeState())
+    private let stopped = DispatchSemaphore(value: 0)
+    private var listener: Socket?
+
+    struct RuntimeState {
+        var connections: [ObjectIdentifier: PeerConnection] = [:]
+        var pending: [UInt32: (PeerConnection, @Sendable (Message?) -> Void)] = [:]
+        var nextRequest: UInt32 = 1
+        var isStopping = false
+        var dialing: Set<String> = []
+        var backoff: [String: (failures: Int, next: ContinuousClock.Instant)] = [:]
+        var peers: [PeerEntry] = []
+        var handshakes = 0
+        var isStarted = false
+    }
+
+    public init(home: NodeHome, key: Ed25519PrivateKey, options: NodeOptions, logger: Logger) throws {
+        self.home = home
+        self.options = options
+        self.logger = logger
+        store = try PackageStore(home: home)
+        nodeID = NodeID(publicKey: key.publicKey)
+        serverContext = try TLSContext(key: key, isServer: true)
+        clientContext = try TLSContext(key: key, isServer: false)
+        state.withLock { $0.peers = options.peers }
+    }
+
+    /// Binds the listener and starts the accept and dial threads.
+    public func start() throws {
+        let (socket, port) = try Socket.listen(on: options.listen)
+        socket.setNonBlocking(true)
+        state.withLock { $0.isStarted = true }
+        listener = socket
+        listenPort = port
+        logger.info("listening", ["address": "\(options.listen.host):\(port)", "node": nodeID.text])
+        let accepting = Thread { [self] in acceptLoop(socket) }
+        accepting.name = "allmende-accept"
+        accepting.start()
+        let dialing = Thread { [self] in dialLoop() }
+        dialing.name = "allmende-dial"
+        dialing.start()
+    }
+
+    /// Says goodbye to every peer, stops listening and dialling.
+    public func stop() {
+        let (connections, wasStarted) = state.withLock { state -> ([PeerConnection], Bool) in
+            let wasRunning = state.isStarted && !state.isStopping
+            state.isStopping = true
+            return (Array(state.connections.values), wasRunning)
+        }
+        guard wasStarted else { return }
+        for connection in connections { connection.close(.shuttingDown, reason: "node is shutting down") }
+        stopWake.wake()
+        stopped.wait()
+        stopped.wait()
+        let deadline = ContinuousClock.now + .seconds(3)
+        while ContinuousClock.now < deadline && !state.withLock({ $0.connections.isEmpty }) { usleep(20_000) }
+        logger.info("stopped")
+    }
+
+    // MARK: Peers
+
+    /// Adds a peer to dial (also used after `peers add` on a running node).
+    public func addPeer(_ entry: PeerEntry) {
+        state.withLock { state in
+            if !state.peers.contains(entry) { state.peers.append(entry) }
+            state.backoff[entry.address] = nil
+        }
+        stopWake.wake()
+    }
+
+    /// Ready connections, one per peer.
+    func readyConnections() -> [PeerConnection] {
+        var seen: Set<NodeID> = []
+        return state.withLock { Array($0.connections.values) }.filter { $0.snapshot.isReady }
+            .sorted { $0.connectedAt < $1.connectedAt }.filter { seen.insert($0.peer).inserted }
+    }
+
+    /// A summary of every connection, for `status`.
+    public func connectionSummaries() -> [(peer: NodeID, address: String, outbound: Bool, ready: Bool, name: String, bytesIn: Int, bytesOut: Int)] {
+        state.withLock { Array($0.connections.values) }.map { connection in
+            let info = connection.snapshot
+            return (connection.peer, connection.remoteAddress, connection.isOutbound, info.isReady, info.name, info.bytesIn, info.bytesOut)
+        }.sorted { $0.peer < $1.peer }
+    }
+
+    /// Closes every connection to `peer` with `code`.
+    func disconnect(_ peer: NodeID, code: GoodbyeCode, reason: String) {
+        for connection in state.withLock({ Array($0.connections.values) }) where connection.peer == peer {
+            logger.warning("disconnecting peer", ["peer": peer.text, "reason": reason])
+            connection.close(code, reason: reason)
+        }
+    }
+
+    // MARK: Requests
+
+    /// Sends a request built from a fresh request number; `handler` gets the response, or nil if the connection closed.
+    func request(_ connection: PeerConnection, _ build: (UInt32) -> Message, handler: @escaping @Sendable (Message?) -> Void) {
+        let number = state.withLock { state -> UInt32 in
+            let number = state.nextRequest
+            state.nextRequest = state.nextRequest == .max ? 1 : state.nextRequest + 1
+            state.pending[number] = (connection, handler)
+            return number
+        }
+        if !connection.send(build(number)) {
+            let removed = state.withLock { $0.pending.removeValue(forKey: number) }
+            removed?.1(nil)
+        }
+    }
+
+    /// Forgets a request that timed out.
+    func cancelRequest(_ number: UInt32) { _ = state.withLock { $0.pending.removeValue(forKey: number) } }
+
+    func completeRequest(_ number: UInt32, from connection: PeerConnection, with message: Message) {
+        let pending = state.withLock { state -> (PeerConnection, @Sendable (Message?) -> Void)? in
+            guard let entry = state.pending[number], entry.0 === connection else { return nil }
+            state.pending[number] = nil
+            return entry
+        }
+        guard let pending else {
+            logger.debug("response to an unknown request", ["peer": connection.peer.text, "request": String(number)])
+            return
+        }
+        pending.1(message)
+    }
+
+    // MARK: Connections
+
+    private func acceptLoop(_ listener: Socket) {
+        defer {
+            listener.close()
+            stopped.signal()
+        }
+        while !state.withLock({ $0.isStopping }) {
+            var fds = [pollfd(fd: listener.descriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: stopWake.readEnd, events: Int16(POLLIN), revents: 0)]
+            _ = poll(&fds, 2, 1000)
+            while let (socket, address) = listener.accept() {
+                let admitted = state.withLock { state -> Bool in
+                    guard state.connections.count + state.handshakes < options.maxConnections else { return false }
+                    state.handshakes += 1
+                    return true
+                }
+                guard admitted else {
+                    logger.warning("refusing connection: too many connections", ["from": address])
+                    socket.close()
+                    continue
+                }
+                let thread = Thread { [self] in
+                    establish(socket: socket, address: address, isOutbound: false, expected: nil)
+                    state.withLock { $0.handshakes -= 1 }
+                }
+                thread.start()
+            }
+        }
+    }
+
+    /// TLS handshake, identity checks, then the connection's own thread.
+    func establish(socket: Socket, address: String, isOutbound: Bool, expected: NodeID?) {
+        let tls: TLSConnection
+        let peer: NodeID
+        do {
+            tls = try TLSConnection(context: isOutbound ? clientContext : serverContext, socket: socket, isServer: !isOutbound)
+            peer = try tls.handshake(timeout: options.timeouts.handshake, expectedPeer: expected)
+        } catch {
+            logger.warning("connection refused", ["address": address, "reason": "\(error)"])
+            socket.close()
+            return
+        }
+        if let allowList = options.allowList, !allowList.contains(peer) {
+            logger.warning("connection refused: node not on the allow-list", ["peer": peer.text, "address": address])
+            let connection = PeerConnection(tls: tls, peer: peer, remoteAddress: address, isOutbound: isOutbound,
+                                            session: PeerSession(name: options.name, listenPort: listenPort, timeouts: options.timeouts),
+                                            delegate: self, logger: logger)
+            connection.close(.notAllowed, reason: "this node accepts only listed peers")
+            register(connection)
+            connection.start()
+            return
+        }
+        let connection = PeerConnection(tls: tls, peer: peer, remoteAddress: address, isOutbound: isOutbound,
+                                        session: PeerSession(name: options.name, listenPort: listenPort, timeouts: options.timeouts,
+                                                             nonceSeed: UInt64.random(in: 1...UInt64.max / 2)),
+                                        delegate: self, logger: logger)
+        guard register(connection) else {
+            tls.close()
+            return
+        }
+        logger.info(isOutbound ? "connected to peer" : "peer connected", ["peer": peer.text, "address": address])
+        connection.start()
+    }
+
+    @discardableResult
+    private func register(_ connection: PeerConnection) -> Bool {
+        state.withLock { state in
+            guard !state.isStopping else { return false }
+            state.connections[ObjectIdentifier(connection)] = connection
+            return true
+        }
+    }
+
+    private func dialLoop() {
+        defer { stopped.signal() }
+        while !state.withLock({ $0.isStopping }) {
+            let now = ContinuousClock.now
+            let (peers, connectedAddresses, connectedNodes) = state.withLock { state in
+                (state.peers, Set(state.connections.values.filter(\.isOutbound).map(\.remoteAddress)), Set(state.connections.values.map(\.peer)))
+            }
+            for entry in peers {
+                if let node = entry.node, connectedNodes.contains(node) { continue }
+                if connectedAddresses.contains(entry.address) { continue }
+                let due = state.withLock { state -> Bool in
+                    if state.dialing.contains(entry.address) { return false }
+                    if let backoff = state.backoff[entry.address], backoff.next > now { return false }
+                    state.dialing.insert(entry.address)
+                    return true
+                }
+                guard due else { continue }
+                let thread = Thread { [self] in dial(entry) }
+                thread.start()
+            }
+            var fds = [pollfd(fd: stopWake.readEnd, events: Int16(POLLIN), revents: 0)]
+            _ = poll(&fds, 1, 500)
+            if state.withLock({ $0.isStopping }) { break }
+            stopWake.drain()
+        }
+    }
+
+    private func dial(_ entry: PeerEntry) {
+        defer { _ = state.withLock { $0.dialing.remove(entry.address) } }
+        guard let address = SocketAddress(parsing: entry.address) else {
+            logger.error("bad peer address in config", ["address": entry.address])
+            state.withLock { $0.backoff[entry.address] = (99, ContinuousClock.now + .seconds(3600)) }
+            return
+        }
+        do {
+            let socket = try Socket.connect(to: address, timeout: .seconds(5))
+            state.withLock { $0.backoff[entry.address] = nil }
+            establish(socket: socket, address: entry.address, isOutbound: true, expected: entry.node)
+        } catch {
+            let delay = state.withLock { state -> Duration in
+                let failures = (state.backoff[entry.address]?.failures ?? 0) + 1
+                let base = min(options.maximumBackoff, .milliseconds(500) * (1 << min(failures, 10)))
+                let jittered = base * Double.random(in: 0.5...1.0)
+                state.backoff[entry.address] = (failures, ContinuousClock.now + jittered)
+                return jittered
+            }
+            logger.debug("dial failed", ["address": entry.address, "reason": "\(error)", "retry": "\(delay)"])
+        }
+    }
+}
+
+extension NodeRuntime: PeerConnectionDelegate {
+    func connectionReady(_ connection: PeerConnection) {
+        logger.debug("peer ready", ["peer": connection.peer.text, "name": connection.snapshot.name])
+    }
+
+    func connection(_ connection: PeerConnection, received message: Message) {
+        switch message {
+        case let .package(request, _, _), let .index(request, _, _), let .chunk(request, _, _):
+            completeRequest(request, from: connection, with: message)
+        default:
+            serve(message, to: connection)
+        }
+    }
+
+    func connectionClosed(_ connection: PeerConnection, reason: String) {
+        let orphaned = state.withLock { state -> [@Sendable (Message?) -> Void] in
+            state.connections[ObjectIdentifier(connection)] = nil
+            let numbers = state.pending.filter { $0.value.0 === connection }.map(\.key)
+            return numbers.compactMap { state.pending.removeValue(forKey: $0)?.1 }
+        }
+        for handler in orphaned { handler(nil) }
+        logger.info("connection closed", ["peer": connection.peer.text, "reason": reason])
+    }
+}

@@ -1,0 +1,104 @@
+// BlobStore+Partial.swift: AllmendeStore. Blobs being fetched: written chunk by chunk, resumable, verified on commit.
+
+import AllmendeCrypto
+import AllmendeSystem
+import Foundation
+
+extension BlobStore {
+    var partialPath: String { root + "/partial" }
+
+    /// The partial file of a blob being fetched.
+    public func partialFile(of id: ContentID) -> String { partialPath + "/" + id.hex }
+
+    /// Opens (creating) the partial file of `id`, sized for `index`, and returns the chunks it already holds
+    /// intact (re-hashed against the index), so an interrupted fetch never downloads a verified chunk twice.
+    public func openPartial(_ id: ContentID, index: ChunkIndex) throws(StoreError) -> (FileDescriptor, Set<Int>) {
+        do {
+            try FileSystem.makeDirectories(partialPath)
+            let path = partialFile(of: id)
+            let descriptor = try FileDescriptor.open(path, O_RDWR | O_CREAT, mode: 0o600)
+            let existing = Int(try descriptor.status().st_size)
+            var have: Set<Int> = []
+            if existing > 0 {
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: index.chunkSize, alignment: 4096)
+                defer { buffer.deallocate() }
+                for chunk in 0..<index.chunkCount {
+                    let range = index.byteRange(ofChunk: chunk)
+                    guard range.upperBound <= existing else { break }
+                    let count = try descriptor.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<range.count]), atOffset: range.lowerBound)
+                    if count == range.count, SHA256Hasher.hash(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) == index.chunkHashes[chunk] {
+                        have.insert(chunk)
+                    }
+                }
+            }
+            if existing != index.blobSize { try descriptor.truncate(to: index.blobSize) }
+            return (descriptor, have)
+        } catch {
+            throw .system(error)
+        }
+    }
+
+    /// Writes one verified chunk into a partial file.
+    public func writeChunk(_ bytes: [UInt8], chunk: Int, index: ChunkIndex, to descriptor: FileDescriptor) throws(StoreError) {
+        let offset = index.byteRange(ofChunk: chunk).lowerBound
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes { raw in pwrite(descriptor.rawValue, raw.baseAddress! + written, raw.count - written, off_t(offset + written)) }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw .system(SystemError.current("write", path: descriptor.path))
+            }
+            written += result
+        }
+    }
+
+    /// Verifies the complete partial file against `id` and moves it into the store.
+    public func commitPartial(_ id: ContentID, index: ChunkIndex, descriptor: FileDescriptor) throws(StoreError) -> StoredBlob {
+        let path = partialFile(of: id)
+        do {
+            try descriptor.sync()
+            guard lseek(descriptor.rawValue, 0, SEEK_SET) == 0 else { throw SystemError.current("seek", path: path) }
+        } catch let error as SystemError {
+            throw .system(error)
+        } catch {
+            throw .packageDamaged("\(error)")
+        }
+        let result = try BlobIngest.run(source: descriptor, destination: nil, chunkSize: index.chunkSize)
+        guard result.id == id else {
+            try? FileSystem.removeFile(path)
+            throw .hashMismatch(expected: id, actual: result.id)
+        }
+        do {
+            try descriptor.setMode(0o444)
+            try writeChunkIndex(result.index, for: id)
+            let destination = self.path(of: id)
+            try FileSystem.makeDirectories(FileSystem.parentDirectory(of: destination))
+            try FileSystem.rename(path, to: destination)
+            try FileSystem.syncDirectory(FileSystem.parentDirectory(of: destination))
+        } catch {
+            throw .system(error)
+        }
+        return StoredBlob(id: id, chunkIndex: result.index, wasAlreadyStored: false)
+    }
+
+    /// Reads chunk `chunk` of a stored blob (for serving peers).
+    public func readChunk(_ id: ContentID, chunk: Int, index: ChunkIndex) throws(StoreError) -> [UInt8] {
+        guard chunk >= 0 && chunk < index.chunkCount else { throw .blobNotFound(id) }
+        let descriptor = try open(id)
+        defer { descriptor.close() }
+        let range = index.byteRange(ofChunk: chunk)
+        var bytes = [UInt8](repeating: 0, count: range.count)
+        let count: Int
+        do {
+            count = try bytes.withUnsafeMutableBytes { raw in
+                try Result { () throws(SystemError) in try descriptor.read(into: raw, atOffset: range.lowerBound) }.get()
+            }
+        } catch let error as SystemError {
+            throw .system(error)
+        } catch {
+            throw .blobNotFound(id)
+        }
+        guard count == range.count else { throw .packageDamaged("blob \(id.hex) is shorter than its chunk index") }
+        return bytes
+    }
+}

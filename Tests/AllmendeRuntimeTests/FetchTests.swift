@@ -1,0 +1,54 @@
+// FetchTests.swift: real nodes on 127.0.0.1 with real TLS: publish on one, fetch by ID on another.
+
+import AllmendeCrypto
+import AllmendeModel
+import AllmendeRuntime
+import AllmendeStore
+import AllmendeSystem
+import AllmendeTestSupport
+import Foundation
+import Testing
+
+@Suite("Fetching over the network", .serialized)
+struct FetchTests {
+    @Test("three nodes: publish on A, fetch on C by ID only; files identical, verify passes")
+    func threeNodes() throws {
+        try withTempDirectory("net") { folder throws in
+            let a = try TestNode.start("a", in: folder)
+            defer { a.runtime.stop() }
+            let b = try TestNode.start("b", in: folder, peers: [PeerEntry(address: a.address, node: a.id)])
+            defer { b.runtime.stop() }
+            let c = try TestNode.start("c", in: folder, peers: [PeerEntry(address: a.address, node: a.id), PeerEntry(address: b.address, node: b.id)])
+            defer { c.runtime.stop() }
+            let package = try a.publishExample("timber-wall-block")
+            #expect(c.waitForConnections(to: [a.id, b.id]))
+            let result = try c.runtime.fetch(package)
+            #expect(result.sources == [a.id])
+            let report = try c.runtime.store.verifyPackage(package)
+            #expect(report.isIntact, "\(report.problems)")
+            try c.runtime.store.export(package, to: folder.file("out"), force: false)
+            for file in result.manifest.files {
+                #expect(try FileSystem.readFile(folder.file("out/" + file.path.text))
+                        == FileSystem.readFile(Repository.root + "/Examples/packages/timber-wall-block/" + file.path.text))
+            }
+            // Now B fetches too, and C can be served by either.
+            #expect(b.waitForConnections(to: [a.id]))
+            _ = try b.runtime.fetch(package)
+            #expect(try b.runtime.store.verifyPackage(package).isIntact)
+        }
+    }
+
+    @Test("an unknown package is reported as missing on every peer")
+    func unknownPackage() throws {
+        try withTempDirectory("net") { folder throws in
+            let a = try TestNode.start("a", in: folder)
+            defer { a.runtime.stop() }
+            let b = try TestNode.start("b", in: folder, peers: [PeerEntry(address: a.address, node: a.id)])
+            defer { b.runtime.stop() }
+            #expect(b.waitForConnections(to: [a.id]))
+            let missing = SHA256Hasher.hash(Array("no such design".utf8))
+            let error = #expect(throws: FetchError.self) { try b.runtime.fetch(missing) }
+            #expect(error?.description == "none of the 1 connected peer(s) has package \(missing.hex)")
+        }
+    }
+}

@@ -1,0 +1,49 @@
+// RuntimeSupport.swift: several nodes in one test process, each with its own temp home, on 127.0.0.1.
+
+import AllmendeCrypto
+import AllmendeModel
+import AllmendeRuntime
+import AllmendeStore
+import AllmendeSystem
+import AllmendeTestSupport
+import Foundation
+
+/// A node for a test: home folder, key, runtime.
+struct TestNode {
+    let home: NodeHome
+    let key: Ed25519PrivateKey
+    let runtime: NodeRuntime
+    var id: NodeID { runtime.nodeID }
+    var address: String { "127.0.0.1:\(runtime.listenPort)" }
+
+    /// Starts a node in `folder/name` that dials `peers`.
+    static func start(_ name: String, in folder: TempDirectory, peers: [PeerEntry] = [], allowList: [NodeID]? = nil,
+                      key: Ed25519PrivateKey? = nil) throws -> TestNode {
+        let home = NodeHome(path: folder.file(name))
+        let nodeKey = try key ?? Ed25519PrivateKey()
+        var options = NodeOptions(listen: SocketAddress(host: "127.0.0.1", port: 0), name: name, peers: peers, allowList: allowList)
+        options.maximumBackoff = .milliseconds(500)
+        let runtime = try NodeRuntime(home: home, key: nodeKey, options: options, logger: Logger(level: .debug, collecting: true))
+        try runtime.start()
+        return TestNode(home: home, key: nodeKey, runtime: runtime)
+    }
+
+    /// Publishes an example package with the demo key; returns its ID.
+    func publishExample(_ name: String) throws -> ContentID {
+        let demoKey = try NodeKeyStore.loadPrivateKey(Repository.root + "/Examples/keys/demo-lab.pem")
+        return try runtime.store.publish(folder: Repository.root + "/Examples/packages/" + name,
+                                         as: LabIdentity(deviceKey: demoKey, delegation: nil),
+                                         options: PublishOptions(now: Timestamp(secondsSinceEpoch: 1_790_000_000))).packageID
+    }
+
+    /// Waits until this node has a ready connection to each of `peers` (event: the connection table changes).
+    func waitForConnections(to peers: [NodeID], timeout: Duration = .seconds(15)) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let ready = Set(runtime.connectionSummaries().filter(\.ready).map(\.peer))
+            if peers.allSatisfy(ready.contains) { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+}
