@@ -6,7 +6,7 @@ import Synchronization
 final class ProgressBar: Sendable {
     private let console: Console
     private let label: String
-    private let total: Int?
+    private let total: Mutex<Int?>
     private let isEnabled: Bool
     private let start = ContinuousClock.now
     private let lastDraw = Mutex<ContinuousClock.Instant?>(nil)
@@ -15,8 +15,14 @@ final class ProgressBar: Sendable {
     init(console: Console, label: String, total: Int?, enabled: Bool = true) {
         self.console = console
         self.label = label
-        self.total = total
+        self.total = Mutex(total)
         isEnabled = enabled && console.isErrorTerminal
+    }
+
+    /// Reports that `done` bytes of a (possibly newly known) `total` are finished.
+    func update(_ done: Int, total newTotal: Int) {
+        total.withLock { $0 = newTotal }
+        update(done)
     }
 
     /// Reports that `done` bytes are finished.
@@ -28,7 +34,8 @@ final class ProgressBar: Sendable {
             last = now
             return true
         }
-        if shouldDraw { console.writeError(Array(("\r" + Self.line(label: label, done: done, total: total, elapsed: now - start)).utf8)) }
+        let known = total.withLock { $0 }
+        if shouldDraw { console.writeError(Array(("\r" + Self.line(label: label, done: done, total: known, elapsed: now - start)).utf8)) }
     }
 
     /// Clears the bar.

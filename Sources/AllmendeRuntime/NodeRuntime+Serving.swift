@@ -24,11 +24,15 @@ extension NodeRuntime {
             }
             connection.send(.index(request: request, status: .ok, encodedIndex: encoded))
         case let .getChunk(request, blob, chunk):
-            guard let index = try? store.blobs.chunkIndex(of: blob), let data = try? store.blobs.readChunk(blob, chunk: Int(chunk), index: index) else {
+            guard let index = try? store.blobs.chunkIndex(of: blob), var data = try? store.blobs.readChunk(blob, chunk: Int(chunk), index: index) else {
                 connection.send(.chunk(request: request, status: .notFound, data: []))
                 return
             }
-            connection.send(.chunk(request: request, status: .ok, data: data))
+            if options.servesCorruptChunksForTesting, !data.isEmpty { data[data.count / 2] ^= 0xFF }
+            uploadLimiter?.acquire(data.count)
+            if !connection.send(.chunk(request: request, status: .ok, data: data)) {
+                connection.send(.chunk(request: request, status: .busy, data: []))
+            }
         default:
             connection.close(.protocolError, reason: "unexpected \(message.name)")
         }

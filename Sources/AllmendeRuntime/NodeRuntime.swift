@@ -19,6 +19,10 @@ public struct NodeOptions: Sendable {
     public var timeouts = NodeTimeouts()
     /// Longest wait between dial attempts to an unreachable peer.
     public var maximumBackoff: Duration = .seconds(60)
+    /// Upload limit in bytes per second for serving chunks (nil: unlimited).
+    public var uploadBytesPerSecond: Int?
+    /// Fault injection for tests of misbehaving peers: serve chunks with one byte flipped.
+    public var servesCorruptChunksForTesting = false
 
     public init(listen: SocketAddress, name: String, peers: [PeerEntry] = [], allowList: [NodeID]? = nil, maxConnections: Int = 64) {
         self.listen = listen
@@ -44,6 +48,7 @@ public final class NodeRuntime: @unchecked Sendable {
     private let state = Mutex<RuntimeState>(RuntimeState())
     private let stopped = DispatchSemaphore(value: 0)
     private var listener: Socket?
+    let uploadLimiter: RateLimiter?
 
     struct RuntimeState {
         var connections: [ObjectIdentifier: PeerConnection] = [:]
@@ -65,6 +70,7 @@ public final class NodeRuntime: @unchecked Sendable {
         nodeID = NodeID(publicKey: key.publicKey)
         serverContext = try TLSContext(key: key, isServer: true)
         clientContext = try TLSContext(key: key, isServer: false)
+        uploadLimiter = options.uploadBytesPerSecond.map { RateLimiter(bytesPerSecond: $0) }
         state.withLock { $0.peers = options.peers }
     }
 

@@ -1,0 +1,150 @@
+// NetworkCommands.swift: AllmendeCLI. `daemon`, `status`, `fetch`: the node on the network.
+
+import AllmendeCrypto
+import AllmendeRuntime
+import AllmendeStore
+import AllmendeSystem
+import CanonicalJSON
+import Dispatch
+import Foundation
+
+enum NetworkCommands {
+    static let listenOption = OptionSpec(name: "--listen", valueName: "HOST:PORT", help: "address to listen on (default: config.json, else 0.0.0.0:7310)")
+    static let logOption = OptionSpec(name: "--log-level", valueName: "LEVEL", help: "debug, info (default), warning or error")
+    static let uploadOption = OptionSpec(name: "--upload-limit", valueName: "BYTES", help: "serve at most this many bytes per second")
+
+    static let daemon = CommandSpec(
+        name: "daemon",
+        summary: "run the node: listen for peers, dial configured peers, serve and fetch packages",
+        discussion: """
+        Runs until SIGINT or SIGTERM. Connections are TCP + TLS 1.3, authenticated by node keys (Protocol/wire.md).
+        The CLI talks to it through the control socket control.sock in the home folder (mode 0600). Log lines go
+        to standard error.
+        """,
+        options: [listenOption, logOption, uploadOption],
+        run: { context in
+            let home = try context.home()
+            let key = try attempt { () throws(StoreError) in try NodeKeyStore.loadOrCreate(home).key }
+            let config = try attempt { () throws(StoreError) in try NodeConfig.load(home) }
+            let listenText = context.arguments.value("--listen") ?? config.listen
+            guard let listen = SocketAddress(parsing: listenText) ?? (listenText.hasSuffix(":0") ? SocketAddress(host: String(listenText.dropLast(2)), port: 0) : nil) else {
+                throw CLIError.usage("'\(listenText)' is not HOST:PORT", command: CommandTable.find("daemon"))
+            }
+            let levelText = context.arguments.value("--log-level") ?? "info"
+            guard let level = LogLevel(name: levelText) else {
+                throw CLIError.usage("unknown log level '\(levelText)'", command: CommandTable.find("daemon"))
+            }
+            if ControlClient(home: home).isDaemonRunning { throw CLIError.failure("a daemon is already running for \(home.path)") }
+            var options = NodeOptions(listen: listen, name: config.name, peers: config.peers, allowList: config.allowList,
+                                      maxConnections: config.maxConnections)
+            if let limit = context.arguments.value("--upload-limit") {
+                guard let bytes = Int(limit), bytes > 0 else { throw CLIError.usage("--upload-limit needs a positive number", command: nil) }
+                options.uploadBytesPerSecond = bytes
+            }
+            let logger = Logger(level: level)
+            let runtime: NodeRuntime
+            let control: ControlServer
+            do {
+                runtime = try NodeRuntime(home: home, key: key, options: options, logger: logger)
+                try runtime.start()
+                control = try ControlServer(runtime: runtime)
+            } catch {
+                throw CLIError.failure("cannot start the node: \(error)")
+            }
+            control.start()
+            logger.info("ready", ["control": ControlServer.socketPath(home), "port": String(runtime.listenPort)])
+            let done = DispatchSemaphore(value: 0)
+            signal(SIGINT, SIG_IGN)
+            signal(SIGTERM, SIG_IGN)
+            let queue = DispatchQueue(label: "allmende-signals")
+            let sources = [SIGINT, SIGTERM].map { number in
+                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+                source.setEventHandler { done.signal() }
+                source.resume()
+                return source
+            }
+            done.wait()
+            logger.info("shutting down")
+            control.stop()
+            runtime.stop()
+            sources.forEach { $0.cancel() }
+            return ExitCode.success
+        }
+    )
+
+    static let status = CommandSpec(
+        name: "status",
+        summary: "show the running node: ID, listen port, peers with state and traffic, store size",
+        run: { context in
+            let home = try context.home()
+            var result: JSONValue = .null
+            try ControlClient(home: home).send(["command": "status"]) { value throws(CLIError) in
+                result = value
+                return false
+            }
+            if context.isJSON {
+                context.printJSON(result)
+                return ExitCode.success
+            }
+            context.console.line("node     \(result["node"]?.stringValue ?? "?")")
+            context.console.line("listen   port \(Int(result["listenPort"]?.numberValue ?? 0))")
+            context.console.line("store    \(Int(result["blobs"]?.numberValue ?? 0)) blobs, \(ByteCount.format(Int(result["storeBytes"]?.numberValue ?? 0))), "
+                                 + "\(Int(result["packages"]?.numberValue ?? 0)) packages")
+            let peers = result["peers"]?.arrayValue ?? []
+            context.console.line("peers    \(peers.count)")
+            for peer in peers {
+                let inBytes = ByteCount.format(Int(peer["bytesIn"]?.numberValue ?? 0))
+                let outBytes = ByteCount.format(Int(peer["bytesOut"]?.numberValue ?? 0))
+                context.console.line("  \(peer["node"]?.stringValue ?? "?")  \(peer["direction"]?.stringValue ?? "")  \(peer["address"]?.stringValue ?? "")  "
+                                     + "\(peer["state"]?.stringValue ?? "")  in \(inBytes)  out \(outBytes)")
+            }
+            return ExitCode.success
+        }
+    )
+
+    static let toOption = OptionSpec(name: "--to", valueName: "DIR", help: "also write the package's files into DIR")
+
+    static let fetch = CommandSpec(
+        name: "fetch",
+        summary: "fetch a package by ID from the peers that have it (needs a running daemon)",
+        discussion: """
+        Asks the daemon to find connected peers that have package ID, download the manifest and every file from
+        several of them at once, verifying each chunk before it is written. An interrupted fetch resumes: chunks
+        already verified on disk are not downloaded again. A progress bar is drawn on a terminal.
+        """,
+        options: [toOption],
+        arguments: ArgumentsSpec(display: "ID", minimum: 1, maximum: 1),
+        run: { context in
+            let home = try context.home()
+            let text = context.arguments.positional[0]
+            let id: ContentID
+            do { id = try ContentID(parsing: text) } catch {
+                let store = try context.packageStore()
+                id = try context.resolvePackage(text, in: store)
+            }
+            let bar = ProgressBar(console: context.console, label: "fetch \(id.shortHex(8))", total: nil, enabled: !context.isJSON)
+            var final: JSONValue = .null
+            try ControlClient(home: home).send(["command": "fetch", "package": .string(id.hex)]) { value throws(CLIError) in
+                if value["event"]?.stringValue == "progress" {
+                    bar.update(Int(value["done"]?.numberValue ?? 0), total: Int(value["total"]?.numberValue ?? 0))
+                    return true
+                }
+                final = value
+                return false
+            }
+            bar.finish()
+            if let folder = context.arguments.value("--to") {
+                let store = try context.packageStore()
+                try attempt { () throws(StoreError) in _ = try store.export(id, to: folder, force: false) }
+            }
+            if context.isJSON {
+                context.printJSON(final)
+            } else {
+                let sources = final["sources"]?.arrayValue?.count ?? 0
+                context.console.line("fetched \(id.hex)  \(final["title"]?.stringValue ?? "")  \(ByteCount.format(Int(final["size"]?.numberValue ?? 0))) "
+                                     + "from \(sources) peer\(sources == 1 ? "" : "s")" + (context.arguments.value("--to").map { ", written to \($0)" } ?? ""))
+            }
+            return ExitCode.success
+        }
+    )
+}

@@ -1,0 +1,122 @@
+// ControlServer.swift: AllmendeRuntime. The local control endpoint: a Unix socket (mode 0600) in the home folder.
+// Protocol: the client writes one JSON request line; the daemon answers with JSON lines (see Protocol/control.md).
+
+import AllmendeCrypto
+import AllmendeStore
+import AllmendeSystem
+import CanonicalJSON
+import Foundation
+import Synchronization
+
+/// Serves `status`, `fetch` and `add-peer` requests from the local CLI.
+public final class ControlServer: Sendable {
+    /// The socket's path in a home folder.
+    public static func socketPath(_ home: NodeHome) -> String { home.path + "/control.sock" }
+
+    private let runtime: NodeRuntime
+    private let socket: Socket
+    private let path: String
+    private let stopWake = WakePipe()
+    private let finished = DispatchSemaphore(value: 0)
+    private let clients = Mutex(0)
+    /// Most control clients served at once.
+    static let maximumClients = 16
+
+    /// Binds the control socket (replacing a stale one).
+    public init(runtime: NodeRuntime) throws(SystemError) {
+        self.runtime = runtime
+        path = Self.socketPath(runtime.home)
+        socket = try UnixSocket.listen(at: path, mode: 0o600)
+        socket.setNonBlocking(true)
+    }
+
+    public func start() {
+        let thread = Thread { [self] in acceptLoop() }
+        thread.name = "allmende-control"
+        thread.start()
+    }
+
+    public func stop() {
+        stopWake.wake()
+        finished.wait()
+        unlink(path)
+    }
+
+    private func acceptLoop() {
+        defer {
+            socket.close()
+            finished.signal()
+        }
+        while true {
+            var fds = [pollfd(fd: socket.descriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: stopWake.readEnd, events: Int16(POLLIN), revents: 0)]
+            _ = poll(&fds, 2, 1000)
+            if fds[1].revents != 0 { return }
+            while let (client, _) = socket.accept() {
+                client.setNonBlocking(false)
+                guard clients.withLock({ count -> Bool in
+                    guard count < Self.maximumClients else { return false }
+                    count += 1
+                    return true
+                }) else {
+                    client.close()
+                    continue
+                }
+                let thread = Thread { [self] in
+                    handle(client)
+                    client.close()
+                    clients.withLock { $0 -= 1 }
+                }
+                thread.start()
+            }
+        }
+    }
+
+    private func handle(_ client: Socket) {
+        var channel = LineChannel(socket: client, maximumLineLength: 64 * 1024)
+        @Sendable func reply(_ value: JSONValue) {
+            try? LineChannel(socket: client).writeLine((try? CanonicalEncoder.string(value)) ?? "{}")
+        }
+        guard let line = try? channel.readLine(), let request = try? JSONParser.parse(line) else {
+            reply(["event": "error", "message": "the request is not one line of JSON"])
+            return
+        }
+        switch request["command"]?.stringValue {
+        case "status":
+            reply(status())
+        case "add-peer":
+            guard let address = request["address"]?.stringValue else { return reply(["event": "error", "message": "add-peer needs an address"]) }
+            runtime.addPeer(PeerEntry(address: address, node: request["node"]?.stringValue.flatMap { try? NodeID(parsing: $0) }))
+            reply(["event": "done"])
+        case "fetch":
+            guard let text = request["package"]?.stringValue, let id = try? ContentID(parsing: text) else {
+                return reply(["event": "error", "message": "fetch needs a full package ID"])
+            }
+            do {
+                let result = try runtime.fetch(id) { progress in
+                    reply(["event": "progress", "done": .integer(progress.bytesDone), "total": .integer(progress.bytesTotal),
+                           "reused": .integer(progress.bytesReused), "sources": .integer(progress.sources)])
+                }
+                reply(["event": "done", "package": .string(id.hex), "title": .string(result.manifest.info.title),
+                       "sources": .array(result.sources.map { .string($0.text) }), "downloaded": .integer(result.bytesDownloaded),
+                       "reused": .integer(result.bytesReused), "size": .integer(result.manifest.totalSize)])
+            } catch {
+                reply(["event": "error", "message": .string("\(error)")])
+            }
+        default:
+            reply(["event": "error", "message": "unknown command"])
+        }
+    }
+
+    private func status() -> JSONValue {
+        let peers: [JSONValue] = runtime.connectionSummaries().map { summary in
+            ["node": .string(summary.peer.text), "address": .string(summary.address), "direction": .string(summary.outbound ? "out" : "in"),
+             "state": .string(summary.ready ? "ready" : "handshake"), "name": .string(summary.name),
+             "bytesIn": .integer(summary.bytesIn), "bytesOut": .integer(summary.bytesOut)]
+        }
+        let blobs = (try? runtime.store.blobs.list()) ?? []
+        let bytes = blobs.reduce(0) { $0 + ((try? runtime.store.blobs.size(of: $1)) ?? 0) }
+        return ["event": "status", "node": .string(runtime.nodeID.text), "listenPort": .integer(Int(runtime.listenPort)),
+                "peers": .array(peers), "blobs": .integer(blobs.count), "storeBytes": .integer(bytes),
+                "packages": .integer(runtime.store.packageIDs().count)]
+    }
+}
