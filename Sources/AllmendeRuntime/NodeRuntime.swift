@@ -203,8 +203,9 @@ public final class NodeRuntime: @unchecked Sendable {
         }
     }
 
-    /// TLS handshake, identity checks, then the connection's own thread.
-    func establish(socket: Socket, address: String, isOutbound: Bool, expected: NodeID?) {
+    /// TLS handshake, identity checks, then the connection's own thread. False if the handshake failed.
+    @discardableResult
+    func establish(socket: Socket, address: String, isOutbound: Bool, expected: NodeID?) -> Bool {
         let tls: TLSConnection
         let peer: NodeID
         do {
@@ -213,7 +214,7 @@ public final class NodeRuntime: @unchecked Sendable {
         } catch {
             logger.warning("connection refused", ["address": address, "reason": "\(error)"])
             socket.close()
-            return
+            return false
         }
         if let allowList = options.allowList, !allowList.contains(peer) {
             logger.warning("connection refused: node not on the allow-list", ["peer": peer.text, "address": address])
@@ -223,7 +224,7 @@ public final class NodeRuntime: @unchecked Sendable {
             connection.close(.notAllowed, reason: "this node accepts only listed peers")
             register(connection)
             connection.start()
-            return
+            return false
         }
         let connection = PeerConnection(tls: tls, peer: peer, remoteAddress: address, isOutbound: isOutbound,
                                         session: PeerSession(name: options.name, listenPort: listenPort, timeouts: options.timeouts,
@@ -231,10 +232,11 @@ public final class NodeRuntime: @unchecked Sendable {
                                         delegate: self, logger: logger)
         guard register(connection) else {
             tls.close()
-            return
+            return false
         }
         logger.info(isOutbound ? "connected to peer" : "peer connected", ["peer": peer.text, "address": address])
         connection.start()
+        return true
     }
 
     @discardableResult
@@ -282,8 +284,11 @@ public final class NodeRuntime: @unchecked Sendable {
         }
         do {
             let socket = try Socket.connect(to: address, timeout: .seconds(5))
-            state.withLock { $0.backoff[entry.address] = nil }
-            establish(socket: socket, address: entry.address, isOutbound: true, expected: entry.node)
+            if establish(socket: socket, address: entry.address, isOutbound: true, expected: entry.node) {
+                state.withLock { $0.backoff[entry.address] = nil }
+                return
+            }
+            throw FetchError(message: "handshake failed")
         } catch {
             let delay = state.withLock { state -> Duration in
                 let failures = (state.backoff[entry.address]?.failures ?? 0) + 1

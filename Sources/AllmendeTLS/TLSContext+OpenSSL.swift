@@ -2,6 +2,9 @@
 
 internal import COpenSSL
 import AllmendeCrypto
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Accepts any self-signed leaf: identity is the certificate's key, checked after the handshake.
 private let acceptSelfSignedLeaf: @convention(c) (Int32, OpaquePointer?) -> Int32 = { preverified, store in
@@ -23,6 +26,8 @@ public final class TLSContext: @unchecked Sendable {
 
     /// A context that presents `key`'s self-signed certificate and requires one from the peer.
     public init(key: Ed25519PrivateKey, isServer: Bool) throws(TLSError) {
+        // OpenSSL writes to sockets with write(2): a peer that hangs up must give EPIPE, not kill the process.
+        signal(SIGPIPE, SIG_IGN)
         guard let context = SSL_CTX_new(isServer ? TLS_server_method() : TLS_client_method()) else {
             throw .openSSL(operation: "SSL_CTX_new", reason: drainErrors())
         }

@@ -18,11 +18,12 @@ struct TestNode {
 
     /// Starts a node in `folder/name` that dials `peers`.
     static func start(_ name: String, in folder: TempDirectory, peers: [PeerEntry] = [], allowList: [NodeID]? = nil,
-                      key: Ed25519PrivateKey? = nil) throws -> TestNode {
+                      key: Ed25519PrivateKey? = nil, configure: (inout NodeOptions) -> Void = { _ in }) throws -> TestNode {
         let home = NodeHome(path: folder.file(name))
         let nodeKey = try key ?? Ed25519PrivateKey()
         var options = NodeOptions(listen: SocketAddress(host: "127.0.0.1", port: 0), name: name, peers: peers, allowList: allowList)
         options.maximumBackoff = .milliseconds(500)
+        configure(&options)
         let runtime = try NodeRuntime(home: home, key: nodeKey, options: options, logger: Logger(level: .debug, collecting: true))
         try runtime.start()
         return TestNode(home: home, key: nodeKey, runtime: runtime)
@@ -42,6 +43,34 @@ struct TestNode {
         while ContinuousClock.now < deadline {
             let ready = Set(runtime.connectionSummaries().filter(\.ready).map(\.peer))
             if peers.allSatisfy(ready.contains) { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+}
+
+extension TestNode {
+    /// Publishes a package with one `size`-byte pseudo-random file (many chunks) from `folder`.
+    func publishLargePackage(size: Int, in folder: TempDirectory, seed: UInt64 = 1) throws -> ContentID {
+        let directory = "large-\(seed)"
+        try folder.write(directory + "/allmende.json", text: """
+            {"title": "Large test casting pattern", "version": "1.0.0", "summary": "A big file", "category": "tools-machines",
+             "license": "CERN-OHL-P-2.0", "licensors": [{"name": "Test Lab"}], "documentationLanguage": ["en"],
+             "created": "2026-01-01T00:00:00Z"}
+            """)
+        try folder.write(directory + "/pattern.stl", pseudoRandomBytes(count: size, seed: seed))
+        return try runtime.store.publish(folder: folder.file(directory), as: LabIdentity(deviceKey: key, delegation: nil),
+                                         options: PublishOptions(now: Timestamp(secondsSinceEpoch: 1_790_000_000))).packageID
+    }
+
+    /// The lines this node logged.
+    var log: [String] { runtime.logger.lines }
+
+    /// Waits until a log line contains `text`.
+    func waitForLog(_ text: String, timeout: Duration = .seconds(15)) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if log.contains(where: { $0.contains(text) }) { return true }
             usleep(20_000)
         }
         return false

@@ -1,0 +1,86 @@
+// SwarmTests.swift: fetching from several seeders, a seeder that lies, peers that must be refused.
+
+import AllmendeCrypto
+import AllmendeModel
+import AllmendeRuntime
+import AllmendeStore
+import AllmendeSystem
+import AllmendeTestSupport
+import Foundation
+import Testing
+
+@Suite("Several peers", .serialized)
+struct SwarmTests {
+    @Test("a fetch from two seeders uses both")
+    func twoSeeders() throws {
+        try withTempDirectory("swarm") { folder throws in
+            let a = try TestNode.start("a", in: folder)
+            defer { a.runtime.stop() }
+            let package = try a.publishLargePackage(size: 24 << 20, in: folder)
+            let b = try TestNode.start("b", in: folder, peers: [PeerEntry(address: a.address, node: a.id)])
+            defer { b.runtime.stop() }
+            #expect(b.waitForConnections(to: [a.id]))
+            _ = try b.runtime.fetch(package)
+            let c = try TestNode.start("c", in: folder, peers: [PeerEntry(address: a.address, node: a.id), PeerEntry(address: b.address, node: b.id)])
+            defer { c.runtime.stop() }
+            #expect(c.waitForConnections(to: [a.id, b.id]))
+            let result = try c.runtime.fetch(package)
+            #expect(Set(result.sources) == [a.id, b.id])
+            #expect(try c.runtime.store.verifyPackage(package).isIntact)
+        }
+    }
+
+    @Test("corrupt chunks from one seeder are detected, fetched from the other, and the liar is dropped")
+    func lyingSeeder() throws {
+        try withTempDirectory("swarm") { folder throws in
+            let honest = try TestNode.start("honest", in: folder)
+            defer { honest.runtime.stop() }
+            let package = try honest.publishLargePackage(size: 12 << 20, in: folder)
+            let liar = try TestNode.start("liar", in: folder, peers: [PeerEntry(address: honest.address, node: honest.id)]) {
+                $0.servesCorruptChunksForTesting = true
+            }
+            defer { liar.runtime.stop() }
+            #expect(liar.waitForConnections(to: [honest.id]))
+            _ = try liar.runtime.fetch(package)
+            let fetcher = try TestNode.start("fetcher", in: folder, peers: [
+                PeerEntry(address: liar.address, node: liar.id), PeerEntry(address: honest.address, node: honest.id),
+            ])
+            defer { fetcher.runtime.stop() }
+            #expect(fetcher.waitForConnections(to: [liar.id, honest.id]))
+            let result = try fetcher.runtime.fetch(package)
+            #expect(result.sources == [honest.id])
+            #expect(try fetcher.runtime.store.verifyPackage(package).isIntact)
+            #expect(fetcher.log.contains { $0.contains("corrupt chunk from peer") && $0.contains(liar.id.text) })
+            #expect(fetcher.waitForLog("disconnecting peer peer=\(liar.id.text)"))
+        }
+    }
+
+    @Test("a peer presenting another key than configured is refused")
+    func wrongKey() throws {
+        try withTempDirectory("swarm") { folder throws in
+            let a = try TestNode.start("a", in: folder)
+            defer { a.runtime.stop() }
+            let impostorID = NodeID(publicKey: try Ed25519PrivateKey().publicKey)
+            let b = try TestNode.start("b", in: folder, peers: [PeerEntry(address: a.address, node: impostorID)])
+            defer { b.runtime.stop() }
+            #expect(b.waitForLog("connection refused address=\(a.address) reason=\"peer is node \(a.id.text), expected \(impostorID.text)\""))
+            #expect(b.runtime.connectionSummaries().isEmpty)
+        }
+    }
+
+    @Test("a private node refuses nodes that are not on its allow-list")
+    func allowList() throws {
+        try withTempDirectory("swarm") { folder throws in
+            let friend = try Ed25519PrivateKey()
+            let privateNode = try TestNode.start("private", in: folder, allowList: [NodeID(publicKey: friend.publicKey)])
+            defer { privateNode.runtime.stop() }
+            let stranger = try TestNode.start("stranger", in: folder, peers: [PeerEntry(address: privateNode.address, node: privateNode.id)])
+            defer { stranger.runtime.stop() }
+            #expect(privateNode.waitForLog("connection refused: node not on the allow-list peer=\(stranger.id.text)"))
+            let member = try TestNode.start("member", in: folder, peers: [PeerEntry(address: privateNode.address, node: privateNode.id)], key: friend)
+            defer { member.runtime.stop() }
+            #expect(member.waitForConnections(to: [privateNode.id]))
+            #expect(!stranger.runtime.connectionSummaries().contains { $0.ready })
+        }
+    }
+}
