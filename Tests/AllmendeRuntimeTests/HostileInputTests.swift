@@ -1,0 +1,138 @@
+// HostileInputTests.swift: a node fed garbage, huge lengths, drip-fed and truncated frames over real TLS.
+
+import AllmendeCrypto
+import AllmendeModel
+import AllmendeNode
+import AllmendeRuntime
+import AllmendeStore
+import AllmendeSystem
+import AllmendeTLS
+import AllmendeTestSupport
+import AllmendeWire
+import Foundation
+import Testing
+
+/// A raw TLS client that can send any bytes to a node.
+struct RawClient {
+    let tls: TLSConnection
+
+    init(port: UInt16) throws {
+        let socket = try Socket.connect(to: SocketAddress(host: "127.0.0.1", port: port), timeout: .seconds(5))
+        tls = try TLSConnection(context: TLSContext(key: try Ed25519PrivateKey(), isServer: false), socket: socket, isServer: false)
+        _ = try tls.handshake(timeout: .seconds(5))
+    }
+
+    func send(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            switch try bytes.withUnsafeBytes({ try tls.write(UnsafeRawBufferPointer(rebasing: $0[offset...])) }) {
+            case let .bytes(count): offset += count
+            case .wantRead, .wantWrite: _ = tls.socket.waitUntil(writable: true, timeout: .seconds(1))
+            case .closed: throw TLSError.closed
+            }
+        }
+    }
+
+    /// Reads until the node closes the connection (or `timeout`); returns the messages it sent.
+    func readUntilClosed(timeout: Duration = .seconds(10)) -> (messages: [Message], closed: Bool) {
+        var decoder = FrameDecoder()
+        var messages: [Message] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let result = buffer.withUnsafeMutableBytes { try? tls.read(into: $0) }
+            switch result {
+            case let .bytes(count)?:
+                decoder.append(buffer[0..<count])
+                while let message = try? decoder.nextMessage() { messages.append(message) }
+            case .wantRead?, .wantWrite?: _ = tls.socket.waitUntil(writable: false, timeout: .milliseconds(200))
+            case .closed?, nil: return (messages, true)
+            }
+        }
+        return (messages, false)
+    }
+
+    func close() { tls.close() }
+
+    static let hello = MessageCodec.frame(.hello(version: 1, features: 0, listenPort: 0, name: "raw"))
+}
+
+@Suite("Hostile input", .serialized)
+struct HostileInputTests {
+    static func node(in folder: TempDirectory) throws -> TestNode {
+        try TestNode.start("target", in: folder) {
+            $0.timeouts = NodeTimeouts(handshake: .seconds(2), pingAfter: .milliseconds(500), closeAfter: .seconds(2))
+        }
+    }
+
+    @Test("garbage, a 4 GiB length and an unknown type each drop only their connection, with the reason logged", arguments: [
+        ("random garbage", pseudoRandomBytes(count: 4096, seed: 99), "dropping peer: bad frame"),
+        ("a frame claiming 4 GiB", RawClient.hello + [0xFF, 0xFF, 0xFF, 0xFF, 0x15], "frame length 4294967295 exceeds limit 1048640"),
+        ("an unknown message type", RawClient.hello + [0x00, 0x00, 0x00, 0x01, 0x7F], "unknown message type 0x7f"),
+        ("a request before hello", MessageCodec.frame(.ping(nonce: 1)), "expected hello first, got ping"),
+    ])
+    func dropsBadConnections(name: String, bytes: [UInt8], logged: String) throws {
+        try withTempDirectory("hostile") { folder throws in
+            let target = try Self.node(in: folder)
+            defer { target.runtime.stop() }
+            let package = try target.publishExample("pem-fuel-cell-end-plate")
+            let good = try TestNode.start("good", in: folder, peers: [PeerEntry(address: target.address, node: target.id)])
+            defer { good.runtime.stop() }
+            #expect(good.waitForConnections(to: [target.id]))
+
+            let raw = try RawClient(port: target.runtime.listenPort)
+            try raw.send(bytes)
+            let outcome = raw.readUntilClosed()
+            raw.close()
+            #expect(outcome.closed, "\(name): connection not closed")
+            #expect(target.waitForLog(logged), "\(name): log lacks '\(logged)'")
+            // The good peer is still served right after.
+            _ = try good.runtime.fetch(package)
+            #expect(try good.runtime.store.verifyPackage(package).isIntact)
+        }
+    }
+
+    @Test("a hello drip-fed one byte at a time is accepted")
+    func dripFedHello() throws {
+        try withTempDirectory("hostile") { folder throws in
+            let target = try Self.node(in: folder)
+            defer { target.runtime.stop() }
+            let raw = try RawClient(port: target.runtime.listenPort)
+            defer { raw.close() }
+            for byte in RawClient.hello { try raw.send([byte]) }
+            let deadline = ContinuousClock.now + .seconds(5)
+            while ContinuousClock.now < deadline && !target.runtime.connectionSummaries().contains(where: \.ready) { usleep(10_000) }
+            #expect(target.runtime.connectionSummaries().contains { $0.ready && $0.name == "raw" })
+        }
+    }
+
+    @Test("a truncated frame followed by silence is closed by the idle timeout")
+    func truncatedThenSilence() throws {
+        try withTempDirectory("hostile") { folder throws in
+            let target = try Self.node(in: folder)
+            defer { target.runtime.stop() }
+            let raw = try RawClient(port: target.runtime.listenPort)
+            try raw.send(RawClient.hello + [0x00, 0x00, 0x10, 0x00, 0x15, 0x00, 0x00])   // a chunk frame cut short
+            let outcome = raw.readUntilClosed(timeout: .seconds(10))
+            raw.close()
+            #expect(outcome.closed)
+            #expect(outcome.messages.contains { if case .ping = $0 { true } else { false } })
+            #expect(outcome.messages.contains { if case .goodbye(.timeout, _) = $0 { true } else { false } })
+            #expect(target.waitForLog("reason=\"silent for"))
+        }
+    }
+
+    @Test("plain TCP and TLS 1.2 clients are refused by a running node", arguments: [["-tls1_2"], ["-tls1_3"]])
+    func nonTLS13Clients(flags: [String]) throws {
+        try withTempDirectory("hostile") { folder throws in
+            let target = try Self.node(in: folder)
+            defer { target.runtime.stop() }
+            _ = try ProcessRunner.run("openssl", ["s_client", "-connect", target.address, "-quiet"] + flags)
+            let socket = try Socket.connect(to: SocketAddress(host: "127.0.0.1", port: target.runtime.listenPort), timeout: .seconds(5))
+            _ = Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8).withUnsafeBytes { write(socket.descriptor, $0.baseAddress, $0.count) }
+            #expect(target.waitForLog("connection refused address=127.0.0.1"))
+            socket.close()
+            #expect(target.runtime.connectionSummaries().isEmpty)
+        }
+    }
+}
