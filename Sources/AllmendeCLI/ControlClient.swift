@@ -28,7 +28,7 @@ struct ControlClient {
         while true {
             let line: String?
             do { line = try channel.readLine() } catch { throw .failure("lost the daemon: \(error)") }
-            guard let line else { return }
+            guard let line else { throw .failure("the daemon closed the connection before answering (did it stop?)") }
             guard let value = try? JSONParser.parse(line) else { throw .failure("the daemon sent something that is not JSON") }
             if value["event"]?.stringValue == "error" { throw .failure(value["message"]?.stringValue ?? "the daemon reported an error") }
             if !(try handle(value)) { return }
