@@ -15,9 +15,17 @@ public struct ContentID: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Builds an ID from exactly 32 digest bytes.
     public init(digest: some Collection<UInt8>) {
         precondition(digest.count == 32, "a ContentID digest has 32 bytes, got \(digest.count)")
-        var w: [UInt64] = [0, 0, 0, 0]
-        for (index, byte) in digest.enumerated() { w[index / 8] = w[index / 8] << 8 | UInt64(byte) }
-        words = (w[0], w[1], w[2], w[3])
+        if let words = digest.withContiguousStorageIfAvailable({ Self.words(UnsafeRawBufferPointer($0)) }) {
+            self.words = words
+        } else {
+            self.words = Array(digest).withUnsafeBytes { Self.words($0) }
+        }
+    }
+
+    /// Four big-endian words from 32 bytes.
+    private static func words(_ raw: UnsafeRawBufferPointer) -> (UInt64, UInt64, UInt64, UInt64) {
+        func word(_ offset: Int) -> UInt64 { UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+        return (word(0), word(8), word(16), word(24))
     }
 
     /// Builds an ID from raw bytes that came from outside (a file or the wire).

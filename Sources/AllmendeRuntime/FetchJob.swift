@@ -136,10 +136,13 @@ extension NodeRuntime {
         var done = reused
         var downloaded = 0
         var servedBy: Set<NodeID> = []
-        var scheduler = ChunkScheduler(chunkCount: index.chunkCount, have: have, window: 8)
+        var scheduler = ChunkScheduler(chunkCount: index.chunkCount, have: have, window: 16)
         for peer in peers { scheduler.addPeer(peer) }
         let inbox = Inbox()
         var inFlight: [Int: (peer: NodeID, sentAt: ContinuousClock.Instant)] = [:]
+        // The whole-blob hash is computed as verified chunks arrive in order (a few may wait in a small reorder
+        // buffer), so committing needs no second pass over the file. A resumed fetch re-hashes at the end instead.
+        var wholeHash = have.isEmpty ? WholeHash(chunkCount: index.chunkCount) : nil
         progress((done, reused))
         while !scheduler.isComplete {
             let connections = Dictionary(readyConnections().map { ($0.peer, $0) }, uniquingKeysWith: { first, _ in first })
@@ -168,6 +171,8 @@ extension NodeRuntime {
                 let isValid = data.count == range.count && SHA256Hasher.hash(data) == index.chunkHashes[item.tag]
                 if isValid {
                     try store.blobs.writeChunk(data, chunk: item.tag, index: index, to: descriptor)
+                    wholeHash?.add(data, chunk: item.tag)
+                    if wholeHash?.hasGivenUp == true { wholeHash = nil }
                     done += data.count
                     downloaded += data.count
                     servedBy.insert(item.peer)
@@ -185,7 +190,7 @@ extension NodeRuntime {
                 scheduler.failed(chunk: chunk, from: entry.peer)
             }
         }
-        _ = try store.blobs.commitPartial(blob, index: index, descriptor: descriptor)
+        _ = try store.blobs.commitPartial(blob, index: index, descriptor: descriptor, verifiedHash: wholeHash?.finalize())
         return (downloaded, reused, servedBy)
     }
 
@@ -208,5 +213,37 @@ extension NodeRuntime {
             return index
         }
         throw FetchError(message: "no peer sent a usable chunk index for blob \(blob.hex)")
+    }
+}
+
+/// SHA-256 of a blob whose chunks arrive roughly in order: up to 32 early chunks wait in memory; beyond that
+/// it gives up (and the caller re-hashes the file).
+struct WholeHash {
+    private let hasher = SHA256Hasher()
+    private var next = 0
+    private let chunkCount: Int
+    private var waiting: [Int: [UInt8]] = [:]
+    private(set) var hasGivenUp = false
+
+    init(chunkCount: Int) { self.chunkCount = chunkCount }
+
+    mutating func add(_ data: [UInt8], chunk: Int) {
+        guard !hasGivenUp else { return }
+        guard chunk == next else {
+            if waiting.count >= 32 { hasGivenUp = true; waiting.removeAll() } else { waiting[chunk] = data }
+            return
+        }
+        hasher.update(data)
+        next += 1
+        while let queued = waiting.removeValue(forKey: next) {
+            hasher.update(queued)
+            next += 1
+        }
+    }
+
+    /// The hash, if every chunk went through in order.
+    func finalize() -> ContentID? {
+        guard !hasGivenUp, next == chunkCount else { return nil }
+        return hasher.finalize()
     }
 }

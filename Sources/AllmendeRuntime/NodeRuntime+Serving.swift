@@ -24,7 +24,7 @@ extension NodeRuntime {
             }
             connection.send(.index(request: request, status: .ok, encodedIndex: encoded))
         case let .getChunk(request, blob, chunk):
-            guard let index = try? store.blobs.chunkIndex(of: blob), var data = try? store.blobs.readChunk(blob, chunk: Int(chunk), index: index) else {
+            guard let index = cachedIndex(blob), var data = try? store.blobs.readChunk(blob, chunk: Int(chunk), index: index) else {
                 connection.send(.chunk(request: request, status: .notFound, data: []))
                 return
             }
@@ -36,6 +36,17 @@ extension NodeRuntime {
         default:
             connection.close(.protocolError, reason: "unexpected \(message.name)")
         }
+    }
+
+    /// The chunk index of a stored blob, from a small cache.
+    func cachedIndex(_ blob: ContentID) -> ChunkIndex? {
+        if let index = servedIndexes.withLock({ $0[blob] }) { return index }
+        guard let index = try? store.blobs.chunkIndex(of: blob) else { return nil }
+        servedIndexes.withLock { cache in
+            if cache.count >= 64 { cache.removeAll() }
+            cache[blob] = index
+        }
+        return index
     }
 
     /// The publisher's signed publish statement, if this node has the package complete and does not withhold it.

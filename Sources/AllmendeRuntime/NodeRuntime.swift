@@ -49,6 +49,8 @@ public final class NodeRuntime: @unchecked Sendable {
     private let stopped = DispatchSemaphore(value: 0)
     private var listener: Socket?
     let uploadLimiter: RateLimiter?
+    /// Chunk indexes of recently served blobs, so serving a chunk costs no index read (at most 64 kept).
+    let servedIndexes = Mutex<[ContentID: ChunkIndex]>([:])
 
     struct RuntimeState {
         var connections: [ObjectIdentifier: PeerConnection] = [:]

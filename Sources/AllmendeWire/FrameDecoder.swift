@@ -18,6 +18,11 @@ public struct FrameDecoder: Sendable {
     /// Adds bytes received from the transport.
     public mutating func append(_ bytes: some Sequence<UInt8>) { buffer.append(contentsOf: bytes) }
 
+    /// Adds bytes received from the transport (one memcpy).
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        buffer.append(contentsOf: UnsafeBufferPointer(start: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), count: bytes.count))
+    }
+
     /// Returns the next complete message, or `nil` if more bytes are needed.
     public mutating func nextMessage() throws(WireError) -> Message? {
         guard buffer.count - readIndex >= 4 else { return nil }

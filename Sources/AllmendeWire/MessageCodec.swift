@@ -6,6 +6,17 @@ import AllmendeCrypto
 public enum MessageCodec {
     /// The complete frame for `message`: `[u32 length][u8 type][payload]`.
     public static func frame(_ message: Message) -> [UInt8] {
+        // Bulk data is framed in one allocation: header, fixed fields, then the bytes.
+        if case let .chunk(request, status, data) = message {
+            var frame: [UInt8] = []
+            frame.reserveCapacity(10 + data.count)
+            frame.appendInteger(UInt32(data.count + 6))
+            frame.append(MessageType.chunk)
+            frame.appendInteger(request)
+            frame.append(status.rawValue)
+            frame.append(contentsOf: data)
+            return frame
+        }
         var payload: [UInt8] = []
         switch message {
         case let .hello(version, features, listenPort, name):
@@ -122,7 +133,7 @@ struct PayloadReader {
 
     mutating func rest() -> [UInt8] {
         defer { bytes = bytes.suffix(0) }
-        return Array(bytes)
+        return bytes.withContiguousStorageIfAvailable { Array($0) } ?? Array(bytes)
     }
 
     func requireEnd() throws(WireError) {

@@ -1,5 +1,6 @@
 // BenchSupport.swift: allmende-bench. Options, timing, external commands and result tables.
 
+import AllmendeSystem
 import Foundation
 
 struct BenchOptions {
@@ -76,4 +77,26 @@ func machineSummary() -> String {
     let shaNI = ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "").contains(" sha_ni") ? "with SHA-NI" : "without SHA-NI"
     let openssl = (try? runCommand("openssl", ["version"]))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "openssl missing"
     return "\(cores) cores, \(cpu) (\(shaNI)), \(openssl)"
+}
+
+/// Writes `bytes` of pseudo-random (incompressible) data.
+func generateFile(_ path: String, bytes: Int) throws {
+    let descriptor = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
+    defer { descriptor.close() }
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    var buffer = [UInt64](repeating: 0, count: 1 << 17)
+    var written = 0
+    while written < bytes {
+        for index in buffer.indices {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            buffer[index] = z ^ (z >> 31)
+        }
+        let count = min(buffer.count * 8, bytes - written)
+        try buffer.withUnsafeBytes { try descriptor.writeAll(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        written += count
+    }
+    try descriptor.sync()
 }

@@ -16,7 +16,7 @@ struct StoreBenchmark {
         let bytes = options.sizeMiB << 20
         print("## store: \(options.sizeMiB) MiB file, \(options.runs) runs each, median reported")
         print("machine: \(machineSummary())")
-        try generate(file, bytes: bytes)
+        try generateFile(file, bytes: bytes)
         _ = try runCommand("cat", [file])   // warm the page cache so every tool reads from memory
 
         var storeTimes: [Double] = []
@@ -63,27 +63,5 @@ struct StoreBenchmark {
             if count == 0 { return hasher.finalize() }
             hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
         }
-    }
-
-    /// Writes `bytes` of pseudo-random (incompressible) data.
-    private func generate(_ path: String, bytes: Int) throws {
-        let descriptor = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
-        defer { descriptor.close() }
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        var buffer = [UInt64](repeating: 0, count: 1 << 17)
-        var written = 0
-        while written < bytes {
-            for index in buffer.indices {
-                state &+= 0x9E37_79B9_7F4A_7C15
-                var z = state
-                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                buffer[index] = z ^ (z >> 31)
-            }
-            let count = min(buffer.count * 8, bytes - written)
-            try buffer.withUnsafeBytes { try descriptor.writeAll(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-            written += count
-        }
-        try descriptor.sync()
     }
 }
