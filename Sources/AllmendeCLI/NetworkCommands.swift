@@ -42,6 +42,9 @@ enum NetworkCommands {
                 options.uploadBytesPerSecond = bytes
             }
             let logger = Logger(level: level)
+            // Chunk buffers are 1 MiB: keep freed ones in the heap instead of mmap/munmap and page faults per chunk.
+            _ = glibcMallopt(-3, 64 << 20)    // M_MMAP_THRESHOLD
+            _ = glibcMallopt(-1, 128 << 20)   // M_TRIM_THRESHOLD
             let runtime: NodeRuntime
             let control: ControlServer
             do {
@@ -148,3 +151,7 @@ enum NetworkCommands {
         }
     )
 }
+
+/// glibc's mallopt(3) (malloc.h is not part of the Glibc module).
+@_silgen_name("mallopt")
+private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
