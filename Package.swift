@@ -44,7 +44,7 @@ let package = Package(
         .executableTarget(name: "allmende", dependencies: ["AllmendeCLI"], swiftSettings: strict),
         .executableTarget(
             name: "allmende-bench",
-            dependencies: ["AllmendeSystem", "AllmendeCrypto", "AllmendeStore", "AllmendeTLS"],
+            dependencies: ["AllmendeSystem", "AllmendeCrypto", "AllmendeStore", "AllmendeTLS", "AllmendeNode"],
             swiftSettings: strict
         ),
         .target(
