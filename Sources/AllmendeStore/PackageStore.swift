@@ -12,11 +12,14 @@ import AllmendeSystem
 public struct PackageStore: Sendable {
     public let blobs: BlobStore
     public let home: NodeHome
+    /// Every accepted statement, in order (the catalog that gossip will exchange).
+    public let catalog: CatalogLog
 
     public init(home: NodeHome) throws(StoreError) {
         self.home = home
         try home.create()
         blobs = try BlobStore(home: home)
+        catalog = try CatalogLog(path: home.path + "/catalog")
         do { try FileSystem.makeDirectories(indexPath) } catch { throw .system(error) }
     }
 
@@ -55,6 +58,7 @@ public struct PackageStore: Sendable {
         let bytes: [UInt8]
         do { bytes = try signed.canonicalBytes() } catch { throw .model(error) }
         let stored = try blobs.put(bytes: bytes)
+        try catalog.append(signed)
         let folder = indexPath + "/" + verified.statement.package.hex
         do {
             try FileSystem.makeDirectories(folder)
