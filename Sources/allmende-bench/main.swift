@@ -6,7 +6,7 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--help") || arguments.contains("-h") {
     print("""
-    usage: allmende-bench [store | fetch | reconcile] [--size-mib N] [--runs N] [--dir DIR]
+    usage: allmende-bench [store | fetch | reconcile | gossip] [--size-mib N] [--runs N] [--dir DIR]
 
     Benchmarks, in one run and on the same data, Allmende against the tools a user would otherwise use.
 
@@ -16,6 +16,7 @@ if arguments.contains("--help") || arguments.contains("-h") {
               HTTPS (nginx is installed with apt-get if missing) and a plain TLS 1.3 stream; peak daemon memory
       reconcile  range-based reconciliation of two 100,000-entry catalogs differing in 100 and 1,000 entries:
               bytes and round trips beside the full ID list
+      gossip  1,000 simulated nodes: rounds to full coverage of a new entry, messages and bytes per node
 
     options:
       --size-mib N   size of the generated file in MiB (default 1024)
@@ -39,6 +40,7 @@ do {
         case "store": options.benchmark = "store"
         case "fetch": options.benchmark = "fetch"
         case "reconcile": options.benchmark = "reconcile"
+        case "gossip": options.benchmark = "gossip"
         case "--size-mib": options.sizeMiB = Int(try value()) ?? 0
         case "--runs": options.runs = Int(try value()) ?? 0
         case "--dir": options.directory = try value()
@@ -50,6 +52,7 @@ do {
     switch options.benchmark {
     case "fetch": try FetchBenchmark(options: options).run()
     case "reconcile": try ReconcileBenchmark(options: options).run()
+    case "gossip": GossipBenchmark().run()
     default: try StoreBenchmark(options: options).run()
     }
 } catch let error as BenchError {
