@@ -105,7 +105,9 @@ def statement_case(name, statement, signer, with_delegation, valid=True, tamper=
     return case
 
 publish = {"schema": "allmende/statement/1", "kind": "publish", "package": package_id, "identity": node_id(LAB),
-           "time": "2026-05-02T08:00:00Z"}
+           "time": "2026-05-02T08:00:00Z",
+           "summary": {"title": manifest["title"], "version": manifest["version"], "license": manifest["license"],
+                       "category": manifest["category"], "tags": manifest["tags"], "size": 667, "files": 1}}
 attest = {"schema": "allmende/statement/1", "kind": "attest", "package": package_id, "identity": node_id(LAB),
           "time": "2026-05-03T17:30:00Z", "note": "Cut 24 bow-ties from offcuts; fit is snug with 18.2 mm plywood."}
 retract = {"schema": "allmende/statement/1", "kind": "retract", "package": package_id, "identity": node_id(LAB),

@@ -30,9 +30,11 @@ public struct Statement: Equatable, Sendable {
     public var photos: [ContentID]
     /// Why the package is withdrawn (retract; required there).
     public var reason: String?
+    /// Publish only: the package's searchable summary, signed with the statement.
+    public var summary: PackageSummary?
 
     public init(kind: StatementKind, package: ContentID, identity: NodeID, time: Timestamp, note: String? = nil,
-                photos: [ContentID] = [], reason: String? = nil) {
+                photos: [ContentID] = [], reason: String? = nil, summary: PackageSummary? = nil) {
         self.kind = kind
         self.package = package
         self.identity = identity
@@ -40,6 +42,7 @@ public struct Statement: Equatable, Sendable {
         self.note = note
         self.photos = photos
         self.reason = reason
+        self.summary = summary
     }
 
     var json: JSONValue {
@@ -50,6 +53,7 @@ public struct Statement: Equatable, Sendable {
         if let note { members["note"] = .string(note) }
         if !photos.isEmpty { members["photos"] = .array(photos.map { .string($0.hex) }) }
         if let reason { members["reason"] = .string(reason) }
+        if let summary { members["summary"] = summary.json }
         return .object(members)
     }
 
@@ -70,6 +74,7 @@ public struct Statement: Equatable, Sendable {
             try JSONObjectReader.contentID(try stringElement(value, path: path, maximumLength: 64), path: path)
         }
         statement.reason = try reader.optionalString("reason", maximumLength: 4096)
+        if let summary = reader.value("summary") { statement.summary = try PackageSummary.parse(summary, path: reader.fieldPath("summary")) }
         try reader.rejectUnknownKeys()
         try statement.validate(path: path)
         return statement
@@ -86,6 +91,7 @@ public struct Statement: Equatable, Sendable {
             guard photos.isEmpty, reason == nil else { throw .invalidField(path: path, reason: "a publish statement has no photos or reason") }
         }
         if kind != .attest && !photos.isEmpty { throw .invalidField(path: path + ".photos", reason: "only attestations carry photos") }
+        if kind != .publish && summary != nil { throw .invalidField(path: path + ".summary", reason: "only publish statements carry a summary") }
     }
 
     /// The bytes that are signed: context string ‖ canonical JSON.

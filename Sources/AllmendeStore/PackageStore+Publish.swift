@@ -70,7 +70,8 @@ extension PackageStore {
         let manifest = DesignManifest(info: draft.info, publisher: signer.identity,
                                       created: draft.created ?? Timestamp(secondsSinceEpoch: newest), files: entries)
         let packageID = try putManifest(manifest)
-        let statement = Statement(kind: .publish, package: packageID, identity: signer.identity, time: options.now)
+        let statement = Statement(kind: .publish, package: packageID, identity: signer.identity, time: options.now,
+                                  summary: PackageSummary(manifest: manifest))
         let signed: SignedStatement
         do { signed = try SignedStatement.sign(statement, with: signer.deviceKey, delegation: signer.delegation) } catch { throw .model(error) }
         let verified = try addStatement(signed)

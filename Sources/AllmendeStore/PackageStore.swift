@@ -54,6 +54,9 @@ public struct PackageStore: Sendable {
             guard manifest.publisher == verified.identity else {
                 throw .model(.badSignature(what: "the publish statement is by \(verified.identity.text) but the manifest's publisher is \(manifest.publisher.text)"))
             }
+            if let summary = verified.statement.summary, !summary.matches(manifest) {
+                throw .model(.invalidField(path: "statement.summary", reason: "does not match the manifest"))
+            }
         }
         let bytes: [UInt8]
         do { bytes = try signed.canonicalBytes() } catch { throw .model(error) }

@@ -1,0 +1,57 @@
+// PackageSummary.swift: AllmendeModel. What a catalog shows about a package before it is downloaded. Pure.
+
+import CanonicalJSON
+
+/// The searchable summary a publish statement carries (signed with it): title, version, license, category,
+/// tags, total size and file count, copied from the manifest.
+public struct PackageSummary: Equatable, Sendable {
+    public var title: String
+    public var version: String
+    public var license: String
+    public var category: String
+    public var tags: [String]
+    public var size: Int
+    public var files: Int
+
+    public init(manifest: DesignManifest) {
+        title = manifest.info.title
+        version = manifest.info.version
+        license = manifest.info.license.description
+        category = manifest.info.category.rawValue
+        tags = manifest.info.tags
+        size = manifest.totalSize
+        files = manifest.files.count
+    }
+
+    /// True if it agrees with `manifest` (a fetcher checks this once the manifest arrives).
+    public func matches(_ manifest: DesignManifest) -> Bool { self == PackageSummary(manifest: manifest) }
+
+    var json: JSONValue {
+        ["title": .string(title), "version": .string(version), "license": .string(license), "category": .string(category),
+         "tags": .array(tags.map { .string($0) }), "size": .integer(size), "files": .integer(files)]
+    }
+
+    static func parse(_ value: JSONValue, path: String) throws(ModelError) -> PackageSummary {
+        var reader = try JSONObjectReader(value, path: path)
+        let title = try reader.string("title", maximumLength: 120)
+        let version = try reader.string("version", maximumLength: 64)
+        let licenseText = try reader.string("license", maximumLength: 500)
+        do { _ = try SPDXExpression(parsing: licenseText) } catch { throw .invalidLicense(path: reader.fieldPath("license"), error: error) }
+        let category = try reader.enumeration("category", DesignCategory.self).rawValue
+        let tags = try reader.array("tags", maximumCount: 20) { (value, path) throws(ModelError) in try stringElement(value, path: path, maximumLength: 40) }
+        let size = try reader.integer("size", maximum: 1 << 53)
+        let files = try reader.integer("files", maximum: DesignManifest.maximumFileCount)
+        try reader.rejectUnknownKeys()
+        return PackageSummary(title: title, version: version, license: licenseText, category: category, tags: tags, size: size, files: files)
+    }
+
+    init(title: String, version: String, license: String, category: String, tags: [String], size: Int, files: Int) {
+        self.title = title
+        self.version = version
+        self.license = license
+        self.category = category
+        self.tags = tags
+        self.size = size
+        self.files = files
+    }
+}
