@@ -55,6 +55,14 @@ add("get-chunk 3", 0x14, [(struct.pack(">I", 9), "request 9"), (PACKAGE, "blob I
 add("chunk with 5 bytes of data", 0x15, [(struct.pack(">I", 9), "request 9"), (bytes([0]), "status ok"), (b"hello", "data")],
     {"type": "chunk", "request": 9, "status": 0, "body": b"hello".hex()})
 
+add("announce a catalog entry", 0x20, [(b'{"signature":"..."}', "entry bytes")], {"type": "announce", "body": b'{"signature":"..."}'.hex()})
+add("reconcile: session 5, skip everything", 0x21, [(struct.pack(">I", 5), "session 5"), (bytes([1, 0xFF, 0]), "version 1, infinity, skip")],
+    {"type": "reconcile", "session": 5, "body": "01ff00"})
+add("get-entries for two IDs", 0x22, [(struct.pack(">H", 2), "count 2"), (PACKAGE, "ID"), (PACKAGE[::-1], "ID")],
+    {"type": "get-entries", "ids": [PACKAGE.hex(), PACKAGE[::-1].hex()]})
+bad("get-entries claiming 3 IDs but carrying one", "00 00 00 23  # length 35\n22  # type\n00 03  # count 3\n" + " ".join(["ab"] * 32) + "  # one ID",
+    "malformed get-entries: truncated")
+
 bad("length zero", "00 00 00 00  # length 0", "empty frame")
 bad("a frame claiming 4 GiB", "ff ff ff ff  # length 4294967295\n15  # type chunk", "exceeds limit 1048640")
 bad("a control frame over 64 KiB", "00 01 00 01  # length 65537\n02  # type ping", "frame length 65537 exceeds limit 65536")

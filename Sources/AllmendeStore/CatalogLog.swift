@@ -16,7 +16,7 @@ public final class CatalogLog: Sendable {
 
     public let path: String
     private let descriptor: FileDescriptor
-    private let state: Mutex<(ids: Set<ContentID>, entries: [ContentID], size: Int)>
+    private let state: Mutex<(ids: [ContentID: Int], entries: [ContentID], size: Int)>
     /// Bytes cut from the end when the log was opened (0 if it was intact).
     public let recoveredBytes: Int
 
@@ -28,11 +28,14 @@ public final class CatalogLog: Sendable {
             descriptor = try FileDescriptor.open(path, O_RDWR | O_CREAT | O_APPEND, mode: 0o644)
             let bytes = try FileSystem.readFile(path, limit: 1 << 34)
             var offset = 0
-            var ids: Set<ContentID> = []
+            var ids: [ContentID: Int] = [:]
             var order: [ContentID] = []
             while let (payload, next) = Self.record(in: bytes, at: offset) {
                 let id = SHA256Hasher.hash(payload)
-                if ids.insert(id).inserted { order.append(id) }
+                if ids[id] == nil {
+                    ids[id] = offset
+                    order.append(id)
+                }
                 offset = next
             }
             recoveredBytes = bytes.count - offset
@@ -63,7 +66,20 @@ public final class CatalogLog: Sendable {
     public var count: Int { state.withLock { $0.entries.count } }
 
     /// True if the entry with this statement ID is in the log.
-    public func contains(_ id: ContentID) -> Bool { state.withLock { $0.ids.contains(id) } }
+    public func contains(_ id: ContentID) -> Bool { state.withLock { $0.ids[id] != nil } }
+
+    /// The canonical bytes of entry `id`, read from the log.
+    public func entryBytes(_ id: ContentID) -> [UInt8]? {
+        guard let offset = state.withLock({ $0.ids[id] }) else { return nil }
+        var header = [UInt8](repeating: 0, count: 8)
+        guard header.withUnsafeMutableBytes({ (try? descriptor.read(into: $0, atOffset: offset)) ?? 0 }) == 8 else { return nil }
+        let length = header[0..<4].reduce(0) { $0 << 8 | Int($1) }
+        guard length > 0, length <= Self.maximumRecordSize else { return nil }
+        var payload = [UInt8](repeating: 0, count: length)
+        guard payload.withUnsafeMutableBytes({ (try? descriptor.read(into: $0, atOffset: offset + 8)) ?? 0 }) == length,
+              SHA256Hasher.hash(payload) == id else { return nil }
+        return payload
+    }
 
     /// Entry IDs in the order they were accepted.
     public var ids: [ContentID] { state.withLock { $0.entries } }
@@ -82,7 +98,7 @@ public final class CatalogLog: Sendable {
         for shift in stride(from: 24, through: 0, by: -8) { record.append(UInt8(truncatingIfNeeded: checksum >> UInt32(shift))) }
         record += payload
         return try state.withLock { state throws(StoreError) -> Bool in
-            guard !state.ids.contains(id) else { return false }
+            guard state.ids[id] == nil else { return false }
             do throws(SystemError) {
                 try descriptor.writeAll(record)
                 try descriptor.syncData()
@@ -91,7 +107,7 @@ public final class CatalogLog: Sendable {
                 try? descriptor.truncate(to: state.size)
                 throw .system(error)
             }
-            state.ids.insert(id)
+            state.ids[id] = state.size
             state.entries.append(id)
             state.size += record.count
             return true

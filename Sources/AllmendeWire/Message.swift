@@ -32,6 +32,12 @@ public enum Message: Equatable, Sendable {
     case getChunk(request: UInt32, blob: ContentID, chunk: UInt32)
     /// The chunk's bytes, empty unless `ok`.
     case chunk(request: UInt32, status: ResponseStatus, data: [UInt8])
+    /// A catalog entry (a signed statement's canonical bytes), pushed by gossip or sent on request.
+    case announce(entry: [UInt8])
+    /// One message of a reconciliation session (Protocol/reconciliation.md).
+    case reconcile(session: UInt32, payload: [UInt8])
+    /// "Send me these catalog entries" (answered with `announce` messages).
+    case getEntries(ids: [ContentID])
 
     /// The type byte on the wire.
     public var typeByte: UInt8 {
@@ -46,6 +52,9 @@ public enum Message: Equatable, Sendable {
         case .index: return MessageType.index
         case .getChunk: return MessageType.getChunk
         case .chunk: return MessageType.chunk
+        case .announce: return MessageType.announce
+        case .reconcile: return MessageType.reconcile
+        case .getEntries: return MessageType.getEntries
         }
     }
 
@@ -65,13 +74,16 @@ public enum MessageType {
     public static let index: UInt8 = 0x13
     public static let getChunk: UInt8 = 0x14
     public static let chunk: UInt8 = 0x15
+    public static let announce: UInt8 = 0x20
+    public static let reconcile: UInt8 = 0x21
+    public static let getEntries: UInt8 = 0x22
 
     /// The largest length field allowed for a type, or `nil` for an unknown type.
     public static func maximumLength(of type: UInt8) -> Int? {
         switch type {
         case hello: return WireLimits.maximumHelloFrameLength
-        case ping, pong, goodbye, getPackage, package, getIndex, getChunk: return WireLimits.maximumControlFrameLength
-        case index, chunk: return WireLimits.maximumBulkFrameLength
+        case ping, pong, goodbye, getPackage, package, getIndex, getChunk, announce, getEntries: return WireLimits.maximumControlFrameLength
+        case index, chunk, reconcile: return WireLimits.maximumBulkFrameLength
         default: return nil
         }
     }
@@ -88,6 +100,9 @@ public enum MessageType {
         case index: return "index"
         case getChunk: return "get-chunk"
         case chunk: return "chunk"
+        case announce: return "announce"
+        case reconcile: return "reconcile"
+        case getEntries: return "get-entries"
         default: return "unknown"
         }
     }

@@ -56,6 +56,14 @@ public enum MessageCodec {
             payload.appendInteger(request)
             payload.append(status.rawValue)
             payload += data
+        case let .announce(entry):
+            payload += entry
+        case let .reconcile(session, body):
+            payload.appendInteger(session)
+            payload += body
+        case let .getEntries(ids):
+            payload.appendInteger(UInt16(ids.count))
+            for id in ids { payload += id.bytes }
         }
         var frame: [UInt8] = []
         frame.reserveCapacity(5 + payload.count)
@@ -96,6 +104,17 @@ public enum MessageCodec {
         case MessageType.index: message = .index(request: try reader.integer(), status: try reader.status(), encodedIndex: reader.rest())
         case MessageType.getChunk: message = .getChunk(request: try reader.integer(), blob: try reader.contentID(), chunk: try reader.integer())
         case MessageType.chunk: message = .chunk(request: try reader.integer(), status: try reader.status(), data: reader.rest())
+        case MessageType.announce:
+            let entry = reader.rest()
+            guard !entry.isEmpty else { throw reader.fail("empty entry") }
+            message = .announce(entry: entry)
+        case MessageType.reconcile: message = .reconcile(session: try reader.integer(), payload: reader.rest())
+        case MessageType.getEntries:
+            let count = Int(try reader.integer() as UInt16)
+            guard count <= 2000 else { throw reader.fail("\(count) IDs, at most 2000") }
+            var ids: [ContentID] = []
+            for _ in 0..<count { ids.append(try reader.contentID()) }
+            message = .getEntries(ids: ids)
         default: throw .unknownMessageType(type)
         }
         try reader.requireEnd()

@@ -37,6 +37,9 @@ struct FrameDecoderTests {
         case "get-index": return .getIndex(request: UInt32(int("request")), blob: id("blob"))
         case "get-chunk": return .getChunk(request: UInt32(int("request")), blob: id("blob"), chunk: UInt32(int("chunk")))
         case "chunk": return .chunk(request: UInt32(int("request")), status: status(), data: body())
+        case "announce": return .announce(entry: body())
+        case "reconcile": return .reconcile(session: UInt32(int("session")), payload: body())
+        case "get-entries": return .getEntries(ids: (fields["ids"] as? [String] ?? []).compactMap { try? ContentID(parsing: $0) })
         default: return nil
         }
     }
@@ -98,6 +101,8 @@ struct FrameDecoderTests {
         .getIndex(request: 2, blob: SHA256Hasher.hash([2])), .index(request: 2, status: .notFound, encodedIndex: []),
         .getChunk(request: .max, blob: SHA256Hasher.hash([3]), chunk: 1023),
         .chunk(request: 3, status: .ok, data: pseudoRandomBytes(count: 1 << 20, seed: 1)),
+        .announce(entry: Array("{\"statement\":{}}".utf8)), .reconcile(session: 7, payload: [1, 0xFF, 0]),
+        .getEntries(ids: [SHA256Hasher.hash([4]), SHA256Hasher.hash([5])]), .getEntries(ids: []),
     ])
     func roundTrip(message: Message) throws {
         #expect(try Self.decodeAll(MessageCodec.frame(message), step: 4096) == [message])
