@@ -21,6 +21,10 @@ public struct NodeOptions: Sendable {
     public var maximumBackoff: Duration = .seconds(60)
     /// Upload limit in bytes per second for serving chunks (nil: unlimited).
     public var uploadBytesPerSecond: Int?
+    /// How often to reconcile the catalog with a random peer.
+    public var antiEntropyInterval: Duration = .seconds(30)
+    /// Peers a new catalog entry is pushed to.
+    public var gossipFanout = 4
     /// Fault injection for tests of misbehaving peers: serve chunks with one byte flipped.
     public var servesCorruptChunksForTesting = false
 
@@ -44,9 +48,9 @@ public final class NodeRuntime: @unchecked Sendable {
     let options: NodeOptions
     private let serverContext: TLSContext
     private let clientContext: TLSContext
-    private let stopWake = WakePipe()
-    private let state = Mutex<RuntimeState>(RuntimeState())
-    private let stopped = DispatchSemaphore(value: 0)
+    let stopWake = WakePipe()
+    let state = Mutex<RuntimeState>(RuntimeState())
+    let stopped = DispatchSemaphore(value: 0)
     private var listener: Socket?
     let uploadLimiter: RateLimiter?
     /// Chunk indexes of recently served blobs, so serving a chunk costs no index read (at most 64 kept).
@@ -62,6 +66,9 @@ public final class NodeRuntime: @unchecked Sendable {
         var peers: [PeerEntry] = []
         var handshakes = 0
         var isStarted = false
+        var announceTokens: [ObjectIdentifier: (tokens: Double, last: ContinuousClock.Instant)] = [:]
+        var strikes: [NodeID: Int] = [:]
+        var reconciler: (count: Int, value: RangeReconciler)?
     }
 
     public init(home: NodeHome, key: Ed25519PrivateKey, options: NodeOptions, logger: Logger) throws {
@@ -90,6 +97,9 @@ public final class NodeRuntime: @unchecked Sendable {
         let dialing = Thread { [self] in dialLoop() }
         dialing.name = "allmende-dial"
         dialing.start()
+        let gossiping = Thread { [self] in antiEntropyLoop() }
+        gossiping.name = "allmende-anti-entropy"
+        gossiping.start()
     }
 
     /// Says goodbye to every peer, stops listening and dialling.
@@ -102,6 +112,7 @@ public final class NodeRuntime: @unchecked Sendable {
         guard wasStarted else { return }
         for connection in connections { connection.close(.shuttingDown, reason: "node is shutting down") }
         stopWake.wake()
+        stopped.wait()
         stopped.wait()
         stopped.wait()
         let deadline = ContinuousClock.now + .seconds(3)
@@ -313,6 +324,12 @@ extension NodeRuntime: PeerConnectionDelegate {
         switch message {
         case let .package(request, _, _), let .index(request, _, _), let .chunk(request, _, _):
             completeRequest(request, from: connection, with: message)
+        case let .announce(entry):
+            if allowAnnounce(from: connection) { acceptEntry(entry, from: connection) }
+        case let .reconcile(session, payload):
+            handleReconcile(session: session, payload: payload, from: connection)
+        case let .getEntries(ids):
+            for id in ids { if let bytes = store.catalog.entryBytes(id) { connection.send(.announce(entry: bytes)) } }
         default:
             serve(message, to: connection)
         }
@@ -321,6 +338,7 @@ extension NodeRuntime: PeerConnectionDelegate {
     func connectionClosed(_ connection: PeerConnection, reason: String) {
         let orphaned = state.withLock { state -> [@Sendable (Message?) -> Void] in
             state.connections[ObjectIdentifier(connection)] = nil
+            state.announceTokens[ObjectIdentifier(connection)] = nil
             let numbers = state.pending.filter { $0.value.0 === connection }.map(\.key)
             return numbers.compactMap { state.pending.removeValue(forKey: $0)?.1 }
         }

@@ -62,15 +62,33 @@ public final class CatalogLog: Sendable {
         return (payload, offset + 8 + length)
     }
 
+    /// Indexes records that other processes (the CLI beside a running daemon) appended since we last looked.
+    private func refresh(_ state: inout (ids: [ContentID: Int], entries: [ContentID], size: Int)) {
+        guard let size = try? Int(descriptor.status().st_size), size > state.size else { return }
+        var bytes = [UInt8](repeating: 0, count: size - state.size)
+        let read = bytes.withUnsafeMutableBytes { (try? descriptor.read(into: $0, atOffset: state.size)) ?? 0 }
+        bytes.removeLast(bytes.count - read)
+        var offset = 0
+        while let (payload, next) = Self.record(in: bytes, at: offset) {
+            let id = SHA256Hasher.hash(payload)
+            if state.ids[id] == nil {
+                state.ids[id] = state.size + offset
+                state.entries.append(id)
+            }
+            offset = next
+        }
+        state.size += offset
+    }
+
     /// The number of entries.
-    public var count: Int { state.withLock { $0.entries.count } }
+    public var count: Int { state.withLock { refresh(&$0); return $0.entries.count } }
 
     /// True if the entry with this statement ID is in the log.
-    public func contains(_ id: ContentID) -> Bool { state.withLock { $0.ids[id] != nil } }
+    public func contains(_ id: ContentID) -> Bool { state.withLock { refresh(&$0); return $0.ids[id] != nil } }
 
     /// The canonical bytes of entry `id`, read from the log.
     public func entryBytes(_ id: ContentID) -> [UInt8]? {
-        guard let offset = state.withLock({ $0.ids[id] }) else { return nil }
+        guard let offset = state.withLock({ refresh(&$0); return $0.ids[id] }) else { return nil }
         var header = [UInt8](repeating: 0, count: 8)
         guard header.withUnsafeMutableBytes({ (try? descriptor.read(into: $0, atOffset: offset)) ?? 0 }) == 8 else { return nil }
         let length = header[0..<4].reduce(0) { $0 << 8 | Int($1) }
@@ -82,7 +100,7 @@ public final class CatalogLog: Sendable {
     }
 
     /// Entry IDs in the order they were accepted.
-    public var ids: [ContentID] { state.withLock { $0.entries } }
+    public var ids: [ContentID] { state.withLock { refresh(&$0); return $0.entries } }
 
     /// Appends `statement` durably; returns false if it was already there.
     @discardableResult
@@ -98,6 +116,10 @@ public final class CatalogLog: Sendable {
         for shift in stride(from: 24, through: 0, by: -8) { record.append(UInt8(truncatingIfNeeded: checksum >> UInt32(shift))) }
         record += payload
         return try state.withLock { state throws(StoreError) -> Bool in
+            // Appends from several processes (daemon and CLI) are serialised by an exclusive lock on the file.
+            _ = try? descriptor.lockExclusive(wait: true)
+            defer { _ = flock(descriptor.rawValue, LOCK_UN) }
+            refresh(&state)
             guard state.ids[id] == nil else { return false }
             do throws(SystemError) {
                 try descriptor.writeAll(record)

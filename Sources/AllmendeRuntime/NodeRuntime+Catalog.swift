@@ -1,0 +1,161 @@
+// NodeRuntime+Catalog.swift: AllmendeRuntime. Catalog gossip: accept, log and push entries; anti-entropy by
+// range-based reconciliation with a random peer. Spec: Protocol/wire.md "Catalog gossip".
+
+import AllmendeCrypto
+import AllmendeModel
+import AllmendeNode
+import AllmendeStore
+import AllmendeWire
+import Foundation
+
+/// What happened to an offered catalog entry.
+public enum EntryVerdict: Equatable, Sendable {
+    case accepted
+    case duplicate
+    case rejected(String)
+}
+
+extension NodeRuntime {
+    /// Largest clock skew accepted for an entry's time.
+    static let maximumFutureSkew: Double = 300
+    /// Strikes before a peer sending bad entries is dropped.
+    static let maximumEntryStrikes = 3
+
+    /// Verifies a catalog entry, logs it and pushes it on (never back to `sender`, never twice).
+    @discardableResult
+    public func acceptEntry(_ bytes: [UInt8]) -> EntryVerdict { acceptEntry(bytes, from: nil) }
+
+    @discardableResult
+    func acceptEntry(_ bytes: [UInt8], from sender: PeerConnection?) -> EntryVerdict {
+        let verdict = check(bytes)
+        switch verdict {
+        case let .rejected(reason):
+            logger.warning("rejected catalog entry", ["from": sender?.peer.text ?? "local", "reason": reason])
+            if let sender { strike(sender.peer, reason: reason) }
+            return verdict
+        case .duplicate:
+            return verdict
+        case .accepted:
+            break
+        }
+        if let signed = try? SignedStatement(parsing: bytes), signed.statement.kind == .publish || store.hasManifest(signed.statement.package) {
+            _ = try? store.addStatement(signed)   // packages stored here get the statement in their index too
+        }
+        gossip(bytes, except: sender)
+        return .accepted
+    }
+
+    /// Pushes the local entry `id` (e.g. just published by the CLI) to peers.
+    public func announceLocal(_ id: ContentID) -> Bool {
+        guard let bytes = store.catalog.entryBytes(id) else { return false }
+        gossip(bytes, except: nil)
+        return true
+    }
+
+    private func check(_ bytes: [UInt8]) -> EntryVerdict {
+        let signed: SignedStatement
+        do { signed = try SignedStatement(parsing: bytes) } catch { return .rejected("\(error)") }
+        if store.catalog.contains(SHA256Hasher.hash(bytes)) { return .duplicate }
+        do { _ = try signed.verify(revocations: LabIdentity.revocations(home)) } catch { return .rejected("\(error)") }
+        let now = Date().timeIntervalSince1970
+        guard Double(signed.statement.time.secondsSinceEpoch) <= now + Self.maximumFutureSkew else {
+            return .rejected("its time \(signed.statement.time) is in the future")
+        }
+        do {
+            return try store.catalog.append(signed) ? .accepted : .duplicate
+        } catch {
+            return .rejected("could not be stored: \(error)")
+        }
+    }
+
+    private func gossip(_ bytes: [UInt8], except sender: PeerConnection?) {
+        let targets = readyConnections().filter { $0 !== sender && $0.peer != sender?.peer }.shuffled().prefix(options.gossipFanout)
+        for connection in targets { connection.send(.announce(entry: bytes)) }
+    }
+
+    /// Token bucket per connection: 50 entries a second, bursts of 1,000.
+    func allowAnnounce(from connection: PeerConnection) -> Bool {
+        let allowed = state.withLock { state -> Bool in
+            let key = ObjectIdentifier(connection)
+            let now = ContinuousClock.now
+            var bucket = state.announceTokens[key] ?? (1000, now)
+            let elapsed = now - bucket.last
+            bucket.tokens = min(1000, bucket.tokens + (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) * 50)
+            bucket.last = now
+            guard bucket.tokens >= 1 else {
+                state.announceTokens[key] = bucket
+                return false
+            }
+            bucket.tokens -= 1
+            state.announceTokens[key] = bucket
+            return true
+        }
+        if !allowed { logger.debug("announce rate limit", ["peer": connection.peer.text]) }
+        return allowed
+    }
+
+    private func strike(_ peer: NodeID, reason: String) {
+        let strikes = state.withLock { state -> Int in
+            state.strikes[peer, default: 0] += 1
+            return state.strikes[peer] ?? 0
+        }
+        if strikes >= Self.maximumEntryStrikes {
+            disconnect(peer, code: .misbehaving, reason: "sent \(strikes) invalid catalog entries")
+        }
+    }
+
+    // MARK: Anti-entropy
+
+    func antiEntropyLoop() {
+        defer { stopped.signal() }
+        var next = ContinuousClock.now + options.antiEntropyInterval / 2
+        while !state.withLock({ $0.isStopping }) {
+            var fds = [pollfd(fd: stopWake.readEnd, events: Int16(POLLIN), revents: 0)]
+            _ = poll(&fds, 1, 200)
+            if state.withLock({ $0.isStopping }) { break }
+            guard ContinuousClock.now >= next else { continue }
+            next = ContinuousClock.now + options.antiEntropyInterval
+            guard let partner = readyConnections().randomElement() else { continue }
+            startReconciliation(with: partner)
+        }
+    }
+
+    /// Starts a reconciliation session with `connection`.
+    public func reconcileNow() {
+        for connection in readyConnections() { startReconciliation(with: connection) }
+    }
+
+    private func startReconciliation(with connection: PeerConnection) {
+        let session = UInt32.random(in: 1...UInt32.max)
+        let message = reconciler().initialMessage()
+        connection.send(.reconcile(session: session, payload: ReconcileCodec.encode(message)))
+    }
+
+    func handleReconcile(session: UInt32, payload: [UInt8], from connection: PeerConnection) {
+        let ranges: [ReconcileRange]
+        do { ranges = try ReconcileCodec.decode(payload) } catch {
+            connection.close(.protocolError, reason: "\(error)")
+            return
+        }
+        let answer = reconciler().respond(to: ranges)
+        if let reply = answer.reply {
+            connection.send(.reconcile(session: session, payload: ReconcileCodec.encode(reply)))
+        }
+        for id in answer.have { if let bytes = store.catalog.entryBytes(id) { connection.send(.announce(entry: bytes)) } }
+        for start in stride(from: 0, to: answer.need.count, by: 2000) {
+            connection.send(.getEntries(ids: Array(answer.need[start..<min(start + 2000, answer.need.count)])))
+        }
+        if !answer.have.isEmpty || !answer.need.isEmpty {
+            logger.debug("reconciled", ["peer": connection.peer.text, "sent": String(answer.have.count), "asked": String(answer.need.count)])
+        }
+    }
+
+    /// A reconciler over the current catalog, rebuilt only when the catalog grew.
+    private func reconciler() -> RangeReconciler {
+        let ids = store.catalog.ids
+        if let cached = state.withLock({ $0.reconciler }), cached.count == ids.count { return cached.value }
+        let reconciler = RangeReconciler(ids: ids)
+        state.withLock { $0.reconciler = (ids.count, reconciler) }
+        return reconciler
+    }
+}
