@@ -3,6 +3,7 @@
 import AllmendeCrypto
 import AllmendeModel
 import AllmendeStore
+import CanonicalJSON
 import Foundation
 
 extension CommandContext {
@@ -38,3 +39,13 @@ extension CommandContext {
 /// The `--key` option shared by commands that sign.
 let keyOption = OptionSpec(name: "--key", valueName: "PEM",
                            help: "sign with this Ed25519 key (PKCS#8 PEM) as its own identity instead of this node's identity")
+
+extension CommandContext {
+    /// Tells a running daemon about a new local catalog entry so it spreads at once (anti-entropy would find it later).
+    func announceToDaemon(_ statement: ContentID) {
+        guard let home = try? home() else { return }
+        let client = ControlClient(home: home)
+        guard client.isDaemonRunning else { return }
+        try? client.send(["command": "announce", "entry": .string(statement.hex)]) { _ throws(CLIError) in false }
+    }
+}

@@ -9,6 +9,7 @@ enum CommandTable {
             NodeCommands.id,
             PackageCommands.publish,
             PackageCommands.list,
+            SearchCommand.spec,
             PackageCommands.show,
             PackageCheckCommands.verify,
             PackageCheckCommands.export,

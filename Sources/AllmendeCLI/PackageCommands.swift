@@ -29,6 +29,7 @@ enum PackageCommands {
             let options = PublishOptions(now: context.now, allowNonOpen: context.arguments.has("--allow-non-open"))
             let folder = context.arguments.positional[0]
             let result = try attempt { () throws(StoreError) in try store.publish(folder: folder, as: signer, options: options) }
+            context.announceToDaemon(result.statementID)
             if context.isJSON {
                 context.printJSON([
                     "package": .string(result.packageID.hex), "statement": .string(result.statementID.hex),

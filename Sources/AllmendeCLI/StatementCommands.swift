@@ -64,6 +64,7 @@ enum StatementCommands {
             throw .failure(error.description)
         }
         let verified = try attempt { () throws(StoreError) in try store.addStatement(signed) }
+        context.announceToDaemon(verified.id)
         if context.isJSON {
             context.printJSON(PackageCommands.statementJSON(verified))
         } else {

@@ -87,6 +87,11 @@ public final class ControlServer: Sendable {
             guard let address = request["address"]?.stringValue else { return reply(["event": "error", "message": "add-peer needs an address"]) }
             runtime.addPeer(PeerEntry(address: address, node: request["node"]?.stringValue.flatMap { try? NodeID(parsing: $0) }))
             reply(["event": "done"])
+        case "announce":
+            guard let text = request["entry"]?.stringValue, let id = try? ContentID(parsing: text) else {
+                return reply(["event": "error", "message": "announce needs an entry ID"])
+            }
+            reply(runtime.announceLocal(id) ? ["event": "done"] : ["event": "error", "message": "no such catalog entry"])
         case "fetch":
             guard let text = request["package"]?.stringValue, let id = try? ContentID(parsing: text) else {
                 return reply(["event": "error", "message": "fetch needs a full package ID"])

@@ -126,6 +126,26 @@ struct PackageCommandTests {
         }
     }
 
+    @Test("search finds packages by text, tag, license and publisher, and flags retractions")
+    func search() throws {
+        try withTempDirectory("pkg") { folder throws in
+            let home = folder.file("home")
+            let block = try Self.publish("timber-wall-block", home: home)
+            let plate = try Self.publish("pem-fuel-cell-end-plate", home: home)
+            _ = try Self.publish("garden-studio-plan", home: home)
+            let timber = runCLI(["search", "timber"], home: home)
+            #expect(timber.output.split(separator: "\n").count == 2)
+            #expect(timber.output.contains(String(block.prefix(12))))
+            #expect(runCLI(["search", "--tag", "fuel-cell"], home: home).output.contains(String(plate.prefix(12))))
+            let cern = runCLI(["search", "--license", "CERN-OHL-S-2.0 OR MIT", "--json"], home: home)
+            #expect(cern.output.contains(plate) && !cern.output.contains(block))
+            #expect(runCLI(["search", "--license", "CERN-OHL-S-2"], home: home).status == ExitCode.usage)
+            #expect(runCLI(["retract", plate, "--reason", "cracked", "--key", Self.demoKey], home: home).status == 0)
+            #expect(runCLI(["search", "plate"], home: home).output.contains("[RETRACTED: cracked]"))
+            #expect(runCLI(["search", "nothing-like-this"], home: home).error.contains("no package in the catalog matches"))
+        }
+    }
+
     @Test("lab init delegates the node key; a delegation made elsewhere is imported; revoked keys stop signing")
     func labIdentity() throws {
         try withTempDirectory("pkg") { folder throws in

@@ -1,0 +1,70 @@
+// SearchCommand.swift: AllmendeCLI. `search TEXT`: the whole known catalog, before anything is downloaded.
+
+import AllmendeCrypto
+import AllmendeModel
+import AllmendeStore
+import CanonicalJSON
+
+enum SearchCommand {
+    static let tagOption = OptionSpec(name: "--tag", valueName: "TAG", help: "only packages with this tag")
+    static let licenseOption = OptionSpec(name: "--license", valueName: "EXPR", help: "only packages under one of the licenses in this SPDX expression")
+    static let publisherOption = OptionSpec(name: "--publisher", valueName: "KEY", help: "only packages from this publisher (node or lab ID)")
+
+    static let spec = CommandSpec(
+        name: "search",
+        summary: "search every package this node has heard of (title, tags, category, license)",
+        discussion: """
+        Searches the catalog (the signed entries gossiped between nodes), so it finds packages that are not
+        downloaded yet. Stored packages are marked *, retracted ones [RETRACTED], and licenses that are not open
+        hardware [not open hardware]. With no TEXT, lists everything that matches the options.
+        """,
+        options: [tagOption, licenseOption, publisherOption],
+        arguments: ArgumentsSpec(display: "[TEXT]", minimum: 0, maximum: 1),
+        run: { context in
+            let store = try context.packageStore()
+            let text = context.arguments.positional.first?.lowercased()
+            var licenseIDs: Set<String>?
+            if let expression = context.arguments.value("--license") {
+                do { licenseIDs = try SPDXExpression(parsing: expression).licenseIDs } catch {
+                    throw CLIError.usage("\(error)", command: CommandTable.find("search"))
+                }
+            }
+            let tag = context.arguments.value("--tag")?.lowercased()
+            let publisher = context.arguments.value("--publisher")
+            let matches = store.catalogListings().filter { listing in
+                let summary = listing.summary
+                if let text, ![summary.title, summary.category, summary.license, summary.tags.joined(separator: " ")]
+                    .contains(where: { $0.lowercased().contains(text) }) { return false }
+                if let tag, !summary.tags.contains(tag) { return false }
+                if let licenseIDs, (try? SPDXExpression(parsing: summary.license))?.licenseIDs.isDisjoint(with: licenseIDs) ?? true { return false }
+                if let publisher, listing.publisher.text != publisher { return false }
+                return true
+            }
+            if context.isJSON {
+                context.printJSON(.array(matches.map { listing in
+                    var entry: [String: JSONValue] = [
+                        "package": .string(listing.package.hex), "title": .string(listing.summary.title), "version": .string(listing.summary.version),
+                        "license": .string(listing.summary.license), "tags": .array(listing.summary.tags.map { .string($0) }),
+                        "category": .string(listing.summary.category), "size": .integer(listing.summary.size),
+                        "publisher": .string(listing.publisher.text), "stored": .bool(listing.isStored),
+                        "attestations": .integer(listing.attestations), "openHardware": .bool(listing.openHardwareProblem == nil),
+                    ]
+                    if let reason = listing.retraction { entry["retracted"] = .string(reason) }
+                    return .object(entry)
+                }))
+                return ExitCode.success
+            }
+            for listing in matches {
+                var marks = listing.isStored ? "* " : "  "
+                marks += "\(listing.package.shortHex())  \(listing.summary.title)  \(listing.summary.version)  \(listing.summary.license)"
+                marks += "  \(ByteCount.format(listing.summary.size))"
+                if listing.attestations > 0 { marks += "  built by \(listing.attestations)" }
+                if let reason = listing.retraction { marks += "  [RETRACTED: \(reason)]" }
+                if listing.openHardwareProblem != nil { marks += "  [not open hardware]" }
+                context.console.line(marks)
+            }
+            if matches.isEmpty && !context.isJSON { context.console.errorLine("no package in the catalog matches") }
+            return ExitCode.success
+        }
+    )
+}
