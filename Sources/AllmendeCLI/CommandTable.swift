@@ -22,6 +22,7 @@ enum CommandTable {
             NetworkCommands.status,
             NetworkCommands.fetch,
             PeerCommands.group,
+            MirrorCommands.group,
             HashCommand.spec,
             StoreCommands.group,
             FsckCommand.spec,

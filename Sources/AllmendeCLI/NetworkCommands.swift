@@ -37,6 +37,7 @@ enum NetworkCommands {
             if ControlClient(home: home).isDaemonRunning { throw CLIError.failure("a daemon is already running for \(home.path)") }
             var options = NodeOptions(listen: listen, name: config.name, peers: config.peers, allowList: config.allowList,
                                       maxConnections: config.maxConnections)
+            options.mirrors = config.mirrors
             if let limit = context.arguments.value("--upload-limit") {
                 guard let bytes = Int(limit), bytes > 0 else { throw CLIError.usage("--upload-limit needs a positive number", command: nil) }
                 options.uploadBytesPerSecond = bytes

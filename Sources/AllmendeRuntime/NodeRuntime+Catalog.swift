@@ -38,8 +38,9 @@ extension NodeRuntime {
         case .accepted:
             break
         }
-        if let signed = try? SignedStatement(parsing: bytes), signed.statement.kind == .publish || store.hasManifest(signed.statement.package) {
-            _ = try? store.addStatement(signed)   // packages stored here get the statement in their index too
+        if let signed = try? SignedStatement(parsing: bytes) {
+            if store.hasManifest(signed.statement.package) { _ = try? store.addStatement(signed) }
+            if signed.statement.kind == .publish { considerMirroring(signed.statement.package, from: sender?.peer) }
         }
         gossip(bytes, except: sender)
         return .accepted

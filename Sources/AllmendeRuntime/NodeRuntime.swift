@@ -25,6 +25,8 @@ public struct NodeOptions: Sendable {
     public var antiEntropyInterval: Duration = .seconds(30)
     /// Peers a new catalog entry is pushed to.
     public var gossipFanout = 4
+    /// Packages to fetch in full as soon as their publish entry arrives.
+    public var mirrors: [MirrorPolicy] = []
     /// Fault injection for tests of misbehaving peers: serve chunks with one byte flipped.
     public var servesCorruptChunksForTesting = false
 
@@ -53,6 +55,7 @@ public final class NodeRuntime: @unchecked Sendable {
     let stopped = DispatchSemaphore(value: 0)
     private var listener: Socket?
     let uploadLimiter: RateLimiter?
+    let mirrorWake = DispatchSemaphore(value: 0)
     /// Chunk indexes of recently served blobs, so serving a chunk costs no index read (at most 64 kept).
     let servedIndexes = Mutex<[ContentID: ChunkIndex]>([:])
 
@@ -69,6 +72,8 @@ public final class NodeRuntime: @unchecked Sendable {
         var announceTokens: [ObjectIdentifier: (tokens: Double, last: ContinuousClock.Instant)] = [:]
         var strikes: [NodeID: Int] = [:]
         var reconciler: (count: Int, value: RangeReconciler)?
+        var mirrorQueue: [(package: ContentID, from: NodeID?)] = []
+        var mirrorQueued: Set<ContentID> = []
     }
 
     public init(home: NodeHome, key: Ed25519PrivateKey, options: NodeOptions, logger: Logger) throws {
@@ -100,6 +105,12 @@ public final class NodeRuntime: @unchecked Sendable {
         let gossiping = Thread { [self] in antiEntropyLoop() }
         gossiping.name = "allmende-anti-entropy"
         gossiping.start()
+        if !options.mirrors.isEmpty {
+            let mirroring = Thread { [self] in mirrorLoop() }
+            mirroring.name = "allmende-mirror"
+            mirroring.start()
+            for listing in store.catalogListings() where !listing.isStored { considerMirroring(listing.package, from: nil) }
+        }
     }
 
     /// Says goodbye to every peer, stops listening and dialling.
@@ -112,6 +123,7 @@ public final class NodeRuntime: @unchecked Sendable {
         guard wasStarted else { return }
         for connection in connections { connection.close(.shuttingDown, reason: "node is shutting down") }
         stopWake.wake()
+        mirrorWake.signal()
         stopped.wait()
         stopped.wait()
         stopped.wait()

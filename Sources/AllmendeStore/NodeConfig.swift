@@ -16,6 +16,74 @@ public struct PeerEntry: Equatable, Sendable {
     }
 }
 
+/// A mirroring policy: fetch in full every package that matches, within an optional quota of bytes.
+public struct MirrorPolicy: Equatable, Sendable, CustomStringConvertible {
+    public enum Match: Equatable, Sendable {
+        /// Everything that arrives from this peer.
+        case peer(NodeID)
+        /// Everything this publisher (node or lab identity) publishes.
+        case publisher(NodeID)
+        /// Everything with this tag.
+        case tag(String)
+        /// Everything.
+        case all
+    }
+
+    public var match: Match
+    /// Most bytes of packages this policy may fetch (nil: no limit).
+    public var quota: Int?
+
+    public init(match: Match, quota: Int?) {
+        self.match = match
+        self.quota = quota
+    }
+
+    public var description: String {
+        let what: String
+        switch match {
+        case let .peer(node): what = "--peer \(node.text)"
+        case let .publisher(node): what = "--publisher \(node.text)"
+        case let .tag(tag): what = "--tag \(tag)"
+        case .all: what = "--all"
+        }
+        return what + (quota.map { " --quota \($0)" } ?? "")
+    }
+
+    /// True if a package published by `publisher` with `tags`, received from `peer`, matches.
+    public func matches(publisher: NodeID, tags: [String], from peer: NodeID?) -> Bool {
+        switch match {
+        case let .peer(node): return node == peer
+        case let .publisher(node): return node == publisher
+        case let .tag(tag): return tags.contains(tag)
+        case .all: return true
+        }
+    }
+
+    var json: JSONValue {
+        var entry: [String: JSONValue]
+        switch match {
+        case let .peer(node): entry = ["peer": .string(node.text)]
+        case let .publisher(node): entry = ["publisher": .string(node.text)]
+        case let .tag(tag): entry = ["tag": .string(tag)]
+        case .all: entry = ["all": .bool(true)]
+        }
+        if let quota { entry["quota"] = .integer(quota) }
+        return .object(entry)
+    }
+
+    static func parse(_ value: JSONValue, index: Int) throws(StoreError) -> MirrorPolicy {
+        func node(_ text: String) throws(StoreError) -> NodeID {
+            do { return try NodeID(parsing: text) } catch { throw .model(.invalidField(path: "config.json mirrors[\(index)]", reason: "\(error)")) }
+        }
+        let quota = value["quota"]?.numberValue.map { Int($0) }
+        if let text = value["peer"]?.stringValue { return MirrorPolicy(match: .peer(try node(text)), quota: quota) }
+        if let text = value["publisher"]?.stringValue { return MirrorPolicy(match: .publisher(try node(text)), quota: quota) }
+        if let tag = value["tag"]?.stringValue { return MirrorPolicy(match: .tag(tag), quota: quota) }
+        if value["all"] == .bool(true) { return MirrorPolicy(match: .all, quota: quota) }
+        throw .model(.invalidField(path: "config.json mirrors[\(index)]", reason: "needs peer, publisher, tag or all"))
+    }
+}
+
 /// `config.json` in the home folder. Missing file = defaults; unknown fields are refused with their name.
 public struct NodeConfig: Equatable, Sendable {
     /// Default TCP port of the node protocol.
@@ -31,6 +99,8 @@ public struct NodeConfig: Equatable, Sendable {
     public var allowList: [NodeID]?
     /// Most simultaneous connections.
     public var maxConnections = 64
+    /// What to mirror.
+    public var mirrors: [MirrorPolicy] = []
 
     public init() {}
 
@@ -61,6 +131,8 @@ public struct NodeConfig: Equatable, Sendable {
                     }
                     return PeerEntry(address: address, node: node)
                 }
+            case let ("mirrors", .array(entries)):
+                config.mirrors = try entries.enumerated().map { (index, entry) throws(StoreError) in try MirrorPolicy.parse(entry, index: index) }
             case let ("allowList", .array(entries)):
                 config.allowList = try entries.map { (entry) throws(StoreError) -> NodeID in
                     do { return try NodeID(parsing: entry.stringValue ?? "") } catch { throw .model(.invalidField(path: "config.json allowList", reason: "\(error)")) }
@@ -83,6 +155,7 @@ public struct NodeConfig: Equatable, Sendable {
             }),
         ]
         if let allowList { members["allowList"] = .array(allowList.map { .string($0.text) }) }
+        if !mirrors.isEmpty { members["mirrors"] = .array(mirrors.map(\.json)) }
         do {
             try home.create()
             try FileSystem.writeAtomically(try CanonicalEncoder.encode(.object(members)) + [0x0A], to: Self.path(home), mode: 0o644)

@@ -1,0 +1,104 @@
+// MirrorCommands.swift: AllmendeCLI. `mirror add|ls|rm`: which packages this node fetches in full on arrival.
+
+import AllmendeCrypto
+import AllmendeStore
+import CanonicalJSON
+
+enum MirrorCommands {
+    static let peerOption = OptionSpec(name: "--peer", valueName: "NODE-ID", help: "mirror everything that arrives from this peer")
+    static let publisherOption = OptionSpec(name: "--publisher", valueName: "KEY", help: "mirror everything this publisher publishes")
+    static let tagOption = OptionSpec(name: "--tag", valueName: "TAG", help: "mirror everything with this tag")
+    static let allOption = OptionSpec(name: "--all", help: "mirror everything")
+    static let quotaOption = OptionSpec(name: "--quota", valueName: "SIZE", help: "at most this much (e.g. 500MiB, 20GB); no limit if omitted")
+
+    static let group = CommandSpec(
+        name: "mirror",
+        summary: "mirror packages: fetch in full what matches a policy as soon as it is announced",
+        discussion: "Policies live in config.json; the daemon applies them at start and to every new publish entry. Retracted packages are never mirrored.",
+        subcommands: [add, list, remove]
+    )
+
+    static let add = CommandSpec(
+        name: "mirror add",
+        summary: "add a mirror policy: --peer, --publisher, --tag or --all, with an optional --quota",
+        options: [peerOption, publisherOption, tagOption, allOption, quotaOption],
+        run: { context in
+            let chosen = ["--peer", "--publisher", "--tag", "--all"].filter { context.arguments.has($0) }
+            guard chosen.count == 1 else {
+                throw CLIError.usage("give exactly one of --peer, --publisher, --tag, --all", command: CommandTable.find("mirror add"))
+            }
+            let match: MirrorPolicy.Match
+            do {
+                switch chosen[0] {
+                case "--peer": match = .peer(try NodeID(parsing: context.arguments.value("--peer") ?? ""))
+                case "--publisher": match = .publisher(try NodeID(parsing: context.arguments.value("--publisher") ?? ""))
+                case "--tag": match = .tag((context.arguments.value("--tag") ?? "").lowercased())
+                default: match = .all
+                }
+            } catch {
+                throw CLIError.failure("\(error)")
+            }
+            var quota: Int?
+            if let text = context.arguments.value("--quota") {
+                guard let bytes = ByteSize.parse(text) else {
+                    throw CLIError.usage("'\(text)' is not a size such as 500MiB, 20GB or 1000000", command: CommandTable.find("mirror add"))
+                }
+                quota = bytes
+            }
+            let home = try context.home()
+            var config = try attempt { () throws(StoreError) in try NodeConfig.load(home) }
+            let policy = MirrorPolicy(match: match, quota: quota)
+            config.mirrors.removeAll { $0.match == match }
+            config.mirrors.append(policy)
+            try attempt { () throws(StoreError) in try config.save(home) }
+            context.console.line("mirroring \(policy)" + (ControlClient(home: home).isDaemonRunning ? " (restart the daemon to apply it)" : ""))
+            return ExitCode.success
+        }
+    )
+
+    static let list = CommandSpec(
+        name: "mirror ls",
+        summary: "list the mirror policies",
+        run: { context in
+            let home = try context.home()
+            let config = try attempt { () throws(StoreError) in try NodeConfig.load(home) }
+            if context.isJSON {
+                context.printJSON(.array(config.mirrors.map { .string($0.description) }))
+            } else {
+                for (index, policy) in config.mirrors.enumerated() { context.console.line("\(index + 1)  \(policy)") }
+            }
+            return ExitCode.success
+        }
+    )
+
+    static let remove = CommandSpec(
+        name: "mirror rm",
+        summary: "remove a mirror policy by its number in 'mirror ls'",
+        arguments: ArgumentsSpec(display: "N", minimum: 1, maximum: 1),
+        run: { context in
+            let home = try context.home()
+            var config = try attempt { () throws(StoreError) in try NodeConfig.load(home) }
+            guard let number = Int(context.arguments.positional[0]), number >= 1, number <= config.mirrors.count else {
+                throw CLIError.failure("no mirror policy number \(context.arguments.positional[0]); see 'allmende mirror ls'")
+            }
+            let removed = config.mirrors.remove(at: number - 1)
+            try attempt { () throws(StoreError) in try config.save(home) }
+            context.console.line("removed \(removed)")
+            return ExitCode.success
+        }
+    )
+}
+
+/// Sizes as people write them: 1000000, 500KB, 500KiB, 20GB, 1.5GiB.
+enum ByteSize {
+    static func parse(_ text: String) -> Int? {
+        let units: [(String, Double)] = [("tib", 1_099_511_627_776), ("gib", 1_073_741_824), ("mib", 1_048_576), ("kib", 1024),
+                                         ("tb", 1e12), ("gb", 1e9), ("mb", 1e6), ("kb", 1e3), ("b", 1)]
+        let lower = text.lowercased().filter { !$0.isWhitespace }
+        for (suffix, factor) in units where lower.hasSuffix(suffix) {
+            guard let number = Double(lower.dropLast(suffix.count)), number >= 0 else { return nil }
+            return Int(number * factor)
+        }
+        return Int(lower).flatMap { $0 >= 0 ? $0 : nil }
+    }
+}
