@@ -23,6 +23,7 @@ enum CommandTable {
             NetworkCommands.fetch,
             PeerCommands.group,
             MirrorCommands.group,
+            DemoCommand.spec,
             HashCommand.spec,
             StoreCommands.group,
             FsckCommand.spec,

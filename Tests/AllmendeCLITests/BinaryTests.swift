@@ -31,6 +31,21 @@ struct BinaryTests {
         }
     }
 
+    @Test("allmende demo runs three nodes through publish, gossip, mirror, fetch and verify, and cleans up")
+    func demo() throws {
+        var environment = ProcessInfo.processInfo.environment
+        let temporary = try TempDirectory("demo")
+        defer { temporary.remove() }
+        environment["TMPDIR"] = temporary.path
+        let run = try ProcessRunner.run(Repository.allmendeBinary, ["demo", "--examples", Repository.root + "/Examples"], environment: environment)
+        #expect(run.status == 0, "\(run.standardError)")
+        for step in ["4. node 3's catalog has all 3 entries", "5. node 2 mirrored", "6. node 3 fetched \"Garden studio", "7. node 3 verified it",
+                     "8. stopped the three nodes and removed their home folders"] {
+            #expect(run.standardOutput.contains(step), "missing: \(step)")
+        }
+        #expect(try FileSystem.contentsOfDirectory(temporary.path).isEmpty)
+    }
+
     @Test("two processes adding the same file at once both succeed")
     func concurrentProcesses() throws {
         try withTempDirectory("bin") { folder throws in

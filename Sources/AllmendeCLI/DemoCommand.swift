@@ -1,0 +1,126 @@
+// DemoCommand.swift: AllmendeCLI. `demo`: three nodes on loopback publish, gossip, mirror, fetch and verify.
+
+import AllmendeCrypto
+import AllmendeModel
+import AllmendeRuntime
+import AllmendeStore
+import AllmendeSystem
+import Foundation
+
+enum DemoCommand {
+    static let examplesOption = OptionSpec(name: "--examples", valueName: "DIR", help: "the Examples folder (default: ./Examples or the one beside the binary's checkout)")
+    static let keepOption = OptionSpec(name: "--keep", help: "keep the temporary home folders for a look afterwards")
+
+    static let spec = CommandSpec(
+        name: "demo",
+        summary: "run three nodes on 127.0.0.1: publish the examples, gossip, mirror, fetch by ID, verify",
+        discussion: """
+        Starts three nodes in temporary home folders on loopback: node 2 dials node 1 and mirrors everything tagged
+        "timber"; node 3 dials node 2. Node 1 publishes the example packages; their catalog entries travel through
+        node 2 to node 3; node 2 mirrors the timber packages; node 3 fetches the garden studio plan by ID (from node
+        2) and verifies it. Every step is printed; the nodes stop and the folders are removed at the end.
+        """,
+        options: [examplesOption, keepOption],
+        run: { context in
+            let console = context.console
+            guard let examples = findExamples(context.arguments.value("--examples")) else {
+                throw CLIError.failure("cannot find the Examples folder; run from the repository or pass --examples DIR")
+            }
+            let root = (ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp") + "/allmende-demo-\(getpid())"
+            defer { if !context.arguments.has("--keep") { try? FileSystem.removeTree(root) } }
+            var nodes: [NodeRuntime] = []
+            defer { nodes.forEach { $0.stop() } }
+            do {
+                console.line("Allmende demo: three nodes on 127.0.0.1, home folders in \(root)")
+                func start(_ number: Int, peers: [PeerEntry], mirrors: [MirrorPolicy] = []) throws -> NodeRuntime {
+                    var options = NodeOptions(listen: SocketAddress(host: "127.0.0.1", port: 0), name: "demo-node-\(number)", peers: peers)
+                    options.antiEntropyInterval = .seconds(1)
+                    options.maximumBackoff = .seconds(1)
+                    options.mirrors = mirrors
+                    let runtime = try NodeRuntime(home: NodeHome(path: "\(root)/node\(number)"), key: try Ed25519PrivateKey(), options: options,
+                                                  logger: Logger(level: .error, collecting: true))
+                    try runtime.start()
+                    nodes.append(runtime)
+                    return runtime
+                }
+                let one = try start(1, peers: [])
+                let two = try start(2, peers: [PeerEntry(address: "127.0.0.1:\(one.listenPort)", node: one.nodeID)],
+                                    mirrors: [MirrorPolicy(match: .tag("timber"), quota: nil)])
+                let three = try start(3, peers: [PeerEntry(address: "127.0.0.1:\(two.listenPort)", node: two.nodeID)])
+                console.line("1. started node 1 (\(one.nodeID.text.prefix(12))…) on port \(one.listenPort), node 2 on port \(two.listenPort) "
+                             + "(dials node 1, mirrors the tag \"timber\"), node 3 on port \(three.listenPort) (dials node 2)")
+                guard waitUntil({ two.connectionSummaries().filter(\.ready).count == 2 }) else {
+                    throw CLIError.failure("the nodes did not connect")
+                }
+                console.line("2. all connections are up: TLS 1.3, each side authenticated by its node key")
+
+                let demoKey = try NodeKeyStore.loadPrivateKey(examples + "/keys/demo-lab.pem")
+                let signer = LabIdentity(deviceKey: demoKey, delegation: nil)
+                var published: [(id: ContentID, title: String, statement: ContentID)] = []
+                for name in ["timber-wall-block", "pem-fuel-cell-end-plate", "garden-studio-plan"] {
+                    let result = try one.store.publish(folder: examples + "/packages/" + name, as: signer,
+                                                       options: PublishOptions(now: Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))))
+                    published.append((result.packageID, result.manifest.info.title, result.statementID))
+                    _ = one.announceLocal(result.statementID)
+                }
+                console.line("3. node 1 published \(published.count) example packages, each signed and announced to its peers:")
+                for package in published { console.line("     \(package.id.shortHex(16))  \(package.title)") }
+
+                let start = ContinuousClock.now
+                guard waitUntil({ published.allSatisfy { three.store.catalog.contains($0.statement) } }) else {
+                    throw CLIError.failure("the catalog entries did not reach node 3")
+                }
+                console.line("4. node 3's catalog has all \(published.count) entries after \(milliseconds(ContinuousClock.now - start)) ms "
+                             + "(gossip from node 1 through node 2); node 3 can search them before downloading anything")
+
+                let mirrored = published.filter { $0.title.contains("WB-M") || $0.title.contains("Garden") }
+                guard waitUntil({ mirrored.allSatisfy { (try? two.store.verifyPackage($0.id).isIntact) == true } }) else {
+                    throw CLIError.failure("node 2 did not mirror the timber packages")
+                }
+                console.line("5. node 2 mirrored the packages tagged \"timber\": " + mirrored.map { "\"\($0.title)\"" }.joined(separator: ", "))
+
+                let target = published[2]
+                let result = try three.fetch(target.id)
+                console.line("6. node 3 fetched \"\(target.title)\" by its ID alone: \(result.manifest.files.count) files, "
+                             + "\(ByteCount.format(result.manifest.totalSize)), every chunk checked against its hash, from node 2")
+                let report = try three.store.verifyPackage(target.id)
+                guard report.isIntact else { throw CLIError.damage("verification failed: \(report.problems.joined(separator: "; "))") }
+                console.line("7. node 3 verified it: \(report.filesChecked) files re-hashed, \(report.statements.count) signature checked, "
+                             + "publisher \(result.manifest.publisher.text.prefix(12))…")
+            } catch let error as CLIError {
+                throw error
+            } catch {
+                throw CLIError.failure("demo failed: \(error)")
+            }
+            nodes.forEach { $0.stop() }
+            nodes.removeAll()
+            console.line("8. stopped the three nodes" + (context.arguments.has("--keep") ? "; their homes are in \(root)" : " and removed their home folders"))
+            return ExitCode.success
+        }
+    )
+
+    private static func waitUntil(_ condition: () -> Bool, timeout: Duration = .seconds(30)) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            usleep(20_000)
+        }
+        return condition()
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int {
+        Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+    }
+
+    /// ./Examples, or an Examples folder above the binary (a `swift run` from the checkout).
+    private static func findExamples(_ given: String?) -> String? {
+        if let given { return FileSystem.exists(given + "/packages") ? given : nil }
+        var candidates = [FileSystem.absolutePath("Examples")]
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            candidates.append(url.path + "/Examples")
+            url.deleteLastPathComponent()
+        }
+        return candidates.first { FileSystem.exists($0 + "/packages") && FileSystem.exists($0 + "/keys/demo-lab.pem") }
+    }
+}
