@@ -1,6 +1,7 @@
 // NodeRuntime.swift: AllmendeRuntime. A running node: listener, dialler, connections, request routing.
 
 import AllmendeCrypto
+import AllmendeModel
 import AllmendeNode
 import AllmendeStore
 import AllmendeSystem
@@ -27,6 +28,10 @@ public struct NodeOptions: Sendable {
     public var gossipFanout = 4
     /// Packages to fetch in full as soon as their publish entry arrives.
     public var mirrors: [MirrorPolicy] = []
+    /// Outbound connections to keep, topped up from the address book.
+    public var targetOutbound = 8
+    /// Addresses to announce (default: this end of each connection, with the listen port).
+    public var advertise: [String] = []
     /// Fault injection for tests of misbehaving peers: serve chunks with one byte flipped.
     public var servesCorruptChunksForTesting = false
 
@@ -46,6 +51,7 @@ public final class NodeRuntime: @unchecked Sendable {
     public let store: PackageStore
     public let nodeID: NodeID
     public let logger: Logger
+    let key: Ed25519PrivateKey
     public private(set) var listenPort: UInt16 = 0
     let options: NodeOptions
     private let serverContext: TLSContext
@@ -72,6 +78,7 @@ public final class NodeRuntime: @unchecked Sendable {
         var announceTokens: [ObjectIdentifier: (tokens: Double, last: ContinuousClock.Instant)] = [:]
         var strikes: [NodeID: Int] = [:]
         var reconciler: (count: Int, value: RangeReconciler)?
+        var addressBook: [NodeID: NodeAnnouncement] = [:]
         var mirrorQueue: [(package: ContentID, from: NodeID?)] = []
         var mirrorQueued: Set<ContentID> = []
     }
@@ -82,6 +89,7 @@ public final class NodeRuntime: @unchecked Sendable {
         self.logger = logger
         store = try PackageStore(home: home)
         nodeID = NodeID(publicKey: key.publicKey)
+        self.key = key
         serverContext = try TLSContext(key: key, isServer: true)
         clientContext = try TLSContext(key: key, isServer: false)
         uploadLimiter = options.uploadBytesPerSecond.map { RateLimiter(bytesPerSecond: $0) }
@@ -280,7 +288,7 @@ public final class NodeRuntime: @unchecked Sendable {
             let (peers, connectedAddresses, connectedNodes) = state.withLock { state in
                 (state.peers, Set(state.connections.values.filter(\.isOutbound).map(\.remoteAddress)), Set(state.connections.values.map(\.peer)))
             }
-            for entry in peers {
+            for entry in peers + discoveredPeers(connected: connectedNodes) {
                 if let node = entry.node, connectedNodes.contains(node) { continue }
                 if connectedAddresses.contains(entry.address) { continue }
                 let due = state.withLock { state -> Bool in
@@ -330,6 +338,7 @@ public final class NodeRuntime: @unchecked Sendable {
 extension NodeRuntime: PeerConnectionDelegate {
     func connectionReady(_ connection: PeerConnection) {
         logger.debug("peer ready", ["peer": connection.peer.text, "name": connection.snapshot.name])
+        announceSelf(to: connection)
     }
 
     func connection(_ connection: PeerConnection, received message: Message) {
@@ -340,6 +349,8 @@ extension NodeRuntime: PeerConnectionDelegate {
             if allowAnnounce(from: connection) { acceptEntry(entry, from: connection) }
         case let .reconcile(session, payload):
             handleReconcile(session: session, payload: payload, from: connection)
+        case let .node(announcement):
+            acceptNodeAnnouncement(announcement, from: connection)
         case let .getEntries(ids):
             for id in ids { if let bytes = store.catalog.entryBytes(id) { connection.send(.announce(entry: bytes)) } }
         default:

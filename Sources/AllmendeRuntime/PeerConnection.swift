@@ -25,6 +25,8 @@ final class PeerConnection: @unchecked Sendable {
     let peer: NodeID
     let remoteAddress: String
     let isOutbound: Bool
+    /// This node's address on the connection (what the peer reached or sees), for announcements.
+    let localHost: String?
     let connectedAt = ContinuousClock.now
     private let tls: TLSConnection
     private var session: PeerSession
@@ -43,6 +45,7 @@ final class PeerConnection: @unchecked Sendable {
         self.peer = peer
         self.remoteAddress = remoteAddress
         self.isOutbound = isOutbound
+        localHost = tls.socket.localHost()
         self.session = session
         self.delegate = delegate
         self.logger = logger

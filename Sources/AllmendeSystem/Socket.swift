@@ -101,6 +101,19 @@ public struct Socket: Sendable {
         return (socket, Self.describe(storage))
     }
 
+    /// The numeric host of this end of a connected socket, e.g. "127.0.0.1".
+    public func localHost() -> String? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let status = withUnsafeMutablePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard status == 0 else { return nil }
+        let text = Self.describe(storage)
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        return String(text[..<colon]).filter { $0 != "[" && $0 != "]" }
+    }
+
     /// Switches blocking mode.
     public func setNonBlocking(_ enabled: Bool) {
         let flags = fcntl(descriptor, F_GETFL)

@@ -38,6 +38,8 @@ public enum Message: Equatable, Sendable {
     case reconcile(session: UInt32, payload: [UInt8])
     /// "Send me these catalog entries" (answered with `announce` messages).
     case getEntries(ids: [ContentID])
+    /// A signed node announcement (node ID, addresses, time) for peer discovery.
+    case node(announcement: [UInt8])
 
     /// The type byte on the wire.
     public var typeByte: UInt8 {
@@ -55,6 +57,7 @@ public enum Message: Equatable, Sendable {
         case .announce: return MessageType.announce
         case .reconcile: return MessageType.reconcile
         case .getEntries: return MessageType.getEntries
+        case .node: return MessageType.node
         }
     }
 
@@ -77,12 +80,14 @@ public enum MessageType {
     public static let announce: UInt8 = 0x20
     public static let reconcile: UInt8 = 0x21
     public static let getEntries: UInt8 = 0x22
+    public static let node: UInt8 = 0x23
 
     /// The largest length field allowed for a type, or `nil` for an unknown type.
     public static func maximumLength(of type: UInt8) -> Int? {
         switch type {
         case hello: return WireLimits.maximumHelloFrameLength
         case ping, pong, goodbye, getPackage, package, getIndex, getChunk, announce, getEntries: return WireLimits.maximumControlFrameLength
+        case node: return 4096
         case index, chunk, reconcile: return WireLimits.maximumBulkFrameLength
         default: return nil
         }
@@ -103,6 +108,7 @@ public enum MessageType {
         case announce: return "announce"
         case reconcile: return "reconcile"
         case getEntries: return "get-entries"
+        case node: return "node"
         default: return "unknown"
         }
     }

@@ -64,6 +64,8 @@ public enum MessageCodec {
         case let .getEntries(ids):
             payload.appendInteger(UInt16(ids.count))
             for id in ids { payload += id.bytes }
+        case let .node(announcement):
+            payload += announcement
         }
         var frame: [UInt8] = []
         frame.reserveCapacity(5 + payload.count)
@@ -115,6 +117,10 @@ public enum MessageCodec {
             var ids: [ContentID] = []
             for _ in 0..<count { ids.append(try reader.contentID()) }
             message = .getEntries(ids: ids)
+        case MessageType.node:
+            let announcement = reader.rest()
+            guard !announcement.isEmpty else { throw reader.fail("empty announcement") }
+            message = .node(announcement: announcement)
         default: throw .unknownMessageType(type)
         }
         try reader.requireEnd()
