@@ -38,6 +38,7 @@ enum NetworkCommands {
             var options = NodeOptions(listen: listen, name: config.name, peers: config.peers, allowList: config.allowList,
                                       maxConnections: config.maxConnections)
             options.mirrors = config.mirrors
+            options.servesRetracted = config.servesRetracted
             if let limit = context.arguments.value("--upload-limit") {
                 guard let bytes = Int(limit), bytes > 0 else { throw CLIError.usage("--upload-limit needs a positive number", command: nil) }
                 options.uploadBytesPerSecond = bytes

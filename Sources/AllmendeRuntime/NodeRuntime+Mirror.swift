@@ -17,22 +17,47 @@ extension NodeRuntime {
         if queued { mirrorWake.signal() }
     }
 
-    /// True if a policy matches `package`, it is neither stored nor retracted, and a matching policy's quota
-    /// still has room for it (what the policy already holds plus this package).
+    /// True if a policy matches `package` and it is neither stored nor retracted; makes room within a matching
+    /// policy's quota by evicting that policy's oldest mirrored packages that no other policy also matches.
+    /// Only packages this node fetched by mirroring count against a quota and can be evicted: what the operator
+    /// published or fetched by hand never is.
     private func shouldMirror(_ package: ContentID, from peer: NodeID?) -> Bool {
         guard !options.mirrors.isEmpty, !store.hasManifest(package) else { return false }
         let listings = store.catalogListings()
         guard let listing = listings.first(where: { $0.package == package }), listing.retraction == nil else { return false }
         let policies = options.mirrors.filter { $0.matches(publisher: listing.publisher, tags: listing.summary.tags, from: peer) }
         guard !policies.isEmpty else { return false }
-        let fits = policies.contains { policy in
-            guard let quota = policy.quota else { return true }
-            let used = listings.filter { $0.isStored && policy.matches(publisher: $0.publisher, tags: $0.summary.tags, from: nil) }
-                .reduce(0) { $0 + $1.summary.size }
-            return used + listing.summary.size <= quota
+        if policies.contains(where: { $0.quota == nil }) { return true }
+        let byPackage = Dictionary(listings.map { ($0.package, $0) }, uniquingKeysWith: { first, _ in first })
+        let mirrored = store.mirroredPackages().filter { store.hasManifest($0) }
+        for policy in policies {
+            guard let quota = policy.quota, listing.summary.size <= quota else { continue }
+            let held = mirrored.compactMap { byPackage[$0] }.filter { policy.matches(publisher: $0.publisher, tags: $0.summary.tags, from: nil) }
+            var used = held.reduce(0) { $0 + $1.summary.size }
+            var evict: [CatalogListing] = []
+            for candidate in held where used + listing.summary.size > quota {   // oldest first
+                let pinnedElsewhere = options.mirrors.contains { other in
+                    other != policy && other.matches(publisher: candidate.publisher, tags: candidate.summary.tags, from: nil)
+                }
+                guard !pinnedElsewhere else { continue }
+                evict.append(candidate)
+                used -= candidate.summary.size
+            }
+            guard used + listing.summary.size <= quota else { continue }
+            for victim in evict {
+                do {
+                    try store.removePackage(victim.package)
+                    try store.forgetMirrored(victim.package)
+                    logger.info("evicted mirrored package to stay within quota", ["package": victim.package.hex, "title": victim.summary.title])
+                } catch {
+                    logger.warning("eviction failed", ["package": victim.package.shortHex(), "reason": "\(error)"])
+                    return false
+                }
+            }
+            return true
         }
-        if !fits { logger.info("not mirroring: over quota", ["package": package.shortHex(), "size": String(listing.summary.size)]) }
-        return fits
+        logger.info("not mirroring: over quota", ["package": package.shortHex(), "size": String(listing.summary.size)])
+        return false
     }
 
     func mirrorLoop() {
@@ -48,6 +73,7 @@ extension NodeRuntime {
                         continue
                     }
                     let result = try fetch(next.package)
+                    try store.recordMirrored(next.package)
                     logger.info("mirrored package", ["package": next.package.hex, "title": result.manifest.info.title])
                 } catch {
                     logger.warning("mirroring failed", ["package": next.package.shortHex(), "reason": "\(error)"])

@@ -51,7 +51,7 @@ extension NodeRuntime {
 
     /// The publisher's signed publish statement, if this node has the package complete and does not withhold it.
     func publishStatement(for package: ContentID) -> [UInt8]? {
-        guard let manifest = try? store.manifest(package), store.retraction(of: package) == nil,
+        guard let manifest = try? store.manifest(package), options.servesRetracted || store.retraction(of: package) == nil,
               manifest.files.allSatisfy({ store.blobs.has($0.sha256) }),
               let publish = store.statements(about: package).first(where: { $0.statement.kind == .publish && $0.identity == manifest.publisher }),
               let signed = try? store.signedStatement(publish.id) else { return nil }

@@ -28,6 +28,8 @@ public struct NodeOptions: Sendable {
     public var gossipFanout = 4
     /// Packages to fetch in full as soon as their publish entry arrives.
     public var mirrors: [MirrorPolicy] = []
+    /// Keep offering retracted packages to fetchers (by default a node withholds them).
+    public var servesRetracted = false
     /// Outbound connections to keep, topped up from the address book.
     public var targetOutbound = 8
     /// Addresses to announce (default: this end of each connection, with the listen port).

@@ -101,6 +101,8 @@ public struct NodeConfig: Equatable, Sendable {
     public var maxConnections = 64
     /// What to mirror.
     public var mirrors: [MirrorPolicy] = []
+    /// Keep offering retracted packages to fetchers.
+    public var servesRetracted = false
 
     public init() {}
 
@@ -131,6 +133,7 @@ public struct NodeConfig: Equatable, Sendable {
                     }
                     return PeerEntry(address: address, node: node)
                 }
+            case let ("serveRetracted", .bool(flag)): config.servesRetracted = flag
             case let ("mirrors", .array(entries)):
                 config.mirrors = try entries.enumerated().map { (index, entry) throws(StoreError) in try MirrorPolicy.parse(entry, index: index) }
             case let ("allowList", .array(entries)):
@@ -156,6 +159,7 @@ public struct NodeConfig: Equatable, Sendable {
         ]
         if let allowList { members["allowList"] = .array(allowList.map { .string($0.text) }) }
         if !mirrors.isEmpty { members["mirrors"] = .array(mirrors.map(\.json)) }
+        if servesRetracted { members["serveRetracted"] = .bool(true) }
         do {
             try home.create()
             try FileSystem.writeAtomically(try CanonicalEncoder.encode(.object(members)) + [0x0A], to: Self.path(home), mode: 0o644)

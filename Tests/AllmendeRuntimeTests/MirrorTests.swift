@@ -58,7 +58,72 @@ struct MirrorTests {
             #expect(!stored.isEmpty)
             #expect(used <= quota)
             #expect(!stored.contains(demo[1]))   // the fuel-cell plate has no 'timber' tag
-            #expect(mirror.log.contains { $0.contains("not mirroring: over quota") })
+            #expect(mirror.log.contains { $0.contains("not mirroring: over quota") || $0.contains("evicted mirrored package") })
+        }
+    }
+
+    /// Publishes a package tagged "timber" with one file of `size` bytes on `node`.
+    static func publishTimber(_ node: TestNode, name: String, size: Int, in folder: TempDirectory) throws -> ContentID {
+        try folder.write("\(name)/allmende.json", text: """
+            {"title": "\(name)", "version": "1.0.0", "summary": "A timber part", "category": "building", "tags": ["timber"],
+             "license": "CC-BY-SA-4.0", "licensors": [{"name": "Test Lab"}], "documentationLanguage": ["en"], "created": "2026-01-01"}
+            """)
+        try folder.write("\(name)/part.dxf", pseudoRandomBytes(count: size, seed: UInt64(size + name.count)))
+        let result = try node.runtime.store.publish(folder: folder.file(name), as: LabIdentity(deviceKey: node.key, delegation: nil),
+                                                    options: PublishOptions(now: Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))))
+        _ = node.runtime.announceLocal(result.statementID)
+        return result.packageID
+    }
+
+    @Test("over quota, the oldest mirrored package is evicted for a new one; the operator's own packages never are")
+    func eviction() throws {
+        try withTempDirectory("mirror") { folder throws in
+            let seed = try TestNode.start("seed", in: folder) { $0.antiEntropyInterval = .milliseconds(300) }
+            defer { seed.runtime.stop() }
+            let first = try Self.publishTimber(seed, name: "first-beam", size: 6000, in: folder)
+            let mirror = try TestNode.start("mirror", in: folder, peers: [PeerEntry(address: seed.address, node: seed.id)]) {
+                $0.antiEntropyInterval = .milliseconds(300)
+                $0.mirrors = [MirrorPolicy(match: .tag("timber"), quota: 9000)]
+            }
+            defer { mirror.runtime.stop() }
+            let own = try Self.publishTimber(mirror, name: "own-joist", size: 7000, in: folder)
+            #expect(CatalogGossipTests.waitUntil { (try? mirror.runtime.store.verifyPackage(first).isIntact) == true })
+            let second = try Self.publishTimber(seed, name: "second-beam", size: 6000, in: folder)
+            #expect(CatalogGossipTests.waitUntil { (try? mirror.runtime.store.verifyPackage(second).isIntact) == true })
+            #expect(!mirror.runtime.store.hasManifest(first))
+            #expect(mirror.runtime.store.hasManifest(own))
+            #expect(try mirror.runtime.store.verifyPackage(second).isIntact)
+            #expect(mirror.log.contains { $0.contains("evicted mirrored package to stay within quota") && $0.contains(first.hex) })
+            #expect(mirror.runtime.store.catalogListings().contains { $0.package == first && !$0.isStored })
+        }
+    }
+}
+
+@Suite("Retracted packages on the network", .serialized)
+struct RetractedServingTests {
+    @Test("a retracted package is not offered to new fetchers unless the operator asks for it")
+    func withheld() throws {
+        try withTempDirectory("retracted") { folder throws in
+            let seed = try TestNode.start("seed", in: folder)
+            defer { seed.runtime.stop() }
+            let generous = try TestNode.start("generous", in: folder) { $0.servesRetracted = true }
+            defer { generous.runtime.stop() }
+            let package = try seed.publishExample("pem-fuel-cell-end-plate")
+            _ = try generous.publishExample("pem-fuel-cell-end-plate")
+            let key = try NodeKeyStore.loadPrivateKey(Repository.root + "/Examples/keys/demo-lab.pem")
+            let retraction = try SignedStatement.sign(Statement(kind: .retract, package: package, identity: NodeID(publicKey: key.publicKey),
+                                                                time: Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)), reason: "leaks"),
+                                                      with: key, delegation: nil)
+            try seed.runtime.store.addStatement(retraction)
+            try generous.runtime.store.addStatement(retraction)
+            let fetcher = try TestNode.start("fetcher", in: folder, peers: [PeerEntry(address: seed.address, node: seed.id)])
+            defer { fetcher.runtime.stop() }
+            #expect(fetcher.waitForConnections(to: [seed.id]))
+            #expect(throws: FetchError.self) { try fetcher.runtime.fetch(package) }
+            fetcher.runtime.addPeer(PeerEntry(address: generous.address, node: generous.id))
+            #expect(fetcher.waitForConnections(to: [generous.id]))
+            let result = try fetcher.runtime.fetch(package)
+            #expect(result.sources == [generous.id])
         }
     }
 }
