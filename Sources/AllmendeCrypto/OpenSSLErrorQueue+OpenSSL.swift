@@ -2,10 +2,10 @@
 
 internal import COpenSSL
 
-/// Drains OpenSSL's per-thread error queue.
-enum OpenSSLErrorQueue {
+/// Drains OpenSSL's per-thread error queue (shared with the TLS module).
+package enum OpenSSLErrorQueue {
     /// Returns the queued reasons joined by "; " and empties the queue.
-    static func drain() -> String {
+    package static func drain() -> String {
         var parts: [String] = []
         while true {
             let code = ERR_get_error()

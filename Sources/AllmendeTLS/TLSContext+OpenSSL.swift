@@ -52,17 +52,7 @@ public final class TLSContext: @unchecked Sendable {
 }
 
 /// Drains OpenSSL's error queue into one string.
-func drainErrors() -> String {
-    var parts: [String] = []
-    while true {
-        let code = ERR_get_error()
-        if code == 0 { break }
-        var buffer = [CChar](repeating: 0, count: 256)
-        ERR_error_string_n(code, &buffer, buffer.count)
-        parts.append(buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
-    }
-    return parts.isEmpty ? "unknown error" : parts.joined(separator: "; ")
-}
+func drainErrors() -> String { OpenSSLErrorQueue.drain() }
 
 /// Self-signed X.509 certificates carrying a node's Ed25519 key.
 enum NodeCertificate {
