@@ -105,7 +105,7 @@ public final class TLSConnection: @unchecked Sendable {
         case SSL_ERROR_ZERO_RETURN: return .closed
         case SSL_ERROR_SYSCALL:
             let reason = drainErrors()
-            if errno == 0 || errno == ECONNRESET || errno == EPIPE || reason == "unknown error" { return .closed }
+            if errno == 0 || errno == ECONNRESET || errno == EPIPE || reason == "unknown OpenSSL error" { return .closed }
             throw .openSSL(operation: "TLS I/O", reason: reason)
         default:
             throw .openSSL(operation: "TLS I/O", reason: drainErrors())
