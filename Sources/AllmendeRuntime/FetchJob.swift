@@ -143,6 +143,8 @@ extension NodeRuntime {
         // The whole-blob hash is computed as verified chunks arrive in order (a few may wait in a small reorder
         // buffer), so committing needs no second pass over the file. A resumed fetch re-hashes at the end instead.
         var wholeHash = have.isEmpty ? WholeHash(chunkCount: index.chunkCount) : nil
+        let alignedBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: index.chunkSize, alignment: 4096)
+        defer { alignedBuffer.deallocate() }
         progress((done, reused))
         while !scheduler.isComplete {
             let connections = Dictionary(readyConnections().map { ($0.peer, $0) }, uniquingKeysWith: { first, _ in first })
@@ -170,7 +172,7 @@ extension NodeRuntime {
                 let range = index.byteRange(ofChunk: item.tag)
                 let isValid = data.count == range.count && SHA256Hasher.hash(data) == index.chunkHashes[item.tag]
                 if isValid {
-                    try store.blobs.writeChunk(data, chunk: item.tag, index: index, to: descriptor)
+                    try store.blobs.writeChunk(data, chunk: item.tag, index: index, to: descriptor, alignedBuffer: alignedBuffer)
                     wholeHash?.add(data, chunk: item.tag)
                     if wholeHash?.hasGivenUp == true { wholeHash = nil }
                     done += data.count

@@ -39,8 +39,29 @@ extension BlobStore {
     }
 
     /// Writes one verified chunk into a partial file.
-    public func writeChunk(_ bytes: [UInt8], chunk: Int, index: ChunkIndex, to descriptor: FileDescriptor) throws(StoreError) {
+    ///
+    /// With `alignedBuffer` (page-aligned, at least one chunk) full chunks are copied into it and written with
+    /// `O_DIRECT`: no copy into the page cache and no write-back burst at the end. Short chunks, and file systems
+    /// without direct I/O, go through the page cache.
+    public func writeChunk(
+        _ bytes: [UInt8], chunk: Int, index: ChunkIndex, to descriptor: FileDescriptor,
+        alignedBuffer: UnsafeMutableRawBufferPointer? = nil
+    ) throws(StoreError) {
         let offset = index.byteRange(ofChunk: chunk).lowerBound
+        if let alignedBuffer, bytes.count % 4096 == 0, offset % 4096 == 0, bytes.count <= alignedBuffer.count, descriptor.setDirectIO(true) {
+            bytes.withUnsafeBytes { alignedBuffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            var written = 0
+            var failed = false
+            while written < bytes.count {
+                let result = pwrite(descriptor.rawValue, alignedBuffer.baseAddress! + written, bytes.count - written, off_t(offset + written))
+                if result < 0 && errno == EINTR { continue }
+                if result <= 0 { failed = true; break }
+                written += result
+            }
+            _ = descriptor.setDirectIO(false)
+            if !failed { return }
+            // Direct I/O refused (e.g. EINVAL on this file system): fall through to a buffered write.
+        }
         var written = 0
         while written < bytes.count {
             let result = bytes.withUnsafeBytes { raw in pwrite(descriptor.rawValue, raw.baseAddress! + written, raw.count - written, off_t(offset + written)) }
