@@ -143,8 +143,8 @@ extension NodeRuntime {
         // The whole-blob hash is computed as verified chunks arrive in order (a few may wait in a small reorder
         // buffer), so committing needs no second pass over the file. A resumed fetch re-hashes at the end instead.
         var wholeHash = have.isEmpty ? WholeHash(chunkCount: index.chunkCount) : nil
-        let alignedBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: index.chunkSize, alignment: 4096)
-        defer { alignedBuffer.deallocate() }
+        let writer = ChunkWriter(descriptor: descriptor, index: index, store: store.blobs)
+        defer { try? writer.finish() }   // also on errors: the writer thread ends
         progress((done, reused))
         while !scheduler.isComplete {
             let connections = Dictionary(readyConnections().map { ($0.peer, $0) }, uniquingKeysWith: { first, _ in first })
@@ -172,7 +172,7 @@ extension NodeRuntime {
                 let range = index.byteRange(ofChunk: item.tag)
                 let isValid = data.count == range.count && SHA256Hasher.hash(data) == index.chunkHashes[item.tag]
                 if isValid {
-                    try store.blobs.writeChunk(data, chunk: item.tag, index: index, to: descriptor, alignedBuffer: alignedBuffer)
+                    try writer.write(data, chunk: item.tag)
                     wholeHash?.add(data, chunk: item.tag)
                     if wholeHash?.hasGivenUp == true { wholeHash = nil }
                     done += data.count
@@ -192,6 +192,7 @@ extension NodeRuntime {
                 scheduler.failed(chunk: chunk, from: entry.peer)
             }
         }
+        try writer.finish()
         _ = try store.blobs.commitPartial(blob, index: index, descriptor: descriptor, verifiedHash: wholeHash?.finalize())
         return (downloaded, reused, servedBy)
     }

@@ -38,41 +38,38 @@ extension BlobStore {
         }
     }
 
-    /// Writes one verified chunk into a partial file.
-    ///
-    /// With `alignedBuffer` (page-aligned, at least one chunk) full chunks are copied into it and written with
-    /// `O_DIRECT`: no copy into the page cache and no write-back burst at the end. Short chunks, and file systems
-    /// without direct I/O, go through the page cache.
+    /// Writes one verified chunk into a partial file (through the page cache, write-back started at once).
+    public func writeChunk(_ bytes: [UInt8], chunk: Int, index: ChunkIndex, to descriptor: FileDescriptor) throws(StoreError) {
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(StoreError) in try writeChunk(raw, chunk: chunk, index: index, to: descriptor, direct: false) }
+        }
+        try result.get()
+    }
+
+    /// Writes one verified chunk. With `direct`, a full chunk from a page-aligned buffer is written with
+    /// `O_DIRECT` (no page-cache copy); if the file system refuses, or for a short last chunk, it is written
+    /// through the page cache and its write-back is started at once so the final `fdatasync` stays short.
     public func writeChunk(
-        _ bytes: [UInt8], chunk: Int, index: ChunkIndex, to descriptor: FileDescriptor,
-        alignedBuffer: UnsafeMutableRawBufferPointer? = nil
+        _ raw: UnsafeRawBufferPointer, chunk: Int, index: ChunkIndex, to descriptor: FileDescriptor, direct: Bool
     ) throws(StoreError) {
         let offset = index.byteRange(ofChunk: chunk).lowerBound
-        if let alignedBuffer, bytes.count % 4096 == 0, offset % 4096 == 0, bytes.count <= alignedBuffer.count, descriptor.setDirectIO(true) {
-            bytes.withUnsafeBytes { alignedBuffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            var written = 0
-            var failed = false
-            while written < bytes.count {
-                let result = pwrite(descriptor.rawValue, alignedBuffer.baseAddress! + written, bytes.count - written, off_t(offset + written))
-                if result < 0 && errno == EINTR { continue }
-                if result <= 0 { failed = true; break }
-                written += result
-            }
-            _ = descriptor.setDirectIO(false)
-            if !failed { return }
+        if direct, raw.count % 4096 == 0, offset % 4096 == 0, Int(bitPattern: raw.baseAddress) % 4096 == 0, descriptor.setDirectIO(true) {
+            defer { _ = descriptor.setDirectIO(false) }
+            if (try? pwriteAll(raw, at: offset, to: descriptor)) != nil { return }
             // Direct I/O refused (e.g. EINVAL on this file system): fall through to a buffered write.
         }
+        do { try pwriteAll(raw, at: offset, to: descriptor) } catch { throw .system(error) }
+        _ = linuxSyncFileRange(descriptor.rawValue, Int64(offset), Int64(raw.count), 2)   // SYNC_FILE_RANGE_WRITE
+    }
+
+    private func pwriteAll(_ raw: UnsafeRawBufferPointer, at offset: Int, to descriptor: FileDescriptor) throws(SystemError) {
         var written = 0
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes { raw in pwrite(descriptor.rawValue, raw.baseAddress! + written, raw.count - written, off_t(offset + written)) }
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw .system(SystemError.current("write", path: descriptor.path))
-            }
+        while written < raw.count {
+            let result = pwrite(descriptor.rawValue, raw.baseAddress! + written, raw.count - written, off_t(offset + written))
+            if result < 0 && errno == EINTR { continue }
+            if result <= 0 { throw SystemError.current("write", path: descriptor.path) }
             written += result
         }
-        // Start writing this chunk to the device now, so the final fdatasync has little left to do.
-        _ = linuxSyncFileRange(descriptor.rawValue, Int64(offset), Int64(bytes.count), 2)   // SYNC_FILE_RANGE_WRITE
     }
 
     /// Verifies the complete partial file against `id` and moves it into the store.
