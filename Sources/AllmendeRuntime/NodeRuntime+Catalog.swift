@@ -116,6 +116,7 @@ extension NodeRuntime {
             if state.withLock({ $0.isStopping }) { break }
             guard ContinuousClock.now >= next else { continue }
             next = ContinuousClock.now + options.antiEntropyInterval
+            retryMirroring()
             guard let partner = readyConnections().randomElement() else { continue }
             startReconciliation(with: partner)
         }

@@ -22,7 +22,7 @@ extension NodeRuntime {
     /// Only packages this node fetched by mirroring count against a quota and can be evicted: what the operator
     /// published or fetched by hand never is.
     private func shouldMirror(_ package: ContentID, from peer: NodeID?) -> Bool {
-        guard !options.mirrors.isEmpty, !store.hasManifest(package) else { return false }
+        guard !options.mirrors.isEmpty, !isComplete(package) else { return false }
         let listings = store.catalogListings()
         guard let listing = listings.first(where: { $0.package == package }), listing.retraction == nil else { return false }
         let policies = options.mirrors.filter { $0.matches(publisher: listing.publisher, tags: listing.summary.tags, from: peer) }
@@ -60,6 +60,23 @@ extension NodeRuntime {
         return false
     }
 
+    /// True if the manifest and every file of `package` are stored.
+    func isComplete(_ package: ContentID) -> Bool {
+        guard let manifest = try? store.manifest(package) else { return false }
+        return manifest.files.allSatisfy { store.blobs.has($0.sha256) }
+    }
+
+    /// Queues again the mirror fetches that failed earlier and are due (called from the anti-entropy timer).
+    func retryMirroring() {
+        let due = state.withLock { state -> [ContentID] in
+            let now = ContinuousClock.now
+            let ready = state.mirrorRetry.filter { $0.value <= now }.map(\.key)
+            for package in ready { state.mirrorRetry[package] = nil }
+            return ready
+        }
+        for package in due { considerMirroring(package, from: nil) }
+    }
+
     func mirrorLoop() {
         while true {
             mirrorWake.wait()
@@ -76,7 +93,8 @@ extension NodeRuntime {
                     try store.recordMirrored(next.package)
                     logger.info("mirrored package", ["package": next.package.hex, "title": result.manifest.info.title])
                 } catch {
-                    logger.warning("mirroring failed", ["package": next.package.shortHex(), "reason": "\(error)"])
+                    logger.warning("mirroring failed; will retry", ["package": next.package.shortHex(), "reason": "\(error)"])
+                    state.withLock { $0.mirrorRetry[next.package] = ContinuousClock.now + options.antiEntropyInterval * 2 }
                 }
                 _ = state.withLock { $0.mirrorQueued.remove(next.package) }
             }

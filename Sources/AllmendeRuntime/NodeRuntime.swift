@@ -83,6 +83,7 @@ public final class NodeRuntime: @unchecked Sendable {
         var addressBook: [NodeID: NodeAnnouncement] = [:]
         var mirrorQueue: [(package: ContentID, from: NodeID?)] = []
         var mirrorQueued: Set<ContentID> = []
+        var mirrorRetry: [ContentID: ContinuousClock.Instant] = [:]
     }
 
     public init(home: NodeHome, key: Ed25519PrivateKey, options: NodeOptions, logger: Logger) throws {

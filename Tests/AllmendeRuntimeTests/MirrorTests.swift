@@ -127,3 +127,28 @@ struct RetractedServingTests {
         }
     }
 }
+
+@Suite("Mirror retries", .serialized)
+struct MirrorRetryTests {
+    @Test("a mirror fetch that finds no source is retried once a peer with the package appears")
+    func retry() throws {
+        try withTempDirectory("mirror-retry") { folder throws in
+            let seed = try TestNode.start("seed", in: folder) { $0.targetOutbound = 0 }
+            defer { seed.runtime.stop() }
+            let relay = try TestNode.start("relay", in: folder, peers: [PeerEntry(address: seed.address, node: seed.id)]) { $0.targetOutbound = 0 }
+            defer { relay.runtime.stop() }
+            let mirror = try TestNode.start("mirror", in: folder, peers: [PeerEntry(address: relay.address, node: relay.id)]) {
+                $0.antiEntropyInterval = .milliseconds(300)
+                $0.targetOutbound = 0
+                $0.mirrors = [MirrorPolicy(match: .all, quota: nil)]
+            }
+            defer { mirror.runtime.stop() }
+            #expect(relay.waitForConnections(to: [seed.id]) && mirror.waitForConnections(to: [relay.id]))
+            let package = try seed.publishExample("pem-fuel-cell-end-plate")
+            _ = seed.runtime.announceLocal(try #require(seed.runtime.store.catalog.ids.first))
+            #expect(mirror.waitForLog("mirroring failed; will retry"))
+            mirror.runtime.addPeer(PeerEntry(address: seed.address, node: seed.id))
+            #expect(CatalogGossipTests.waitUntil { (try? mirror.runtime.store.verifyPackage(package).isIntact) == true })
+        }
+    }
+}
