@@ -38,6 +38,29 @@ struct FetchTests {
         }
     }
 
+    @Test("a store damaged after a fetch is repaired by fsck --repair and fetching again")
+    func repairByRefetching() throws {
+        try withTempDirectory("net") { folder throws in
+            let a = try TestNode.start("a", in: folder)
+            defer { a.runtime.stop() }
+            let b = try TestNode.start("b", in: folder, peers: [PeerEntry(address: a.address, node: a.id)])
+            defer { b.runtime.stop() }
+            let package = try a.publishExample("timber-wall-block")
+            #expect(b.waitForConnections(to: [a.id]))
+            let manifest = try b.runtime.fetch(package).manifest
+            let victim = try #require(manifest.file(at: "cutting/wb-m-side-panel.dxf"))
+            let path = b.runtime.store.blobs.path(of: victim.sha256)
+            chmod(path, 0o644)
+            try FileSystem.writeAtomically(Array("damaged".utf8), to: path, mode: 0o444)
+            #expect(!(try b.runtime.store.verifyPackage(package).isIntact))
+            let repaired = try b.runtime.store.blobs.fsck(repair: true)
+            #expect(repaired.repairs.count == 1)
+            let again = try b.runtime.fetch(package)
+            #expect(again.bytesDownloaded == victim.size)
+            #expect(try b.runtime.store.verifyPackage(package).isIntact)
+        }
+    }
+
     @Test("an unknown package is reported as missing on every peer")
     func unknownPackage() throws {
         try withTempDirectory("net") { folder throws in
