@@ -39,6 +39,7 @@ enum NetworkCommands {
                                       maxConnections: config.maxConnections)
             options.mirrors = config.mirrors
             options.servesRetracted = config.servesRetracted
+            options.advertise = config.advertise
             if let limit = context.arguments.value("--upload-limit") {
                 guard let bytes = Int(limit), bytes > 0 else { throw CLIError.usage("--upload-limit needs a positive number", command: nil) }
                 options.uploadBytesPerSecond = bytes

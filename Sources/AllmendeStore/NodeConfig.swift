@@ -103,6 +103,8 @@ public struct NodeConfig: Equatable, Sendable {
     public var mirrors: [MirrorPolicy] = []
     /// Keep offering retracted packages to fetchers.
     public var servesRetracted = false
+    /// Addresses to announce to other nodes (default: the local address of each connection).
+    public var advertise: [String] = []
 
     public init() {}
 
@@ -134,6 +136,7 @@ public struct NodeConfig: Equatable, Sendable {
                     return PeerEntry(address: address, node: node)
                 }
             case let ("serveRetracted", .bool(flag)): config.servesRetracted = flag
+            case let ("advertise", .array(entries)): config.advertise = entries.compactMap(\.stringValue).prefix(8).map { $0 }
             case let ("mirrors", .array(entries)):
                 config.mirrors = try entries.enumerated().map { (index, entry) throws(StoreError) in try MirrorPolicy.parse(entry, index: index) }
             case let ("allowList", .array(entries)):
@@ -160,6 +163,7 @@ public struct NodeConfig: Equatable, Sendable {
         if let allowList { members["allowList"] = .array(allowList.map { .string($0.text) }) }
         if !mirrors.isEmpty { members["mirrors"] = .array(mirrors.map(\.json)) }
         if servesRetracted { members["serveRetracted"] = .bool(true) }
+        if !advertise.isEmpty { members["advertise"] = .array(advertise.map { .string($0) }) }
         do {
             try home.create()
             try FileSystem.writeAtomically(try CanonicalEncoder.encode(.object(members)) + [0x0A], to: Self.path(home), mode: 0o644)
