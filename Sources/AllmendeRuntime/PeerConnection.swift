@@ -65,11 +65,12 @@ final class PeerConnection: @unchecked Sendable {
     /// Queues a message; false if the connection is closing or its queue is full.
     @discardableResult
     func send(_ message: Message) -> Bool {
-        let frame = MessageCodec.frame(message)
+        let parts = MessageCodec.frameParts(message)
+        let size = parts.reduce(0) { $0 + $1.count }
         let accepted = outgoing.withLock { state -> Bool in
-            guard !state.closing, state.bytes + frame.count <= Self.maximumQueuedBytes else { return false }
-            state.frames.append(frame)
-            state.bytes += frame.count
+            guard !state.closing, state.bytes + size <= Self.maximumQueuedBytes else { return false }
+            state.frames += parts
+            state.bytes += size
             return true
         }
         if accepted { wake.wake() }

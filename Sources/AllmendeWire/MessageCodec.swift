@@ -4,6 +4,19 @@ import AllmendeCrypto
 
 /// Encodes and decodes message payloads (big-endian integers, fixed-size IDs, length-prefixed strings).
 public enum MessageCodec {
+    /// The frame in pieces to write one after the other: for a chunk the 10-byte header and the data array itself
+    /// (no copy of the megabyte), for everything else the whole frame.
+    public static func frameParts(_ message: Message) -> [[UInt8]] {
+        guard case let .chunk(request, status, data) = message else { return [frame(message)] }
+        var header: [UInt8] = []
+        header.reserveCapacity(10)
+        header.appendInteger(UInt32(data.count + 6))
+        header.append(MessageType.chunk)
+        header.appendInteger(request)
+        header.append(status.rawValue)
+        return [header, data]
+    }
+
     /// The complete frame for `message`: `[u32 length][u8 type][payload]`.
     public static func frame(_ message: Message) -> [UInt8] {
         // Bulk data is framed in one allocation: header, fixed fields, then the bytes.

@@ -106,6 +106,7 @@ struct FrameDecoderTests {
     ])
     func roundTrip(message: Message) throws {
         #expect(try Self.decodeAll(MessageCodec.frame(message), step: 4096) == [message])
+        #expect(Array(MessageCodec.frameParts(message).joined()) == MessageCodec.frame(message))
     }
 
     @Test("random garbage never crashes the decoder")
