@@ -26,6 +26,9 @@ public final class CatalogLog: Sendable {
         do {
             try FileSystem.makeDirectories(FileSystem.parentDirectory(of: path))
             descriptor = try FileDescriptor.open(path, O_RDWR | O_CREAT | O_APPEND, mode: 0o644)
+            // Under the append lock: another process in the middle of an append must not look like a torn tail.
+            _ = try descriptor.lockExclusive(wait: true)
+            defer { _ = flock(descriptor.rawValue, LOCK_UN) }
             let bytes = try FileSystem.readFile(path, limit: 1 << 34)
             var offset = 0
             var ids: [ContentID: Int] = [:]
