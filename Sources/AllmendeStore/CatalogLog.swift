@@ -25,10 +25,11 @@ public final class CatalogLog: Sendable {
         self.path = path
         do {
             try FileSystem.makeDirectories(FileSystem.parentDirectory(of: path))
-            descriptor = try FileDescriptor.open(path, O_RDWR | O_CREAT | O_APPEND, mode: 0o644)
+            let file = try FileDescriptor.open(path, O_RDWR | O_CREAT | O_APPEND, mode: 0o644)
+            descriptor = file
             // Under the append lock: another process in the middle of an append must not look like a torn tail.
-            _ = try descriptor.lockExclusive(wait: true)
-            defer { _ = flock(descriptor.rawValue, LOCK_UN) }
+            _ = try file.lockExclusive(wait: true)
+            defer { _ = flock(file.rawValue, LOCK_UN) }
             let bytes = try FileSystem.readFile(path, limit: 1 << 34)
             var offset = 0
             var ids: [ContentID: Int] = [:]
@@ -42,9 +43,9 @@ public final class CatalogLog: Sendable {
                 offset = next
             }
             recoveredBytes = bytes.count - offset
-            if recoveredBytes > 0 {
-                try descriptor.truncate(to: offset)
-                try descriptor.sync()
+            if bytes.count - offset > 0 {
+                try file.truncate(to: offset)
+                try file.sync()
             }
             state = Mutex((ids, order, offset))
         } catch {
