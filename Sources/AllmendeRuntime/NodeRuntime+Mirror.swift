@@ -22,17 +22,15 @@ extension NodeRuntime {
     /// Only packages this node fetched by mirroring count against a quota and can be evicted: what the operator
     /// published or fetched by hand never is.
     private func shouldMirror(_ package: ContentID, from peer: NodeID?) -> Bool {
-        guard !options.mirrors.isEmpty, !isComplete(package) else { return false }
-        let listings = store.catalogListings()
-        guard let listing = listings.first(where: { $0.package == package }), listing.retraction == nil else { return false }
+        guard !options.mirrors.isEmpty, !store.isStoredComplete(package) else { return false }
+        guard let listing = store.catalogListing(package), listing.retraction == nil else { return false }
         let policies = options.mirrors.filter { $0.matches(publisher: listing.publisher, tags: listing.summary.tags, from: peer) }
         guard !policies.isEmpty else { return false }
         if policies.contains(where: { $0.quota == nil }) { return true }
-        let byPackage = Dictionary(listings.map { ($0.package, $0) }, uniquingKeysWith: { first, _ in first })
         let mirrored = store.mirroredPackages().filter { store.hasManifest($0) }
         for policy in policies {
             guard let quota = policy.quota, listing.summary.size <= quota else { continue }
-            let held = mirrored.compactMap { byPackage[$0] }.filter { policy.matches(publisher: $0.publisher, tags: $0.summary.tags, from: nil) }
+            let held = mirrored.compactMap { store.catalogListing($0) }.filter { policy.matches(publisher: $0.publisher, tags: $0.summary.tags, from: nil) }
             var used = held.reduce(0) { $0 + $1.summary.size }
             var evict: [CatalogListing] = []
             for candidate in held where used + listing.summary.size > quota {   // oldest first
@@ -58,12 +56,6 @@ extension NodeRuntime {
         }
         logger.info("not mirroring: over quota", ["package": package.shortHex(), "size": String(listing.summary.size)])
         return false
-    }
-
-    /// True if the manifest and every file of `package` are stored.
-    func isComplete(_ package: ContentID) -> Bool {
-        guard let manifest = try? store.manifest(package) else { return false }
-        return manifest.files.allSatisfy { store.blobs.has($0.sha256) }
     }
 
     /// Queues again the mirror fetches that failed earlier and are due (called from the anti-entropy timer).

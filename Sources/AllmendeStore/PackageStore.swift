@@ -14,6 +14,7 @@ public struct PackageStore: Sendable {
     public let home: NodeHome
     /// Every accepted statement, in order (the catalog that gossip will exchange).
     public let catalog: CatalogLog
+    let listingIndex = CatalogListingIndex()
 
     public init(home: NodeHome) throws(StoreError) {
         self.home = home
