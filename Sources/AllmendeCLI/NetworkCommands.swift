@@ -96,6 +96,7 @@ enum NetworkCommands {
             context.console.line("listen   port \(Int(result["listenPort"]?.numberValue ?? 0))")
             context.console.line("store    \(Int(result["blobs"]?.numberValue ?? 0)) blobs, \(ByteCount.format(Int(result["storeBytes"]?.numberValue ?? 0))), "
                                  + "\(Int(result["packages"]?.numberValue ?? 0)) packages")
+            context.console.line("catalog  \(Int(result["catalogEntries"]?.numberValue ?? 0)) entries; \(Int(result["knownNodes"]?.numberValue ?? 0)) nodes in the address book")
             let peers = result["peers"]?.arrayValue ?? []
             context.console.line("peers    \(peers.count)")
             for peer in peers {
