@@ -102,12 +102,14 @@ public struct PackageStore: Sendable {
     /// Resolves a full package ID or a unique prefix among known packages.
     public func resolvePackage(_ prefix: ContentIDPrefix) throws(StoreError) -> ContentID {
         if let id = prefix.completeID {
-            guard hasManifest(id) else { throw .packageNotFound(id) }
+            guard hasManifest(id) || catalogListing(id) != nil else { throw .packageNotFound(id) }
             return id
         }
         let names = (try? FileSystem.contentsOfDirectory(indexPath)) ?? []
-        let matches = names.filter { $0.hasPrefix(prefix.hex) }.compactMap { try? ContentID(parsing: $0) }.sorted()
-        guard let first = matches.first else { throw .noMatch(prefix: prefix.hex) }
+        var known = Set(names.filter { $0.hasPrefix(prefix.hex) }.compactMap { try? ContentID(parsing: $0) })
+        known.formUnion(listingIndex.listings(from: catalog).keys.filter { $0.hasPrefix(prefix) })
+        let matches = known.sorted()
+        guard let first = matches.first else { throw .noPackageMatch(prefix: prefix.hex) }
         guard matches.count == 1 else { throw .ambiguousPrefix(prefix: prefix.hex, candidates: matches) }
         return first
     }

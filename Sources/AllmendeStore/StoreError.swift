@@ -32,6 +32,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case model(ModelError)
     /// No package with this ID is in the store.
     case packageNotFound(ContentID)
+    /// No known package (stored or in the catalog) starts with this prefix.
+    case noPackageMatch(prefix: String)
     /// A folder cannot be published as it is.
     case badPackageFolder(path: String, reason: String)
     /// The license does not meet the Open Source Hardware Definition (and that was not explicitly allowed).
@@ -76,6 +78,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return error.description
         case let .packageNotFound(id):
             return "no package \(id.hex) in the store"
+        case let .noPackageMatch(prefix):
+            return "no package known here starts with '\(prefix)' (see 'allmende ls' and 'allmende search'; fetch needs the full ID of a package not yet in the catalog)"
         case let .badPackageFolder(path, reason):
             return "cannot publish '\(path)': \(reason); nothing was stored"
         case let .licenseNotOpen(reason):

@@ -143,6 +143,8 @@ struct PackageCommandTests {
             #expect(runCLI(["retract", plate, "--reason", "cracked", "--key", Self.demoKey], home: home).status == 0)
             #expect(runCLI(["search", "plate"], home: home).output.contains("[RETRACTED: cracked]"))
             #expect(runCLI(["search", "nothing-like-this"], home: home).error.contains("no package in the catalog matches"))
+            let unknown = block.hasPrefix("0000") ? "ffff" : "0000"
+            #expect(runCLI(["show", unknown], home: home).error.hasPrefix("error: no package known here starts with '\(unknown)'"))
         }
     }
 
