@@ -24,10 +24,12 @@ enum PackageCommands {
         arguments: ArgumentsSpec(display: "DIR", minimum: 1, maximum: 1),
         epilogue: "example: allmende publish Examples/packages/timber-wall-block",
         run: { context in
+            let folder = context.arguments.positional[0]
+            // Check the folder before anything is created (a first use would otherwise make a node key for nothing).
+            _ = try attempt { () throws(StoreError) in try PackageFolder(scanning: folder) }
             let store = try context.packageStore()
             let signer = try context.signer()
             let options = PublishOptions(now: context.now, allowNonOpen: context.arguments.has("--allow-non-open"))
-            let folder = context.arguments.positional[0]
             let result = try attempt { () throws(StoreError) in try store.publish(folder: folder, as: signer, options: options) }
             context.announceToDaemon(result.statementID)
             if context.isJSON {
