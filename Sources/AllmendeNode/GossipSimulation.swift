@@ -3,6 +3,28 @@
 
 import AllmendeCrypto
 
+extension GossipSimulation {
+    /// Messages and bytes of one reconciliation between two catalogs, plus the entries it moves.
+    static func reconcileCost(_ a: [ContentID], _ b: [ContentID], entryBytes: Int) -> (messages: Int, bytes: Int) {
+        let left = RangeReconciler(ids: a)
+        let right = RangeReconciler(ids: b)
+        var message: [ReconcileRange]? = left.initialMessage()
+        var messages = 0, bytes = 0
+        var rightTurn = true
+        while let current = message, messages < 32 {
+            messages += 1
+            bytes += ReconcileCodec.encode(current).count + 9   // + frame header and session number
+            let answer = (rightTurn ? right : left).respond(to: current)
+            let moved = answer.have.count + answer.need.count
+            messages += moved
+            bytes += moved * entryBytes
+            message = answer.reply
+            rightTurn.toggle()
+        }
+        return (messages, bytes)
+    }
+}
+
 /// What a simulation measured.
 public struct GossipOutcome: Sendable {
     /// Rounds until every node had the entry, or nil if it never happened within the limit.
@@ -27,6 +49,8 @@ public struct GossipSimulation {
     public var antiEntropyEvery = 4
     /// Bytes of one pushed catalog entry (a signed statement with summary).
     public var entryBytes = 1200
+    /// Catalog entries every node already shares (they make each reconciliation exchange realistically sized).
+    public var sharedEntries = 10_000
     public var seed: UInt64 = 1
 
     public init() {}
@@ -49,6 +73,17 @@ public struct GossipSimulation {
         var bytes = 0
         var coveredCount = 0
 
+        // Reconciliation between two nodes can only see two catalogs: the shared one with or without the new entry.
+        // Run the real RangeReconciler once for each pairing and charge its measured messages and bytes.
+        let shared = (0..<sharedEntries).map { SHA256Hasher.hash(Array("shared entry \($0)".utf8)) }
+        var exchangeCost: [Bool: [Bool: (messages: Int, bytes: Int)]] = [:]
+        for initiatorHas in [false, true] {
+            for responderHas in [false, true] {
+                exchangeCost[initiatorHas, default: [:]][responderHas] = Self.reconcileCost(
+                    shared + (initiatorHas ? [entry] : []), shared + (responderHas ? [entry] : []), entryBytes: entryBytes)
+            }
+        }
+
         func send(from: Int, to: Int, at round: Int) {
             messages += 1
             bytes += entryBytes
@@ -70,11 +105,10 @@ public struct GossipSimulation {
             if antiEntropyEvery > 0 && round % antiEntropyEvery == 0 {
                 for node in 0..<nodeCount {
                     guard let partner = peers[node].randomElement(using: &random) else { continue }
-                    // One reconciliation exchange: a fingerprint each way (~60 bytes with framing) when the sets
-                    // agree; the missing entry and an ID list (~1,300 bytes) when they do not.
                     let mine = cores[node].known.contains(entry), theirs = cores[partner].known.contains(entry)
-                    messages += 2
-                    bytes += mine == theirs ? 120 : 120 + entryBytes + 40
+                    let cost = exchangeCost[mine]?[theirs] ?? (0, 0)
+                    messages += cost.messages
+                    bytes += cost.bytes
                     if mine != theirs {
                         cores[mine ? partner : node].learn([entry])
                         coveredCount += 1
