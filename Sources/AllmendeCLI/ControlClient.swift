@@ -16,6 +16,13 @@ struct ControlClient {
         return true
     }
 
+    /// Asks a running daemon (if any) to re-read config.json; returns true if one did.
+    @discardableResult
+    func reloadIfRunning() -> Bool {
+        guard isDaemonRunning else { return false }
+        return (try? send(["command": "reload"]) { _ throws(CLIError) in false }) != nil
+    }
+
     /// Sends `request` and calls `handle` for every answer line until the daemon closes or `handle` returns false.
     func send(_ request: JSONValue, handle: (JSONValue) throws(CLIError) -> Bool) throws(CLIError) {
         let socket: Socket

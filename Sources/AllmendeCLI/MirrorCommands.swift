@@ -14,7 +14,7 @@ enum MirrorCommands {
     static let group = CommandSpec(
         name: "mirror",
         summary: "mirror packages: fetch in full what matches a policy as soon as it is announced",
-        discussion: "Policies live in config.json; the daemon applies them at start and to every new publish entry. Retracted packages are never mirrored.",
+        discussion: "Policies live in config.json; a running daemon applies changes at once, to the catalog it has and to every new publish entry. Retracted packages are never mirrored.",
         subcommands: [add, list, remove]
     )
 
@@ -51,7 +51,8 @@ enum MirrorCommands {
             config.mirrors.removeAll { $0.match == match }
             config.mirrors.append(policy)
             try attempt { () throws(StoreError) in try config.save(home) }
-            context.console.line("mirroring \(policy)" + (ControlClient(home: home).isDaemonRunning ? " (restart the daemon to apply it)" : ""))
+            let applied = ControlClient(home: home).reloadIfRunning()
+            context.console.line("mirroring \(policy)" + (applied ? "; the running daemon applies it now" : ""))
             return ExitCode.success
         }
     )
@@ -83,6 +84,7 @@ enum MirrorCommands {
             }
             let removed = config.mirrors.remove(at: number - 1)
             try attempt { () throws(StoreError) in try config.save(home) }
+            ControlClient(home: home).reloadIfRunning()
             context.console.line("removed \(removed)")
             return ExitCode.success
         }

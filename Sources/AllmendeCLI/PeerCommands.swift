@@ -32,12 +32,7 @@ enum PeerCommands {
             config.peers.removeAll { $0.address == addressText }
             config.peers.append(entry)
             try attempt { () throws(StoreError) in try config.save(home) }
-            let client = ControlClient(home: home)
-            if client.isDaemonRunning {
-                var request: [String: JSONValue] = ["command": "add-peer", "address": .string(addressText)]
-                if let node { request["node"] = .string(node.text) }
-                try client.send(.object(request)) { _ throws(CLIError) in false }
-            }
+            ControlClient(home: home).reloadIfRunning()
             if !context.isJSON {
                 context.console.line("added peer \(addressText)" + (node.map { " (\($0.text))" } ?? " (any node ID; give one to authenticate it)"))
             }
@@ -76,7 +71,8 @@ enum PeerCommands {
             config.peers.removeAll { $0.address == target || $0.node?.text == target }
             guard config.peers.count < before else { throw CLIError.failure("no configured peer matches '\(target)'") }
             try attempt { () throws(StoreError) in try config.save(home) }
-            if !context.isJSON { context.console.line("removed \(target) (a running daemon keeps its current connection until restarted)") }
+            let applied = ControlClient(home: home).reloadIfRunning()
+            if !context.isJSON { context.console.line("removed \(target)" + (applied ? "; the running daemon disconnected it" : "")) }
             return ExitCode.success
         }
     )

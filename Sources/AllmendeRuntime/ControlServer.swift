@@ -87,6 +87,14 @@ public final class ControlServer: Sendable {
             guard let address = request["address"]?.stringValue else { return reply(["event": "error", "message": "add-peer needs an address"]) }
             runtime.addPeer(PeerEntry(address: address, node: request["node"]?.stringValue.flatMap { try? NodeID(parsing: $0) }))
             reply(["event": "done"])
+        case "reload":
+            do {
+                let config = try NodeConfig.load(runtime.home)
+                runtime.reconfigure(peers: config.peers, mirrors: config.mirrors)
+                reply(["event": "done"])
+            } catch {
+                reply(["event": "error", "message": .string("\(error)")])
+            }
         case "announce":
             guard let text = request["entry"]?.stringValue, let id = try? ContentID(parsing: text) else {
                 return reply(["event": "error", "message": "announce needs an entry ID"])

@@ -22,9 +22,10 @@ extension NodeRuntime {
     /// Only packages this node fetched by mirroring count against a quota and can be evicted: what the operator
     /// published or fetched by hand never is.
     private func shouldMirror(_ package: ContentID, from peer: NodeID?) -> Bool {
-        guard !options.mirrors.isEmpty, !store.isStoredComplete(package) else { return false }
+        let mirrors = state.withLock { $0.mirrors }
+        guard !mirrors.isEmpty, !store.isStoredComplete(package) else { return false }
         guard let listing = store.catalogListing(package), listing.retraction == nil else { return false }
-        let policies = options.mirrors.filter { $0.matches(publisher: listing.publisher, tags: listing.summary.tags, from: peer) }
+        let policies = mirrors.filter { $0.matches(publisher: listing.publisher, tags: listing.summary.tags, from: peer) }
         guard !policies.isEmpty else { return false }
         if policies.contains(where: { $0.quota == nil }) { return true }
         let mirrored = store.mirroredPackages().filter { store.hasManifest($0) }
@@ -34,7 +35,7 @@ extension NodeRuntime {
             var used = held.reduce(0) { $0 + $1.summary.size }
             var evict: [CatalogListing] = []
             for candidate in held where used + listing.summary.size > quota {   // oldest first
-                let pinnedElsewhere = options.mirrors.contains { other in
+                let pinnedElsewhere = mirrors.contains { other in
                     other != policy && other.matches(publisher: candidate.publisher, tags: candidate.summary.tags, from: nil)
                 }
                 guard !pinnedElsewhere else { continue }
@@ -56,6 +57,12 @@ extension NodeRuntime {
         }
         logger.info("not mirroring: over quota", ["package": package.shortHex(), "size": String(listing.summary.size)])
         return false
+    }
+
+    /// Queues every catalog package the mirror policies match and that is not stored yet.
+    func scanForMirroring() {
+        guard !state.withLock({ $0.mirrors.isEmpty }) else { return }
+        for listing in store.catalogListings() where !listing.isStored { considerMirroring(listing.package, from: nil) }
     }
 
     /// Queues again the mirror fetches that failed earlier and are due (called from the anti-entropy timer).

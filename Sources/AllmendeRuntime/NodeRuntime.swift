@@ -84,6 +84,7 @@ public final class NodeRuntime: @unchecked Sendable {
         var mirrorQueue: [(package: ContentID, from: NodeID?)] = []
         var mirrorQueued: Set<ContentID> = []
         var mirrorRetry: [ContentID: ContinuousClock.Instant] = [:]
+        var mirrors: [MirrorPolicy] = []
     }
 
     public init(home: NodeHome, key: Ed25519PrivateKey, options: NodeOptions, logger: Logger) throws {
@@ -96,7 +97,10 @@ public final class NodeRuntime: @unchecked Sendable {
         serverContext = try TLSContext(key: key, isServer: true)
         clientContext = try TLSContext(key: key, isServer: false)
         uploadLimiter = options.uploadBytesPerSecond.map { RateLimiter(bytesPerSecond: $0) }
-        state.withLock { $0.peers = options.peers }
+        state.withLock { state in
+            state.peers = options.peers
+            state.mirrors = options.mirrors
+        }
     }
 
     /// Binds the listener and starts the accept and dial threads.
@@ -116,12 +120,10 @@ public final class NodeRuntime: @unchecked Sendable {
         let gossiping = Thread { [self] in antiEntropyLoop() }
         gossiping.name = "allmende-anti-entropy"
         gossiping.start()
-        if !options.mirrors.isEmpty {
-            let mirroring = Thread { [self] in mirrorLoop() }
-            mirroring.name = "allmende-mirror"
-            mirroring.start()
-            for listing in store.catalogListings() where !listing.isStored { considerMirroring(listing.package, from: nil) }
-        }
+        let mirroring = Thread { [self] in mirrorLoop() }
+        mirroring.name = "allmende-mirror"
+        mirroring.start()
+        scanForMirroring()
     }
 
     /// Says goodbye to every peer, stops listening and dialling.
@@ -152,6 +154,25 @@ public final class NodeRuntime: @unchecked Sendable {
             state.backoff[entry.address] = nil
         }
         stopWake.wake()
+    }
+
+    /// Applies a changed configuration while running: the peers to dial (connections to removed ones are closed)
+    /// and the mirror policies (the catalog is scanned again for what they now match).
+    public func reconfigure(peers: [PeerEntry], mirrors: [MirrorPolicy]) {
+        let removed = state.withLock { state -> [PeerEntry] in
+            let gone = state.peers.filter { !peers.contains($0) }
+            state.peers = peers
+            state.mirrors = mirrors
+            for entry in peers { state.backoff[entry.address] = nil }
+            return gone
+        }
+        for connection in state.withLock({ Array($0.connections.values) }) where connection.isOutbound {
+            if removed.contains(where: { $0.address == connection.remoteAddress }) {
+                connection.close(.normal, reason: "no longer a configured peer")
+            }
+        }
+        stopWake.wake()
+        scanForMirroring()
     }
 
     /// Ready connections, one per peer.

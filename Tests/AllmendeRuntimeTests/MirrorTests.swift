@@ -152,3 +152,27 @@ struct MirrorRetryTests {
         }
     }
 }
+
+@Suite("Reconfiguring a running node", .serialized)
+struct ReconfigureTests {
+    @Test("a mirror policy added while running applies to the catalog at once; a removed peer is disconnected")
+    func reconfigure() throws {
+        try withTempDirectory("reconfigure") { folder throws in
+            let seed = try TestNode.start("seed", in: folder) { $0.targetOutbound = 0 }
+            defer { seed.runtime.stop() }
+            let package = try seed.publishExample("pem-fuel-cell-end-plate")
+            let peers = [PeerEntry(address: seed.address, node: seed.id)]
+            let node = try TestNode.start("node", in: folder, peers: peers) {
+                $0.antiEntropyInterval = .milliseconds(300)
+                $0.targetOutbound = 0
+            }
+            defer { node.runtime.stop() }
+            #expect(CatalogGossipTests.waitUntil { node.runtime.store.catalog.count == 1 })
+            #expect(!node.runtime.store.hasManifest(package))
+            node.runtime.reconfigure(peers: peers, mirrors: [MirrorPolicy(match: .tag("fuel-cell"), quota: nil)])
+            #expect(CatalogGossipTests.waitUntil { (try? node.runtime.store.verifyPackage(package).isIntact) == true })
+            node.runtime.reconfigure(peers: [], mirrors: [])
+            #expect(CatalogGossipTests.waitUntil { node.runtime.connectionSummaries().isEmpty })
+        }
+    }
+}
