@@ -114,4 +114,31 @@ struct CatalogGossipTests {
             #expect(!c.log.contains { $0.contains("catalog entry") })
         }
     }
+
+    @Test("a peer that keeps sending invalid entries is struck and disconnected")
+    func strikes() throws {
+        try withTempDirectory("gossip") { folder throws in
+            let node = try TestNode.start("node", in: folder, configure: Self.gossipOptions)
+            defer { node.runtime.stop() }
+            let key = try Ed25519PrivateKey()
+            let identity = NodeID(publicKey: key.publicKey)
+            var frames = RawClient.hello
+            for number in 0..<3 {
+                var signed = try SignedStatement.sign(
+                    Statement(kind: .attest, package: SHA256Hasher.hash([UInt8(number)]), identity: identity,
+                              time: Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)), note: "report \(number)"),
+                    with: key, delegation: nil)
+                signed.statement.note = "forged \(number)"
+                frames += MessageCodec.frame(.announce(entry: try signed.canonicalBytes()))
+            }
+            let raw = try RawClient(port: node.runtime.listenPort)
+            try raw.send(frames)
+            let outcome = raw.readUntilClosed()
+            raw.close()
+            #expect(outcome.closed)
+            #expect(outcome.messages.contains { if case .goodbye(.misbehaving, _) = $0 { true } else { false } })
+            #expect(node.waitForLog("sent 3 invalid catalog entries"))
+            #expect(node.runtime.store.catalog.count == 0)
+        }
+    }
 }
