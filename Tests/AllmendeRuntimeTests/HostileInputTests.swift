@@ -81,7 +81,7 @@ struct HostileInputTests {
             #expect(good.waitForConnections(to: [target.id]))
 
             let raw = try RawClient(port: target.runtime.listenPort)
-            try raw.send(bytes)
+            try? raw.send(bytes)   // the node may hang up mid-write: that is the refusal
             let outcome = raw.readUntilClosed()
             raw.close()
             #expect(outcome.closed, "\(name): connection not closed")
