@@ -139,7 +139,7 @@ extension NodeRuntime {
         var scheduler = ChunkScheduler(chunkCount: index.chunkCount, have: have, window: 16)
         for peer in peers { scheduler.addPeer(peer) }
         let inbox = Inbox()
-        var inFlight: [Int: (peer: NodeID, sentAt: ContinuousClock.Instant)] = [:]
+        var inFlight: [Int: (peer: NodeID, number: UInt32, sentAt: ContinuousClock.Instant)] = [:]
         // The whole-blob hash is computed as verified chunks arrive in order (a few may wait in a small reorder
         // buffer), so committing needs no second pass over the file. A resumed fetch re-hashes at the end instead.
         var wholeHash = have.isEmpty ? WholeHash(chunkCount: index.chunkCount) : nil
@@ -151,9 +151,12 @@ extension NodeRuntime {
             for peer in scheduler.activePeers where connections[peer] == nil { scheduler.removePeer(peer) }
             for (peer, chunk) in scheduler.nextRequests() {
                 guard let connection = connections[peer] else { continue }
-                inFlight[chunk] = (peer, ContinuousClock.now)
-                request(connection, { .getChunk(request: $0, blob: blob, chunk: UInt32(chunk)) },
-                        handler: { inbox.put(tag: chunk, peer: peer, message: $0) })
+                var number: UInt32 = 0
+                request(connection, { assigned in
+                    number = assigned
+                    return .getChunk(request: assigned, blob: blob, chunk: UInt32(chunk))
+                }, handler: { inbox.put(tag: chunk, peer: peer, message: $0) })
+                inFlight[chunk] = (peer, number, ContinuousClock.now)
             }
             if inFlight.isEmpty {
                 throw FetchError(message: "no peer can supply the rest of blob \(blob.hex) (\(scheduler.storedCount)/\(index.chunkCount) chunks)")
@@ -189,6 +192,7 @@ extension NodeRuntime {
             let stale = inFlight.filter { ContinuousClock.now - $0.value.sentAt > .seconds(30) }
             for (chunk, entry) in stale {
                 inFlight[chunk] = nil
+                cancelRequest(entry.number)   // a late answer is dropped instead of waiting in the pending table forever
                 scheduler.failed(chunk: chunk, from: entry.peer)
             }
         }
