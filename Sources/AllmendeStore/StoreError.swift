@@ -95,20 +95,3 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
-
-extension StoreError {
-    /// Runs `body`, wrapping system and crypto errors.
-    static func wrap<T>(_ body: () throws -> T) throws(StoreError) -> T {
-        do {
-            return try body()
-        } catch let error as StoreError {
-            throw error
-        } catch let error as SystemError {
-            throw .system(error)
-        } catch let error as CryptoError {
-            throw .crypto(error)
-        } catch {
-            throw .homeUnavailable(reason: "\(error)")
-        }
-    }
-}

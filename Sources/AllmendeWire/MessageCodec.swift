@@ -8,25 +8,27 @@ public enum MessageCodec {
     /// (no copy of the megabyte), for everything else the whole frame.
     public static func frameParts(_ message: Message) -> [[UInt8]] {
         guard case let .chunk(request, status, data) = message else { return [frame(message)] }
+        return [chunkHeader(request: request, status: status, dataCount: data.count), data]
+    }
+
+    /// The 10 bytes in front of a chunk's data: length, type, request id, status.
+    private static func chunkHeader(
+        request: UInt32, status: ResponseStatus, dataCount: Int, reserving extra: Int = 0
+    ) -> [UInt8] {
         var header: [UInt8] = []
-        header.reserveCapacity(10)
-        header.appendInteger(UInt32(data.count + 6))
+        header.reserveCapacity(10 + extra)
+        header.appendInteger(UInt32(dataCount + 6))
         header.append(MessageType.chunk)
         header.appendInteger(request)
         header.append(status.rawValue)
-        return [header, data]
+        return header
     }
 
     /// The complete frame for `message`: `[u32 length][u8 type][payload]`.
     public static func frame(_ message: Message) -> [UInt8] {
         // Bulk data is framed in one allocation: header, fixed fields, then the bytes.
         if case let .chunk(request, status, data) = message {
-            var frame: [UInt8] = []
-            frame.reserveCapacity(10 + data.count)
-            frame.appendInteger(UInt32(data.count + 6))
-            frame.append(MessageType.chunk)
-            frame.appendInteger(request)
-            frame.append(status.rawValue)
+            var frame = chunkHeader(request: request, status: status, dataCount: data.count, reserving: data.count)
             frame.append(contentsOf: data)
             return frame
         }
