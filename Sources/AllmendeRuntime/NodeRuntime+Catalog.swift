@@ -27,7 +27,7 @@ extension NodeRuntime {
 
     @discardableResult
     func acceptEntry(_ bytes: [UInt8], from sender: PeerConnection?) -> EntryVerdict {
-        let verdict = check(bytes)
+        let (verdict, signed) = check(bytes)
         switch verdict {
         case let .rejected(reason):
             logger.warning("rejected catalog entry", ["from": sender?.peer.text ?? "local", "reason": reason])
@@ -38,7 +38,7 @@ extension NodeRuntime {
         case .accepted:
             break
         }
-        if let signed = try? SignedStatement(parsing: bytes) {
+        if let signed {
             if store.hasManifest(signed.statement.package) { _ = try? store.addStatement(signed) }
             if signed.statement.kind == .publish { considerMirroring(signed.statement.package, from: sender?.peer) }
         }
@@ -53,19 +53,20 @@ extension NodeRuntime {
         return true
     }
 
-    private func check(_ bytes: [UInt8]) -> EntryVerdict {
+    /// The verdict on `bytes`, with the parsed entry when it parsed.
+    private func check(_ bytes: [UInt8]) -> (EntryVerdict, SignedStatement?) {
         let signed: SignedStatement
-        do { signed = try SignedStatement(parsing: bytes) } catch { return .rejected("\(error)") }
-        if store.catalog.contains(SHA256Hasher.hash(bytes)) { return .duplicate }
-        do { _ = try signed.verify(revocations: LabIdentity.revocations(home)) } catch { return .rejected("\(error)") }
+        do { signed = try SignedStatement(parsing: bytes) } catch { return (.rejected("\(error)"), nil) }
+        if store.catalog.contains(SHA256Hasher.hash(bytes)) { return (.duplicate, signed) }
+        do { _ = try signed.verify(revocations: LabIdentity.revocations(home)) } catch { return (.rejected("\(error)"), signed) }
         let now = Date().timeIntervalSince1970
         guard Double(signed.statement.time.secondsSinceEpoch) <= now + Self.maximumFutureSkew else {
-            return .rejected("its time \(signed.statement.time) is in the future")
+            return (.rejected("its time \(signed.statement.time) is in the future"), signed)
         }
         do {
-            return try store.catalog.append(signed) ? .accepted : .duplicate
+            return (try store.catalog.append(signed) ? .accepted : .duplicate, signed)
         } catch {
-            return .rejected("could not be stored: \(error)")
+            return (.rejected("could not be stored: \(error)"), signed)
         }
     }
 
