@@ -46,7 +46,7 @@ extension StoreError {
     /// This error as a CLI failure (exit 1), or damage (exit 3) when stored data is corrupt.
     var cliError: CLIError {
         switch self {
-        case .hashMismatch: return .damage(description)
+        case .hashMismatch, .corruptChunk: return .damage(description)
         default: return .failure(description)
         }
     }

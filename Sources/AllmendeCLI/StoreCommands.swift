@@ -63,8 +63,8 @@ enum StoreCommands {
         summary: "write a stored blob to standard output, verifying it",
         discussion: """
         Writes blob ID (a full ID or a unique prefix of at least 4 hex digits) to standard output. Every
-        1 MiB chunk is checked against the chunk index before it is written, and the whole blob against
-        its ID at the end: damaged data is never passed on silently (exit code 3).
+        1 MiB chunk is checked against the chunk index before it is written (the chained index makes that
+        a check of the whole blob against its ID): damaged data is never passed on silently (exit code 3).
         """,
         arguments: ArgumentsSpec(display: "ID", minimum: 1, maximum: 1),
         run: { context in

@@ -36,16 +36,18 @@ public struct FetchError: Error, CustomStringConvertible, Sendable {
 
 /// Responses for one fetch, handed from connection threads to the fetching thread.
 private final class Inbox: Sendable {
-    private let items = Mutex<[(tag: Int, peer: NodeID, message: Message?)]>([])
+    typealias Item = (tag: Int, peer: NodeID, message: Message?, isVerified: Bool)
+    private let items = Mutex<[Item]>([])
     private let signal = DispatchSemaphore(value: 0)
 
-    func put(tag: Int, peer: NodeID, message: Message?) {
-        items.withLock { $0.append((tag, peer, message)) }
+    /// Queues an answer; `isVerified` says the connection thread already checked a chunk against the index.
+    func put(tag: Int, peer: NodeID, message: Message?, isVerified: Bool = false) {
+        items.withLock { $0.append((tag, peer, message, isVerified)) }
         signal.signal()
     }
 
     /// Waits up to `timeout` for at least one item, then returns everything queued.
-    func take(timeout: Duration) -> [(tag: Int, peer: NodeID, message: Message?)] {
+    func take(timeout: Duration) -> [Item] {
         _ = signal.wait(timeout: .now() + .milliseconds(Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)))
         return items.withLock { items in
             defer { items.removeAll() }
@@ -140,9 +142,8 @@ extension NodeRuntime {
         for peer in peers { scheduler.addPeer(peer) }
         let inbox = Inbox()
         var inFlight: [Int: (peer: NodeID, number: UInt32, sentAt: ContinuousClock.Instant)] = [:]
-        // The whole-blob hash is computed as verified chunks arrive in order (a few may wait in a small reorder
-        // buffer), so committing needs no second pass over the file. A resumed fetch re-hashes at the end instead.
-        var wholeHash = have.isEmpty ? WholeHash(chunkCount: index.chunkCount) : nil
+        // Each chunk is checked against the chained index on the connection thread that received it (so with several
+        // peers the hashing spreads over several cores); when all check out, the blob is proven without a second pass.
         let writer = ChunkWriter(descriptor: descriptor, index: index, store: store.blobs)
         defer { try? writer.finish() }   // also on errors: the writer thread ends
         progress((done, reused))
@@ -155,7 +156,11 @@ extension NodeRuntime {
                 request(connection, { assigned in
                     number = assigned
                     return .getChunk(request: assigned, blob: blob, chunk: UInt32(chunk))
-                }, handler: { inbox.put(tag: chunk, peer: peer, message: $0) })
+                }, handler: { answer in
+                    var isVerified = false
+                    if case let .chunk(_, .ok, data)? = answer { isVerified = index.verify(chunk: chunk, data) }
+                    inbox.put(tag: chunk, peer: peer, message: answer, isVerified: isVerified)
+                })
                 inFlight[chunk] = (peer, number, ContinuousClock.now)
             }
             if inFlight.isEmpty {
@@ -172,12 +177,9 @@ extension NodeRuntime {
                     scheduler.failed(chunk: item.tag, from: item.peer)
                     continue
                 }
-                let range = index.byteRange(ofChunk: item.tag)
-                let isValid = data.count == range.count && SHA256Hasher.hash(data) == index.chunkHashes[item.tag]
+                let isValid = item.isVerified
                 if isValid {
                     try writer.write(data, chunk: item.tag)
-                    wholeHash?.add(data, chunk: item.tag)
-                    if wholeHash?.hasGivenUp == true { wholeHash = nil }
                     done += data.count
                     downloaded += data.count
                     servedBy.insert(item.peer)
@@ -197,7 +199,7 @@ extension NodeRuntime {
             }
         }
         try writer.finish()
-        _ = try store.blobs.commitPartial(blob, index: index, descriptor: descriptor, verifiedHash: wholeHash?.finalize())
+        _ = try store.blobs.commitPartial(blob, index: index, descriptor: descriptor, chunksVerified: true)
         return (downloaded, reused, servedBy)
     }
 
@@ -213,44 +215,12 @@ extension NodeRuntime {
                 if let item = inbox.take(timeout: .milliseconds(500)).first { answer = .some(item.message) }
             }
             guard case let .index(_, .ok, bytes)?? = answer, let index = try? ChunkIndex(decoding: bytes) else { continue }
-            if let expected, index.id != expected {
+            if index.blobID != blob || (expected != nil && index.id != expected) {
                 disconnect(connection.peer, code: .misbehaving, reason: "sent a chunk index that does not match the manifest")
                 continue
             }
             return index
         }
         throw FetchError(message: "no peer sent a usable chunk index for blob \(blob.hex)")
-    }
-}
-
-/// SHA-256 of a blob whose chunks arrive roughly in order: up to 32 early chunks wait in memory; beyond that
-/// it gives up (and the caller re-hashes the file).
-struct WholeHash {
-    private let hasher = SHA256Hasher()
-    private var next = 0
-    private let chunkCount: Int
-    private var waiting: [Int: [UInt8]] = [:]
-    private(set) var hasGivenUp = false
-
-    init(chunkCount: Int) { self.chunkCount = chunkCount }
-
-    mutating func add(_ data: [UInt8], chunk: Int) {
-        guard !hasGivenUp else { return }
-        guard chunk == next else {
-            if waiting.count >= 32 { hasGivenUp = true; waiting.removeAll() } else { waiting[chunk] = data }
-            return
-        }
-        hasher.update(data)
-        next += 1
-        while let queued = waiting.removeValue(forKey: next) {
-            hasher.update(queued)
-            next += 1
-        }
-    }
-
-    /// The hash, if every chunk went through in order.
-    func finalize() -> ContentID? {
-        guard !hasGivenUp, next == chunkCount else { return nil }
-        return hasher.finalize()
     }
 }

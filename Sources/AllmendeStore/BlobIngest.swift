@@ -1,5 +1,5 @@
-// BlobIngest.swift: AllmendeStore. One pass over a byte stream computing the whole-blob SHA-256 and the
-// chunk index, and optionally writing the bytes, using both cores.
+// BlobIngest.swift: AllmendeStore. One pass over a byte stream computing its chunk index (and with it the
+// whole-blob SHA-256), and optionally writing the bytes, on three threads.
 
 import AllmendeCrypto
 import AllmendeSystem
@@ -19,10 +19,10 @@ struct IngestResult: Sendable {
 /// Reads a stream once and produces its content ID and chunk index, writing it to `destination` if given.
 ///
 /// Three threads share a ring of 8 page-aligned chunk buffers (8 MiB, the only memory used): the calling thread
-/// reads a chunk and hashes it for the chunk index; a second thread feeds the same buffer to the whole-blob
-/// SHA-256 (which is inherently sequential); a third writes it with `O_DIRECT`, so the page cache costs no CPU
-/// and the final `fdatasync` has little left to flush. A stream that ends within its first chunk is handled
-/// on the calling thread alone (its one chunk hash is also its blob hash).
+/// reads; a second thread runs the one SHA-256 pass (inherently sequential) that yields the chunk index's
+/// chaining values and the blob ID; a third writes with `O_DIRECT`, so the page cache costs no CPU and the final
+/// `fdatasync` has little left to flush. A stream that ends within its first chunk is handled on the calling
+/// thread alone.
 enum BlobIngest {
     /// Buffers in flight between the three threads.
     static let ringSize = 8
@@ -37,12 +37,11 @@ enum BlobIngest {
         do { firstLength = try source.readFully(into: first) } catch { throw .system(error) }
         if firstLength < chunkSize {
             let bytes = UnsafeRawBufferPointer(rebasing: first[0..<firstLength])
-            let id = SHA256Hasher.hash(bytes)
             if let destination {
                 do { try destination.writeAll(bytes) } catch { throw .system(error) }
             }
-            let index = ChunkIndex(chunkSize: chunkSize, blobSize: firstLength, chunkHashes: firstLength == 0 ? [] : [id])
-            return IngestResult(id: id, index: index)
+            let index = ChunkIndex(of: bytes, chunkSize: chunkSize)
+            return IngestResult(id: index.blobID, index: index)
         }
         return try runPipelined(source: source, destination: destination, ring: ring, chunkSize: chunkSize, progress: progress)
     }
@@ -50,19 +49,16 @@ enum BlobIngest {
     private static func runPipelined(
         source: FileDescriptor, destination: FileDescriptor?, ring: ChunkRing, chunkSize: Int, progress: ProgressHandler?
     ) throws(StoreError) -> IngestResult {
-        let pipeline = IngestPipeline(ring: ring, destination: destination)
+        let pipeline = IngestPipeline(ring: ring, destination: destination, chunkSize: chunkSize)
         pipeline.start()
 
-        var chunkHashes: [ContentID] = []
         var total = 0
         var length = chunkSize   // slot 0 already holds the first full chunk
         var sequence = 0
         var isHoldingSlot = true
         var readFailure: SystemError?
         while true {
-            let slot = sequence % ring.count
             if length > 0 {
-                chunkHashes.append(SHA256Hasher.hash(UnsafeRawBufferPointer(rebasing: ring.slots[slot][0..<length])))
                 total += length
                 progress?(total)
                 pipeline.publish(sequence: sequence, length: length)
@@ -81,11 +77,11 @@ enum BlobIngest {
         }
         if !isHoldingSlot { pipeline.waitForFreeSlot() }
         pipeline.publish(sequence: sequence, length: -1)   // end marker
-        let wholeHash = pipeline.join()
+        let index = pipeline.join()
         if let readFailure { throw .system(readFailure) }
         if let failure = pipeline.failure { throw .system(failure) }
-        guard let wholeHash else { throw .system(SystemError(operation: "hash", errno: EIO)) }
-        return IngestResult(id: wholeHash, index: ChunkIndex(chunkSize: chunkSize, blobSize: total, chunkHashes: chunkHashes))
+        guard let index else { throw .system(SystemError(operation: "hash", errno: EIO)) }
+        return IngestResult(id: index.blobID, index: index)
     }
 }
 
@@ -118,11 +114,13 @@ private final class IngestPipeline: Sendable {
     private let writeFree: DispatchSemaphore
     private let finished = DispatchSemaphore(value: 0)
     private let destination: FileDescriptor?
-    private let state = Mutex<(failure: SystemError?, wholeHash: ContentID?)>((nil, nil))
+    private let chunkSize: Int
+    private let state = Mutex<(failure: SystemError?, index: ChunkIndex?)>((nil, nil))
 
-    init(ring: ChunkRing, destination: FileDescriptor?) {
+    init(ring: ChunkRing, destination: FileDescriptor?, chunkSize: Int) {
         self.ring = ring
         self.destination = destination
+        self.chunkSize = chunkSize
         hashFree = DispatchSemaphore(value: ring.count - 1)   // slot 0 is already in use by the reader
         writeFree = DispatchSemaphore(value: ring.count - 1)
     }
@@ -143,27 +141,27 @@ private final class IngestPipeline: Sendable {
         writeFree.wait()
     }
 
-    /// Starts the whole-blob hasher and, when there is a destination, the writer.
+    /// Starts the hasher and, when there is a destination, the writer.
     func start() {
-        startWholeHasher()
+        startHasher()
         if let destination { startWriter(destination) }
     }
 
-    private func startWholeHasher() {
+    private func startHasher() {
         let thread = Thread { [self] in
-            let hasher = SHA256Hasher()
+            var builder = ChunkIndexBuilder(chunkSize: chunkSize)
             var sequence = 0
             while true {
                 hashReady.wait()
                 let slot = sequence % ring.count
                 let length = ring.lengths[slot]
                 if length < 0 { break }
-                hasher.update(UnsafeRawBufferPointer(rebasing: ring.slots[slot][0..<length]))
+                builder.add(UnsafeRawBufferPointer(rebasing: ring.slots[slot][0..<length]))
                 hashFree.signal()
                 sequence += 1
             }
-            let digest = hasher.finalize()
-            state.withLock { $0.wholeHash = digest }
+            let index = builder.finish()
+            state.withLock { $0.index = index }
             finished.signal()
         }
         thread.name = "allmende-ingest-hash"
@@ -206,11 +204,11 @@ private final class IngestPipeline: Sendable {
         thread.start()
     }
 
-    /// Waits for the workers and returns the whole-blob hash.
-    func join() -> ContentID? {
+    /// Waits for the workers and returns the chunk index.
+    func join() -> ChunkIndex? {
         finished.wait()
         if destination != nil { finished.wait() }
-        return state.withLock { $0.wholeHash }
+        return state.withLock { $0.index }
     }
 
     private func record(_ error: SystemError) {

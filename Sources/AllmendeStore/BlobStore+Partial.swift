@@ -13,28 +13,26 @@ extension BlobStore {
     /// Opens (creating) the partial file of `id`, sized for `index`, and returns the chunks it already holds
     /// intact (re-hashed against the index), so an interrupted fetch never downloads a verified chunk twice.
     public func openPartial(_ id: ContentID, index: ChunkIndex) throws(StoreError) -> (FileDescriptor, Set<Int>) {
+        let descriptor: FileDescriptor
+        let existing: Int
         do {
             try FileSystem.makeDirectories(partialPath)
-            let path = partialFile(of: id)
-            let descriptor = try FileDescriptor.open(path, O_RDWR | O_CREAT, mode: 0o600)
-            let existing = Int(try descriptor.status().st_size)
-            var have: Set<Int> = []
-            if existing > 0 {
-                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: index.chunkSize, alignment: 4096)
-                defer { buffer.deallocate() }
-                for chunk in 0..<index.chunkCount {
-                    let range = index.byteRange(ofChunk: chunk)
-                    guard range.upperBound <= existing else { break }
-                    let count = try descriptor.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<range.count]), atOffset: range.lowerBound)
-                    if count == range.count, SHA256Hasher.hash(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) == index.chunkHashes[chunk] {
-                        have.insert(chunk)
-                    }
-                }
-            }
-            if existing != index.blobSize { try descriptor.truncate(to: index.blobSize) }
-            return (descriptor, have)
+            descriptor = try FileDescriptor.open(partialFile(of: id), O_RDWR | O_CREAT, mode: 0o600)
+            existing = Int(try descriptor.status().st_size)
         } catch {
             throw .system(error)
+        }
+        do throws(StoreError) {
+            // Chunks wholly inside the existing file, each checked on its own against the index.
+            let complete = existing >= index.blobSize ? index.chunkCount : min(index.chunkCount, existing / index.chunkSize)
+            let bad = try Self.badChunks(in: descriptor, index: index, limit: complete)
+            if existing != index.blobSize {
+                do { try descriptor.truncate(to: index.blobSize) } catch { throw .system(error) }
+            }
+            return (descriptor, Set(0..<complete).subtracting(bad))
+        } catch {
+            descriptor.close()
+            throw error
         }
     }
 
@@ -74,10 +72,11 @@ extension BlobStore {
 
     /// Verifies the complete partial file against `id` and moves it into the store.
     ///
-    /// `verifiedHash` is the whole-blob SHA-256 the fetcher computed while the verified chunks arrived in order;
-    /// when it is given and equals `id`, the file is not read again. Otherwise it is re-hashed here.
+    /// With `chunksVerified` the caller checked every chunk it wrote (or kept) against `index`; since the index's
+    /// chaining values end with `id`, that proves the file hashes to `id` and it is not read again. Otherwise it
+    /// is re-hashed here.
     public func commitPartial(
-        _ id: ContentID, index: ChunkIndex, descriptor: FileDescriptor, verifiedHash: ContentID? = nil
+        _ id: ContentID, index: ChunkIndex, descriptor: FileDescriptor, chunksVerified: Bool = false
     ) throws(StoreError) -> StoredBlob {
         let path = partialFile(of: id)
         do {
@@ -89,7 +88,7 @@ extension BlobStore {
             throw .packageDamaged("\(error)")
         }
         let result: IngestResult
-        if let verifiedHash, verifiedHash == id {
+        if chunksVerified, index.blobID == id {
             result = IngestResult(id: id, index: index)
         } else {
             result = try BlobIngest.run(source: descriptor, destination: nil, chunkSize: index.chunkSize)

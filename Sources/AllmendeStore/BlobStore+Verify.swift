@@ -20,38 +20,61 @@ public enum BlobCondition: Equatable, Sendable {
 
 extension BlobStore {
     /// Re-hashes blob `id` and compares it with its ID and its saved chunk index.
+    ///
+    /// With a sound saved index every chunk is checked against it on its own (in parallel, one SHA-256 pass in
+    /// total), which also names the damaged chunks; otherwise the blob is hashed from the start.
     public func verify(_ id: ContentID) throws(StoreError) -> BlobCondition {
         let descriptor: FileDescriptor
         do { descriptor = try open(id) } catch .blobNotFound { return .missing }
         defer { descriptor.close() }
-        let result = try BlobIngest.run(source: descriptor, destination: nil, chunkSize: chunkSize)
-        let saved: ChunkIndex?
-        var indexProblem: String?
-        do {
-            saved = try storedChunkIndex(of: id)
-        } catch let .system(error) where error.isNotFound {
-            saved = nil
+        let indexProblem: String
+        switch Result(catching: { () throws(StoreError) in try storedChunkIndex(of: id) }) {
+        case let .success(saved):
+            let size: Int
+            do { size = Int(try descriptor.status().st_size) } catch { throw .system(error) }
+            if size == saved.blobSize {
+                let bad = try Self.badChunks(in: descriptor, index: saved)
+                if bad.isEmpty { return .intact }
+                let actual = try BlobIngest.run(source: descriptor, destination: nil, chunkSize: saved.chunkSize).id
+                return .corrupt(actual: actual, badChunks: bad)
+            }
+            indexProblem = "chunk index is for \(saved.blobSize) bytes, the blob has \(size)"
+        case let .failure(.system(error)) where error.isNotFound:
             indexProblem = "chunk index file is missing"
-        } catch {
-            saved = nil
+        case let .failure(error):
             indexProblem = error.description
         }
-        if result.id != id {
-            var bad: [Int] = []
-            if let saved, saved.chunkSize == result.index.chunkSize {
-                for index in 0..<max(saved.chunkCount, result.index.chunkCount) {
-                    let expected = index < saved.chunkCount ? saved.chunkHashes[index] : nil
-                    let actual = index < result.index.chunkCount ? result.index.chunkHashes[index] : nil
-                    if expected != actual { bad.append(index) }
+        // Only positioned reads (pread) happened so far, so the descriptor is still at offset 0.
+        let result = try BlobIngest.run(source: descriptor, destination: nil, chunkSize: chunkSize)
+        if result.id != id { return .corrupt(actual: result.id, badChunks: []) }
+        return .badChunkIndex(reason: indexProblem)
+    }
+
+    /// The chunks of the file that do not match `index`, checked on up to four threads.
+    static func badChunks(in descriptor: FileDescriptor, index: ChunkIndex, limit: Int? = nil) throws(StoreError) -> [Int] {
+        let count = min(index.chunkCount, limit ?? index.chunkCount)
+        let workers = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount, count))
+        let outcome = Mutex<(bad: [Int], failure: SystemError?)>(([], nil))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: index.chunkSize, alignment: 4096)
+            defer { buffer.deallocate() }
+            for chunk in stride(from: worker, to: count, by: workers) {
+                let range = index.byteRange(ofChunk: chunk)
+                let target = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<range.count])
+                do throws(SystemError) {
+                    let read = try descriptor.read(into: target, atOffset: range.lowerBound)
+                    if read != range.count || !index.verify(chunk: chunk, UnsafeRawBufferPointer(target)) {
+                        outcome.withLock { $0.bad.append(chunk) }
+                    }
+                } catch {
+                    outcome.withLock { if $0.failure == nil { $0.failure = error } }
+                    return
                 }
             }
-            return .corrupt(actual: result.id, badChunks: bad)
         }
-        if let indexProblem { return .badChunkIndex(reason: indexProblem) }
-        if let saved, saved != result.index, saved.chunkSize == result.index.chunkSize {
-            return .badChunkIndex(reason: "chunk index does not match the blob's bytes")
-        }
-        return .intact
+        let (bad, failure) = outcome.withLock { $0 }
+        if let failure { throw .system(failure) }
+        return bad.sorted()
     }
 }
 

@@ -98,11 +98,8 @@ public final class BlobStore: Sendable {
         let temporary = try TemporaryBlobFile.create(in: temporaryPath)
         do throws(StoreError) {
             do { try temporary.descriptor.writeAll(bytes) } catch { throw StoreError.system(error) }
-            let hashes = stride(from: 0, to: bytes.count, by: chunkSize).map {
-                SHA256Hasher.hash(bytes[$0..<min($0 + chunkSize, bytes.count)])
-            }
-            let index = ChunkIndex(chunkSize: chunkSize, blobSize: bytes.count, chunkHashes: hashes)
-            return try commit(temporary, result: IngestResult(id: SHA256Hasher.hash(bytes), index: index))
+            let index = bytes.withUnsafeBytes { ChunkIndex(of: $0, chunkSize: chunkSize) }
+            return try commit(temporary, result: IngestResult(id: index.blobID, index: index))
         } catch {
             temporary.discard()
             throw error
@@ -181,7 +178,9 @@ public final class BlobStore: Sendable {
     func storedChunkIndex(of id: ContentID) throws(StoreError) -> ChunkIndex {
         let bytes: [UInt8]
         do { bytes = try FileSystem.readFile(chunkIndexPath(of: id), limit: 64 << 20) } catch { throw .system(error) }
-        return try ChunkIndex(decoding: bytes)
+        let index = try ChunkIndex(decoding: bytes)
+        guard index.blobID == id else { throw .malformedChunkIndex(reason: "it does not end with the blob's SHA-256") }
+        return index
     }
 
     /// The IDs of all stored blobs, sorted.

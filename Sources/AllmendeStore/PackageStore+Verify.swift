@@ -113,7 +113,8 @@ extension PackageStore {
         return current
     }
 
-    /// Copies a blob to `target` through a temporary file, checking each chunk and the whole hash.
+    /// Copies a blob to `target` through a temporary file, checking each chunk against the chained index (which
+    /// proves the whole blob, see Protocol/chunk-index.md).
     private func writeVerified(_ file: FileEntry, to target: String) throws(StoreError) {
         let index = try blobs.chunkIndex(of: file.sha256)
         let source = try blobs.open(file.sha256)
@@ -122,20 +123,18 @@ extension PackageStore {
         do {
             let output = try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
             defer { output.close() }
-            let whole = SHA256Hasher()
+            guard index.blobID == file.sha256 else { throw StoreError.packageDamaged("\(file.path): the chunk index is for another blob; run 'allmende fsck --repair'") }
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: index.chunkSize, alignment: 4096)
             defer { buffer.deallocate() }
             for chunk in 0..<index.chunkCount {
                 let range = index.byteRange(ofChunk: chunk)
                 let count = try source.readFully(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<range.count]))
                 let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-                guard count == range.count, SHA256Hasher.hash(bytes) == index.chunkHashes[chunk] else {
+                guard index.verify(chunk: chunk, bytes) else {
                     throw StoreError.packageDamaged("\(file.path): chunk \(chunk) in the store is corrupt; run 'allmende fsck'")
                 }
-                whole.update(bytes)
                 try output.writeAll(bytes)
             }
-            guard whole.finalize() == file.sha256 else { throw StoreError.packageDamaged("\(file.path): stored content does not match the manifest") }
             try output.sync()
             try FileSystem.rename(temporary, to: target)
         } catch let error as StoreError {

@@ -20,6 +20,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case hashMismatch(expected: ContentID, actual: ContentID)
     /// A chunk index file could not be decoded.
     case malformedChunkIndex(reason: String)
+    /// A stored chunk does not match the blob's chunk index.
+    case corruptChunk(blob: ContentID, chunk: Int)
     /// The home folder could not be determined or is not usable.
     case homeUnavailable(reason: String)
     /// The node has no key yet.
@@ -63,6 +65,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return "'\(prefix)' matches \(candidates.count) blobs (\(shown)\(candidates.count > 5 ? ", …" : "")); type more digits"
         case let .hashMismatch(expected, actual):
             return "content hashes to \(actual.hex), expected \(expected.hex)"
+        case let .corruptChunk(blob, chunk):
+            return "chunk \(chunk) of blob \(blob.hex) in the store is corrupt; run 'allmende fsck --repair' and fetch it again"
         case let .malformedChunkIndex(reason):
             return "malformed chunk index: \(reason)"
         case let .homeUnavailable(reason):

@@ -129,7 +129,7 @@ struct StoreCommandTests {
             let cat = runCLI(["store", "cat", id.hex], home: home)
             #expect(cat.status == ExitCode.damage)
             #expect(cat.outputBytes == Array(data[0..<(2 * chunk)]))   // the good chunks only
-            #expect(cat.error.hasPrefix("error: content hashes to "))
+            #expect(cat.error.hasPrefix("error: chunk 2 of blob \(id.hex) in the store is corrupt"))
 
             let fsck = runCLI(["fsck"], home: home)
             #expect(fsck.status == ExitCode.damage)

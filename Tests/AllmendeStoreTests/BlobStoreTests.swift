@@ -29,8 +29,9 @@ struct BlobStoreTests {
             let index = try store.chunkIndex(of: stored.id)
             #expect(index == stored.chunkIndex)
             #expect(index.chunkCount == (size + Self.chunk - 1) / Self.chunk)
+            #expect(index.blobID == stored.id)
             for number in 0..<index.chunkCount {
-                #expect(index.chunkHashes[number] == SHA256Hasher.hash(data[index.byteRange(ofChunk: number)]))
+                #expect(index.verify(chunk: number, Array(data[index.byteRange(ofChunk: number)])))
             }
             #expect(try store.verify(stored.id) == .intact)
             // The same bytes through put(bytes:) give the same result and are recognised as present.

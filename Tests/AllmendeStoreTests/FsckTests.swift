@@ -125,4 +125,40 @@ struct FsckTests {
             #expect(try FileSystem.contentsOfDirectory(root + "/quarantine").count == 2)
         }
     }
+
+    @Test("a chunk index of another blob, and an old 'AMCHUNK1' index, are reported and rebuilt")
+    func foreignAndOldIndexes() throws {
+        try withTempDirectory("fsck") { folder throws in
+            let root = folder.file("store")
+            let store = try BlobStore(root: root)
+            let first = try store.put(bytes: pseudoRandomBytes(count: 9000, seed: 6))
+            let second = try store.put(bytes: pseudoRandomBytes(count: 9000, seed: 7))
+            let third = try store.put(bytes: pseudoRandomBytes(count: 700, seed: 8))
+            func indexPath(_ id: ContentID) -> String { root + "/chunks/" + id.hex.prefix(2) + "/" + id.hex }
+            // A well-formed index of the right size, but for other bytes.
+            chmod(indexPath(first.id), 0o644)
+            try FileSystem.removeFile(indexPath(first.id))
+            try folder.write("store/chunks/" + first.id.hex.prefix(2) + "/" + first.id.hex, second.chunkIndex.encoded())
+            // An index in the format of earlier versions.
+            var old = third.chunkIndex.encoded()
+            old.replaceSubrange(0..<8, with: Array("AMCHUNK1".utf8))
+            chmod(indexPath(third.id), 0o644)
+            try FileSystem.removeFile(indexPath(third.id))
+            try folder.write("store/chunks/" + third.id.hex.prefix(2) + "/" + third.id.hex, old)
+
+            guard case let .badChunkIndex(reason) = try store.verify(first.id) else {
+                Issue.record("a foreign chunk index was not noticed")
+                return
+            }
+            #expect(reason.contains("does not end with the blob's SHA-256"))
+            let report = try store.fsck()
+            #expect(report.problems.count == 2)
+            #expect(report.problems.allSatisfy { $0.kind == "bad-chunk-index" })
+            #expect(report.problems.contains { $0.description.contains("AMCHUNK1") })
+            _ = try store.fsck(repair: true)
+            #expect(try store.fsck().isClean)
+            #expect(try store.chunkIndex(of: first.id) == first.chunkIndex)
+            #expect(try store.chunkIndex(of: third.id) == third.chunkIndex)
+        }
+    }
 }
