@@ -1,47 +1,40 @@
 // ChunkWriter.swift: AllmendeRuntime. Writes verified chunks of a fetch on its own thread with O_DIRECT, so the
-// fetching thread never waits for the device and no chunk is copied into the page cache.
+// fetching thread never waits for the device and no chunk is copied on its way to the disk.
 
 import AllmendeStore
 import AllmendeSystem
+import AllmendeWire
 import Foundation
 import Synchronization
 
-/// A writer thread with a few page-aligned chunk buffers. `write` copies a chunk into a free buffer (waiting if
-/// all are busy) and returns; `finish` waits until everything is on the device path and reports the first error.
-final class ChunkWriter: @unchecked Sendable {
-    // @unchecked: each buffer is owned by the fetch thread until queued, then by the writer thread until freed;
-    // the hand-over goes through `queue` (a Mutex) and the semaphores.
-    private static let bufferCount = 4
+/// A writer thread fed with verified chunks. `write` queues a chunk's data (waiting while `maximumQueued` are
+/// queued) and returns; the data is written from its own page-aligned storage. `finish` waits until everything
+/// is written and reports the first error.
+final class ChunkWriter: Sendable {
+    /// Chunks queued at most (8 MiB with 1 MiB chunks): bounds memory when the disk is slower than the network.
+    static let maximumQueued = 8
     private let descriptor: FileDescriptor
     private let store: BlobStore
     private let index: ChunkIndex
-    private let buffers: [UnsafeMutableRawBufferPointer]
-    private let free: DispatchSemaphore
+    private let free = DispatchSemaphore(value: maximumQueued)
     private let ready = DispatchSemaphore(value: 0)
     private let done = DispatchSemaphore(value: 0)
-    private let queue = Mutex<(jobs: [(buffer: Int, chunk: Int, count: Int)], freeList: [Int], failure: StoreError?, finished: Bool)>(([], [], nil, false))
+    private let queue = Mutex<(jobs: [(data: ChunkData, chunk: Int)], failure: StoreError?, finished: Bool)>(([], nil, false))
 
     init(descriptor: FileDescriptor, index: ChunkIndex, store: BlobStore) {
         self.descriptor = descriptor
         self.store = store
         self.index = index
-        buffers = (0..<Self.bufferCount).map { _ in UnsafeMutableRawBufferPointer.allocate(byteCount: index.chunkSize, alignment: 4096) }
-        free = DispatchSemaphore(value: Self.bufferCount)
-        queue.withLock { $0.freeList = Array(0..<Self.bufferCount) }
         let thread = Thread { [self] in run() }
         thread.name = "allmende-chunk-writer"
         thread.start()
     }
 
-    deinit { buffers.forEach { $0.deallocate() } }
-
     /// Queues a verified chunk for writing.
-    func write(_ bytes: [UInt8], chunk: Int) throws(StoreError) {
+    func write(_ data: ChunkData, chunk: Int) throws(StoreError) {
         if let failure = queue.withLock({ $0.failure }) { throw failure }
         free.wait()
-        guard let slot = queue.withLock({ $0.freeList.popLast() }) else { return }
-        bytes.withUnsafeBytes { buffers[slot].baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        queue.withLock { $0.jobs.append((slot, chunk, bytes.count)) }
+        queue.withLock { $0.jobs.append((data, chunk)) }
         ready.signal()
     }
 
@@ -64,14 +57,13 @@ final class ChunkWriter: @unchecked Sendable {
             ready.wait()
             while let job = queue.withLock({ state in state.jobs.isEmpty ? nil : state.jobs.removeFirst() }) {
                 if queue.withLock({ $0.failure }) == nil {
-                    do {
-                        try store.writeChunk(UnsafeRawBufferPointer(rebasing: buffers[job.buffer][0..<job.count]), chunk: job.chunk,
-                                             index: index, to: descriptor, direct: true)
-                    } catch {
-                        queue.withLock { if $0.failure == nil { $0.failure = error } }
+                    let outcome = job.data.withUnsafeBytes { bytes in
+                        Result { () throws(StoreError) in
+                            try store.writeChunk(bytes, chunk: job.chunk, index: index, to: descriptor, direct: true)
+                        }
                     }
+                    if case let .failure(error) = outcome { queue.withLock { if $0.failure == nil { $0.failure = error } } }
                 }
-                queue.withLock { $0.freeList.append(job.buffer) }
                 free.signal()
             }
             if queue.withLock({ $0.finished && $0.jobs.isEmpty }) { return }

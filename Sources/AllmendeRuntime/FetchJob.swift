@@ -36,13 +36,12 @@ public struct FetchError: Error, CustomStringConvertible, Sendable {
 
 /// Responses for one fetch, handed from connection threads to the fetching thread.
 private final class Inbox: Sendable {
-    typealias Item = (tag: Int, peer: NodeID, message: Message?, isVerified: Bool)
+    typealias Item = (tag: Int, peer: NodeID, message: Message?)
     private let items = Mutex<[Item]>([])
     private let signal = DispatchSemaphore(value: 0)
 
-    /// Queues an answer; `isVerified` says the connection thread already checked a chunk against the index.
-    func put(tag: Int, peer: NodeID, message: Message?, isVerified: Bool = false) {
-        items.withLock { $0.append((tag, peer, message, isVerified)) }
+    func put(tag: Int, peer: NodeID, message: Message?) {
+        items.withLock { $0.append((tag, peer, message)) }
         signal.signal()
     }
 
@@ -142,8 +141,8 @@ extension NodeRuntime {
         for peer in peers { scheduler.addPeer(peer) }
         let inbox = Inbox()
         var inFlight: [Int: (peer: NodeID, number: UInt32, sentAt: ContinuousClock.Instant)] = [:]
-        // Each chunk is checked against the chained index on the connection thread that received it (so with several
-        // peers the hashing spreads over several cores); when all check out, the blob is proven without a second pass.
+        // Each chunk is checked against the chained index here, off the connection threads (which only decrypt), and
+        // then written from the storage it was received into; when all check out, the blob is proven without a second pass.
         let writer = ChunkWriter(descriptor: descriptor, index: index, store: store.blobs)
         defer { try? writer.finish() }   // also on errors: the writer thread ends
         progress((done, reused))
@@ -156,11 +155,7 @@ extension NodeRuntime {
                 request(connection, { assigned in
                     number = assigned
                     return .getChunk(request: assigned, blob: blob, chunk: UInt32(chunk))
-                }, handler: { answer in
-                    var isVerified = false
-                    if case let .chunk(_, .ok, data)? = answer { isVerified = index.verify(chunk: chunk, data) }
-                    inbox.put(tag: chunk, peer: peer, message: answer, isVerified: isVerified)
-                })
+                }, handler: { inbox.put(tag: chunk, peer: peer, message: $0) })
                 inFlight[chunk] = (peer, number, ContinuousClock.now)
             }
             if inFlight.isEmpty {
@@ -177,7 +172,7 @@ extension NodeRuntime {
                     scheduler.failed(chunk: item.tag, from: item.peer)
                     continue
                 }
-                let isValid = item.isVerified
+                let isValid = data.withUnsafeBytes { index.verify(chunk: item.tag, $0) }
                 if isValid {
                     try writer.write(data, chunk: item.tag)
                     done += data.count

@@ -24,14 +24,18 @@ extension NodeRuntime {
             }
             connection.send(.index(request: request, status: .ok, encodedIndex: encoded))
         case let .getChunk(request, blob, chunk):
-            guard let index = cachedIndex(blob), var data = try? store.blobs.readChunk(blob, chunk: Int(chunk), index: index) else {
-                connection.send(.chunk(request: request, status: .notFound, data: []))
+            let corrupt = options.servesCorruptChunksForTesting
+            guard let index = cachedIndex(blob), Int(chunk) < index.chunkCount,
+                  let data = try? ChunkData(count: index.byteRange(ofChunk: Int(chunk)).count, initializingWith: { (buffer) throws(StoreError) in
+                      try store.blobs.readChunk(blob, chunk: Int(chunk), index: index, into: buffer)
+                      if corrupt, !buffer.isEmpty { buffer[buffer.count / 2] ^= 0xFF }
+                  }) else {
+                connection.send(.chunk(request: request, status: .notFound, data: .empty))
                 return
             }
-            if options.servesCorruptChunksForTesting, !data.isEmpty { data[data.count / 2] ^= 0xFF }
             uploadLimiter?.acquire(data.count)
             if !connection.send(.chunk(request: request, status: .ok, data: data)) {
-                connection.send(.chunk(request: request, status: .busy, data: []))
+                connection.send(.chunk(request: request, status: .busy, data: .empty))
             }
         default:
             connection.close(.protocolError, reason: "unexpected \(message.name)")

@@ -36,7 +36,7 @@ final class PeerConnection: @unchecked Sendable {
     private let startInstant: ContinuousClock.Instant
     private weak var delegate: (any PeerConnectionDelegate)?
     private let logger: Logger
-    private let outgoing = Mutex<(frames: [[UInt8]], bytes: Int, closing: Bool)>(([], 0, false))
+    private let outgoing = Mutex<(frames: [FramePart], bytes: Int, closing: Bool)>(([], 0, false))
     private let info = Mutex<(name: String, listenPort: UInt16, bytesIn: Int, bytesOut: Int, isReady: Bool)>(("", 0, 0, 0, false))
 
     init(tls: TLSConnection, peer: NodeID, remoteAddress: String, isOutbound: Bool, session: PeerSession,
@@ -82,7 +82,7 @@ final class PeerConnection: @unchecked Sendable {
         let frame = MessageCodec.frame(.goodbye(code: code, reason: reason))
         outgoing.withLock { state in
             guard !state.closing else { return }
-            state.frames.append(frame)
+            state.frames.append(.bytes(frame))
             state.bytes += frame.count
             state.closing = true
         }
@@ -93,7 +93,7 @@ final class PeerConnection: @unchecked Sendable {
 
     private func run() {
         var closeReason = "closed"
-        var pendingFrame: [UInt8] = []
+        var pendingFrame = FramePart.bytes([])
         var pendingOffset = 0
         var wantsWriteReadiness = false
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: WireLimits.readSize, alignment: 16)
@@ -107,7 +107,7 @@ final class PeerConnection: @unchecked Sendable {
             // Write what is queued until the socket is full.
             while true {
                 if pendingOffset >= pendingFrame.count {
-                    guard let next = outgoing.withLock({ state -> [UInt8]? in
+                    guard let next = outgoing.withLock({ state -> FramePart? in
                         guard !state.frames.isEmpty else { return nil }
                         let frame = state.frames.removeFirst()
                         state.bytes -= frame.count
@@ -149,10 +149,11 @@ final class PeerConnection: @unchecked Sendable {
                 if ready < 0 && errno != EINTR { closeReason = "poll failed"; break loop }
             }
             wake.drain()
-            // Read everything available.
+            // Read everything available; a chunk's data goes straight into its own storage.
             while true {
                 let result: TLSIOResult
-                do { result = try tls.read(into: buffer) } catch {
+                let direct = decoder.directReadSpace
+                do { result = try tls.read(into: direct ?? buffer) } catch {
                     closeReason = "read failed: \(error)"
                     break loop
                 }
@@ -161,7 +162,11 @@ final class PeerConnection: @unchecked Sendable {
                     break
                 }
                 info.withLock { $0.bytesIn += count }
-                decoder.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+                if direct != nil {
+                    decoder.didReadDirectly(count)
+                } else {
+                    decoder.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+                }
                 do {
                     while let message = try decoder.nextMessage() {
                         if !apply(session.receive(message, now: now)) { break }

@@ -110,28 +110,24 @@ extension BlobStore {
         return StoredBlob(id: id, chunkIndex: result.index, wasAlreadyStored: false)
     }
 
-    /// Reads chunk `chunk` of a stored blob (for serving peers).
-    public func readChunk(_ id: ContentID, chunk: Int, index: ChunkIndex) throws(StoreError) -> [UInt8] {
+    /// Reads chunk `chunk` of a stored blob into `buffer`, which must be exactly the chunk's size (for serving peers).
+    public func readChunk(_ id: ContentID, chunk: Int, index: ChunkIndex, into buffer: UnsafeMutableRawBufferPointer) throws(StoreError) {
         guard chunk >= 0 && chunk < index.chunkCount else { throw .blobNotFound(id) }
+        let range = index.byteRange(ofChunk: chunk)
+        precondition(buffer.count == range.count, "the buffer must hold exactly chunk \(chunk)")
         let descriptor = try open(id)
         defer { descriptor.close() }
-        let range = index.byteRange(ofChunk: chunk)
-        var failure: SystemError?
-        // Read straight into uninitialised storage: no zero-fill of a megabyte per served chunk.
-        let bytes = [UInt8](unsafeUninitializedCapacity: range.count) { buffer, initialized in
-            var filled = 0
-            while filled < range.count {
-                let n = pread(descriptor.rawValue, buffer.baseAddress! + filled, range.count - filled, off_t(range.lowerBound + filled))
-                if n < 0 && errno == EINTR { continue }
-                if n < 0 { failure = SystemError.current("read", path: descriptor.path) }
-                if n <= 0 { break }
-                filled += n
+        var filled = 0
+        while filled < range.count {
+            let count: Int
+            do {
+                count = try descriptor.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), atOffset: range.lowerBound + filled)
+            } catch {
+                throw .system(error)
             }
-            initialized = filled
+            guard count > 0 else { throw .packageDamaged("blob \(id.hex) is shorter than its chunk index") }
+            filled += count
         }
-        if let failure { throw .system(failure) }
-        guard bytes.count == range.count else { throw .packageDamaged("blob \(id.hex) is shorter than its chunk index") }
-        return bytes
     }
 }
 

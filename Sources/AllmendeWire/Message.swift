@@ -31,7 +31,7 @@ public enum Message: Equatable, Sendable {
     /// "Send chunk N of blob B."
     case getChunk(request: UInt32, blob: ContentID, chunk: UInt32)
     /// The chunk's bytes, empty unless `ok`.
-    case chunk(request: UInt32, status: ResponseStatus, data: [UInt8])
+    case chunk(request: UInt32, status: ResponseStatus, data: ChunkData)
     /// A catalog entry (a signed statement's canonical bytes), pushed by gossip or sent on request.
     case announce(entry: [UInt8])
     /// One message of a reconciliation session (Protocol/reconciliation.md).

@@ -4,12 +4,15 @@ import AllmendeCrypto
 
 /// Encodes and decodes message payloads (big-endian integers, fixed-size IDs, length-prefixed strings).
 public enum MessageCodec {
-    /// The frame in pieces to write one after the other: for a chunk the 10-byte header and the data array itself
+    /// The frame in pieces to write one after the other: for a chunk the 10-byte header and the data itself
     /// (no copy of the megabyte), for everything else the whole frame.
-    public static func frameParts(_ message: Message) -> [[UInt8]] {
-        guard case let .chunk(request, status, data) = message else { return [frame(message)] }
-        return [chunkHeader(request: request, status: status, dataCount: data.count), data]
+    public static func frameParts(_ message: Message) -> [FramePart] {
+        guard case let .chunk(request, status, data) = message else { return [.bytes(frame(message))] }
+        return [.bytes(chunkHeader(request: request, status: status, dataCount: data.count)), .chunkData(data)]
     }
+
+    /// Bytes in front of a chunk's data: length, type, request id, status.
+    static let chunkHeaderSize = 10
 
     /// The 10 bytes in front of a chunk's data: length, type, request id, status.
     private static func chunkHeader(
@@ -29,7 +32,7 @@ public enum MessageCodec {
         // Bulk data is framed in one allocation: header, fixed fields, then the bytes.
         if case let .chunk(request, status, data) = message {
             var frame = chunkHeader(request: request, status: status, dataCount: data.count, reserving: data.count)
-            frame.append(contentsOf: data)
+            data.withUnsafeBytes { frame.append(contentsOf: $0) }
             return frame
         }
         var payload: [UInt8] = []
@@ -67,10 +70,10 @@ public enum MessageCodec {
             payload.appendInteger(request)
             payload += blob.bytes
             payload.appendInteger(chunk)
-        case let .chunk(request, status, data):
+        case let .chunk(request, status, data):   // not reached: chunks return above
             payload.appendInteger(request)
             payload.append(status.rawValue)
-            payload += data
+            data.withUnsafeBytes { payload.append(contentsOf: $0) }
         case let .announce(entry):
             payload += entry
         case let .reconcile(session, body):
@@ -120,7 +123,7 @@ public enum MessageCodec {
         case MessageType.getIndex: message = .getIndex(request: try reader.integer(), blob: try reader.contentID())
         case MessageType.index: message = .index(request: try reader.integer(), status: try reader.status(), encodedIndex: reader.rest())
         case MessageType.getChunk: message = .getChunk(request: try reader.integer(), blob: try reader.contentID(), chunk: try reader.integer())
-        case MessageType.chunk: message = .chunk(request: try reader.integer(), status: try reader.status(), data: reader.rest())
+        case MessageType.chunk: message = .chunk(request: try reader.integer(), status: try reader.status(), data: ChunkData(reader.restSlice()))
         case MessageType.announce:
             let entry = reader.rest()
             guard !entry.isEmpty else { throw reader.fail("empty entry") }
@@ -169,6 +172,12 @@ struct PayloadReader {
         let raw = try byte()
         guard let status = ResponseStatus(rawValue: raw) else { throw fail("unknown status \(raw)") }
         return status
+    }
+
+    /// The remaining bytes, without copying them.
+    mutating func restSlice() -> ArraySlice<UInt8> {
+        defer { bytes = bytes.suffix(0) }
+        return bytes
     }
 
     mutating func rest() -> [UInt8] {

@@ -36,7 +36,7 @@ struct FrameDecoderTests {
         case "package": return .package(request: UInt32(int("request")), status: status(), publishStatement: body())
         case "get-index": return .getIndex(request: UInt32(int("request")), blob: id("blob"))
         case "get-chunk": return .getChunk(request: UInt32(int("request")), blob: id("blob"), chunk: UInt32(int("chunk")))
-        case "chunk": return .chunk(request: UInt32(int("request")), status: status(), data: body())
+        case "chunk": return .chunk(request: UInt32(int("request")), status: status(), data: ChunkData(body()))
         case "announce": return .announce(entry: body())
         case "reconcile": return .reconcile(session: UInt32(int("session")), payload: body())
         case "get-entries": return .getEntries(ids: (fields["ids"] as? [String] ?? []).compactMap { try? ContentID(parsing: $0) })
@@ -100,13 +100,58 @@ struct FrameDecoderTests {
         .getPackage(request: 1, package: SHA256Hasher.hash([1])), .package(request: 1, status: .ok, publishStatement: Array("{}".utf8)),
         .getIndex(request: 2, blob: SHA256Hasher.hash([2])), .index(request: 2, status: .notFound, encodedIndex: []),
         .getChunk(request: .max, blob: SHA256Hasher.hash([3]), chunk: 1023),
-        .chunk(request: 3, status: .ok, data: pseudoRandomBytes(count: 1 << 20, seed: 1)),
+        .chunk(request: 3, status: .ok, data: ChunkData(pseudoRandomBytes(count: 1 << 20, seed: 1))),
+        .chunk(request: 4, status: .ok, data: ChunkData(pseudoRandomBytes(count: FrameDecoder.directThreshold - 1, seed: 2))),
+        .chunk(request: 5, status: .notFound, data: .empty),
         .announce(entry: Array("{\"statement\":{}}".utf8)), .reconcile(session: 7, payload: [1, 0xFF, 0]),
         .getEntries(ids: [SHA256Hasher.hash([4]), SHA256Hasher.hash([5])]), .getEntries(ids: []),
     ])
     func roundTrip(message: Message) throws {
         #expect(try Self.decodeAll(MessageCodec.frame(message), step: 4096) == [message])
-        #expect(Array(MessageCodec.frameParts(message).joined()) == MessageCodec.frame(message))
+        #expect(MessageCodec.frameParts(message).flatMap { $0.withUnsafeBytes { Array($0) } } == MessageCodec.frame(message))
+    }
+
+    @Test("a large chunk's data is read straight into its own page-aligned storage, split anywhere")
+    func directRead() throws {
+        let first = Message.chunk(request: 1, status: .ok, data: ChunkData(pseudoRandomBytes(count: 100_000, seed: 3)))
+        let second = Message.chunk(request: 2, status: .ok, data: ChunkData(pseudoRandomBytes(count: 1 << 20, seed: 4)))
+        let stream = MessageCodec.frame(first) + MessageCodec.frame(second) + MessageCodec.frame(.ping(nonce: 9))
+        for step in [1, 7, 10, 4096, 65_536, 300_000] {
+            var decoder = FrameDecoder()
+            var received: [Message] = []
+            var position = 0
+            var directBytes = 0
+            while position < stream.count {
+                let piece = min(step, stream.count - position)
+                if let space = decoder.directReadSpace {
+                    let count = min(piece, space.count)
+                    stream.withUnsafeBytes { space.baseAddress!.copyMemory(from: $0.baseAddress! + position, byteCount: count) }
+                    decoder.didReadDirectly(count)
+                    directBytes += count
+                    position += count
+                } else {
+                    stream[position..<position + piece].withUnsafeBytes { decoder.append($0) }
+                    position += piece
+                }
+                while let message = try decoder.nextMessage() { received.append(message) }
+            }
+            #expect(received == [first, second, .ping(nonce: 9)], "step \(step)")
+            // Only what arrived with a chunk's header in one read was copied; everything after went in directly.
+            #expect(directBytes >= 100_000 + (1 << 20) - 2 * step, "step \(step): only \(directBytes) bytes were read directly")
+            #expect(decoder.bufferedByteCount == 0)
+            if case let .chunk(_, _, data)? = received.first {
+                #expect(data.withUnsafeBytes { Int(bitPattern: $0.baseAddress) } % ChunkData.alignment == 0)
+            }
+        }
+    }
+
+    @Test("a large chunk with an unknown status is refused as soon as its header is in")
+    func largeChunkBadStatus() {
+        var frame = MessageCodec.frame(.chunk(request: 1, status: .ok, data: ChunkData(pseudoRandomBytes(count: 1 << 20, seed: 5))))
+        frame[9] = 9
+        var decoder = FrameDecoder()
+        decoder.append(frame[0..<10])
+        #expect(throws: WireError.malformedPayload(type: "chunk", reason: "unknown status 9")) { try decoder.nextMessage() }
     }
 
     @Test("random garbage never crashes the decoder")

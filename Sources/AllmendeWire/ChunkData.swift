@@ -1,0 +1,95 @@
+// ChunkData.swift: AllmendeWire. The bytes of one chunk in a page-aligned allocation of their own. Pure.
+
+/// The data of a `chunk` message, in its own page-aligned allocation, so a chunk can go from the TLS read
+/// through verification to an `O_DIRECT` write (or from a file read to the TLS write) without being copied.
+///
+/// Immutable once built: filled by its initialiser, or by the `FrameDecoder` that owns it until its frame is
+/// complete.
+public final class ChunkData: @unchecked Sendable {
+    // @unchecked: `storage` is written only before the value is shared (see above) and only read afterwards.
+    /// Alignment of the storage: a page, as `O_DIRECT` needs.
+    public static let alignment = 4096
+    /// No bytes.
+    public static let empty = ChunkData(uninitializedCount: 0)
+
+    let storage: UnsafeMutableRawBufferPointer
+    /// Number of bytes.
+    public let count: Int
+    /// Bytes written so far (only below `count` while a `FrameDecoder` is filling it).
+    var filled: Int
+
+    /// Storage for `count` bytes, none written yet.
+    init(uninitializedCount count: Int) {
+        storage = .allocate(byteCount: max(count, 1), alignment: Self.alignment)
+        self.count = count
+        filled = 0
+    }
+
+    /// A copy of `bytes`.
+    public convenience init(_ bytes: some Collection<UInt8>) {
+        self.init(uninitializedCount: bytes.count)
+        if bytes.withContiguousStorageIfAvailable({ storage.copyMemory(from: UnsafeRawBufferPointer($0)) }) == nil {
+            _ = storage.initializeMemory(as: UInt8.self, from: bytes)
+        }
+        filled = count
+    }
+
+    /// `count` bytes written by `body` into the (uninitialised) storage, which it must fill completely.
+    public convenience init<E: Error>(count: Int, initializingWith body: (UnsafeMutableRawBufferPointer) throws(E) -> Void) throws(E) {
+        self.init(uninitializedCount: count)
+        try body(UnsafeMutableRawBufferPointer(rebasing: storage[0..<count]))
+        filled = count
+    }
+
+    deinit { storage.deallocate() }
+
+    /// Calls `body` with the bytes.
+    public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeRawBufferPointer(rebasing: storage[0..<count]))
+    }
+
+    /// The bytes as an array (a copy).
+    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
+
+    /// True if there are no bytes.
+    public var isEmpty: Bool { count == 0 }
+
+    /// The space not yet written, for a decoder filling the data straight from the transport.
+    var unfilledSpace: UnsafeMutableRawBufferPointer { UnsafeMutableRawBufferPointer(rebasing: storage[filled..<count]) }
+
+    /// Copies up to the missing number of bytes from `bytes`; returns how many were taken.
+    func fill(from bytes: UnsafeRawBufferPointer) -> Int {
+        let taken = min(bytes.count, count - filled)
+        if taken > 0, let source = bytes.baseAddress { (storage.baseAddress! + filled).copyMemory(from: source, byteCount: taken) }
+        filled += taken
+        return taken
+    }
+}
+
+extension ChunkData: Equatable {
+    public static func == (lhs: ChunkData, rhs: ChunkData) -> Bool {
+        lhs === rhs || (lhs.count == rhs.count && lhs.withUnsafeBytes { a in rhs.withUnsafeBytes { b in a.elementsEqual(b) } })
+    }
+}
+
+/// One piece of an encoded frame to write: plain bytes, or a chunk's data written from its own storage.
+public enum FramePart: Sendable {
+    case bytes([UInt8])
+    case chunkData(ChunkData)
+
+    /// Number of bytes.
+    public var count: Int {
+        switch self {
+        case let .bytes(bytes): return bytes.count
+        case let .chunkData(data): return data.count
+        }
+    }
+
+    /// Calls `body` with the bytes.
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        switch self {
+        case let .bytes(bytes): return try bytes.withUnsafeBytes(body)
+        case let .chunkData(data): return try body(UnsafeRawBufferPointer(rebasing: data.storage[0..<data.count]))
+        }
+    }
+}
