@@ -1,4 +1,6 @@
-// ChunkData.swift: AllmendeWire. The bytes of one chunk in a page-aligned allocation of their own. Pure.
+// ChunkData.swift: AllmendeWire. The bytes of one chunk in a page-aligned allocation of their own, recycled. Pure.
+
+import Synchronization
 
 /// The data of a `chunk` message, in its own page-aligned allocation, so a chunk can go from the TLS read
 /// through verification to an `O_DIRECT` write (or from a file read to the TLS write) without being copied.
@@ -20,7 +22,7 @@ public final class ChunkData: @unchecked Sendable {
 
     /// Storage for `count` bytes, none written yet.
     init(uninitializedCount count: Int) {
-        storage = .allocate(byteCount: max(count, 1), alignment: Self.alignment)
+        storage = ChunkStoragePool.shared.take(count: count)
         self.count = count
         filled = 0
     }
@@ -41,7 +43,7 @@ public final class ChunkData: @unchecked Sendable {
         filled = count
     }
 
-    deinit { storage.deallocate() }
+    deinit { ChunkStoragePool.shared.give(storage) }
 
     /// Calls `body` with the bytes.
     public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
@@ -69,6 +71,50 @@ public final class ChunkData: @unchecked Sendable {
 extension ChunkData: Equatable {
     public static func == (lhs: ChunkData, rhs: ChunkData) -> Bool {
         lhs === rhs || (lhs.count == rhs.count && lhs.withUnsafeBytes { a in rhs.withUnsafeBytes { b in a.elementsEqual(b) } })
+    }
+}
+
+/// Recycles the 1 MiB page-aligned buffers that hold chunk data, so a transfer does not map, fault in and zero a
+/// fresh megabyte for every chunk (and the allocator's heap does not grow with freed megabytes); keeps at most
+/// `maximumFree` (16 MiB) for reuse. Smaller and larger storage is allocated and freed as usual.
+final class ChunkStoragePool: Sendable {
+    /// The pool chunk data uses.
+    static let shared = ChunkStoragePool()
+    /// Size of the recycled buffers: the chunk size Allmende uses.
+    static let bufferSize = 1 << 20
+    /// Free buffers kept at most.
+    static let maximumFree = 16
+    /// Data at least this big is put in a recycled buffer.
+    static let smallestPooled = 64 * 1024
+    // Addresses of free buffers (as integers, which are Sendable); the Mutex orders every hand-over.
+    private let free = Mutex<[UInt]>([])
+
+    deinit {
+        for address in free.withLock({ $0 }) { UnsafeMutableRawPointer(bitPattern: address)?.deallocate() }
+    }
+
+    /// Number of free buffers kept.
+    var freeCount: Int { free.withLock { $0.count } }
+
+    func take(count: Int) -> UnsafeMutableRawBufferPointer {
+        guard count >= Self.smallestPooled, count <= Self.bufferSize else {
+            return .allocate(byteCount: max(count, 1), alignment: ChunkData.alignment)
+        }
+        if let address = free.withLock({ $0.popLast() }), let base = UnsafeMutableRawPointer(bitPattern: address) {
+            return UnsafeMutableRawBufferPointer(start: base, count: Self.bufferSize)
+        }
+        return .allocate(byteCount: Self.bufferSize, alignment: ChunkData.alignment)
+    }
+
+    func give(_ buffer: UnsafeMutableRawBufferPointer) {
+        guard buffer.count == Self.bufferSize, let base = buffer.baseAddress else { return buffer.deallocate() }
+        let address = UInt(bitPattern: base)
+        let kept = free.withLock { list -> Bool in
+            guard list.count < Self.maximumFree else { return false }
+            list.append(address)
+            return true
+        }
+        if !kept { buffer.deallocate() }
     }
 }
 
