@@ -1,0 +1,156 @@
+// FetchContenders.swift: allmende-bench. The servers of the fetch benchmark: a seeding Allmende daemon (with a
+// fresh fetching daemon per round) and nginx serving the same file over HTTPS to curl.
+
+import AllmendeCrypto
+import AllmendeSystem
+import Foundation
+
+/// A seeding daemon with the benchmark package; each round starts a new fetching daemon connected to it.
+final class AllmendeSeeder {
+    private let folder: String
+    private let allmende: String
+    private let seed: Process
+    let package: String
+    let seedID: String
+    let port: Int
+    /// The stored blob the seeder serves.
+    let blobPath: String
+
+    init(folder: String, allmende: String) throws {
+        self.folder = folder
+        self.allmende = allmende
+        let home = folder + "/seed"
+        let cli = { (arguments: [String]) throws -> String in
+            try runCommand(allmende, ["--home", home] + arguments).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        package = try cli(["publish", folder + "/package"])
+        seedID = try cli(["id"])
+        let blob = SHA256File.hex(of: folder + "/package/casting-pattern.step")
+        blobPath = home + "/store/blobs/" + blob.prefix(2) + "/" + blob
+        seed = try Self.startDaemon(allmende: allmende, home: home)
+        guard let port = Self.status(allmende: allmende, home: home)?["listenPort"] as? Int else {
+            seed.terminate()
+            throw BenchError(message: "seed daemon did not start")
+        }
+        self.port = port
+    }
+
+    func stop() {
+        seed.terminate()
+        seed.waitUntilExit()
+    }
+
+    /// Starts a fetching daemon, waits until it is connected, times `allmende fetch`; returns seconds and its VmHWM.
+    func timeFetch(run: Int) throws -> (Double, Int) {
+        let home = folder + "/fetcher-\(run)"
+        _ = try runCommand(allmende, ["--home", home, "peers", "add", "127.0.0.1:\(port)", seedID])
+        let fetcher = try Self.startDaemon(allmende: allmende, home: home)
+        defer {
+            fetcher.terminate()
+            fetcher.waitUntilExit()
+            try? FileSystem.removeTree(home)
+        }
+        for _ in 0..<400 {
+            let peers = Self.status(allmende: allmende, home: home)?["peers"] as? [[String: Any]] ?? []
+            if peers.contains(where: { $0["state"] as? String == "ready" }) { break }
+            usleep(25_000)
+        }
+        let seconds = try measure { _ = try runCommand(allmende, ["--home", home, "fetch", package]) }
+        return (seconds, Self.peakMemoryKiB(fetcher.processIdentifier))
+    }
+
+    func peakMemoryKiB() -> Int { Self.peakMemoryKiB(seed.processIdentifier) }
+
+    private static func startDaemon(allmende: String, home: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: allmende)
+        process.arguments = ["--home", home, "daemon", "--listen", "127.0.0.1:0", "--log-level", "warning"]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    private static func status(allmende: String, home: String) -> [String: Any]? {
+        for _ in 0..<400 {
+            if let text = try? runCommand(allmende, ["--home", home, "status", "--json"]), let data = text.data(using: .utf8),
+               let value = try? JSONSerialization.jsonObject(with: data) as? [String: Any] { return value }
+            usleep(25_000)
+        }
+        return nil
+    }
+
+    private static func peakMemoryKiB(_ pid: Int32) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
+        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    }
+}
+
+/// nginx (installed with apt-get when missing) serving the file over HTTPS with TLS 1.3 and an Ed25519 certificate.
+final class NginxServer {
+    private let server: Process
+    private let port: Int
+
+    init(folder: String, source: String) throws {
+        if (try? runCommand("sh", ["-c", "command -v nginx || test -x /usr/sbin/nginx"])) == nil {
+            print("installing nginx with apt-get (needed once for this comparison)…")
+            _ = try runCommand("sh", ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx"])
+        }
+        let nginx = FileSystem.exists("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx"
+        let dir = folder + "/nginx"
+        try FileSystem.makeDirectories(dir + "/www")
+        try FileSystem.makeDirectories(dir + "/tmp")
+        _ = try runCommand("ln", [source, dir + "/www/file.bin"])
+        _ = try runCommand("openssl", ["req", "-x509", "-newkey", "ed25519", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                                       "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"])
+        port = 20000 + Int(getpid() % 20000)
+        let config = """
+            worker_processes 1; daemon off; user root; error_log \(dir)/error.log; pid \(dir)/nginx.pid;
+            events { worker_connections 64; }
+            http {
+              access_log off; sendfile on; client_body_temp_path \(dir)/tmp; proxy_temp_path \(dir)/tmp; fastcgi_temp_path \(dir)/tmp;
+              uwsgi_temp_path \(dir)/tmp; scgi_temp_path \(dir)/tmp;
+              server { listen 127.0.0.1:\(port) ssl; ssl_certificate \(dir)/cert.pem; ssl_certificate_key \(dir)/key.pem;
+                       ssl_protocols TLSv1.3; root \(dir)/www; }
+            }
+            """
+        try FileSystem.writeAtomically(Array(config.utf8), to: dir + "/nginx.conf")
+        server = Process()
+        server.executableURL = URL(fileURLWithPath: nginx.hasPrefix("/") ? nginx : "/usr/bin/env")
+        server.arguments = nginx.hasPrefix("/") ? ["-c", dir + "/nginx.conf", "-p", dir] : [nginx, "-c", dir + "/nginx.conf", "-p", dir]
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        for _ in 0..<200 {
+            if (try? Socket.connect(to: SocketAddress(host: "127.0.0.1", port: UInt16(port)), timeout: .seconds(1)))?.close() != nil { break }
+            usleep(25_000)
+        }
+    }
+
+    func stop() {
+        server.terminate()
+        server.waitUntilExit()
+    }
+
+    /// Times one `curl` download into `output`.
+    func timeDownload(to output: String, expectedBytes: Int) throws -> Double {
+        try? FileSystem.removeFile(output)
+        let seconds = try measure {
+            _ = try runCommand("curl", ["-k", "-s", "--tlsv1.3", "-o", output, "https://127.0.0.1:\(port)/file.bin"])
+        }
+        guard (try? FileSystem.size(of: output)) == expectedBytes else { throw BenchError(message: "curl did not get the whole file") }
+        return seconds
+    }
+}
+
+/// The SHA-256 of a file in hex (the benchmark needs it once, to find the stored blob).
+enum SHA256File {
+    static func hex(of path: String) -> String {
+        guard let input = try? FileDescriptor.openForReading(path) else { return "" }
+        defer { input.close() }
+        let hasher = SHA256Hasher()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 4096)
+        defer { buffer.deallocate() }
+        while let count = try? input.read(into: buffer), count > 0 { hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) }
+        return hasher.finalize().hex
+    }
+}
