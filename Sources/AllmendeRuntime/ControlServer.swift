@@ -105,7 +105,16 @@ public final class ControlServer: Sendable {
                 return reply(["event": "error", "message": "fetch needs a full package ID"])
             }
             do {
+                // At most ten progress events a second (plus the first and the last): enough for a smooth bar.
+                let lastSent = Mutex<ContinuousClock.Instant?>(nil)
                 let result = try runtime.fetch(id) { progress in
+                    let now = ContinuousClock.now
+                    let isDue = lastSent.withLock { last in
+                        guard progress.bytesDone >= progress.bytesTotal || last.map({ now - $0 >= .milliseconds(100) }) ?? true else { return false }
+                        last = now
+                        return true
+                    }
+                    guard isDue else { return }
                     reply(["event": "progress", "done": .integer(progress.bytesDone), "total": .integer(progress.bytesTotal),
                            "reused": .integer(progress.bytesReused), "sources": .integer(progress.sources)])
                 }

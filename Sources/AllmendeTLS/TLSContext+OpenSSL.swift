@@ -24,9 +24,6 @@ public final class TLSContext: @unchecked Sendable {
     /// This node's ID.
     public let nodeID: NodeID
 
-    /// Size of OpenSSL's read-ahead buffer per connection.
-    static let readBufferSize = 256 * 1024
-
     /// A context that presents `key`'s self-signed certificate and requires one from the peer.
     public init(key: Ed25519PrivateKey, isServer: Bool) throws(TLSError) {
         // OpenSSL writes to sockets with write(2): a peer that hangs up must give EPIPE, not kill the process.
@@ -49,11 +46,6 @@ public final class TLSContext: @unchecked Sendable {
             throw .openSSL(operation: "configure TLS context", reason: drainErrors())
         }
         _ = COpenSSL_SSL_CTX_set_mode(context, Int(SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER))
-        // Read ahead into a 256 KiB buffer: one recv(2) brings in many records, instead of two per 16 KiB record
-        // (header, then body). `read` still reports `wantRead` only once no complete record is buffered, so
-        // waiting for the socket after `wantRead` stays right.
-        _ = COpenSSL_SSL_CTX_set_read_ahead(context, 1)
-        SSL_CTX_set_default_read_buffer_len(context, Self.readBufferSize)
         SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, acceptSelfSignedLeaf)
         if isServer { SSL_CTX_set_num_tickets(context, 0) }
     }
