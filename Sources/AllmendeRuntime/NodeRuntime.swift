@@ -200,13 +200,20 @@ public final class NodeRuntime: @unchecked Sendable {
 
     // MARK: Requests
 
-    /// Sends a request built from a fresh request number; `handler` gets the response, or nil if the connection closed.
+    /// Sends a request built from a fresh request number; `handler` gets the response, or nil if the connection closed
+    /// or already has `WireLimits.maximumOutstandingRequests` unanswered requests (Protocol/wire.md, "Limits").
     func request(_ connection: PeerConnection, _ build: (UInt32) -> Message, handler: @escaping @Sendable (Message?) -> Void) {
-        let number = state.withLock { state -> UInt32 in
+        let number = state.withLock { state -> UInt32? in
+            let unanswered = state.pending.values.reduce(0) { $0 + ($1.0 === connection ? 1 : 0) }
+            guard unanswered < WireLimits.maximumOutstandingRequests else { return nil }
             let number = state.nextRequest
             state.nextRequest = state.nextRequest == .max ? 1 : state.nextRequest + 1
             state.pending[number] = (connection, handler)
             return number
+        }
+        guard let number else {
+            logger.warning("not sending a request: too many unanswered", ["peer": connection.peer.text])
+            return handler(nil)
         }
         if !connection.send(build(number)) {
             let removed = state.withLock { $0.pending.removeValue(forKey: number) }
