@@ -100,3 +100,35 @@ func generateFile(_ path: String, bytes: Int) throws {
     }
     try descriptor.sync()
 }
+
+/// CPU seconds (user + system) a live process has used so far, from /proc/PID/stat.
+func processCPUSeconds(_ pid: Int32) -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let end = text.lastIndex(of: ")") else { return 0 }
+    let fields = text[text.index(after: end)...].split(separator: " ")
+    // After the command name: state is field 3, utime field 14, stime field 15 (1-based, man 5 proc).
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
+/// CPU seconds used by this process's finished (waited-for) children so far.
+func childrenCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+/// CPU seconds used by this process so far (all threads).
+func selfCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+private func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+
+/// The child processes of `pid` (Linux 3.5+ /proc/PID/task/PID/children).
+func childProcesses(of pid: Int32) -> [Int32] {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8) else { return [] }
+    return text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+}

@@ -33,16 +33,22 @@ struct FetchBenchmark {
         let nginx = try NginxServer(folder: folder, source: source)
         defer { nginx.stop() }
         var allmendeTimes: [Double] = [], curlTimes: [Double] = [], tlsTimes: [Double] = []
+        var allmendeCPU: [(Double, Double)] = [], curlCPU: [(Double, Double)] = [], tlsCPU: [Double] = []
         var fetcherPeak = 0
         for run in 0..<options.runs {
             warm(seeder.blobPath)
-            let (seconds, peak) = try seeder.timeFetch(run: run)
-            allmendeTimes.append(seconds)
-            fetcherPeak = max(fetcherPeak, peak)
+            let fetch = try seeder.timeFetch(run: run)
+            allmendeTimes.append(fetch.seconds)
+            allmendeCPU.append((fetch.serverCPU, fetch.clientCPU))
+            fetcherPeak = max(fetcherPeak, fetch.peakKiB)
             warm(source)
-            curlTimes.append(try nginx.timeDownload(to: folder + "/curl-out.bin", expectedBytes: bytes))
+            let download = try nginx.timeDownload(to: folder + "/curl-out.bin", expectedBytes: bytes)
+            curlTimes.append(download.seconds)
+            curlCPU.append((download.serverCPU, download.clientCPU))
             warm(source)
+            let tlsStart = selfCPUSeconds()
             tlsTimes.append(try timePlainTLS(source: source, output: folder + "/tls-out.bin", bytes: bytes))
+            tlsCPU.append(selfCPUSeconds() - tlsStart)
             try? FileSystem.removeFile(folder + "/curl-out.bin")
             try? FileSystem.removeFile(folder + "/tls-out.bin")
         }
@@ -55,6 +61,13 @@ struct FetchBenchmark {
         print(String(format: "per-round throughput ratio allmende / nginx+curl: %@ (median %.2f)",
                      paired.map { String(format: "%.2f", $0) }.joined(separator: " "), median(paired)))
         print("peak daemon memory (VmHWM): seeder \(seeder.peakMemoryKiB() / 1024) MiB, fetcher \(fetcherPeak / 1024) MiB")
+        print("CPU seconds per transfer (median of the rounds; user + system, all threads):")
+        print("| tool | sending side | receiving side | total |")
+        print("|---|---:|---:|---:|")
+        for (name, cpu) in [("allmende (seeding daemon / fetching daemon + CLI)", allmendeCPU), ("nginx worker / curl", curlCPU)] {
+            print(String(format: "| %@ | %.2f | %.2f | %.2f |", name, median(cpu.map(\.0)), median(cpu.map(\.1)), median(cpu.map { $0.0 + $0.1 })))
+        }
+        print(String(format: "| plain TLS 1.3 stream (both ends in one process) | | | %.2f |", median(tlsCPU)))
     }
 
     /// Reads a file once so the next contender finds it in the page cache (not timed).

@@ -40,8 +40,9 @@ final class AllmendeSeeder {
         seed.waitUntilExit()
     }
 
-    /// Starts a fetching daemon, waits until it is connected, times `allmende fetch`; returns seconds and its VmHWM.
-    func timeFetch(run: Int) throws -> (Double, Int) {
+    /// Starts a fetching daemon, waits until it is connected, times `allmende fetch`; returns seconds, its VmHWM,
+    /// and the CPU seconds the seeder and the fetching side (daemon and CLI) used during the fetch.
+    func timeFetch(run: Int) throws -> (seconds: Double, peakKiB: Int, serverCPU: Double, clientCPU: Double) {
         let home = folder + "/fetcher-\(run)"
         _ = try runCommand(allmende, ["--home", home, "peers", "add", "127.0.0.1:\(port)", seedID])
         let fetcher = try Self.startDaemon(allmende: allmende, home: home)
@@ -55,8 +56,11 @@ final class AllmendeSeeder {
             if peers.contains(where: { $0["state"] as? String == "ready" }) { break }
             usleep(25_000)
         }
+        let before = (processCPUSeconds(seed.processIdentifier), processCPUSeconds(fetcher.processIdentifier), childrenCPUSeconds())
         let seconds = try measure { _ = try runCommand(allmende, ["--home", home, "fetch", package]) }
-        return (seconds, Self.peakMemoryKiB(fetcher.processIdentifier))
+        let server = processCPUSeconds(seed.processIdentifier) - before.0
+        let client = processCPUSeconds(fetcher.processIdentifier) - before.1 + childrenCPUSeconds() - before.2
+        return (seconds, Self.peakMemoryKiB(fetcher.processIdentifier), server, client)
     }
 
     func peakMemoryKiB() -> Int { Self.peakMemoryKiB(seed.processIdentifier) }
@@ -131,14 +135,18 @@ final class NginxServer {
         server.waitUntilExit()
     }
 
-    /// Times one `curl` download into `output`.
-    func timeDownload(to output: String, expectedBytes: Int) throws -> Double {
+    /// Times one `curl` download into `output`; returns seconds and the CPU seconds of nginx's workers and of curl.
+    func timeDownload(to output: String, expectedBytes: Int) throws -> (seconds: Double, serverCPU: Double, clientCPU: Double) {
         try? FileSystem.removeFile(output)
+        let workers = childProcesses(of: server.processIdentifier)
+        let before = (workers.reduce(0) { $0 + processCPUSeconds($1) }, childrenCPUSeconds())
         let seconds = try measure {
             _ = try runCommand("curl", ["-k", "-s", "--tlsv1.3", "-o", output, "https://127.0.0.1:\(port)/file.bin"])
         }
+        let serverCPU = workers.reduce(0) { $0 + processCPUSeconds($1) } - before.0
+        let clientCPU = childrenCPUSeconds() - before.1
         guard (try? FileSystem.size(of: output)) == expectedBytes else { throw BenchError(message: "curl did not get the whole file") }
-        return seconds
+        return (seconds, serverCPU, clientCPU)
     }
 }
 
