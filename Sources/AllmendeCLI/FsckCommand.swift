@@ -37,6 +37,7 @@ enum FsckCommand {
             if context.isJSON {
                 context.printJSON([
                     "blobsChecked": .integer(report.blobsChecked), "bytesChecked": .integer(report.bytesChecked),
+                    "partialFetches": .integer(report.partialFetches),
                     "problems": .array(report.problems.map { ["kind": .string($0.kind), "message": .string($0.description)] }),
                     "repairs": .array(report.repairs.map { .string($0) }), "clean": .bool(report.isClean),
                     "catalogEntries": .integer(entries.count), "catalogProblems": .array(catalogProblems.map { .string($0) }),
@@ -45,6 +46,9 @@ enum FsckCommand {
                 for problem in report.problems { context.console.line(problem.description) }
                 for repair in report.repairs { context.console.line("repaired: " + repair) }
                 for problem in catalogProblems { context.console.line(problem) }
+                if report.partialFetches > 0 {
+                    context.console.line("\(report.partialFetches) interrupted fetch\(report.partialFetches == 1 ? "" : "es") in store/partial/ (fetch again to resume)")
+                }
                 let summary = "checked \(report.blobsChecked) blobs (\(ByteCount.format(report.bytesChecked)))"
                 context.console.line(report.isClean ? summary + ": no problems"
                                      : summary + ": \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s")")

@@ -36,14 +36,6 @@ extension BlobStore {
         }
     }
 
-    /// Writes one verified chunk into a partial file (through the page cache, write-back started at once).
-    public func writeChunk(_ bytes: [UInt8], chunk: Int, index: ChunkIndex, to descriptor: FileDescriptor) throws(StoreError) {
-        let result = bytes.withUnsafeBytes { raw in
-            Result { () throws(StoreError) in try writeChunk(raw, chunk: chunk, index: index, to: descriptor, direct: false) }
-        }
-        try result.get()
-    }
-
     /// Writes one verified chunk. With `direct`, a full chunk from a page-aligned buffer is written with
     /// `O_DIRECT` (no page-cache copy); if the file system refuses, or for a short last chunk, it is written
     /// through the page cache and its write-back is started at once so the final `fdatasync` stays short.

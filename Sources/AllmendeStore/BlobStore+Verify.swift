@@ -124,6 +124,8 @@ public enum FsckProblem: Equatable, Sendable, CustomStringConvertible {
 public struct FsckReport: Sendable, Equatable {
     /// Blobs re-hashed.
     public var blobsChecked = 0
+    /// Interrupted fetches in partial/ (their verified chunks are kept and checked again when the fetch resumes).
+    public var partialFetches = 0
     /// Bytes re-hashed.
     public var bytesChecked = 0
     /// Problems, sorted by path/ID.
@@ -142,7 +144,7 @@ extension BlobStore {
     public func fsck(repair: Bool = false, progress: (@Sendable (Int, Int) -> Void)? = nil) throws(StoreError) -> FsckReport {
         var report = FsckReport()
         let ids = try list()
-        let stray = try strayFiles()
+        let stray = try strayFiles(partialFetches: &report.partialFetches)
         let results = Mutex<[ContentID: Result<BlobCondition, StoreError>]>([:])
         let done = Mutex(0)
         DispatchQueue.concurrentPerform(iterations: ids.count) { index in
@@ -177,10 +179,21 @@ extension BlobStore {
         return report
     }
 
-    /// Files under blobs/ and chunks/ whose names are not content IDs in the right fan-out folder.
-    private func strayFiles() throws(StoreError) -> [FsckProblem] {
+    /// Files under blobs/ and chunks/ whose names are not content IDs in the right fan-out folder, and files in
+    /// partial/ (interrupted fetches, named by the blob's ID) that are not.
+    private func strayFiles(partialFetches: inout Int) throws(StoreError) -> [FsckProblem] {
         var stray: [FsckProblem] = []
         do {
+            if FileSystem.exists(partialPath) {
+                for name in try FileSystem.contentsOfDirectory(partialPath).sorted() {
+                    let isRegular = try FileSystem.kind(of: partialPath + "/" + name) == .regular
+                    if !isRegular || name.count != 64 || (try? ContentID(parsing: name))?.hex != name {
+                        stray.append(.strayFile(path: partialPath + "/" + name))
+                    } else {
+                        partialFetches += 1
+                    }
+                }
+            }
             for folder in [blobsPath, chunksPath] {
                 for fanout in try FileSystem.contentsOfDirectory(folder).sorted() {
                     let fanoutPath = folder + "/" + fanout

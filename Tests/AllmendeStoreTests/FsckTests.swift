@@ -161,4 +161,25 @@ struct FsckTests {
             #expect(try store.chunkIndex(of: third.id) == third.chunkIndex)
         }
     }
+
+    @Test("fsck counts interrupted fetches in partial/ and quarantines files there that are not named by a blob ID")
+    func partialFolder() throws {
+        try withTempDirectory("fsck") { folder throws in
+            let root = folder.file("store")
+            let store = try BlobStore(root: root)
+            let data = pseudoRandomBytes(count: 9000, seed: 11)
+            let index = data.withUnsafeBytes { ChunkIndex(of: $0, chunkSize: 4096) }
+            let (descriptor, have) = try store.openPartial(index.blobID, index: index)
+            descriptor.close()
+            #expect(have.isEmpty)
+            let junk = try folder.write("store/partial/notes.txt", Array("left here by hand".utf8))
+            let report = try store.fsck()
+            #expect(report.partialFetches == 1)
+            #expect(report.problems == [.strayFile(path: junk)])
+            _ = try store.fsck(repair: true)
+            let after = try store.fsck()
+            #expect(after.isClean && after.partialFetches == 1)
+            #expect(FileSystem.exists(store.partialFile(of: index.blobID)))
+        }
+    }
 }
