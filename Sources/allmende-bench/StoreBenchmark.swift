@@ -20,13 +20,18 @@ struct StoreBenchmark {
         _ = try runCommand("cat", [file])   // warm the page cache so every tool reads from memory
 
         // Rounds alternate the tools, so drift on a shared machine (other tenants, a busy disk) hits all alike.
-        var storeTimes: [Double] = [], hashTimes: [Double] = [], indexTimes: [Double] = [], opensslTimes: [Double] = [], sumTimes: [Double] = []
+        var storeTimes: [Double] = [], verifyTimes: [Double] = [], hashTimes: [Double] = [], indexTimes: [Double] = [], opensslTimes: [Double] = [], sumTimes: [Double] = []
         var storedID: ContentID?, hashedID: ContentID?, indexedID: ContentID?
         var opensslOutput = "", sumOutput = ""
         for run in 0..<options.runs {
             let root = folder + "/store-\(run)"
             let store = try BlobStore(root: root)
             storeTimes.append(try measure { storedID = try store.put(contentsOf: file).id })
+            var condition = BlobCondition.missing
+            let stored = storedID
+            if let stored { _ = try runCommand("cat", [store.path(of: stored)]) }   // written with O_DIRECT: warm it like the others
+            verifyTimes.append(try measure { if let stored { condition = try store.verify(stored) } })
+            guard condition == .intact else { throw BenchError(message: "the stored blob did not verify: \(condition)") }
             try FileSystem.removeTree(root)
             hashTimes.append(try measure { hashedID = try hashOnly(file) })
             indexTimes.append(try measure { indexedID = try indexOnly(file) })
@@ -42,6 +47,7 @@ struct StoreBenchmark {
         print("all three agree: \(storedID.hex)")
         printTable([
             BenchRow(name: "allmende store put", seconds: storeTimes, bytes: bytes),
+            BenchRow(name: "allmende verify (fsck of the blob)", seconds: verifyTimes, bytes: bytes),
             BenchRow(name: "SHA-256 only, one thread (floor)", seconds: hashTimes, bytes: bytes),
             BenchRow(name: "chunk index only, one thread (no write)", seconds: indexTimes, bytes: bytes),
             BenchRow(name: "openssl dgst -sha256", seconds: opensslTimes, bytes: bytes),
