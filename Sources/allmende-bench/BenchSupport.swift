@@ -132,3 +132,16 @@ func childProcesses(of pid: Int32) -> [Int32] {
     guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8) else { return [] }
     return text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
 }
+
+/// Reads a file with read(2) in 1 MiB pieces and hands each to `body`.
+func forEachPiece(of path: String, _ body: (UnsafeRawBufferPointer) -> Void) throws {
+    let descriptor = try FileDescriptor.openForReading(path)
+    defer { descriptor.close() }
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 4096)
+    defer { buffer.deallocate() }
+    while true {
+        let count = try descriptor.read(into: buffer)
+        if count == 0 { return }
+        body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+    }
+}

@@ -153,12 +153,8 @@ final class NginxServer {
 /// The SHA-256 of a file in hex (the benchmark needs it once, to find the stored blob).
 enum SHA256File {
     static func hex(of path: String) -> String {
-        guard let input = try? FileDescriptor.openForReading(path) else { return "" }
-        defer { input.close() }
         let hasher = SHA256Hasher()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 4096)
-        defer { buffer.deallocate() }
-        while let count = try? input.read(into: buffer), count > 0 { hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) }
+        guard (try? forEachPiece(of: path, { hasher.update($0) })) != nil else { return "" }
         return hasher.finalize().hex
     }
 }

@@ -57,29 +57,15 @@ struct StoreBenchmark {
 
     /// The whole-file SHA-256 alone, read(2) in 1 MiB pieces: the sequential floor that storing cannot beat.
     private func hashOnly(_ path: String) throws -> ContentID {
-        let descriptor = try FileDescriptor.openForReading(path)
-        defer { descriptor.close() }
         let hasher = SHA256Hasher()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 4096)
-        defer { buffer.deallocate() }
-        while true {
-            let count = try descriptor.read(into: buffer)
-            if count == 0 { return hasher.finalize() }
-            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-        }
+        try forEachPiece(of: path) { hasher.update($0) }
+        return hasher.finalize()
     }
 
     /// The chunk index (and with it the ID) alone, one thread: what storing computes, without the write.
     private func indexOnly(_ path: String) throws -> ContentID {
-        let descriptor = try FileDescriptor.openForReading(path)
-        defer { descriptor.close() }
         var builder = ChunkIndexBuilder()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 4096)
-        defer { buffer.deallocate() }
-        while true {
-            let count = try descriptor.read(into: buffer)
-            if count == 0 { return builder.finish().blobID }
-            builder.add(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-        }
+        try forEachPiece(of: path) { builder.add($0) }
+        return builder.finish().blobID
     }
 }
