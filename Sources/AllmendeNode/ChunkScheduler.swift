@@ -4,7 +4,8 @@ import AllmendeCrypto
 
 /// Plans the download of one blob's chunks from several peers at once.
 ///
-/// Each peer gets up to `window` outstanding requests; a chunk that fails verification is requested again
+/// Each peer gets up to `window` outstanding requests, all peers together at most `totalWindow` (which bounds
+/// the memory of chunks in flight however many peers serve); a chunk that fails verification is requested again
 /// from another peer when possible, and the peer that sent it gets a strike; at `maximumStrikes` the peer is
 /// dropped (the runtime disconnects it). Chunks already on disk (a resumed download) are never requested.
 public struct ChunkScheduler: Sendable {
@@ -17,6 +18,7 @@ public struct ChunkScheduler: Sendable {
 
     public let chunkCount: Int
     public let window: Int
+    public let totalWindow: Int
     public let maximumStrikes: Int
     private(set) var have: Set<Int>
     private var waiting: [Int]
@@ -26,10 +28,11 @@ public struct ChunkScheduler: Sendable {
     private var failedAt: [Int: Set<NodeID>] = [:]
     private var peers: [NodeID] = []
 
-    public init(chunkCount: Int, have: Set<Int>, window: Int = 8, maximumStrikes: Int = 3) {
+    public init(chunkCount: Int, have: Set<Int>, window: Int = 8, totalWindow: Int = .max, maximumStrikes: Int = 3) {
         self.chunkCount = chunkCount
         self.have = have
         self.window = window
+        self.totalWindow = totalWindow
         self.maximumStrikes = maximumStrikes
         waiting = (0..<chunkCount).filter { !have.contains($0) }
     }
@@ -62,9 +65,9 @@ public struct ChunkScheduler: Sendable {
     public mutating func nextRequests() -> [(peer: NodeID, chunk: Int)] {
         var requests: [(NodeID, Int)] = []
         var progress = true
-        while progress && !waiting.isEmpty {
+        while progress && !waiting.isEmpty && inFlight.count < totalWindow {
             progress = false
-            for peer in peers where (outstanding[peer] ?? 0) < window {
+            for peer in peers where (outstanding[peer] ?? 0) < window && inFlight.count < totalWindow {
                 guard let position = waiting.firstIndex(where: { !(failedAt[$0]?.contains(peer) ?? false) || peers.count == 1 }) else { continue }
                 let chunk = waiting.remove(at: position)
                 inFlight[chunk] = peer

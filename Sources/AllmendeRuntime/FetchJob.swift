@@ -137,7 +137,8 @@ extension NodeRuntime {
         var done = reused
         var downloaded = 0
         var servedBy: Set<NodeID> = []
-        var scheduler = ChunkScheduler(chunkCount: index.chunkCount, have: have, window: 16)
+        // 16 chunks in flight per peer keep one fast peer busy; 32 in all bound memory (1 MiB each) with many peers.
+        var scheduler = ChunkScheduler(chunkCount: index.chunkCount, have: have, window: 16, totalWindow: 32)
         for peer in peers { scheduler.addPeer(peer) }
         let inbox = Inbox()
         var inFlight: [Int: (peer: NodeID, number: UInt32, sentAt: ContinuousClock.Instant)] = [:]

@@ -85,6 +85,19 @@ struct ChunkSchedulerTests {
         #expect(scheduler.strikes(of: b) == 3)
     }
 
+    @Test("the total window caps chunks in flight over all peers, and frees up as chunks arrive")
+    func totalWindow() {
+        var scheduler = ChunkScheduler(chunkCount: 40, have: [], window: 8, totalWindow: 10)
+        let c = NodeID(publicKey: try! Ed25519PrivateKey().publicKey)
+        for peer in [a, b, c] { scheduler.addPeer(peer) }
+        let first = scheduler.nextRequests()
+        #expect(first.count == 10)
+        #expect(Set(first.map(\.peer)) == [a, b, c])
+        #expect(scheduler.nextRequests().isEmpty)
+        #expect(scheduler.received(chunk: first[0].chunk, from: first[0].peer, isValid: true) == .stored)
+        #expect(scheduler.nextRequests().count == 1)
+    }
+
     @Test("removing a peer re-queues its outstanding chunks")
     func removal() {
         var scheduler = ChunkScheduler(chunkCount: 4, have: [], window: 4)
