@@ -37,6 +37,7 @@ enum NetworkCommands {
             if ControlClient(home: home).isDaemonRunning { throw CLIError.failure("a daemon is already running for \(home.path)") }
             var options = NodeOptions(listen: listen, name: config.name, peers: config.peers, allowList: config.allowList,
                                       maxConnections: config.maxConnections)
+            options.maxConnectionsPerHost = config.maxConnectionsPerHost
             options.mirrors = config.mirrors
             options.servesRetracted = config.servesRetracted
             options.advertise = config.advertise

@@ -17,6 +17,8 @@ public struct NodeOptions: Sendable {
     public var peers: [PeerEntry]
     public var allowList: [NodeID]?
     public var maxConnections: Int
+    /// Most inbound connections (handshakes included) from one IP address, so one host cannot take all the slots.
+    public var maxConnectionsPerHost = 8
     public var timeouts = NodeTimeouts()
     /// Longest wait between dial attempts to an unreachable peer.
     public var maximumBackoff: Duration = .seconds(60)
@@ -76,6 +78,7 @@ public final class NodeRuntime: @unchecked Sendable {
         var backoff: [String: (failures: Int, next: ContinuousClock.Instant)] = [:]
         var peers: [PeerEntry] = []
         var handshakes = 0
+        var handshakesByHost: [String: Int] = [:]
         var isStarted = false
         var announceTokens: [ObjectIdentifier: (tokens: Double, last: ContinuousClock.Instant)] = [:]
         var strikes: [NodeID: Int] = [:]
@@ -248,19 +251,13 @@ public final class NodeRuntime: @unchecked Sendable {
             var fds = [pollfd(fd: listener.descriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: stopWake.readEnd, events: Int16(POLLIN), revents: 0)]
             _ = poll(&fds, 2, 1000)
             while let (socket, address) = listener.accept() {
-                let admitted = state.withLock { state -> Bool in
-                    guard state.connections.count + state.handshakes < options.maxConnections else { return false }
-                    state.handshakes += 1
-                    return true
-                }
-                guard admitted else {
-                    logger.warning("refusing connection: too many connections", ["from": address])
+                if let refusal = admitInbound(from: address) {
+                    logger.warning("refusing connection: \(refusal)", ["from": address])
                     socket.close()
                     continue
                 }
                 let thread = Thread { [self] in
-                    establish(socket: socket, address: address, isOutbound: false, expected: nil)
-                    state.withLock { $0.handshakes -= 1 }
+                    establish(socket: socket, address: address, isOutbound: false, expected: nil, admittedFrom: Self.host(of: address))
                 }
                 thread.start()
             }
@@ -268,8 +265,10 @@ public final class NodeRuntime: @unchecked Sendable {
     }
 
     /// TLS handshake, identity checks, then the connection's own thread. False if the handshake failed.
+    /// `admittedFrom` is the host of an inbound connection counted by `admitInbound`; its count moves from
+    /// "handshaking" to "connected" when the connection is registered (or ends if it never is).
     @discardableResult
-    func establish(socket: Socket, address: String, isOutbound: Bool, expected: NodeID?) -> Bool {
+    func establish(socket: Socket, address: String, isOutbound: Bool, expected: NodeID?, admittedFrom host: String? = nil) -> Bool {
         let tls: TLSConnection
         let peer: NodeID
         do {
@@ -278,6 +277,7 @@ public final class NodeRuntime: @unchecked Sendable {
         } catch {
             logger.warning("connection refused", ["address": address, "reason": "\(error)"])
             socket.close()
+            if let host { state.withLock { Self.endHandshake(of: host, in: &$0) } }
             return false
         }
         if let allowList = options.allowList, !allowList.contains(peer) {
@@ -286,7 +286,7 @@ public final class NodeRuntime: @unchecked Sendable {
                                             session: PeerSession(name: options.name, listenPort: listenPort, timeouts: options.timeouts),
                                             delegate: self, logger: logger)
             connection.close(.notAllowed, reason: "this node accepts only listed peers")
-            register(connection)
+            register(connection, admittedFrom: host)
             connection.start()
             return false
         }
@@ -294,7 +294,7 @@ public final class NodeRuntime: @unchecked Sendable {
                                         session: PeerSession(name: options.name, listenPort: listenPort, timeouts: options.timeouts,
                                                              nonceSeed: UInt64.random(in: 1...UInt64.max / 2)),
                                         delegate: self, logger: logger)
-        guard register(connection) else {
+        guard register(connection, admittedFrom: host) else {
             tls.close()
             return false
         }
@@ -304,8 +304,9 @@ public final class NodeRuntime: @unchecked Sendable {
     }
 
     @discardableResult
-    private func register(_ connection: PeerConnection) -> Bool {
+    private func register(_ connection: PeerConnection, admittedFrom host: String?) -> Bool {
         state.withLock { state in
+            if let host { Self.endHandshake(of: host, in: &state) }
             guard !state.isStopping else { return false }
             state.connections[ObjectIdentifier(connection)] = connection
             return true

@@ -99,6 +99,8 @@ public struct NodeConfig: Equatable, Sendable {
     public var allowList: [NodeID]?
     /// Most simultaneous connections.
     public var maxConnections = 64
+    /// Most inbound connections (including handshakes) from one IP address.
+    public var maxConnectionsPerHost = 8
     /// What to mirror.
     public var mirrors: [MirrorPolicy] = []
     /// Keep offering retracted packages to fetchers.
@@ -125,6 +127,7 @@ public struct NodeConfig: Equatable, Sendable {
             case let ("listen", .string(text)): config.listen = text
             case let ("name", .string(text)): config.name = String(text.prefix(64))
             case let ("maxConnections", .number(number)) where number >= 1 && number <= 4096: config.maxConnections = Int(number)
+            case let ("maxConnectionsPerHost", .number(number)) where number >= 1 && number <= 4096: config.maxConnectionsPerHost = Int(number)
             case let ("peers", .array(entries)):
                 config.peers = try entries.enumerated().map { (index, entry) throws(StoreError) -> PeerEntry in
                     guard let address = entry["address"]?.stringValue else {
@@ -154,6 +157,7 @@ public struct NodeConfig: Equatable, Sendable {
     public func save(_ home: NodeHome) throws(StoreError) {
         var members: [String: JSONValue] = [
             "listen": .string(listen), "name": .string(name), "maxConnections": .integer(maxConnections),
+            "maxConnectionsPerHost": .integer(maxConnectionsPerHost),
             "peers": .array(peers.map { peer in
                 var entry: [String: JSONValue] = ["address": .string(peer.address)]
                 if let node = peer.node { entry["node"] = .string(node.text) }

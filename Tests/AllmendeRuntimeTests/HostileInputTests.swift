@@ -92,6 +92,28 @@ struct HostileInputTests {
         }
     }
 
+    @Test("one host cannot take more than its share of connections; a slot frees up when one closes")
+    func connectionsPerHost() throws {
+        try withTempDirectory("hostile") { folder throws in
+            let target = try TestNode.start("target", in: folder) { $0.maxConnectionsPerHost = 2 }
+            defer { target.runtime.stop() }
+            let first = try RawClient(port: target.runtime.listenPort)
+            let second = try RawClient(port: target.runtime.listenPort)
+            defer { second.close() }
+            #expect(throws: (any Error).self) { try RawClient(port: target.runtime.listenPort) }
+            #expect(target.waitForLog("too many connections from 127.0.0.1 (at most 2)"))
+            first.close()
+            var admitted: RawClient?
+            let deadline = ContinuousClock.now + .seconds(10)
+            while admitted == nil && ContinuousClock.now < deadline {
+                admitted = try? RawClient(port: target.runtime.listenPort)
+                if admitted == nil { Thread.sleep(forTimeInterval: 0.05) }
+            }
+            #expect(admitted != nil, "no slot after a connection from the same host closed")
+            admitted?.close()
+        }
+    }
+
     @Test("a hello drip-fed one byte at a time is accepted")
     func dripFedHello() throws {
         try withTempDirectory("hostile") { folder throws in
