@@ -82,7 +82,7 @@ enum DemoCommand {
                 let target = published[2]
                 let result = try three.fetch(target.id)
                 console.line("6. node 3 fetched \"\(target.title)\" by its ID alone: \(result.manifest.files.count) files, "
-                             + "\(ByteCount.format(result.manifest.totalSize)), every chunk checked against the signed chunk index, from node 2")
+                             + "\(ByteCount.format(result.manifest.totalSize)), every chunk checked against its chunk index, from node 2")
                 let report = try three.store.verifyPackage(target.id)
                 guard report.isIntact else { throw CLIError.damage("verification failed: \(report.problems.joined(separator: "; "))") }
                 console.line("7. node 3 verified it: \(report.filesChecked) files re-hashed, \(report.statements.count) signature checked, "
