@@ -130,6 +130,17 @@ extension NodeRuntime {
     private func fetchBlob(
         _ blob: ContentID, expectedIndex: ContentID?, from peers: [NodeID], progress: (_ partial: (done: Int, reused: Int)) -> Void
     ) throws -> (downloaded: Int, reused: Int, servedBy: Set<NodeID>) {
+        // An index no signed manifest names (a manifest's own) is vouched for only by its last value, the blob ID:
+        // a liar could invent the values before it, and honest peers' chunks would then fail against them. So such
+        // a blob comes whole from one peer, which answers for both its index and its chunks; the next peer is tried
+        // if it fails.
+        if expectedIndex == nil && peers.count > 1 {
+            var lastError: any Error = FetchError(message: "no peer could supply blob \(blob.hex)")
+            for peer in peers {
+                do { return try fetchBlob(blob, expectedIndex: nil, from: [peer], progress: progress) } catch { lastError = error }
+            }
+            throw lastError
+        }
         let index = try fetchIndex(blob, expected: expectedIndex, from: peers)
         let (descriptor, have) = try store.blobs.openPartial(blob, index: index)
         defer { descriptor.close() }
