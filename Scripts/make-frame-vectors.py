@@ -37,9 +37,9 @@ def bad(name, annotated, error):
 
 
 add("hello from a node listening on 7310", 0x01,
-    [(b"AMND", "magic"), (struct.pack(">H", 1), "version 1"), (struct.pack(">I", 0), "features"),
+    [(b"AMND", "magic"), (struct.pack(">H", 2), "version 2"), (struct.pack(">I", 0), "features"),
      (struct.pack(">H", 7310), "listen port 7310"), (bytes([9]), "name length"), (b"fablab-01", "name")],
-    {"type": "hello", "version": 1, "features": 0, "listenPort": 7310, "name": "fablab-01"})
+    {"type": "hello", "version": 2, "features": 0, "listenPort": 7310, "name": "fablab-01"})
 add("ping", 0x02, [(struct.pack(">Q", 0x0102030405060708), "nonce")], {"type": "ping", "nonce": 0x0102030405060708})
 add("pong", 0x03, [(struct.pack(">Q", 42), "nonce")], {"type": "pong", "nonce": 42})
 add("goodbye: shutting down", 0x04, [(struct.pack(">H", 8), "code 8 shutting down"), (struct.pack(">H", 8), "reason length"),
@@ -73,6 +73,9 @@ bad("pong with trailing bytes", "00 00 00 0a  # length 10\n03  # type\n00 00 00 
     "1 unexpected bytes at the end")
 bad("hello with the wrong magic", "00 00 00 12  # length 18\n01  # type\n48 54 54 50  # 'HTTP'\n00 01 00 00 00 00 1c 8e 04 61 62 63 64",
     "wrong magic")
+bad("hello of version 1 (per-chunk hash indexes, before 2026-11-23)",
+    "00 00 00 12  # length 18\n01  # type\n41 4d 4e 44  # magic\n00 01  # version 1\n00 00 00 00 1c 8e 04 61 62 63 64",
+    "protocol version 1 is older than the oldest supported (2)")
 bad("chunk with an unknown status", "00 00 00 06  # length 6\n15  # type\n00 00 00 01  # request\n09  # status 9", "unknown status 9")
 
 doc = {

@@ -1,4 +1,4 @@
-// Message.swift: AllmendeWire. Every message of protocol version 1. Spec: Protocol/wire.md "Messages".
+// Message.swift: AllmendeWire. Every message of protocol version 2. Spec: Protocol/wire.md "Messages".
 
 import AllmendeCrypto
 

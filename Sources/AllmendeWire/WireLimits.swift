@@ -20,10 +20,11 @@ public enum WireLimits {
 
 /// Protocol version numbers.
 public enum WireVersion {
-    /// The version this implementation speaks.
-    public static let current: UInt16 = 1
+    /// The version this implementation speaks. Version 2 (2026-11-23): chunk indexes hold SHA-256 chaining values
+    /// (`AMCHUNK2`); version 1 nodes sent per-chunk hashes, which this version cannot use.
+    public static let current: UInt16 = 2
     /// The oldest version it accepts.
-    public static let minimum: UInt16 = 1
+    public static let minimum: UInt16 = 2
     /// The magic at the start of every hello: "AMND".
     public static let magic: [UInt8] = [0x41, 0x4D, 0x4E, 0x44]
 }

@@ -12,8 +12,8 @@ struct PeerSessionTests {
     @Test("hello first, then requests are delivered and pings answered")
     func helloThenTraffic() {
         var session = PeerSession(name: "lab-a", listenPort: 7310, timeouts: timeouts)
-        #expect(session.start(now: .zero) == [.send(.hello(version: 1, features: 0, listenPort: 7310, name: "lab-a"))])
-        #expect(session.receive(.hello(version: 1, features: 0, listenPort: 7311, name: "lab-b"), now: .seconds(1))
+        #expect(session.start(now: .zero) == [.send(.hello(version: WireVersion.current, features: 0, listenPort: 7310, name: "lab-a"))])
+        #expect(session.receive(.hello(version: WireVersion.current, features: 0, listenPort: 7311, name: "lab-b"), now: .seconds(1))
                 == [.ready(name: "lab-b", listenPort: 7311)])
         let request = Message.getChunk(request: 1, blob: SHA256Hasher.hash([1]), chunk: 0)
         #expect(session.receive(request, now: .seconds(2)) == [.deliver(request)])
@@ -28,8 +28,8 @@ struct PeerSessionTests {
         #expect(session.state == .closed)
         var second = PeerSession(name: "a", listenPort: 0, timeouts: timeouts)
         _ = second.start(now: .zero)
-        _ = second.receive(.hello(version: 1, features: 0, listenPort: 0, name: "b"), now: .zero)
-        #expect(second.receive(.hello(version: 1, features: 0, listenPort: 0, name: "b"), now: .zero) == [.close(.protocolError, "second hello")])
+        _ = second.receive(.hello(version: WireVersion.current, features: 0, listenPort: 0, name: "b"), now: .zero)
+        #expect(second.receive(.hello(version: WireVersion.current, features: 0, listenPort: 0, name: "b"), now: .zero) == [.close(.protocolError, "second hello")])
     }
 
     @Test("no hello in time, idle ping, silent close")
@@ -40,7 +40,7 @@ struct PeerSessionTests {
         #expect(silent.tick(now: .seconds(10)).first.map { if case .close(.timeout, _) = $0 { true } else { false } } == true)
         var idle = PeerSession(name: "a", listenPort: 0, timeouts: timeouts)
         _ = idle.start(now: .zero)
-        _ = idle.receive(.hello(version: 1, features: 0, listenPort: 0, name: "b"), now: .zero)
+        _ = idle.receive(.hello(version: WireVersion.current, features: 0, listenPort: 0, name: "b"), now: .zero)
         #expect(idle.tick(now: .seconds(59)).isEmpty)
         guard case .send(.ping) = idle.tick(now: .seconds(60)).first else { Issue.record("no ping"); return }
         #expect(idle.tick(now: .seconds(61)).isEmpty)   // one ping at a time

@@ -54,7 +54,7 @@ struct RawClient {
 
     func close() { tls.close() }
 
-    static let hello = MessageCodec.frame(.hello(version: 1, features: 0, listenPort: 0, name: "raw"))
+    static let hello = MessageCodec.frame(.hello(version: WireVersion.current, features: 0, listenPort: 0, name: "raw"))
 }
 
 @Suite("Hostile input", .serialized)

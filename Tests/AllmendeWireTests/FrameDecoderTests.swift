@@ -95,7 +95,7 @@ struct FrameDecoderTests {
     }
 
     @Test("every message type round-trips", arguments: [
-        Message.hello(version: 1, features: 0xDEAD_BEEF, listenPort: 7310, name: "Werkstatt Süd"),
+        Message.hello(version: WireVersion.current, features: 0xDEAD_BEEF, listenPort: 7310, name: "Werkstatt Süd"),
         .ping(nonce: .max), .pong(nonce: 0), .goodbye(code: .misbehaving, reason: "sent 3 corrupt chunks"),
         .getPackage(request: 1, package: SHA256Hasher.hash([1])), .package(request: 1, status: .ok, publishStatement: Array("{}".utf8)),
         .getIndex(request: 2, blob: SHA256Hasher.hash([2])), .index(request: 2, status: .notFound, encodedIndex: []),
