@@ -17,11 +17,12 @@ extension NodeRuntime {
                 connection.send(.package(request: request, status: status, publishStatement: []))
             }
         case let .getIndex(request, blob):
-            guard store.blobs.has(blob), let encoded = try? store.blobs.chunkIndex(of: blob).encoded(),
+            guard store.blobs.has(blob), let index = try? store.blobs.chunkIndex(of: blob), case var encoded = index.encoded(),
                   encoded.count <= WireLimits.maximumBulkFrameLength - 6 else {
                 connection.send(.index(request: request, status: .notFound, encodedIndex: []))
                 return
             }
+            if options.servesForgedIndexesForTesting, index.chunkCount >= 2 { encoded[ChunkIndex.headerSize] ^= 0xFF }
             connection.send(.index(request: request, status: .ok, encodedIndex: encoded))
         case let .getChunk(request, blob, chunk):
             let corrupt = options.servesCorruptChunksForTesting

@@ -38,6 +38,9 @@ public struct NodeOptions: Sendable {
     public var advertise: [String] = []
     /// Fault injection for tests of misbehaving peers: serve chunks with one byte flipped.
     public var servesCorruptChunksForTesting = false
+    /// Fault injection: serve chunk indexes of two or more chunks with their first chaining value altered
+    /// (still ending with the right blob ID, so only the chunks reveal the lie).
+    public var servesForgedIndexesForTesting = false
 
     public init(listen: SocketAddress, name: String, peers: [PeerEntry] = [], allowList: [NodeID]? = nil, maxConnections: Int = 64) {
         self.listen = listen

@@ -55,6 +55,41 @@ struct SwarmTests {
         }
     }
 
+    @Test("a forged index for a manifest of several chunks costs the liar, not the honest peer")
+    func forgedManifestIndex() throws {
+        try withTempDirectory("swarm") { folder throws in
+            let honest = try TestNode.start("honest", in: folder)
+            defer { honest.runtime.stop() }
+            // 700 BOM lines with 1,900-character notes: a manifest of about 1.4 MiB, two chunks.
+            let note = String(repeating: "Cut from 18 mm plywood, grain along the long side. ", count: 37)
+            let lines = (0..<700).map { #"{"item": "Rib \#($0)", "quantity": "2", "unit": "pcs", "notes": "\#(note)"}"# }
+            try folder.write("big-bom/allmende.json", text: """
+                {"title": "Rib set with a long BOM", "version": "1.0.0", "summary": "Many ribs", "category": "building",
+                 "license": "CERN-OHL-P-2.0", "licensors": [{"name": "Test Lab"}], "documentationLanguage": ["en"],
+                 "created": "2026-01-01T00:00:00Z", "bom": [\(lines.joined(separator: ","))]}
+                """)
+            try folder.write("big-bom/ribs.dxf", pseudoRandomBytes(count: 5000, seed: 3))
+            let package = try honest.runtime.store.publish(folder: folder.file("big-bom"), as: LabIdentity(deviceKey: honest.key, delegation: nil),
+                                                           options: PublishOptions(now: Timestamp(secondsSinceEpoch: 1_790_000_000))).packageID
+            #expect(try honest.runtime.store.blobs.chunkIndex(of: package).chunkCount == 2)
+            let liar = try TestNode.start("liar", in: folder, peers: [PeerEntry(address: honest.address, node: honest.id)]) {
+                $0.servesForgedIndexesForTesting = true
+            }
+            defer { liar.runtime.stop() }
+            #expect(liar.waitForConnections(to: [honest.id]))
+            _ = try liar.runtime.fetch(package)
+            let fetcher = try TestNode.start("fetcher", in: folder, peers: [
+                PeerEntry(address: liar.address, node: liar.id), PeerEntry(address: honest.address, node: honest.id),
+            ])
+            defer { fetcher.runtime.stop() }
+            #expect(fetcher.waitForConnections(to: [liar.id, honest.id]))
+            _ = try fetcher.runtime.fetch(package)
+            #expect(try fetcher.runtime.store.verifyPackage(package).isIntact)
+            #expect(!fetcher.log.contains { $0.contains("disconnecting peer") && $0.contains(honest.id.text) })
+            #expect(fetcher.runtime.connectionSummaries().contains { $0.peer == honest.id })
+        }
+    }
+
     @Test("a peer presenting another key than configured is refused")
     func wrongKey() throws {
         try withTempDirectory("swarm") { folder throws in
