@@ -30,23 +30,30 @@ struct SwarmTests {
         }
     }
 
+    /// A liar set up by `misbehave` that holds `package` (fetched from `honest`), and a fetcher connected to both.
+    static func liarAndFetcher(
+        honest: TestNode, package: ContentID, in folder: TempDirectory, misbehave: (inout NodeOptions) -> Void
+    ) throws -> (liar: TestNode, fetcher: TestNode) {
+        let liar = try TestNode.start("liar", in: folder, peers: [PeerEntry(address: honest.address, node: honest.id)], configure: misbehave)
+        #expect(liar.waitForConnections(to: [honest.id]))
+        _ = try liar.runtime.fetch(package)
+        let fetcher = try TestNode.start("fetcher", in: folder, peers: [
+            PeerEntry(address: liar.address, node: liar.id), PeerEntry(address: honest.address, node: honest.id),
+        ])
+        #expect(fetcher.waitForConnections(to: [liar.id, honest.id]))
+        return (liar, fetcher)
+    }
+
     @Test("corrupt chunks from one seeder are detected, fetched from the other, and the liar is dropped")
     func lyingSeeder() throws {
         try withTempDirectory("swarm") { folder throws in
             let honest = try TestNode.start("honest", in: folder)
             defer { honest.runtime.stop() }
             let package = try honest.publishLargePackage(size: 12 << 20, in: folder)
-            let liar = try TestNode.start("liar", in: folder, peers: [PeerEntry(address: honest.address, node: honest.id)]) {
+            let (liar, fetcher) = try Self.liarAndFetcher(honest: honest, package: package, in: folder) {
                 $0.servesCorruptChunksForTesting = true
             }
-            defer { liar.runtime.stop() }
-            #expect(liar.waitForConnections(to: [honest.id]))
-            _ = try liar.runtime.fetch(package)
-            let fetcher = try TestNode.start("fetcher", in: folder, peers: [
-                PeerEntry(address: liar.address, node: liar.id), PeerEntry(address: honest.address, node: honest.id),
-            ])
-            defer { fetcher.runtime.stop() }
-            #expect(fetcher.waitForConnections(to: [liar.id, honest.id]))
+            defer { liar.runtime.stop(); fetcher.runtime.stop() }
             let result = try fetcher.runtime.fetch(package)
             #expect(result.sources == [honest.id])
             #expect(try fetcher.runtime.store.verifyPackage(package).isIntact)
@@ -72,17 +79,10 @@ struct SwarmTests {
             let package = try honest.runtime.store.publish(folder: folder.file("big-bom"), as: LabIdentity(deviceKey: honest.key, delegation: nil),
                                                            options: PublishOptions(now: Timestamp(secondsSinceEpoch: 1_790_000_000))).packageID
             #expect(try honest.runtime.store.blobs.chunkIndex(of: package).chunkCount == 2)
-            let liar = try TestNode.start("liar", in: folder, peers: [PeerEntry(address: honest.address, node: honest.id)]) {
+            let (liar, fetcher) = try Self.liarAndFetcher(honest: honest, package: package, in: folder) {
                 $0.servesForgedIndexesForTesting = true
             }
-            defer { liar.runtime.stop() }
-            #expect(liar.waitForConnections(to: [honest.id]))
-            _ = try liar.runtime.fetch(package)
-            let fetcher = try TestNode.start("fetcher", in: folder, peers: [
-                PeerEntry(address: liar.address, node: liar.id), PeerEntry(address: honest.address, node: honest.id),
-            ])
-            defer { fetcher.runtime.stop() }
-            #expect(fetcher.waitForConnections(to: [liar.id, honest.id]))
+            defer { liar.runtime.stop(); fetcher.runtime.stop() }
             _ = try fetcher.runtime.fetch(package)
             #expect(try fetcher.runtime.store.verifyPackage(package).isIntact)
             #expect(!fetcher.log.contains { $0.contains("disconnecting peer") && $0.contains(honest.id.text) })
