@@ -223,7 +223,7 @@ extension NodeRuntime {
             }
             guard case let .index(_, .ok, bytes)?? = answer, let index = try? ChunkIndex(decoding: bytes) else { continue }
             if index.blobID != blob || (expected != nil && index.id != expected) {
-                disconnect(connection.peer, code: .misbehaving, reason: "sent a chunk index that does not match the manifest")
+                disconnect(connection.peer, code: .misbehaving, reason: expected == nil ? "sent a chunk index of another blob" : "sent a chunk index that does not match the manifest")
                 continue
             }
             return index

@@ -17,7 +17,7 @@ extension NodeRuntime {
                 connection.send(.package(request: request, status: status, publishStatement: []))
             }
         case let .getIndex(request, blob):
-            guard store.blobs.has(blob), let index = try? store.blobs.chunkIndex(of: blob), case var encoded = index.encoded(),
+            guard store.blobs.has(blob), let index = cachedIndex(blob), case var encoded = index.encoded(),
                   encoded.count <= WireLimits.maximumBulkFrameLength - 6 else {
                 connection.send(.index(request: request, status: .notFound, encodedIndex: []))
                 return

@@ -10,13 +10,8 @@ import Synchronization
 /// Called with the number of bytes processed so far (from the ingesting thread).
 public typealias ProgressHandler = @Sendable (Int) -> Void
 
-/// The hashes of an ingested stream.
-struct IngestResult: Sendable {
-    let id: ContentID
-    let index: ChunkIndex
-}
-
-/// Reads a stream once and produces its content ID and chunk index, writing it to `destination` if given.
+/// Reads a stream once and produces its chunk index (whose `blobID` is the stream's content ID), writing it to
+/// `destination` if given.
 ///
 /// Three threads share a ring of 8 page-aligned chunk buffers (8 MiB, the only memory used): the calling thread
 /// reads; a second thread runs the one SHA-256 pass (inherently sequential) that yields the chunk index's
@@ -30,7 +25,7 @@ enum BlobIngest {
     static func run(
         source: FileDescriptor, destination: FileDescriptor?, chunkSize: Int = ChunkIndex.defaultChunkSize,
         progress: ProgressHandler? = nil
-    ) throws(StoreError) -> IngestResult {
+    ) throws(StoreError) -> ChunkIndex {
         let ring = ChunkRing(count: ringSize, size: chunkSize)
         let first = ring.slots[0]
         let firstLength: Int
@@ -40,15 +35,14 @@ enum BlobIngest {
             if let destination {
                 do { try destination.writeAll(bytes) } catch { throw .system(error) }
             }
-            let index = ChunkIndex(of: bytes, chunkSize: chunkSize)
-            return IngestResult(id: index.blobID, index: index)
+            return ChunkIndex(of: bytes, chunkSize: chunkSize)
         }
         return try runPipelined(source: source, destination: destination, ring: ring, chunkSize: chunkSize, progress: progress)
     }
 
     private static func runPipelined(
         source: FileDescriptor, destination: FileDescriptor?, ring: ChunkRing, chunkSize: Int, progress: ProgressHandler?
-    ) throws(StoreError) -> IngestResult {
+    ) throws(StoreError) -> ChunkIndex {
         let pipeline = IngestPipeline(ring: ring, destination: destination, chunkSize: chunkSize)
         pipeline.start()
 
@@ -81,7 +75,7 @@ enum BlobIngest {
         if let readFailure { throw .system(readFailure) }
         if let failure = pipeline.failure { throw .system(failure) }
         guard let index else { throw .system(SystemError(operation: "hash", errno: EIO)) }
-        return IngestResult(id: index.blobID, index: index)
+        return index
     }
 }
 

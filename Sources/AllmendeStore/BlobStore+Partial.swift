@@ -79,19 +79,15 @@ extension BlobStore {
         } catch {
             throw .packageDamaged("\(error)")
         }
-        let result: IngestResult
-        if chunksVerified, index.blobID == id {
-            result = IngestResult(id: id, index: index)
-        } else {
-            result = try BlobIngest.run(source: descriptor, destination: nil, chunkSize: index.chunkSize)
-        }
-        guard result.id == id else {
+        let checked = chunksVerified && index.blobID == id
+            ? index : try BlobIngest.run(source: descriptor, destination: nil, chunkSize: index.chunkSize)
+        guard checked.blobID == id else {
             try? FileSystem.removeFile(path)
-            throw .hashMismatch(expected: id, actual: result.id)
+            throw .hashMismatch(expected: id, actual: checked.blobID)
         }
         do {
             try descriptor.setMode(0o444)
-            try writeChunkIndex(result.index, for: id)
+            try writeChunkIndex(checked, for: id)
             let destination = self.path(of: id)
             try FileSystem.makeDirectories(FileSystem.parentDirectory(of: destination))
             try FileSystem.rename(path, to: destination)
@@ -99,7 +95,7 @@ extension BlobStore {
         } catch {
             throw .system(error)
         }
-        return StoredBlob(id: id, chunkIndex: result.index, wasAlreadyStored: false)
+        return StoredBlob(id: id, chunkIndex: checked, wasAlreadyStored: false)
     }
 
     /// Reads chunk `chunk` of a stored blob into `buffer`, which must be exactly the chunk's size (for serving peers).

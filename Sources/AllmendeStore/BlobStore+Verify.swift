@@ -35,7 +35,7 @@ extension BlobStore {
             if size == saved.blobSize {
                 let bad = try Self.badChunks(in: descriptor, index: saved)
                 if bad.isEmpty { return .intact }
-                let actual = try BlobIngest.run(source: descriptor, destination: nil, chunkSize: saved.chunkSize).id
+                let actual = try BlobIngest.run(source: descriptor, destination: nil, chunkSize: saved.chunkSize).blobID
                 return .corrupt(actual: actual, badChunks: bad)
             }
             indexProblem = "chunk index is for \(saved.blobSize) bytes, the blob has \(size)"
@@ -45,8 +45,8 @@ extension BlobStore {
             indexProblem = error.description
         }
         // Only positioned reads (pread) happened so far, so the descriptor is still at offset 0.
-        let result = try BlobIngest.run(source: descriptor, destination: nil, chunkSize: chunkSize)
-        if result.id != id { return .corrupt(actual: result.id, badChunks: []) }
+        let actual = try BlobIngest.run(source: descriptor, destination: nil, chunkSize: chunkSize).blobID
+        if actual != id { return .corrupt(actual: actual, badChunks: []) }
         return .badChunkIndex(reason: indexProblem)
     }
 

@@ -84,9 +84,9 @@ public final class BlobStore: Sendable {
     public func put(from source: FileDescriptor, progress: ProgressHandler? = nil) throws(StoreError) -> StoredBlob {
         let temporary = try TemporaryBlobFile.create(in: temporaryPath)
         do {
-            let result = try BlobIngest.run(
+            let index = try BlobIngest.run(
                 source: source, destination: temporary.descriptor, chunkSize: chunkSize, progress: progress)
-            return try commit(temporary, result: result)
+            return try commit(temporary, index: index)
         } catch {
             temporary.discard()
             throw error
@@ -99,7 +99,7 @@ public final class BlobStore: Sendable {
         do throws(StoreError) {
             do { try temporary.descriptor.writeAll(bytes) } catch { throw StoreError.system(error) }
             let index = bytes.withUnsafeBytes { ChunkIndex(of: $0, chunkSize: chunkSize) }
-            return try commit(temporary, result: IngestResult(id: index.blobID, index: index))
+            return try commit(temporary, index: index)
         } catch {
             temporary.discard()
             throw error
@@ -107,24 +107,24 @@ public final class BlobStore: Sendable {
     }
 
     /// Makes a fully written temporary file visible under its ID: fsync, index, rename, fsync of the folder.
-    private func commit(_ temporary: TemporaryBlobFile, result: IngestResult) throws(StoreError) -> StoredBlob {
-        let id = result.id
+    private func commit(_ temporary: TemporaryBlobFile, index: ChunkIndex) throws(StoreError) -> StoredBlob {
+        let id = index.blobID
         do throws(SystemError) {
             if has(id) {
                 temporary.discard()
-                if (try? storedChunkIndex(of: id)) == nil { try writeChunkIndex(result.index, for: id) }
-                return StoredBlob(id: id, chunkIndex: result.index, wasAlreadyStored: true)
+                if (try? storedChunkIndex(of: id)) == nil { try writeChunkIndex(index, for: id) }
+                return StoredBlob(id: id, chunkIndex: index, wasAlreadyStored: true)
             }
             try temporary.descriptor.syncData()
             try temporary.descriptor.setMode(0o444)
-            try writeChunkIndex(result.index, for: id)
+            try writeChunkIndex(index, for: id)
             let destination = path(of: id)
             let folder = FileSystem.parentDirectory(of: destination)
             try FileSystem.makeDirectories(folder)
             try FileSystem.rename(temporary.path, to: destination)
             temporary.close()
             try FileSystem.syncDirectory(folder)
-            return StoredBlob(id: id, chunkIndex: result.index, wasAlreadyStored: false)
+            return StoredBlob(id: id, chunkIndex: index, wasAlreadyStored: false)
         } catch {
             throw .system(error)
         }
@@ -168,10 +168,10 @@ public final class BlobStore: Sendable {
         if let stored = try? storedChunkIndex(of: id) { return stored }
         let descriptor = try open(id)
         defer { descriptor.close() }
-        let result = try BlobIngest.run(source: descriptor, destination: nil, chunkSize: chunkSize)
-        guard result.id == id else { throw .hashMismatch(expected: id, actual: result.id) }
-        do { try writeChunkIndex(result.index, for: id) } catch { throw .system(error) }
-        return result.index
+        let index = try BlobIngest.run(source: descriptor, destination: nil, chunkSize: chunkSize)
+        guard index.blobID == id else { throw .hashMismatch(expected: id, actual: index.blobID) }
+        do { try writeChunkIndex(index, for: id) } catch { throw .system(error) }
+        return index
     }
 
     /// The chunk index as saved on disk, without recomputing.
