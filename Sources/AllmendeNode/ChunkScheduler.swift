@@ -23,6 +23,8 @@ public struct ChunkScheduler: Sendable {
     private(set) var have: Set<Int>
     private var waiting: [Int]
     private var inFlight: [Int: NodeID] = [:]
+    /// Chunks that arrived and await their check (no longer in a peer's window).
+    private var checking: [Int: NodeID] = [:]
     private var outstanding: [NodeID: Int] = [:]
     private var strikes: [NodeID: Int] = [:]
     private var failedAt: [Int: Set<NodeID>] = [:]
@@ -80,11 +82,24 @@ public struct ChunkScheduler: Sendable {
         return requests
     }
 
-    /// Records a chunk received from `peer`; `isValid` tells whether it matched the chunk index.
-    public mutating func received(chunk: Int, from peer: NodeID, isValid: Bool) -> Verdict {
-        guard inFlight[chunk] == peer else { return have.contains(chunk) ? .stored : .retry }
+    /// Records that `chunk` arrived from `peer` and waits to be checked: it leaves the peer's window, so more can be
+    /// requested while chunks are checked in batches; `received` gives the verdict later.
+    public mutating func arrived(chunk: Int, from peer: NodeID) {
+        guard inFlight[chunk] == peer else { return }
         inFlight[chunk] = nil
         outstanding[peer] = max(0, (outstanding[peer] ?? 1) - 1)
+        checking[chunk] = peer
+    }
+
+    /// Records a chunk received from `peer`; `isValid` tells whether it matched the chunk index.
+    public mutating func received(chunk: Int, from peer: NodeID, isValid: Bool) -> Verdict {
+        if checking[chunk] == peer {
+            checking[chunk] = nil
+        } else {
+            guard inFlight[chunk] == peer else { return have.contains(chunk) ? .stored : .retry }
+            inFlight[chunk] = nil
+            outstanding[peer] = max(0, (outstanding[peer] ?? 1) - 1)
+        }
         if isValid {
             have.insert(chunk)
             return .stored
@@ -93,8 +108,9 @@ public struct ChunkScheduler: Sendable {
         waiting.insert(chunk, at: 0)
         strikes[peer, default: 0] += 1
         if (strikes[peer] ?? 0) >= maximumStrikes {
+            let wasActive = peers.contains(peer)
             removePeer(peer)
-            return .peerDropped
+            return wasActive ? .peerDropped : .retry
         }
         return .retry
     }

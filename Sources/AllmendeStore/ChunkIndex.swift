@@ -115,6 +115,32 @@ public struct ChunkIndex: Equatable, Sendable {
     /// Whether `bytes` are exactly chunk `chunk` of the blob.
     public func verify(chunk: Int, _ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { verify(chunk: chunk, $0) } }
 
+    /// Whether each of `chunks` is exactly the chunk it claims to be. Full-size chunks other than the last are
+    /// checked up to 16 at a time in SIMD lanes where the CPU has AVX-512 (`SHA256ChainLanes`); the result is the
+    /// same as `verify(chunk:_:)` for each.
+    public func verify(chunks: [(chunk: Int, bytes: UnsafeRawBufferPointer)]) -> [Bool] {
+        var results = [Bool](repeating: false, count: chunks.count)
+        var laneable: [Int] = []   // positions in `chunks`
+        for (position, item) in chunks.enumerated() {
+            if item.chunk >= 0, item.chunk < chunkCount - 1, item.bytes.count == chunkSize {
+                laneable.append(position)
+            } else {
+                results[position] = verify(chunk: item.chunk, item.bytes)
+            }
+        }
+        var start = 0
+        while start < laneable.count {
+            let group = laneable[start..<min(start + SHA256ChainLanes.width, laneable.count)]
+            let values = SHA256ChainLanes.chainValues(after: group.map { position in
+                let chunk = chunks[position].chunk
+                return .init(start: chunk == 0 ? nil : chainValues[chunk - 1], offset: chunk * chunkSize, bytes: chunks[position].bytes)
+            })
+            for (position, value) in zip(group, values) { results[position] = value == chainValues[chunks[position].chunk] }
+            start += SHA256ChainLanes.width
+        }
+        return results
+    }
+
     /// The value chunk `chunk` holding `bytes` leads to (its entry, if the bytes are right).
     func advance(chunk: Int, _ bytes: UnsafeRawBufferPointer) -> ContentID {
         SHA256ChainHasher.advance(from: chunk == 0 ? nil : chainValues[chunk - 1], atOffset: chunk * chunkSize, over: bytes,

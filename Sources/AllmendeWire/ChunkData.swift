@@ -76,14 +76,14 @@ extension ChunkData: Equatable {
 
 /// Recycles the 1 MiB page-aligned buffers that hold chunk data, so a transfer does not map, fault in and zero a
 /// fresh megabyte for every chunk (and the allocator's heap does not grow with freed megabytes); keeps at most
-/// `maximumFree` (16 MiB) for reuse. Smaller and larger storage is allocated and freed as usual.
+/// `maximumFree` (32 MiB) for reuse: a fetch holds up to 16 chunks for a batched check plus 8 queued for writing. Smaller and larger storage is allocated and freed as usual.
 final class ChunkStoragePool: Sendable {
     /// The pool chunk data uses.
     static let shared = ChunkStoragePool()
     /// Size of the recycled buffers: the chunk size Allmende uses.
     static let bufferSize = 1 << 20
     /// Free buffers kept at most.
-    static let maximumFree = 16
+    static let maximumFree = 32
     /// Data at least this big is put in a recycled buffer.
     static let smallestPooled = 64 * 1024
     // Addresses of free buffers (as integers, which are Sendable); the Mutex orders every hand-over.

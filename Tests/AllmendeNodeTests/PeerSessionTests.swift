@@ -98,6 +98,37 @@ struct ChunkSchedulerTests {
         #expect(scheduler.nextRequests().count == 1)
     }
 
+    @Test("an arrived chunk leaves its peer's window while it waits for its check, and is not asked again meanwhile")
+    func arrivedThenChecked() {
+        var scheduler = ChunkScheduler(chunkCount: 6, have: [], window: 2, maximumStrikes: 2)
+        scheduler.addPeer(a)
+        let first = scheduler.nextRequests()
+        #expect(first.map(\.chunk) == [0, 1])
+        for request in first { scheduler.arrived(chunk: request.chunk, from: a) }
+        let second = scheduler.nextRequests()
+        #expect(second.map(\.chunk) == [2, 3])   // the window freed up before any check
+        for request in second { scheduler.arrived(chunk: request.chunk, from: a) }
+        #expect(scheduler.received(chunk: 0, from: a, isValid: true) == .stored)
+        #expect(scheduler.received(chunk: 1, from: a, isValid: false) == .retry)
+        #expect(scheduler.nextRequests().map(\.chunk) == [1, 4])   // the bad one first, then new work
+        // The second strike drops the peer; a third bad chunk in the same batch does not drop it twice.
+        #expect(scheduler.received(chunk: 2, from: a, isValid: false) == .peerDropped)
+        #expect(scheduler.received(chunk: 3, from: a, isValid: false) == .retry)
+        #expect(scheduler.activePeers.isEmpty && scheduler.storedCount == 1)
+        scheduler.addPeer(b)   // everything but chunk 0 is asked again, and b completes the blob
+        var asked: Set<Int> = []
+        while !scheduler.isComplete {
+            let requests = scheduler.nextRequests()
+            guard !requests.isEmpty else { Issue.record("stalled"); return }
+            for request in requests {
+                asked.insert(request.chunk)
+                scheduler.arrived(chunk: request.chunk, from: request.peer)
+                #expect(scheduler.received(chunk: request.chunk, from: request.peer, isValid: true) == .stored)
+            }
+        }
+        #expect(asked == [1, 2, 3, 4, 5])
+    }
+
     @Test("removing a peer re-queues its outstanding chunks")
     func removal() {
         var scheduler = ChunkScheduler(chunkCount: 4, have: [], window: 4)

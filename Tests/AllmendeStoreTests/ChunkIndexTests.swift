@@ -82,6 +82,26 @@ struct ChunkIndexTests {
         #expect(!index.verify(chunk: -1, chunk(0)))
     }
 
+    @Test("checking many chunks at once gives each chunk's own verdict, in lanes and out")
+    func batchVerify() {
+        let data = pseudoRandomBytes(count: 40 * 4096 + 100, seed: 12)
+        let index = data.withUnsafeBytes { ChunkIndex(of: $0, chunkSize: 4096) }
+        var chunks = (0..<index.chunkCount).map { (number: $0, bytes: Array(data[index.byteRange(ofChunk: $0)])) }
+        chunks[3].bytes[7] ^= 0x10                                  // corrupt, inside the first 16
+        chunks[20].bytes = chunks[21].bytes                         // right bytes, wrong place
+        chunks[33].bytes.removeLast()                               // short
+        chunks.append((number: 41, bytes: chunks[0].bytes))         // no such chunk
+        chunks.append((number: 2, bytes: Array(data[index.byteRange(ofChunk: 2)])))   // a duplicate, right
+        let expected = chunks.map { index.verify(chunk: $0.number, $0.bytes) }
+        #expect(expected.filter { !$0 }.count == 4)
+        func borrowAll(_ from: Int, _ buffers: [UnsafeRawBufferPointer]) -> [Bool] {
+            guard from < chunks.count else { return index.verify(chunks: zip(chunks, buffers).map { ($0.number, $1) }) }
+            return chunks[from].bytes.withUnsafeBytes { borrowAll(from + 1, buffers + [$0]) }
+        }
+        #expect(borrowAll(0, []) == expected)
+        #expect(index.verify(chunks: []) == [])
+    }
+
     @Test("encodes to the documented layout and decodes back")
     func roundTrip() throws {
         let data = pseudoRandomBytes(count: (1 << 20) + 5, seed: 3)
