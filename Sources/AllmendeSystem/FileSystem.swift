@@ -66,15 +66,52 @@ public enum FileSystem {
         if unlink(path) != 0 && errno != ENOENT { throw SystemError.current("remove", path: path) }
     }
 
-    /// Removes `path` and, for a directory, everything below it.
+    /// Removes `path` and, for a directory, everything below it (symbolic links are removed, never followed).
+    /// Works on raw name bytes, so names that are not valid UTF-8 are removed too.
     public static func removeTree(_ path: String) throws(SystemError) {
         guard let kind = try kind(of: path) else { return }
-        if kind == .directory {
-            for name in try contentsOfDirectory(path) { try removeTree(path + "/" + name) }
-            if rmdir(path) != 0 && errno != ENOENT { throw SystemError.current("remove directory", path: path) }
-        } else {
-            try removeFile(path)
+        guard kind == .directory else { return try removeFile(path) }
+        let descriptor = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { throw SystemError.current("open directory", path: path) }
+        try removeContents(ofDirectory: descriptor, path: path)
+        if rmdir(path) != 0 && errno != ENOENT { throw SystemError.current("remove directory", path: path) }
+    }
+
+    /// Empties the open directory `descriptor` (which this call closes); `path` only names it in errors.
+    private static func removeContents(ofDirectory descriptor: Int32, path: String) throws(SystemError) {
+        guard let dir = fdopendir(descriptor) else {
+            Glibc.close(descriptor)
+            throw SystemError.current("list directory", path: path)
         }
+        defer { closedir(dir) }
+        // Names first, removal after: deleting while readdir walks the same directory may skip entries.
+        var names: [(name: [CChar], isDirectory: Bool)] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                raw.prefix(while: { $0 != 0 }).map { CChar(bitPattern: $0) } + [0]
+            }
+            if name == [46, 0] || name == [46, 46, 0] { continue }
+            names.append((name, entry.pointee.d_type == UInt8(DT_DIR)
+                || (entry.pointee.d_type == UInt8(DT_UNKNOWN) && isDirectory(name, in: dirfd(dir)))))
+        }
+        let parent = dirfd(dir)
+        for (name, isDirectory) in names {
+            let shown = path + "/" + String(decoding: name.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if isDirectory {
+                let child = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                guard child >= 0 else { throw SystemError.current("open directory", path: shown) }
+                try removeContents(ofDirectory: child, path: shown)
+            }
+            if unlinkat(parent, name, isDirectory ? AT_REMOVEDIR : 0) != 0 && errno != ENOENT {
+                throw SystemError.current(isDirectory ? "remove directory" : "remove", path: shown)
+            }
+        }
+    }
+
+    /// True if `name` in the open directory `parent` is a directory (not following a symbolic link).
+    private static func isDirectory(_ name: [CChar], in parent: Int32) -> Bool {
+        var info = stat()
+        return fstatat(parent, name, &info, AT_SYMLINK_NOFOLLOW) == 0 && info.st_mode & S_IFMT == S_IFDIR
     }
 
     /// Atomically renames `source` to `destination`, replacing it.

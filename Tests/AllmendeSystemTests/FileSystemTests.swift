@@ -56,6 +56,25 @@ struct FileSystemTests {
         }
     }
 
+    @Test("tree removal takes names that are not UTF-8 and leaves symbolic-link targets alone")
+    func removeOddTree() throws {
+        try withTempDirectory("fs") { folder throws in
+            try FileSystem.makeDirectories(folder.file("tree/sub"))
+            try folder.write("outside/keep", [7])
+            // "caf\xE9.svg" in Latin-1: a name String cannot hold, created through the C API.
+            let odd: [CChar] = Array((folder.file("tree/sub") + "/caf").utf8CString.dropLast()) + [CChar(bitPattern: 0xE9)]
+                + Array(".svg".utf8CString)
+            let fd = open(odd, O_WRONLY | O_CREAT, 0o644)
+            #expect(fd >= 0)
+            close(fd)
+            #expect(symlink(folder.file("outside"), folder.file("tree/link")) == 0)
+            #expect(try FileSystem.contentsOfDirectory(folder.file("tree/sub")).count == 1)
+            try FileSystem.removeTree(folder.file("tree"))
+            #expect(try FileSystem.kind(of: folder.file("tree")) == nil)
+            #expect(try FileSystem.readFile(folder.file("outside/keep")) == [7])
+        }
+    }
+
     @Test("path helpers", arguments: [("/a/b/c", "/a/b", "c"), ("a/b/", "a", "b"), ("c", ".", "c"), ("/c", "/", "c")])
     func paths(path: String, parent: String, last: String) {
         #expect(FileSystem.parentDirectory(of: path) == parent)
