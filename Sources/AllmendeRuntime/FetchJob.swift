@@ -179,11 +179,15 @@ extension NodeRuntime {
         let batchWait = Duration.milliseconds(50)
         var pending: [(chunk: Int, peer: NodeID, data: ChunkData)] = []
         var pendingSince = ContinuousClock.now
-        func checkPending() throws {
-            let verdicts = withBorrowedBytes(of: pending.map(\.data)) { buffers in
-                index.verify(chunks: zip(pending, buffers).map { ($0.chunk, $1) })
+        /// Checks whole batches of the pending chunks, or all of them when `all` is set.
+        func checkPending(all: Bool) throws {
+            let count = all ? pending.count : pending.count / batchSize * batchSize
+            guard count > 0 else { return }
+            let batch = pending[..<count]
+            let verdicts = withBorrowedBytes(of: batch.map(\.data)) { buffers in
+                index.verify(chunks: zip(batch, buffers).map { ($0.chunk, $1) })
             }
-            for (item, isValid) in zip(pending, verdicts) {
+            for (item, isValid) in zip(batch, verdicts) {
                 if isValid {
                     try writer.write(item.data, chunk: item.chunk)
                     done += item.data.count
@@ -196,10 +200,12 @@ extension NodeRuntime {
                     disconnect(item.peer, code: .misbehaving, reason: "sent \(scheduler.maximumStrikes) chunks that do not match their hashes")
                 }
             }
-            pending.removeAll(keepingCapacity: true)
+            pending.removeFirst(count)
+            if !pending.isEmpty { pendingSince = ContinuousClock.now }
             progress((done, reused))
         }
-        while !scheduler.isComplete {
+        /// Fills the peers' windows with requests.
+        func sendRequests() {
             let connections = Dictionary(readyConnections().map { ($0.peer, $0) }, uniquingKeysWith: { first, _ in first })
             for peer in scheduler.activePeers where connections[peer] == nil { scheduler.removePeer(peer) }
             for (peer, chunk) in scheduler.nextRequests() {
@@ -211,6 +217,9 @@ extension NodeRuntime {
                 }, handler: { inbox.put(tag: chunk, peer: peer, message: $0) })
                 inFlight[chunk] = (peer, number, ContinuousClock.now)
             }
+        }
+        while !scheduler.isComplete {
+            sendRequests()
             if inFlight.isEmpty && pending.isEmpty {
                 throw FetchError(message: "no peer can supply the rest of blob \(blob.hex) (\(scheduler.storedCount)/\(index.chunkCount) chunks)")
             }
@@ -229,9 +238,13 @@ extension NodeRuntime {
                 scheduler.arrived(chunk: item.tag, from: item.peer)
                 if pending.isEmpty { pendingSince = ContinuousClock.now }
                 pending.append((item.tag, item.peer, data))
-                if pending.count == batchSize { try checkPending() }
             }
-            if !pending.isEmpty && (inFlight.isEmpty || ContinuousClock.now - pendingSince >= batchWait) { try checkPending() }
+            // The windows are refilled before the check, so peers keep sending while this thread hashes.
+            if pending.count >= batchSize {
+                sendRequests()
+                try checkPending(all: false)
+            }
+            if !pending.isEmpty && (inFlight.isEmpty || ContinuousClock.now - pendingSince >= batchWait) { try checkPending(all: true) }
             let stale = inFlight.filter { ContinuousClock.now - $0.value.sentAt > .seconds(30) }
             for (chunk, entry) in stale {
                 inFlight[chunk] = nil

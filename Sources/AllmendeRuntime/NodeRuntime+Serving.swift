@@ -25,12 +25,7 @@ extension NodeRuntime {
             if options.servesForgedIndexesForTesting, index.chunkCount >= 2 { encoded[ChunkIndex.headerSize] ^= 0xFF }
             connection.send(.index(request: request, status: .ok, encodedIndex: encoded))
         case let .getChunk(request, blob, chunk):
-            let corrupt = options.servesCorruptChunksForTesting
-            guard let index = cachedIndex(blob), Int(chunk) < index.chunkCount,
-                  let data = try? ChunkData(count: index.byteRange(ofChunk: Int(chunk)).count, initializingWith: { (buffer) throws(StoreError) in
-                      try store.blobs.readChunk(blob, chunk: Int(chunk), index: index, into: buffer)
-                      if corrupt, !buffer.isEmpty { buffer[buffer.count / 2] ^= 0xFF }
-                  }) else {
+            guard let index = cachedIndex(blob), Int(chunk) < index.chunkCount, let data = storedChunk(blob, Int(chunk), index) else {
                 connection.send(.chunk(request: request, status: .notFound, data: .empty))
                 return
             }
@@ -42,6 +37,23 @@ extension NodeRuntime {
             connection.close(.protocolError, reason: "unexpected \(message.name)")
         }
     }
+
+    /// A stored chunk's bytes: large chunks mapped from the blob file, so they go from the page cache to TLS without
+    /// a copy in between; small ones (and deliberately corrupted ones, for tests) read into memory.
+    func storedChunk(_ blob: ContentID, _ chunk: Int, _ index: ChunkIndex) -> ChunkData? {
+        let count = index.byteRange(ofChunk: chunk).count
+        let corrupt = options.servesCorruptChunksForTesting
+        if count >= Self.smallestMappedChunk && !corrupt, let mapping = try? store.blobs.mapChunk(blob, chunk: chunk, index: index) {
+            return ChunkData(borrowing: mapping.bytes) { _ in mapping.unmap() }
+        }
+        return try? ChunkData(count: count, initializingWith: { (buffer) throws(StoreError) in
+            try store.blobs.readChunk(blob, chunk: chunk, index: index, into: buffer)
+            if corrupt, !buffer.isEmpty { buffer[buffer.count / 2] ^= 0xFF }
+        })
+    }
+
+    /// Chunks at least this big are served from a file mapping.
+    static let smallestMappedChunk = 64 * 1024
 
     /// The chunk index of a stored blob, from a small cache.
     func cachedIndex(_ blob: ContentID) -> ChunkIndex? {

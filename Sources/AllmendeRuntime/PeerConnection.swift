@@ -19,8 +19,9 @@ protocol PeerConnectionDelegate: AnyObject, Sendable {
 /// only queue frames (`send`) and wake it through a pipe. The outgoing queue is bounded by bytes.
 final class PeerConnection: @unchecked Sendable {
     // @unchecked: `tls`, `decoder` and `session` are touched only by the connection thread; shared state is in Mutexes.
-    /// Most bytes queued for sending before `send` refuses (back-pressure).
-    static let maximumQueuedBytes = 16 << 20
+    /// Most bytes queued for sending before `send` refuses (back-pressure): a fetcher's full window of 16 chunk
+    /// frames, and room for control frames beside them, so a peer that keeps to the window is never told `busy`.
+    static let maximumQueuedBytes = 16 * WireLimits.maximumBulkFrameLength + (1 << 20)
 
     let peer: NodeID
     let remoteAddress: String
@@ -178,6 +179,9 @@ final class PeerConnection: @unchecked Sendable {
                     break
                 }
                 if decoder.bufferedByteCount > WireLimits.maximumBulkFrameLength + WireLimits.readSize { break }
+                // Queued frames (a fetch's next chunk requests) go out before reading on: a stream that does not
+                // pause would otherwise hold them back until the peer has nothing left to send, and then idles.
+                if !wantsWriteReadiness && outgoing.withLock({ !$0.frames.isEmpty }) { break }
             }
             apply(session.tick(now: now))
         }

@@ -98,6 +98,19 @@ extension BlobStore {
         return StoredBlob(id: id, chunkIndex: checked, wasAlreadyStored: false)
     }
 
+    /// Maps chunk `chunk` of complete blob `id` read-only (see `FileMapping`: complete blobs are never changed in
+    /// place, and the file's size is checked first). The caller unmaps it.
+    public func mapChunk(_ id: ContentID, chunk: Int, index: ChunkIndex) throws(StoreError) -> FileMapping {
+        guard chunk >= 0 && chunk < index.chunkCount else { throw .blobNotFound(id) }
+        let range = index.byteRange(ofChunk: chunk)
+        let descriptor = try open(id)
+        defer { descriptor.close() }   // the mapping outlives the descriptor
+        let size: Int
+        do { size = Int(try descriptor.status().st_size) } catch { throw .system(error) }
+        guard range.upperBound <= size else { throw .packageDamaged("blob \(id.hex) is shorter than its chunk index") }
+        do { return try FileMapping.map(descriptor, offset: range.lowerBound, count: range.count) } catch { throw .system(error) }
+    }
+
     /// Reads chunk `chunk` of a stored blob into `buffer`, which must be exactly the chunk's size (for serving peers).
     public func readChunk(_ id: ContentID, chunk: Int, index: ChunkIndex, into buffer: UnsafeMutableRawBufferPointer) throws(StoreError) {
         guard chunk >= 0 && chunk < index.chunkCount else { throw .blobNotFound(id) }

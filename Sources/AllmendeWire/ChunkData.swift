@@ -19,12 +19,24 @@ public final class ChunkData: @unchecked Sendable {
     public let count: Int
     /// Bytes written so far (only below `count` while a `FrameDecoder` is filling it).
     var filled: Int
+    /// Gives back storage this value does not own (a file mapping); nil for pooled storage.
+    private let release: (@Sendable (UnsafeRawBufferPointer) -> Void)?
 
     /// Storage for `count` bytes, none written yet.
     init(uninitializedCount count: Int) {
         storage = ChunkStoragePool.shared.take(count: count)
         self.count = count
         filled = 0
+        release = nil
+    }
+
+    /// Bytes that live elsewhere (e.g. a read-only file mapping), never written through this value; `release`
+    /// is called with them when the value goes away.
+    public init(borrowing bytes: UnsafeRawBufferPointer, release: @escaping @Sendable (UnsafeRawBufferPointer) -> Void) {
+        storage = UnsafeMutableRawBufferPointer(mutating: bytes)
+        count = bytes.count
+        filled = bytes.count
+        self.release = release
     }
 
     /// A copy of `bytes`.
@@ -43,7 +55,9 @@ public final class ChunkData: @unchecked Sendable {
         filled = count
     }
 
-    deinit { ChunkStoragePool.shared.give(storage) }
+    deinit {
+        if let release { release(UnsafeRawBufferPointer(storage)) } else { ChunkStoragePool.shared.give(storage) }
+    }
 
     /// Calls `body` with the bytes.
     public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {

@@ -102,6 +102,35 @@ struct BlobStoreTests {
         }
     }
 
+    @Test("chunks read or mapped from a stored blob are its bytes; a blob cut short is refused, not touched")
+    func chunkAccess() throws {
+        try withTempDirectory("store") { folder throws in
+            let store = try BlobStore(root: folder.file("store"))
+            let data = pseudoRandomBytes(count: 3 * Self.chunk + 17, seed: 6)
+            let stored = try store.put(bytes: data)
+            let index = stored.chunkIndex
+            for number in 0..<index.chunkCount {
+                let expected = Array(data[index.byteRange(ofChunk: number)])
+                var read = [UInt8](repeating: 0, count: expected.count)
+                try read.withUnsafeMutableBytes { try store.readChunk(stored.id, chunk: number, index: index, into: $0) }
+                #expect(read == expected)
+                let mapping = try store.mapChunk(stored.id, chunk: number, index: index)
+                #expect(Array(mapping.bytes) == expected)
+                mapping.unmap()
+            }
+            #expect(throws: StoreError.blobNotFound(stored.id)) { try store.mapChunk(stored.id, chunk: index.chunkCount, index: index) }
+            // Cut the file inside chunk 1: chunk 0 is still whole; mapping chunk 1 or 3 would fault, so it is refused.
+            #expect(chmod(store.path(of: stored.id), 0o644) == 0)
+            #expect(truncate(store.path(of: stored.id), off_t(Self.chunk + 5)) == 0)
+            let first = try store.mapChunk(stored.id, chunk: 0, index: index)
+            #expect(Array(first.bytes) == Array(data[0..<Self.chunk]))
+            first.unmap()
+            for number in [1, 3] {
+                #expect(throws: StoreError.self) { try store.mapChunk(stored.id, chunk: number, index: index) }
+            }
+        }
+    }
+
     @Test("a reader keeps streaming a blob that is removed meanwhile")
     func removeWhileReading() throws {
         try withTempDirectory("store") { folder throws in

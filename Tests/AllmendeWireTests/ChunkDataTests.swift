@@ -2,6 +2,7 @@
 
 import AllmendeTestSupport
 @testable import AllmendeWire
+import Synchronization
 import Testing
 
 @Suite("Chunk data")
@@ -37,5 +38,21 @@ struct ChunkDataTests {
         #expect(small.count == 100)
         pool.give(small)
         #expect(pool.freeCount == ChunkStoragePool.maximumFree)
+    }
+
+    @Test("borrowed bytes are sent as they are, never pooled, and released exactly once when the data goes away")
+    func borrowed() {
+        let source = pseudoRandomBytes(count: 200_000, seed: 2)
+        let backing = UnsafeMutableRawBufferPointer.allocate(byteCount: source.count, alignment: 16)
+        backing.copyBytes(from: source)
+        let releases = Mutex<[Int]>([])
+        do {
+            let data = ChunkData(borrowing: UnsafeRawBufferPointer(backing)) { bytes in releases.withLock { $0.append(bytes.count) } }
+            #expect(data.count == source.count && data.bytes == source)
+            #expect(FramePart.chunkData(data).withUnsafeBytes { $0.baseAddress } == UnsafeRawPointer(backing.baseAddress))
+            #expect(releases.withLock { $0.isEmpty })
+        }
+        #expect(releases.withLock { $0 } == [source.count])
+        backing.deallocate()   // a second free here would crash had the data handed the bytes to the pool
     }
 }
