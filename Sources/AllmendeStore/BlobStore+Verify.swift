@@ -49,33 +49,6 @@ extension BlobStore {
         if actual != id { return .corrupt(actual: actual, badChunks: []) }
         return .badChunkIndex(reason: indexProblem)
     }
-
-    /// The chunks of the file that do not match `index`, checked on up to four threads.
-    static func badChunks(in descriptor: FileDescriptor, index: ChunkIndex, limit: Int? = nil) throws(StoreError) -> [Int] {
-        let count = min(index.chunkCount, limit ?? index.chunkCount)
-        let workers = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount, count))
-        let outcome = Mutex<(bad: [Int], failure: SystemError?)>(([], nil))
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: index.chunkSize, alignment: 4096)
-            defer { buffer.deallocate() }
-            for chunk in stride(from: worker, to: count, by: workers) {
-                let range = index.byteRange(ofChunk: chunk)
-                let target = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<range.count])
-                do throws(SystemError) {
-                    let read = try descriptor.read(into: target, atOffset: range.lowerBound)
-                    if read != range.count || !index.verify(chunk: chunk, UnsafeRawBufferPointer(target)) {
-                        outcome.withLock { $0.bad.append(chunk) }
-                    }
-                } catch {
-                    outcome.withLock { if $0.failure == nil { $0.failure = error } }
-                    return
-                }
-            }
-        }
-        let (bad, failure) = outcome.withLock { $0 }
-        if let failure { throw .system(failure) }
-        return bad.sorted()
-    }
 }
 
 /// One problem found by `fsck`.
@@ -147,13 +120,19 @@ extension BlobStore {
         let stray = try strayFiles(partialFetches: &report.partialFetches)
         let results = Mutex<[ContentID: Result<BlobCondition, StoreError>]>([:])
         let done = Mutex(0)
-        DispatchQueue.concurrentPerform(iterations: ids.count) { index in
-            let id = ids[index]
-            let outcome = Result { () throws(StoreError) in try verify(id) }
+        let check = { @Sendable (id: ContentID) in
+            let outcome = Result { () throws(StoreError) in try self.verify(id) }
             results.withLock { $0[id] = outcome }
             let finished = done.withLock { $0 += 1; return $0 }
             progress?(finished, ids.count)
         }
+        // Blobs of several chunks one after another, each checked on several threads (a nested concurrentPerform
+        // would run serially); single-chunk blobs side by side.
+        let sizes = ids.map { (try? size(of: $0)) ?? 0 }
+        let large = zip(ids, sizes).filter { $0.1 > chunkSize }.map(\.0)
+        let small = zip(ids, sizes).filter { $0.1 <= chunkSize }.map(\.0)
+        for id in large { check(id) }
+        DispatchQueue.concurrentPerform(iterations: small.count) { check(small[$0]) }
         let conditions = results.withLock { $0 }
         for id in ids {
             report.blobsChecked += 1
