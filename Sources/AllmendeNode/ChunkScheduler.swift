@@ -4,8 +4,9 @@ import AllmendeCrypto
 
 /// Plans the download of one blob's chunks from several peers at once.
 ///
-/// Each peer gets up to `window` outstanding requests, all peers together at most `totalWindow` (which bounds
-/// the memory of chunks in flight however many peers serve); a chunk that fails verification is requested again
+/// Each peer gets up to `window` outstanding requests; chunks requested and chunks arrived but not yet checked
+/// are together at most `totalWindow` (which bounds the memory they take, however many peers serve and however
+/// far the checks lag behind the network); a chunk that fails verification is requested again
 /// from another peer when possible, and the peer that sent it gets a strike; at `maximumStrikes` the peer is
 /// dropped (the runtime disconnects it). Chunks already on disk (a resumed download) are never requested.
 public struct ChunkScheduler: Sendable {
@@ -67,9 +68,9 @@ public struct ChunkScheduler: Sendable {
     public mutating func nextRequests() -> [(peer: NodeID, chunk: Int)] {
         var requests: [(NodeID, Int)] = []
         var progress = true
-        while progress && !waiting.isEmpty && inFlight.count < totalWindow {
+        while progress && !waiting.isEmpty && inFlight.count + checking.count < totalWindow {
             progress = false
-            for peer in peers where (outstanding[peer] ?? 0) < window && inFlight.count < totalWindow {
+            for peer in peers where (outstanding[peer] ?? 0) < window && inFlight.count + checking.count < totalWindow {
                 guard let position = waiting.firstIndex(where: { !(failedAt[$0]?.contains(peer) ?? false) || peers.count == 1 }) else { continue }
                 let chunk = waiting.remove(at: position)
                 inFlight[chunk] = peer

@@ -162,8 +162,9 @@ extension NodeRuntime {
         var done = reused
         var downloaded = 0
         var servedBy: Set<NodeID> = []
-        // 16 chunks in flight per peer keep one fast peer busy; 32 in all bound memory (1 MiB each) with many peers.
-        var scheduler = ChunkScheduler(chunkCount: index.chunkCount, have: have, window: 16, totalWindow: 32)
+        // Up to 32 chunks in flight per peer keep a fast peer busy while a batch is checked; 40 in all, in flight or
+        // waiting for their check, bound memory (1 MiB each) however many peers serve.
+        var scheduler = ChunkScheduler(chunkCount: index.chunkCount, have: have, window: 32, totalWindow: 40)
         for peer in peers { scheduler.addPeer(peer) }
         let inbox = Inbox()
         var inFlight: [Int: (peer: NodeID, number: UInt32, sentAt: ContinuousClock.Instant)] = [:]

@@ -29,7 +29,6 @@ extension NodeRuntime {
                 connection.send(.chunk(request: request, status: .notFound, data: .empty))
                 return
             }
-            uploadLimiter?.acquire(data.count)
             if !connection.send(.chunk(request: request, status: .ok, data: data)) {
                 connection.send(.chunk(request: request, status: .busy, data: .empty))
             }

@@ -248,7 +248,7 @@ public final class NodeRuntime: @unchecked Sendable {
             logger.warning("connection refused: node not on the allow-list", ["peer": peer.text, "address": address])
             let connection = PeerConnection(tls: tls, peer: peer, remoteAddress: address, isOutbound: isOutbound,
                                             session: PeerSession(name: options.name, listenPort: listenPort, timeouts: options.timeouts),
-                                            delegate: self, logger: logger)
+                                            delegate: self, logger: logger, uploadLimiter: uploadLimiter)
             connection.close(.notAllowed, reason: "this node accepts only listed peers")
             register(connection, admittedFrom: host)
             connection.start()
@@ -257,7 +257,7 @@ public final class NodeRuntime: @unchecked Sendable {
         let connection = PeerConnection(tls: tls, peer: peer, remoteAddress: address, isOutbound: isOutbound,
                                         session: PeerSession(name: options.name, listenPort: listenPort, timeouts: options.timeouts,
                                                              nonceSeed: UInt64.random(in: 1...UInt64.max / 2)),
-                                        delegate: self, logger: logger)
+                                        delegate: self, logger: logger, uploadLimiter: uploadLimiter)
         guard register(connection, admittedFrom: host) else {
             tls.close()
             return false

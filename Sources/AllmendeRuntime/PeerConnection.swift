@@ -19,9 +19,10 @@ protocol PeerConnectionDelegate: AnyObject, Sendable {
 /// only queue frames (`send`) and wake it through a pipe. The outgoing queue is bounded by bytes.
 final class PeerConnection: @unchecked Sendable {
     // @unchecked: `tls`, `decoder` and `session` are touched only by the connection thread; shared state is in Mutexes.
-    /// Most bytes queued for sending before `send` refuses (back-pressure): a fetcher's full window of 16 chunk
+    /// Most bytes queued for sending before `send` refuses (back-pressure): a fetcher's full window of 32 chunk
     /// frames, and room for control frames beside them, so a peer that keeps to the window is never told `busy`.
-    static let maximumQueuedBytes = 16 * WireLimits.maximumBulkFrameLength + (1 << 20)
+    /// Served chunks are mapped from their files, so a full queue costs page cache, not memory of its own.
+    static let maximumQueuedBytes = 32 * WireLimits.maximumBulkFrameLength + (1 << 20)
 
     let peer: NodeID
     let remoteAddress: String
@@ -40,9 +41,13 @@ final class PeerConnection: @unchecked Sendable {
     private let outgoing = Mutex<(frames: [FramePart], bytes: Int, closing: Bool)>(([], 0, false))
     private let info = Mutex<(name: String, listenPort: UInt16, bytesIn: Int, bytesOut: Int, isReady: Bool)>(("", 0, 0, 0, false))
 
+    /// Paces the chunk data this connection sends (the node's upload limit, shared by all connections).
+    private let uploadLimiter: RateLimiter?
+
     init(tls: TLSConnection, peer: NodeID, remoteAddress: String, isOutbound: Bool, session: PeerSession,
-         delegate: any PeerConnectionDelegate, logger: Logger) {
+         delegate: any PeerConnectionDelegate, logger: Logger, uploadLimiter: RateLimiter? = nil) {
         self.tls = tls
+        self.uploadLimiter = uploadLimiter
         self.peer = peer
         self.remoteAddress = remoteAddress
         self.isOutbound = isOutbound
@@ -105,12 +110,18 @@ final class PeerConnection: @unchecked Sendable {
         }
         apply(session.start(now: now))
         loop: while true {
-            // Write what is queued until the socket is full.
+            // Write what is queued until the socket is full, or the upload limit holds back the next chunk's data
+            // (then the thread waits in poll for that long, still reading and answering meanwhile).
+            var paceDelay = 0.0
             while true {
                 if pendingOffset >= pendingFrame.count {
                     guard let next = outgoing.withLock({ state -> FramePart? in
-                        guard !state.frames.isEmpty else { return nil }
-                        let frame = state.frames.removeFirst()
+                        guard let frame = state.frames.first else { return nil }
+                        if case let .chunkData(data) = frame, let limiter = uploadLimiter {
+                            paceDelay = limiter.delay(before: data.count)
+                            if paceDelay > 0 { return nil }
+                        }
+                        state.frames.removeFirst()
                         state.bytes -= frame.count
                         return frame
                     }) else { break }
@@ -146,7 +157,7 @@ final class PeerConnection: @unchecked Sendable {
             var fds = [pollfd(fd: tls.socket.descriptor, events: Int16(POLLIN) | (wantsWriteReadiness ? Int16(POLLOUT) : 0), revents: 0),
                        pollfd(fd: wake.readEnd, events: Int16(POLLIN), revents: 0)]
             if tls.pendingBytes == 0 {
-                let ready = poll(&fds, 2, 1000)
+                let ready = poll(&fds, 2, paceDelay > 0 ? Int32(min(1000, (paceDelay * 1000).rounded(.up))) : 1000)
                 if ready < 0 && errno != EINTR { closeReason = "poll failed"; break loop }
             }
             wake.drain()

@@ -3,27 +3,27 @@
 import Foundation
 import Synchronization
 
-/// Paces a byte stream: `acquire(n)` returns once n bytes fit within the rate (bursts up to one second's worth).
+/// Paces a byte stream without blocking: before sending n bytes, ask `delay(before:)`; bursts up to one second's
+/// worth go at once, and the bucket may run one send into debt, so the average stays at the rate.
 final class RateLimiter: Sendable {
     private let bytesPerSecond: Double
     private let state: Mutex<(tokens: Double, last: ContinuousClock.Instant)>
 
-    init(bytesPerSecond: Int) {
+    init(bytesPerSecond: Int, now: ContinuousClock.Instant = .now) {
         self.bytesPerSecond = Double(bytesPerSecond)
-        state = Mutex((Double(bytesPerSecond), ContinuousClock.now))
+        state = Mutex((Double(bytesPerSecond), now))
     }
 
-    /// Blocks the calling (connection) thread until `count` bytes may be sent.
-    func acquire(_ count: Int) {
-        let wait = state.withLock { state -> Double in
-            let now = ContinuousClock.now
+    /// Seconds to wait before `count` more bytes may go; 0 means send them now (they are counted).
+    func delay(before count: Int, now: ContinuousClock.Instant = .now) -> Double {
+        state.withLock { state in
             let elapsed = now - state.last
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            state.tokens = min(bytesPerSecond, state.tokens + seconds * bytesPerSecond)
-            state.last = now
+            state.tokens = min(bytesPerSecond, state.tokens + max(0, seconds) * bytesPerSecond)
+            state.last = max(now, state.last)
+            if state.tokens < 0 { return -state.tokens / bytesPerSecond }
             state.tokens -= Double(count)
-            return state.tokens < 0 ? -state.tokens / bytesPerSecond : 0
+            return 0
         }
-        if wait > 0 { Thread.sleep(forTimeInterval: wait) }
     }
 }

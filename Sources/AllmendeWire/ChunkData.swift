@@ -90,7 +90,8 @@ extension ChunkData: Equatable {
 
 /// Recycles the 1 MiB page-aligned buffers that hold chunk data, so a transfer does not map, fault in and zero a
 /// fresh megabyte for every chunk (and the allocator's heap does not grow with freed megabytes); keeps at most
-/// `maximumFree` (32 MiB) for reuse: a fetch holds up to 16 chunks for a batched check plus 8 queued for writing. Smaller and larger storage is allocated and freed as usual.
+/// `maximumFree` (32 MiB) for reuse: a fetch holds up to 40 chunks received or awaiting a batched check and 8
+/// queued for writing, of which it reuses most. Smaller and larger storage is allocated and freed as usual.
 final class ChunkStoragePool: Sendable {
     /// The pool chunk data uses.
     static let shared = ChunkStoragePool()

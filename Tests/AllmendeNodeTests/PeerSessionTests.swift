@@ -129,6 +129,20 @@ struct ChunkSchedulerTests {
         #expect(asked == [1, 2, 3, 4, 5])
     }
 
+    @Test("the total window counts chunks waiting for their check, so memory stays bounded when checks lag")
+    func totalWindowCountsUnchecked() {
+        var scheduler = ChunkScheduler(chunkCount: 20, have: [], window: 4, totalWindow: 6)
+        scheduler.addPeer(a)
+        scheduler.addPeer(b)
+        let first = scheduler.nextRequests()
+        #expect(first.count == 6)   // the total, not 2 × 4
+        for request in first { scheduler.arrived(chunk: request.chunk, from: request.peer) }
+        #expect(scheduler.nextRequests().isEmpty)   // six arrived, none checked yet
+        let checked = first.prefix(2)
+        for request in checked { #expect(scheduler.received(chunk: request.chunk, from: request.peer, isValid: true) == .stored) }
+        #expect(scheduler.nextRequests().count == 2)   // as many as were checked
+    }
+
     @Test("removing a peer re-queues its outstanding chunks")
     func removal() {
         var scheduler = ChunkScheduler(chunkCount: 4, have: [], window: 4)
