@@ -21,6 +21,9 @@ public struct ChunkScheduler: Sendable {
     public let window: Int
     public let totalWindow: Int
     public let maximumStrikes: Int
+    /// Failures of one chunk (not found, busy, timed out, damaged; any peer) after which peers that already
+    /// failed it are not asked again: a chunk nobody can give ends the download instead of being asked forever.
+    public let maximumChunkFailures: Int
     private(set) var have: Set<Int>
     private var waiting: [Int]
     private var inFlight: [Int: NodeID] = [:]
@@ -29,14 +32,18 @@ public struct ChunkScheduler: Sendable {
     private var outstanding: [NodeID: Int] = [:]
     private var strikes: [NodeID: Int] = [:]
     private var failedAt: [Int: Set<NodeID>] = [:]
+    private var failures: [Int: Int] = [:]
     private var peers: [NodeID] = []
 
-    public init(chunkCount: Int, have: Set<Int>, window: Int = 8, totalWindow: Int = .max, maximumStrikes: Int = 3) {
+    public init(
+        chunkCount: Int, have: Set<Int>, window: Int = 8, totalWindow: Int = .max, maximumStrikes: Int = 3, maximumChunkFailures: Int = 4
+    ) {
         self.chunkCount = chunkCount
         self.have = have
         self.window = window
         self.totalWindow = totalWindow
         self.maximumStrikes = maximumStrikes
+        self.maximumChunkFailures = maximumChunkFailures
         waiting = (0..<chunkCount).filter { !have.contains($0) }
     }
 
@@ -71,7 +78,7 @@ public struct ChunkScheduler: Sendable {
         while progress && !waiting.isEmpty && inFlight.count + checking.count < totalWindow {
             progress = false
             for peer in peers where (outstanding[peer] ?? 0) < window && inFlight.count + checking.count < totalWindow {
-                guard let position = waiting.firstIndex(where: { !(failedAt[$0]?.contains(peer) ?? false) || peers.count == 1 }) else { continue }
+                guard let position = waiting.firstIndex(where: { mayAsk(peer, for: $0) }) else { continue }
                 let chunk = waiting.remove(at: position)
                 inFlight[chunk] = peer
                 outstanding[peer, default: 0] += 1
@@ -81,6 +88,18 @@ public struct ChunkScheduler: Sendable {
             }
         }
         return requests
+    }
+
+    /// Whether `peer` may be asked for `chunk`: if it has not failed it, or if every peer in use has (then again,
+    /// while the chunk's failures stay under the bound: a peer may have been busy, or the damage transient).
+    private func mayAsk(_ peer: NodeID, for chunk: Int) -> Bool {
+        guard let failed = failedAt[chunk], failed.contains(peer) else { return true }
+        return (failures[chunk] ?? 0) < maximumChunkFailures && peers.allSatisfy { failed.contains($0) }
+    }
+
+    /// Chunks no peer in use will be asked for again (every one failed them too often).
+    public var unobtainableChunks: [Int] {
+        waiting.filter { chunk in !peers.contains { mayAsk($0, for: chunk) } }
     }
 
     /// Records that `chunk` arrived from `peer` and waits to be checked: it leaves the peer's window, so more can be
@@ -106,6 +125,7 @@ public struct ChunkScheduler: Sendable {
             return .stored
         }
         failedAt[chunk, default: []].insert(peer)
+        failures[chunk, default: 0] += 1
         waiting.insert(chunk, at: 0)
         strikes[peer, default: 0] += 1
         if (strikes[peer] ?? 0) >= maximumStrikes {
@@ -122,6 +142,7 @@ public struct ChunkScheduler: Sendable {
         inFlight[chunk] = nil
         outstanding[peer] = max(0, (outstanding[peer] ?? 1) - 1)
         failedAt[chunk, default: []].insert(peer)
+        failures[chunk, default: 0] += 1
         waiting.insert(chunk, at: 0)
     }
 

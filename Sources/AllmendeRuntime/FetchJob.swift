@@ -222,7 +222,9 @@ extension NodeRuntime {
         while !scheduler.isComplete {
             sendRequests()
             if inFlight.isEmpty && pending.isEmpty {
-                throw FetchError(message: "no peer can supply the rest of blob \(blob.hex) (\(scheduler.storedCount)/\(index.chunkCount) chunks)")
+                let missing = scheduler.unobtainableChunks.sorted()
+                let which = missing.isEmpty ? "" : "; chunks \(missing.prefix(8).map(String.init).joined(separator: ", "))\(missing.count > 8 ? ", …" : "") failed at every peer"
+                throw FetchError(message: "no peer can supply the rest of blob \(blob.hex) (\(scheduler.storedCount)/\(index.chunkCount) chunks\(which))")
             }
             let items = inFlight.isEmpty ? [] : inbox.take(timeout: pending.isEmpty ? .seconds(1) : batchWait)
             for item in items {

@@ -152,4 +152,46 @@ struct ChunkSchedulerTests {
         scheduler.addPeer(b)
         #expect(scheduler.nextRequests().map(\.peer) == [b, b, b, b])
     }
+
+    @Test("a chunk every peer fails to give is asked again a bounded number of times, then given up")
+    func unobtainableChunk() {
+        // One peer that no longer has chunk 2 (say its blob was removed mid-transfer): it answers "not found".
+        var scheduler = ChunkScheduler(chunkCount: 4, have: [], window: 4)
+        scheduler.addPeer(a)
+        var asks = 0
+        for _ in 0..<100 {
+            let requests = scheduler.nextRequests()
+            if requests.isEmpty { break }
+            for request in requests {
+                if request.chunk == 2 {
+                    asks += 1
+                    scheduler.failed(chunk: 2, from: a)
+                } else {
+                    scheduler.arrived(chunk: request.chunk, from: a)
+                    _ = scheduler.received(chunk: request.chunk, from: a, isValid: true)
+                }
+            }
+        }
+        #expect(asks == scheduler.maximumChunkFailures)   // not forever
+        #expect(!scheduler.isComplete && scheduler.storedCount == 3 && scheduler.nextRequests().isEmpty)
+        // A new peer is asked, and completes the blob.
+        scheduler.addPeer(b)
+        #expect(scheduler.nextRequests().map(\.peer) == [b])
+        scheduler.arrived(chunk: 2, from: b)
+        #expect(scheduler.received(chunk: 2, from: b, isValid: true) == .stored && scheduler.isComplete)
+    }
+
+    @Test("with two peers a chunk both failed is retried from them, within the bound")
+    func bothPeersFailed() {
+        var scheduler = ChunkScheduler(chunkCount: 1, have: [], window: 1)
+        scheduler.addPeer(a)
+        scheduler.addPeer(b)
+        var asked: [NodeID] = []
+        while let request = scheduler.nextRequests().first {
+            asked.append(request.peer)
+            scheduler.failed(chunk: 0, from: request.peer)
+        }
+        #expect(asked.count == scheduler.maximumChunkFailures)
+        #expect(asked.prefix(2).sorted { $0.text < $1.text } == [a, b].sorted { $0.text < $1.text })   // each once before any repeat
+    }
 }

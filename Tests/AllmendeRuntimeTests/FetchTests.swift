@@ -74,4 +74,27 @@ struct FetchTests {
             #expect(error?.description == "none of the 1 connected peer(s) has package \(missing.hex)")
         }
     }
+
+    @Test("a peer that lost part of a blob answers 'not found'; the fetch asks a bounded number of times, then says which chunks")
+    func partlyLostBlob() throws {
+        try withTempDirectory("net") { folder throws in
+            let a = try TestNode.start("a", in: folder)
+            defer { a.runtime.stop() }
+            let b = try TestNode.start("b", in: folder, peers: [PeerEntry(address: a.address, node: a.id)])
+            defer { b.runtime.stop() }
+            let package = try a.publishLargePackage(size: 3 * ChunkIndex.defaultChunkSize + 500, in: folder)
+            let manifest = try a.runtime.store.manifest(package)
+            let blob = try #require(manifest.files.max { $0.size < $1.size }).sha256
+            // Cut the seeder's copy inside chunk 1: chunk 0 can still be served, chunks 1–3 cannot.
+            let path = a.runtime.store.blobs.path(of: blob)
+            chmod(path, 0o644)
+            #expect(truncate(path, off_t(ChunkIndex.defaultChunkSize + 4096)) == 0)
+            #expect(b.waitForConnections(to: [a.id]))
+            let error = #expect(throws: FetchError.self) { try b.runtime.fetch(package) }
+            #expect(error?.description.contains("no peer can supply the rest of blob \(blob.hex) (1/4 chunks; chunks 1, 2, 3 failed at every peer)") == true,
+                    "\(String(describing: error))")
+            // The chunk that came is kept for a later attempt from a peer that has the whole blob.
+            #expect(FileSystem.exists(b.runtime.store.blobs.partialFile(of: blob)))
+        }
+    }
 }
