@@ -15,14 +15,15 @@ public struct FileMapping: Sendable {
     /// Number of bytes mapped from the requested offset.
     public let count: Int
 
-    /// Maps `count` (at least 1) bytes of `descriptor` from `offset`; the file must hold all of them. The pages
-    /// are mapped at once (`MAP_POPULATE`: one call instead of a fault every 16 pages), read from disk if not cached.
+    /// Maps `count` (at least 1) bytes of `descriptor` from `offset`; the file must hold all of them. Pages are
+    /// mapped as they are touched (`MAP_POPULATE` would save faults, but would count every queued chunk's pages
+    /// in the process's resident size before they are sent).
     public static func map(_ descriptor: FileDescriptor, offset: Int, count: Int) throws(SystemError) -> FileMapping {
         guard offset >= 0, count > 0 else { throw SystemError(operation: "map", path: descriptor.path, errno: EINVAL) }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let lead = offset % page
         let length = lead + count
-        let address = mmap(nil, length, PROT_READ, MAP_SHARED | MAP_POPULATE, descriptor.rawValue, off_t(offset - lead))
+        let address = mmap(nil, length, PROT_READ, MAP_SHARED, descriptor.rawValue, off_t(offset - lead))
         guard let address, address != MAP_FAILED else { throw SystemError.current("map", path: descriptor.path) }
         return FileMapping(pageStart: UInt(bitPattern: address), pageLength: length, lead: lead, count: count)
     }
