@@ -33,6 +33,9 @@ public struct ChunkScheduler: Sendable {
     private var strikes: [NodeID: Int] = [:]
     private var failedAt: [Int: Set<NodeID>] = [:]
     private var failures: [Int: Int] = [:]
+    /// Peers that answered `busy`: not asked again before the given time; their run of busy answers.
+    private var restingUntil: [NodeID: Duration] = [:]
+    private var busyStreak: [NodeID: Int] = [:]
     private var peers: [NodeID] = []
 
     public init(
@@ -71,13 +74,15 @@ public struct ChunkScheduler: Sendable {
         }
     }
 
-    /// Requests to send now: fills each peer's window, spreading chunks round-robin across peers.
-    public mutating func nextRequests() -> [(peer: NodeID, chunk: Int)] {
+    /// Requests to send now: fills each peer's window, spreading chunks round-robin across peers. `now` (any
+    /// monotonic time) tells which peers that answered `busy` have rested long enough.
+    public mutating func nextRequests(now: Duration = .zero) -> [(peer: NodeID, chunk: Int)] {
         var requests: [(NodeID, Int)] = []
         var progress = true
+        let available = peers.filter { (restingUntil[$0] ?? now) <= now }
         while progress && !waiting.isEmpty && inFlight.count + checking.count < totalWindow {
             progress = false
-            for peer in peers where (outstanding[peer] ?? 0) < window && inFlight.count + checking.count < totalWindow {
+            for peer in available where (outstanding[peer] ?? 0) < window && inFlight.count + checking.count < totalWindow {
                 guard let position = waiting.firstIndex(where: { mayAsk(peer, for: $0) }) else { continue }
                 let chunk = waiting.remove(at: position)
                 inFlight[chunk] = peer
@@ -102,6 +107,26 @@ public struct ChunkScheduler: Sendable {
         waiting.filter { chunk in !peers.contains { mayAsk($0, for: chunk) } }
     }
 
+    /// Records that `peer` answered `busy` for `chunk` at `now`: the chunk goes back to the front of the queue (no
+    /// failure, no strike) and the peer rests, 50 ms after a first busy answer, doubling up to 0.8 s while it stays busy
+    /// (busy answers that arrive while it already rests do not lengthen the rest).
+    public mutating func busy(chunk: Int, from peer: NodeID, now: Duration) {
+        guard inFlight[chunk] == peer else { return }
+        inFlight[chunk] = nil
+        outstanding[peer] = max(0, (outstanding[peer] ?? 1) - 1)
+        waiting.insert(chunk, at: 0)
+        // Answers to requests sent before the rest began are part of the same busy spell.
+        if let resting = restingUntil[peer], resting > now { return }
+        let streak = min((busyStreak[peer] ?? 0) + 1, 5)
+        busyStreak[peer] = streak
+        restingUntil[peer] = now + .milliseconds(50 << (streak - 1))
+    }
+
+    /// When the first resting peer may be asked again, if any peer in use rests after `now`.
+    public func nextRestEnd(after now: Duration) -> Duration? {
+        peers.compactMap { restingUntil[$0] }.filter { $0 > now }.min()
+    }
+
     /// Records that `chunk` arrived from `peer` and waits to be checked: it leaves the peer's window, so more can be
     /// requested while chunks are checked in batches; `received` gives the verdict later.
     public mutating func arrived(chunk: Int, from peer: NodeID) {
@@ -109,6 +134,7 @@ public struct ChunkScheduler: Sendable {
         inFlight[chunk] = nil
         outstanding[peer] = max(0, (outstanding[peer] ?? 1) - 1)
         checking[chunk] = peer
+        busyStreak[peer] = nil
     }
 
     /// Records a chunk received from `peer`; `isValid` tells whether it matched the chunk index.

@@ -180,6 +180,7 @@ extension NodeRuntime {
         let batchWait = Duration.milliseconds(50)
         var pending: [(chunk: Int, peer: NodeID, data: ChunkData)] = []
         var pendingSince = ContinuousClock.now
+        let started = ContinuousClock.now
         /// Checks whole batches of the pending chunks, or all of them when `all` is set.
         func checkPending(all: Bool) throws {
             let count = all ? pending.count : pending.count / batchSize * batchSize
@@ -209,7 +210,7 @@ extension NodeRuntime {
         func sendRequests() {
             let connections = Dictionary(readyConnections().map { ($0.peer, $0) }, uniquingKeysWith: { first, _ in first })
             for peer in scheduler.activePeers where connections[peer] == nil { scheduler.removePeer(peer) }
-            for (peer, chunk) in scheduler.nextRequests() {
+            for (peer, chunk) in scheduler.nextRequests(now: ContinuousClock.now - started) {
                 guard let connection = connections[peer] else { continue }
                 var number: UInt32 = 0
                 request(connection, { assigned in
@@ -221,12 +222,18 @@ extension NodeRuntime {
         }
         while !scheduler.isComplete {
             sendRequests()
+            // A peer resting after a busy answer is asked again when its rest ends.
+            let restLeft = scheduler.nextRestEnd(after: ContinuousClock.now - started).map { $0 - (ContinuousClock.now - started) }
+            if inFlight.isEmpty && pending.isEmpty, let restLeft {
+                Thread.sleep(forTimeInterval: restLeft.seconds)
+                continue
+            }
             if inFlight.isEmpty && pending.isEmpty {
                 let missing = scheduler.unobtainableChunks.sorted()
                 let which = missing.isEmpty ? "" : "; chunks \(missing.prefix(8).map(String.init).joined(separator: ", "))\(missing.count > 8 ? ", …" : "") failed at every peer"
                 throw FetchError(message: "no peer can supply the rest of blob \(blob.hex) (\(scheduler.storedCount)/\(index.chunkCount) chunks\(which))")
             }
-            let items = inFlight.isEmpty ? [] : inbox.take(timeout: pending.isEmpty ? .seconds(1) : batchWait)
+            let items = inFlight.isEmpty ? [] : inbox.take(timeout: min(pending.isEmpty ? .seconds(1) : batchWait, restLeft ?? .seconds(1)))
             for item in items {
                 inFlight[item.tag] = nil
                 guard case let .chunk(_, status, data)? = item.message else {
@@ -235,7 +242,11 @@ extension NodeRuntime {
                     continue
                 }
                 guard status == .ok else {
-                    scheduler.failed(chunk: item.tag, from: item.peer)
+                    if status == .busy {
+                        scheduler.busy(chunk: item.tag, from: item.peer, now: ContinuousClock.now - started)
+                    } else {
+                        scheduler.failed(chunk: item.tag, from: item.peer)
+                    }
                     continue
                 }
                 scheduler.arrived(chunk: item.tag, from: item.peer)
@@ -280,4 +291,9 @@ extension NodeRuntime {
         }
         throw FetchError(message: "no peer sent a usable chunk index for blob \(blob.hex)")
     }
+}
+
+extension Duration {
+    /// The duration in seconds, as a floating-point number.
+    fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -25,6 +25,15 @@ extension NodeRuntime {
             if options.servesForgedIndexesForTesting, index.chunkCount >= 2 { encoded[ChunkIndex.headerSize] ^= 0xFF }
             connection.send(.index(request: request, status: .ok, encodedIndex: encoded))
         case let .getChunk(request, blob, chunk):
+            let answersBusy = busyAnswersLeft.withLock { left -> Bool in
+                guard left > 0 else { return false }
+                left -= 1
+                return true
+            }
+            if answersBusy {
+                connection.send(.chunk(request: request, status: .busy, data: .empty))
+                return
+            }
             guard let index = cachedIndex(blob), Int(chunk) < index.chunkCount, let data = storedChunk(blob, Int(chunk), index) else {
                 connection.send(.chunk(request: request, status: .notFound, data: .empty))
                 return

@@ -41,6 +41,8 @@ public struct NodeOptions: Sendable {
     /// Fault injection: serve chunk indexes of two or more chunks with their first chaining value altered
     /// (still ending with the right blob ID, so only the chunks reveal the lie).
     public var servesForgedIndexesForTesting = false
+    /// Fault injection: answer this many chunk requests `busy` before serving any.
+    public var busyAnswersForTesting = 0
 
     public init(listen: SocketAddress, name: String, peers: [PeerEntry] = [], allowList: [NodeID]? = nil, maxConnections: Int = 64) {
         self.listen = listen
@@ -71,6 +73,8 @@ public final class NodeRuntime: @unchecked Sendable {
     let mirrorWake = DispatchSemaphore(value: 0)
     /// Chunk indexes of recently served blobs, so serving a chunk costs no index read (at most 64 kept).
     let servedIndexes = Mutex<[ContentID: ChunkIndex]>([:])
+    /// Busy answers still to give (`NodeOptions.busyAnswersForTesting`).
+    let busyAnswersLeft: Mutex<Int>
 
     struct RuntimeState {
         var connections: [ObjectIdentifier: PeerConnection] = [:]
@@ -103,6 +107,7 @@ public final class NodeRuntime: @unchecked Sendable {
         serverContext = try TLSContext(key: key, isServer: true)
         clientContext = try TLSContext(key: key, isServer: false)
         uploadLimiter = options.uploadBytesPerSecond.map { RateLimiter(bytesPerSecond: $0) }
+        busyAnswersLeft = Mutex(options.busyAnswersForTesting)
         state.withLock { state in
             state.peers = options.peers
             state.mirrors = options.mirrors

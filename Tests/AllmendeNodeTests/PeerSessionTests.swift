@@ -194,4 +194,47 @@ struct ChunkSchedulerTests {
         #expect(asked.count == scheduler.maximumChunkFailures)
         #expect(asked.prefix(2).sorted { $0.text < $1.text } == [a, b].sorted { $0.text < $1.text })   // each once before any repeat
     }
+
+    @Test("a busy peer rests (50 ms, doubling while it stays busy), its chunk goes to another peer, and nothing counts as a failure")
+    func busyPeerRests() {
+        var scheduler = ChunkScheduler(chunkCount: 2, have: [], window: 1)
+        scheduler.addPeer(a)
+        let ms = { (value: Int) in Duration.milliseconds(value) }
+        #expect(scheduler.nextRequests(now: ms(0)).map(\.chunk) == [0])
+        scheduler.busy(chunk: 0, from: a, now: ms(0))
+        #expect(scheduler.nextRequests(now: ms(10)).isEmpty)
+        #expect(scheduler.nextRestEnd(after: ms(10)) == ms(50))
+        #expect(scheduler.nextRequests(now: ms(50)).map(\.chunk) == [0])   // the same chunk first
+        scheduler.busy(chunk: 0, from: a, now: ms(50))
+        #expect(scheduler.nextRestEnd(after: ms(50)) == ms(150))   // doubled
+        for round in 0..<10 {   // busy answers never make the chunk unobtainable
+            let now = ms(10_000 * (round + 1))
+            #expect(scheduler.nextRequests(now: now).map(\.chunk) == [0])
+            scheduler.busy(chunk: 0, from: a, now: now)
+        }
+        #expect(scheduler.unobtainableChunks.isEmpty)
+        #expect(scheduler.nextRestEnd(after: ms(100_000)) == ms(100_800))   // capped at 0.8 s
+        // Another peer takes the chunk meanwhile; a chunk that arrives ends a's run of busy answers.
+        scheduler.addPeer(b)
+        #expect(scheduler.nextRequests(now: ms(100_010)).map(\.peer) == [b])
+        #expect(scheduler.nextRequests(now: ms(100_800)).map { [$0.peer: $0.chunk] } == [[a: 1]])
+        scheduler.arrived(chunk: 1, from: a)
+        #expect(scheduler.received(chunk: 1, from: a, isValid: true) == .stored)
+        #expect(scheduler.nextRequests(now: ms(101_700)).isEmpty)   // chunk 0 is still with b
+        scheduler.busy(chunk: 0, from: b, now: ms(101_700))
+        #expect(scheduler.nextRequests(now: ms(101_700)).map(\.peer) == [a])
+        scheduler.busy(chunk: 0, from: a, now: ms(101_700))
+        #expect(scheduler.nextRestEnd(after: ms(101_700)) == ms(101_750))   // both rest; b's first busy, a's streak reset
+    }
+
+    @Test("busy answers to requests sent before a rest began do not lengthen it")
+    func busySpell() {
+        var scheduler = ChunkScheduler(chunkCount: 8, have: [], window: 4)
+        scheduler.addPeer(a)
+        let requests = scheduler.nextRequests(now: .zero)
+        #expect(requests.count == 4)
+        for request in requests { scheduler.busy(chunk: request.chunk, from: a, now: .milliseconds(1)) }
+        #expect(scheduler.nextRestEnd(after: .milliseconds(1)) == .milliseconds(51))   // one spell, not four doublings
+        #expect(scheduler.nextRequests(now: .milliseconds(51)).map(\.chunk) == requests.map(\.chunk).reversed())
+    }
 }

@@ -2,7 +2,7 @@
 
 import AllmendeCrypto
 import AllmendeModel
-import AllmendeRuntime
+@testable import AllmendeRuntime
 import AllmendeStore
 import AllmendeSystem
 import AllmendeTestSupport
@@ -95,6 +95,24 @@ struct FetchTests {
                     "\(String(describing: error))")
             // The chunk that came is kept for a later attempt from a peer that has the whole blob.
             #expect(FileSystem.exists(b.runtime.store.blobs.partialFile(of: blob)))
+        }
+    }
+
+    @Test("a peer that answers 'busy' is asked again after a rest, without counting it as a failure")
+    func busyPeer() throws {
+        try withTempDirectory("net") { folder throws in
+            // Five busy answers (the first ones go to the manifest's one chunk): more than the four failures a chunk
+            // may have, so only rest-and-retry gets through.
+            let a = try TestNode.start("a", in: folder) { $0.busyAnswersForTesting = 5 }
+            defer { a.runtime.stop() }
+            let b = try TestNode.start("b", in: folder, peers: [PeerEntry(address: a.address, node: a.id)])
+            defer { b.runtime.stop() }
+            let package = try a.publishLargePackage(size: 3 * ChunkIndex.defaultChunkSize + 500, in: folder)
+            #expect(b.waitForConnections(to: [a.id]))
+            let result = try b.runtime.fetch(package)
+            #expect(result.sources == [a.id])
+            #expect(try b.runtime.store.verifyPackage(package).isIntact)
+            #expect(a.runtime.busyAnswersLeft.withLock { $0 } == 0)
         }
     }
 }
