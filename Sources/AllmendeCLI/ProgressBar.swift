@@ -1,5 +1,6 @@
 // ProgressBar.swift: AllmendeCLI. A progress line on a terminal (bytes, rate, ETA); silent when not a terminal.
 
+import AllmendeSystem
 import Synchronization
 
 /// Draws `[#####-----]  512.0 MiB / 1.0 GiB  1.2 GB/s  ETA 0:01` on standard error, at most 10 times a second.
@@ -46,7 +47,7 @@ final class ProgressBar: Sendable {
 
     /// The text of one progress line. Pure, for tests.
     static func line(label: String, done: Int, total: Int?, elapsed: Duration) -> String {
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         let rate = seconds > 0 ? Double(done) / seconds : 0
         var parts = [String(label.prefix(24))]
         if let total, total > 0 {

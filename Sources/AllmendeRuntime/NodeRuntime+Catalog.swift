@@ -5,6 +5,7 @@ import AllmendeCrypto
 import AllmendeModel
 import AllmendeNode
 import AllmendeStore
+import AllmendeSystem
 import AllmendeWire
 import Foundation
 
@@ -82,7 +83,7 @@ extension NodeRuntime {
             let now = ContinuousClock.now
             var bucket = state.announceTokens[key] ?? (1000, now)
             let elapsed = now - bucket.last
-            bucket.tokens = min(1000, bucket.tokens + (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) * 50)
+            bucket.tokens = min(1000, bucket.tokens + elapsed.inSeconds * 50)
             bucket.last = now
             guard bucket.tokens >= 1 else {
                 state.announceTokens[key] = bucket

@@ -1,5 +1,6 @@
 // RateLimiter.swift: AllmendeRuntime. A token bucket that paces uploads to a configured number of bytes per second.
 
+import AllmendeSystem
 import Foundation
 import Synchronization
 
@@ -17,9 +18,7 @@ final class RateLimiter: Sendable {
     /// Seconds to wait before `count` more bytes may go; 0 means send them now (they are counted).
     func delay(before count: Int, now: ContinuousClock.Instant = .now) -> Double {
         state.withLock { state in
-            let elapsed = now - state.last
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            state.tokens = min(bytesPerSecond, state.tokens + max(0, seconds) * bytesPerSecond)
+            state.tokens = min(bytesPerSecond, state.tokens + max(0, (now - state.last).inSeconds) * bytesPerSecond)
             state.last = max(now, state.last)
             if state.tokens < 0 { return -state.tokens / bytesPerSecond }
             state.tokens -= Double(count)

@@ -57,7 +57,7 @@ extension BlobStore {
     ) throws(SystemError) -> Bool {
         let range = index.byteRange(ofChunk: chunk)
         let target = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<range.count])
-        return try readFully(descriptor, into: target, at: range.lowerBound) && index.verify(chunk: chunk, UnsafeRawBufferPointer(target))
+        return try descriptor.readFully(into: target, atOffset: range.lowerBound) == target.count && index.verify(chunk: chunk, UnsafeRawBufferPointer(target))
     }
 
     /// The chunks of `group` (full-size ones, none the last) that do not match the index, hashed in lanes slice by slice.
@@ -72,22 +72,11 @@ extension BlobStore {
             for (lane, chunk) in group.enumerated() {
                 let target = UnsafeMutableRawBufferPointer(rebasing: buffer[lane * slice..<(lane + 1) * slice])
                 let offset = chunk * index.chunkSize + within
-                if try !readFully(descriptor, into: target, at: offset) { short.insert(chunk) }
+                if try descriptor.readFully(into: target, atOffset: offset) < slice { short.insert(chunk) }
                 runs.append(.init(start: values[lane], offset: offset, bytes: UnsafeRawBufferPointer(target)))
             }
             values = SHA256ChainLanes.chainValues(after: runs, using: engine)
         }
         return zip(group, values).filter { chunk, value in short.contains(chunk) || value != index.chainValues[chunk] }.map(\.0)
-    }
-
-    /// Fills `buffer` from `offset`; false if the file ends first.
-    private static func readFully(_ descriptor: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(SystemError) -> Bool {
-        var filled = 0
-        while filled < buffer.count {
-            let count = try descriptor.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), atOffset: offset + filled)
-            if count == 0 { return false }
-            filled += count
-        }
-        return true
     }
 }

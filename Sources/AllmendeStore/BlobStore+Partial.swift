@@ -118,17 +118,9 @@ extension BlobStore {
         precondition(buffer.count == range.count, "the buffer must hold exactly chunk \(chunk)")
         let descriptor = try open(id)
         defer { descriptor.close() }
-        var filled = 0
-        while filled < range.count {
-            let count: Int
-            do {
-                count = try descriptor.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), atOffset: range.lowerBound + filled)
-            } catch {
-                throw .system(error)
-            }
-            guard count > 0 else { throw .packageDamaged("blob \(id.hex) is shorter than its chunk index") }
-            filled += count
-        }
+        let filled: Int
+        do { filled = try descriptor.readFully(into: buffer, atOffset: range.lowerBound) } catch { throw .system(error) }
+        guard filled == range.count else { throw .packageDamaged("blob \(id.hex) is shorter than its chunk index") }
     }
 }
 

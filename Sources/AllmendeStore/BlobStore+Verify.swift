@@ -134,9 +134,9 @@ extension BlobStore {
         for id in large { check(id) }
         DispatchQueue.concurrentPerform(iterations: small.count) { check(small[$0]) }
         let conditions = results.withLock { $0 }
-        for id in ids {
+        for (id, size) in zip(ids, sizes) {
             report.blobsChecked += 1
-            report.bytesChecked += (try? size(of: id)) ?? 0
+            report.bytesChecked += size
             switch conditions[id] {
             case .success(.intact), .success(.missing), nil: break
             case let .success(.corrupt(actual, badChunks)): report.problems.append(.corruptBlob(id, actual: actual, badChunks: badChunks))

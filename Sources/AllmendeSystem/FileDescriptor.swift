@@ -63,6 +63,18 @@ public struct FileDescriptor: Sendable, Hashable {
         return filled
     }
 
+    /// Fills `buffer` from `offset` (without moving the file position), retrying short reads; returns the number of
+    /// bytes read, less than the buffer only where the file ends.
+    public func readFully(into buffer: UnsafeMutableRawBufferPointer, atOffset offset: Int) throws(SystemError) -> Int {
+        var filled = 0
+        while filled < buffer.count {
+            let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), atOffset: offset + filled)
+            if n == 0 { break }
+            filled += n
+        }
+        return filled
+    }
+
     /// Reads up to `count` bytes starting at `offset` without moving the file position.
     public func read(into buffer: UnsafeMutableRawBufferPointer, atOffset offset: Int) throws(SystemError) -> Int {
         while true {

@@ -19,8 +19,7 @@ struct BenchError: Error {
 /// Wall-clock seconds taken by `body`.
 func measure(_ body: () throws -> Void) rethrows -> Double {
     let clock = ContinuousClock()
-    let elapsed = try clock.measure(body)
-    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    return try clock.measure(body).inSeconds
 }
 
 /// Runs an external command and returns its standard output; throws if it fails or is missing.

@@ -12,11 +12,7 @@ import Testing
 struct DiscoveryTests {
     @Test("B and C, both configured only with A, find and connect to each other")
     func findEachOther() throws {
-        try withTempDirectory("discovery") { folder throws in
-            let a = try TestNode.start("a", in: folder)
-            defer { a.runtime.stop() }
-            let b = try TestNode.start("b", in: folder, peers: [PeerEntry(address: a.address, node: a.id)])
-            defer { b.runtime.stop() }
+        try TestNode.withPair("discovery") { a, b, folder throws in
             let c = try TestNode.start("c", in: folder, peers: [PeerEntry(address: a.address, node: a.id)])
             defer { c.runtime.stop() }
             #expect(b.waitForConnections(to: [a.id, c.id], timeout: .seconds(20)), "b knows \(b.runtime.knownNodes)")

@@ -13,11 +13,7 @@ import Testing
 struct FetchTests {
     @Test("three nodes: publish on A, fetch on C by ID only; files identical, verify passes")
     func threeNodes() throws {
-        try withTempDirectory("net") { folder throws in
-            let a = try TestNode.start("a", in: folder)
-            defer { a.runtime.stop() }
-            let b = try TestNode.start("b", in: folder, peers: [PeerEntry(address: a.address, node: a.id)])
-            defer { b.runtime.stop() }
+        try TestNode.withPair("net") { a, b, folder throws in
             let c = try TestNode.start("c", in: folder, peers: [PeerEntry(address: a.address, node: a.id), PeerEntry(address: b.address, node: b.id)])
             defer { c.runtime.stop() }
             let package = try a.publishExample("timber-wall-block")
@@ -40,11 +36,7 @@ struct FetchTests {
 
     @Test("a store damaged after a fetch is repaired by fsck --repair and fetching again")
     func repairByRefetching() throws {
-        try withTempDirectory("net") { folder throws in
-            let a = try TestNode.start("a", in: folder)
-            defer { a.runtime.stop() }
-            let b = try TestNode.start("b", in: folder, peers: [PeerEntry(address: a.address, node: a.id)])
-            defer { b.runtime.stop() }
+        try TestNode.withPair("net") { a, b, folder throws in
             let package = try a.publishExample("timber-wall-block")
             #expect(b.waitForConnections(to: [a.id]))
             let manifest = try b.runtime.fetch(package).manifest
@@ -63,11 +55,7 @@ struct FetchTests {
 
     @Test("an unknown package is reported as missing on every peer")
     func unknownPackage() throws {
-        try withTempDirectory("net") { folder throws in
-            let a = try TestNode.start("a", in: folder)
-            defer { a.runtime.stop() }
-            let b = try TestNode.start("b", in: folder, peers: [PeerEntry(address: a.address, node: a.id)])
-            defer { b.runtime.stop() }
+        try TestNode.withPair("net") { a, b, folder throws in
             #expect(b.waitForConnections(to: [a.id]))
             let missing = SHA256Hasher.hash(Array("no such design".utf8))
             let error = #expect(throws: FetchError.self) { try b.runtime.fetch(missing) }
@@ -77,11 +65,7 @@ struct FetchTests {
 
     @Test("a peer that lost part of a blob answers 'not found'; the fetch asks a bounded number of times, then says which chunks")
     func partlyLostBlob() throws {
-        try withTempDirectory("net") { folder throws in
-            let a = try TestNode.start("a", in: folder)
-            defer { a.runtime.stop() }
-            let b = try TestNode.start("b", in: folder, peers: [PeerEntry(address: a.address, node: a.id)])
-            defer { b.runtime.stop() }
+        try TestNode.withPair("net") { a, b, folder throws in
             let package = try a.publishLargePackage(size: 3 * ChunkIndex.defaultChunkSize + 500, in: folder)
             let manifest = try a.runtime.store.manifest(package)
             let blob = try #require(manifest.files.max { $0.size < $1.size }).sha256
@@ -100,13 +84,9 @@ struct FetchTests {
 
     @Test("a peer that answers 'busy' is asked again after a rest, without counting it as a failure")
     func busyPeer() throws {
-        try withTempDirectory("net") { folder throws in
-            // Five busy answers (the first ones go to the manifest's one chunk): more than the four failures a chunk
-            // may have, so only rest-and-retry gets through.
-            let a = try TestNode.start("a", in: folder) { $0.busyAnswersForTesting = 5 }
-            defer { a.runtime.stop() }
-            let b = try TestNode.start("b", in: folder, peers: [PeerEntry(address: a.address, node: a.id)])
-            defer { b.runtime.stop() }
+        // Five busy answers (the first ones go to the manifest's one chunk): more than the four failures a chunk
+        // may have, so only rest-and-retry gets through.
+        try TestNode.withPair("net", configureA: { $0.busyAnswersForTesting = 5 }) { a, b, folder throws in
             let package = try a.publishLargePackage(size: 3 * ChunkIndex.defaultChunkSize + 500, in: folder)
             #expect(b.waitForConnections(to: [a.id]))
             let result = try b.runtime.fetch(package)

@@ -29,6 +29,20 @@ struct TestNode {
         return TestNode(home: home, key: nodeKey, runtime: runtime)
     }
 
+    /// Runs `body` in a fresh temporary folder with node "a" and node "b" that dials it (both stopped afterwards);
+    /// `configureA` sets a's options.
+    static func withPair(
+        _ label: String, configureA: (inout NodeOptions) -> Void = { _ in }, _ body: (TestNode, TestNode, TempDirectory) throws -> Void
+    ) throws {
+        try withTempDirectory(label) { folder throws in
+            let a = try start("a", in: folder, configure: configureA)
+            defer { a.runtime.stop() }
+            let b = try start("b", in: folder, peers: [PeerEntry(address: a.address, node: a.id)])
+            defer { b.runtime.stop() }
+            try body(a, b, folder)
+        }
+    }
+
     /// Publishes an example package with the demo key; returns its ID.
     func publishExample(_ name: String) throws -> ContentID {
         let demoKey = try NodeKeyStore.loadPrivateKey(Repository.root + "/Examples/keys/demo-lab.pem")
