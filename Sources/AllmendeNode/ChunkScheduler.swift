@@ -109,7 +109,8 @@ public struct ChunkScheduler: Sendable {
 
     /// Records that `peer` answered `busy` for `chunk` at `now`: the chunk goes back to the front of the queue (no
     /// failure, no strike) and the peer rests, 50 ms after a first busy answer, doubling up to 0.8 s while it stays busy
-    /// (busy answers that arrive while it already rests do not lengthen the rest).
+    /// (busy answers that arrive while it already rests do not lengthen the rest). A peer busy for
+    /// `maximumBusySpells` rests in a row (about 14 s) without sending a chunk is no longer used for this download.
     public mutating func busy(chunk: Int, from peer: NodeID, now: Duration) {
         guard inFlight[chunk] == peer else { return }
         inFlight[chunk] = nil
@@ -117,10 +118,14 @@ public struct ChunkScheduler: Sendable {
         waiting.insert(chunk, at: 0)
         // Answers to requests sent before the rest began are part of the same busy spell.
         if let resting = restingUntil[peer], resting > now { return }
-        let streak = min((busyStreak[peer] ?? 0) + 1, 5)
+        let streak = (busyStreak[peer] ?? 0) + 1
         busyStreak[peer] = streak
-        restingUntil[peer] = now + .milliseconds(50 << (streak - 1))
+        restingUntil[peer] = now + .milliseconds(50 << (min(streak, 5) - 1))
+        if streak >= Self.maximumBusySpells { removePeer(peer) }
     }
+
+    /// Busy spells in a row after which a peer is given up.
+    public static let maximumBusySpells = 20
 
     /// When the first resting peer may be asked again, if any peer in use rests after `now`.
     public func nextRestEnd(after now: Duration) -> Duration? {

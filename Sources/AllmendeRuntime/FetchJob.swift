@@ -181,6 +181,8 @@ extension NodeRuntime {
         var pending: [(chunk: Int, peer: NodeID, data: ChunkData)] = []
         var pendingSince = ContinuousClock.now
         let started = ContinuousClock.now
+        /// Time since the download began: the scheduler's clock for resting busy peers.
+        func elapsed() -> Duration { ContinuousClock.now - started }
         /// Checks whole batches of the pending chunks, or all of them when `all` is set.
         func checkPending(all: Bool) throws {
             let count = all ? pending.count : pending.count / batchSize * batchSize
@@ -210,7 +212,7 @@ extension NodeRuntime {
         func sendRequests() {
             let connections = Dictionary(readyConnections().map { ($0.peer, $0) }, uniquingKeysWith: { first, _ in first })
             for peer in scheduler.activePeers where connections[peer] == nil { scheduler.removePeer(peer) }
-            for (peer, chunk) in scheduler.nextRequests(now: ContinuousClock.now - started) {
+            for (peer, chunk) in scheduler.nextRequests(now: elapsed()) {
                 guard let connection = connections[peer] else { continue }
                 var number: UInt32 = 0
                 request(connection, { assigned in
@@ -223,14 +225,16 @@ extension NodeRuntime {
         while !scheduler.isComplete {
             sendRequests()
             // A peer resting after a busy answer is asked again when its rest ends.
-            let restLeft = scheduler.nextRestEnd(after: ContinuousClock.now - started).map { $0 - (ContinuousClock.now - started) }
-            if inFlight.isEmpty && pending.isEmpty, let restLeft {
-                Thread.sleep(forTimeInterval: restLeft.seconds)
-                continue
-            }
+            let now = elapsed()
+            let restLeft = scheduler.nextRestEnd(after: now).map { $0 - now }
             if inFlight.isEmpty && pending.isEmpty {
+                if let restLeft {
+                    Thread.sleep(forTimeInterval: restLeft.inSeconds)
+                    continue
+                }
                 let missing = scheduler.unobtainableChunks.sorted()
-                let which = missing.isEmpty ? "" : "; chunks \(missing.prefix(8).map(String.init).joined(separator: ", "))\(missing.count > 8 ? ", …" : "") failed at every peer"
+                let which = scheduler.activePeers.isEmpty ? "; no peer left to ask"
+                    : missing.isEmpty ? "" : "; chunks \(missing.prefix(8).map(String.init).joined(separator: ", "))\(missing.count > 8 ? ", …" : "") failed at every peer"
                 throw FetchError(message: "no peer can supply the rest of blob \(blob.hex) (\(scheduler.storedCount)/\(index.chunkCount) chunks\(which))")
             }
             let items = inFlight.isEmpty ? [] : inbox.take(timeout: min(pending.isEmpty ? .seconds(1) : batchWait, restLeft ?? .seconds(1)))
@@ -243,7 +247,7 @@ extension NodeRuntime {
                 }
                 guard status == .ok else {
                     if status == .busy {
-                        scheduler.busy(chunk: item.tag, from: item.peer, now: ContinuousClock.now - started)
+                        scheduler.busy(chunk: item.tag, from: item.peer, now: elapsed())
                     } else {
                         scheduler.failed(chunk: item.tag, from: item.peer)
                     }
@@ -291,9 +295,4 @@ extension NodeRuntime {
         }
         throw FetchError(message: "no peer sent a usable chunk index for blob \(blob.hex)")
     }
-}
-
-extension Duration {
-    /// The duration in seconds, as a floating-point number.
-    fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

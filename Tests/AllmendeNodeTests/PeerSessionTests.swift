@@ -237,4 +237,22 @@ struct ChunkSchedulerTests {
         #expect(scheduler.nextRestEnd(after: .milliseconds(1)) == .milliseconds(51))   // one spell, not four doublings
         #expect(scheduler.nextRequests(now: .milliseconds(51)).map(\.chunk) == requests.map(\.chunk).reversed())
     }
+
+    @Test("a peer that only ever answers busy is given up after a bounded number of rests")
+    func alwaysBusy() {
+        var scheduler = ChunkScheduler(chunkCount: 1, have: [], window: 1)
+        scheduler.addPeer(a)
+        var now = Duration.zero
+        var spells = 0
+        while let request = scheduler.nextRequests(now: now).first {
+            scheduler.busy(chunk: request.chunk, from: a, now: now)
+            spells += 1
+            guard let end = scheduler.nextRestEnd(after: now) else { break }
+            now = end
+            if spells > 100 { break }
+        }
+        #expect(spells == ChunkScheduler.maximumBusySpells)
+        #expect(scheduler.activePeers.isEmpty && !scheduler.isComplete)
+        #expect(now < .seconds(20), "gave up after \(now)")
+    }
 }
