@@ -13,47 +13,66 @@ enum FsckCommand {
         discussion: """
         Re-hashes every stored blob against its ID and chunk index, and looks for chunk indexes without their
         blob (missing), files that do not belong (stray) and temporary files left by an interrupted write.
-        Exits 0 if the store is clean, 3 if problems remain. --repair never deletes stored data: corrupt and
-        stray files are moved to store/quarantine/ so the blobs can be fetched again.
+        Checks the catalog record by record: a damaged record is skipped (every other record is kept) and
+        reported; --repair moves it to store/quarantine/ and rewrites the catalog, and peers send the lost
+        entries again by reconciliation. What a crash leaves (an interrupted catalog append) is cleaned on
+        every run and is not damage. Exits 0 if the store is clean, 3 if problems remain. --repair never
+        deletes stored data: corrupt and stray files are moved to store/quarantine/ so the blobs can be
+        fetched again.
         """,
         options: [repairOption],
         run: { context in
-            let store = try context.store()
-            // Opening the catalog log checks every record and cuts a torn tail; every entry's signature is checked here.
-            let home = try context.home()
-            let catalog = try attempt { () throws(StoreError) in try CatalogLog(path: home.path + "/catalog") }
+            let packages = try context.packageStore()
+            let store = packages.blobs
+            let isRepairing = context.arguments.has("--repair")
+            let catalog = packages.catalog
+            // What a crash leaves behind is cleaned on every run; it is not damage.
+            var cleaned: [String] = []
+            let cut = try attempt { () throws(StoreError) in try catalog.cutTornTail() }
+            if cut > 0 { cleaned.append("catalog: cut \(cut) bytes of an append a crash interrupted (copied to store/quarantine/)") }
             let entries = try attempt { () throws(StoreError) in try catalog.entries() }
             let badEntries = entries.filter { (try? $0.verify()) == nil }.count
+            let damage = catalog.damage
+            var catalogRepairs: [String] = []
+            if isRepairing && !damage.isEmpty {
+                let moved = try attempt { () throws(StoreError) in try catalog.repair() }
+                catalogRepairs = moved.map { "catalog: moved \($0) to store/quarantine/; peers send the lost entries again by reconciliation" }
+            }
             let bar = ProgressBar(console: context.console, label: "fsck", total: nil, enabled: !context.isJSON)
             defer { bar.finish() }
             let report = try attempt { () throws(StoreError) in
-                try store.fsck(repair: context.arguments.has("--repair"), progress: { done, _ in bar.update(done) })
+                try store.fsck(repair: isRepairing, progress: { done, _ in bar.update(done) })
             }
             bar.finish()
-            var catalogProblems: [String] = []
-            if catalog.recoveredBytes > 0 { catalogProblems.append("catalog: cut \(catalog.recoveredBytes) bytes of a torn record at its end (an interrupted write)") }
+            var catalogProblems = damage.map { "catalog: \($0) (records there are skipped; every other record is kept)" }
             if badEntries > 0 { catalogProblems.append("catalog: \(badEntries) entries whose signature does not verify (revoked keys or damage)") }
-            let isRepaired = !report.repairs.isEmpty && report.repairs.count == report.problems.count
+            let isStoreRepaired = !report.repairs.isEmpty && report.repairs.count == report.problems.count
+            let isCatalogClean = damage.isEmpty || catalogRepairs.count == damage.count
+            let isClean = (report.isClean || isStoreRepaired) && isCatalogClean
             if context.isJSON {
                 context.printJSON([
                     "blobsChecked": .integer(report.blobsChecked), "bytesChecked": .integer(report.bytesChecked),
                     "partialFetches": .integer(report.partialFetches),
                     "problems": .array(report.problems.map { ["kind": .string($0.kind), "message": .string($0.description)] }),
-                    "repairs": .array(report.repairs.map { .string($0) }), "clean": .bool(report.isClean),
+                    "repairs": .array((report.repairs + catalogRepairs).map { .string($0) }), "clean": .bool(report.isClean && damage.isEmpty),
+                    "cleaned": .array(cleaned.map { .string($0) }),
                     "catalogEntries": .integer(entries.count), "catalogProblems": .array(catalogProblems.map { .string($0) }),
+                    "catalogDamage": .array(damage.map { ["offset": .integer($0.offset), "length": .integer($0.length)] }),
                 ])
             } else {
                 for problem in report.problems { context.console.line(problem.description) }
-                for repair in report.repairs { context.console.line("repaired: " + repair) }
                 for problem in catalogProblems { context.console.line(problem) }
+                for repair in report.repairs + catalogRepairs { context.console.line("repaired: " + repair) }
+                for line in cleaned { context.console.line("cleaned: " + line) }
                 if report.partialFetches > 0 {
                     context.console.line("\(report.partialFetches) interrupted fetch\(report.partialFetches == 1 ? "" : "es") in store/partial/ (fetch again to resume)")
                 }
                 let summary = "checked \(report.blobsChecked) blobs (\(ByteCount.format(report.bytesChecked)))"
-                context.console.line(report.isClean ? summary + ": no problems"
-                                     : summary + ": \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s")")
+                let problemCount = report.problems.count + damage.count
+                context.console.line(problemCount == 0 ? summary + ": no problems"
+                                     : summary + ": \(problemCount) problem\(problemCount == 1 ? "" : "s")")
             }
-            return report.isClean || isRepaired ? ExitCode.success : ExitCode.damage
+            return isClean ? ExitCode.success : ExitCode.damage
         }
     )
 }

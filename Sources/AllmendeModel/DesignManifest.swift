@@ -15,6 +15,8 @@ public struct DesignManifest: Equatable, Sendable {
     public static let maximumSize = 4 << 20
     /// Most files per package.
     public static let maximumFileCount = 10_000
+    /// Largest total size of a package's files, in bytes (2^53, the largest integer every JSON reader keeps exact).
+    public static let maximumTotalSize = 1 << 53
 
     public var info: DesignInfo
     /// The lab identity that publishes the package.
@@ -53,8 +55,14 @@ public struct DesignManifest: Equatable, Sendable {
         }
         try reader.rejectUnknownKeys()
         var seen: Set<PackagePath> = []
+        var total = 0
         for (index, file) in files.enumerated() {
             guard seen.insert(file.path).inserted else { throw .invalidField(path: "files[\(index)].path", reason: "'\(file.path)' appears twice") }
+            // Each size is at most 2^53, so the running total cannot overflow before it passes the limit.
+            total += file.size
+            guard total <= Self.maximumTotalSize else {
+                throw .invalidField(path: "files[\(index)].size", reason: "the files' total size passes \(Self.maximumTotalSize) bytes (2^53)")
+            }
         }
         self.init(info: info, publisher: publisher, created: created, files: files)
         guard files == self.files else { throw .invalidField(path: "files", reason: "must be sorted by path (byte order)") }
@@ -79,8 +87,14 @@ public struct DesignManifest: Equatable, Sendable {
     /// The package ID: SHA-256 of the canonical bytes.
     public func packageID() throws(ModelError) -> ContentID { SHA256Hasher.hash(try canonicalBytes()) }
 
-    /// Total size of all files in bytes.
-    public var totalSize: Int { files.reduce(0) { $0 + $1.size } }
+    /// Total size of all files in bytes. A parsed manifest's total is at most `maximumTotalSize`; a manifest built
+    /// in memory with larger sizes saturates at `Int.max` rather than trapping.
+    public var totalSize: Int {
+        files.reduce(0) { total, file in
+            let (sum, overflow) = total.addingReportingOverflow(file.size)
+            return overflow ? Int.max : sum
+        }
+    }
 
     /// The file at `path`, if any.
     public func file(at path: String) -> FileEntry? { files.first { $0.path.text == path } }

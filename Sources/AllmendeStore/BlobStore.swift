@@ -49,7 +49,7 @@ public final class BlobStore: Sendable {
     var blobsPath: String { root + "/blobs" }
     var chunksPath: String { root + "/chunks" }
     var temporaryPath: String { root + "/tmp" }
-    var quarantinePath: String { root + "/quarantine" }
+    public var quarantinePath: String { root + "/quarantine" }
 
     /// The path where blob `id` lives (whether or not it is stored).
     public func path(of id: ContentID) -> String {

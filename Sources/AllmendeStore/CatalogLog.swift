@@ -1,4 +1,5 @@
 // CatalogLog.swift: AllmendeStore. The append-only log of accepted catalog entries (signed statements).
+// Spec: Protocol/catalog-log.md.
 
 import AllmendeCrypto
 import AllmendeModel
@@ -7,104 +8,91 @@ import Foundation
 import Synchronization
 
 /// An append-only file of catalog entries: each record is `u32 length ‖ u32 CRC-32C of the payload ‖ payload`
-/// (big-endian), the payload being a signed statement's canonical bytes. Opening the log reads every record;
-/// a torn or corrupt tail (a crash in the middle of an append) is cut off, so a complete record is never lost
-/// and a broken one is never read. Appends are written whole with one `write`, then `fdatasync`ed.
+/// (big-endian), the payload being a signed statement's canonical bytes.
+///
+/// Damage never costs a valid record: a run of bad bytes between two valid records is skipped (and reported in
+/// `damage`), every later record is kept. Opening and reading never write. Bytes after the last valid record
+/// (an append cut short by a crash) are cut by the next append, after a copy goes to `quarantinePath`;
+/// `repair()` moves damaged runs to `quarantinePath` and rewrites the log without them. Appends are written
+/// whole with one `write` under an exclusive `flock`, then `fdatasync`ed. Several processes (the daemon and
+/// the CLI) share the file; a log replaced by another process's `repair()` is reopened.
 public final class CatalogLog: Sendable {
     /// Largest record payload (a signed statement is at most 64 KiB).
     public static let maximumRecordSize = SignedStatement.maximumSize
 
     public let path: String
-    private let descriptor: FileDescriptor
-    private let state: Mutex<(ids: [ContentID: Int], entries: [ContentID], size: Int)>
-    /// Bytes cut from the end when the log was opened (0 if it was intact).
-    public let recoveredBytes: Int
+    /// Where damaged bytes are copied before they leave the log.
+    public let quarantinePath: String
+    private let state: Mutex<State>
 
-    /// Opens (creating) the log and cuts a torn tail.
-    public init(path: String) throws(StoreError) {
+    private struct State: Sendable {
+        var descriptor: FileDescriptor
+        var identity: FileIdentity
+        var ids: [ContentID: Int] = [:]
+        var entries: [ContentID] = []
+        /// Where the last valid record ends.
+        var end = 0
+        /// Bytes after `end`, as of the last look.
+        var tail = 0
+        /// True if those bytes look like an append cut short rather than damage.
+        var isTailTorn = true
+        var damage: [CatalogDamage] = []
+    }
+
+    /// Opens (creating) the log and indexes every valid record; writes nothing.
+    public init(path: String, quarantinePath: String? = nil) throws(StoreError) {
         self.path = path
+        self.quarantinePath = quarantinePath ?? FileSystem.parentDirectory(of: path) + "/quarantine"
         do {
             try FileSystem.makeDirectories(FileSystem.parentDirectory(of: path))
-            let file = try FileDescriptor.open(path, O_RDWR | O_CREAT | O_APPEND, mode: 0o644)
-            descriptor = file
-            // Under the append lock: another process in the middle of an append must not look like a torn tail.
-            _ = try file.lockExclusive(wait: true)
-            defer { _ = flock(file.rawValue, LOCK_UN) }
-            let bytes = try FileSystem.readFile(path, limit: 1 << 34)
-            var offset = 0
-            var ids: [ContentID: Int] = [:]
-            var order: [ContentID] = []
-            while let (payload, next) = Self.record(in: bytes, at: offset) {
-                let id = SHA256Hasher.hash(payload)
-                if ids[id] == nil {
-                    ids[id] = offset
-                    order.append(id)
-                }
-                offset = next
-            }
-            recoveredBytes = bytes.count - offset
-            if bytes.count - offset > 0 {
-                try file.truncate(to: offset)
-                try file.sync()
-            }
-            state = Mutex((ids, order, offset))
+            let file = try FileDescriptor.open(path, O_RDWR | O_CREAT | O_APPEND, mode: 0o600)
+            var fresh = State(descriptor: file, identity: try FileIdentity(file.status()))
+            Self.refresh(&fresh, path: path)
+            state = Mutex(fresh)
         } catch {
             throw .system(error)
         }
     }
 
-    deinit { descriptor.close() }
-
-    /// The record at `offset`: its payload and the next offset, or nil if it is incomplete or corrupt.
-    static func record(in bytes: [UInt8], at offset: Int) -> ([UInt8], Int)? {
-        guard bytes.count - offset >= 8 else { return nil }
-        let length = bytes[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) }
-        let checksum = bytes[offset + 4..<offset + 8].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        guard length > 0, length <= maximumRecordSize, bytes.count - offset - 8 >= length else { return nil }
-        let payload = Array(bytes[offset + 8..<offset + 8 + length])
-        guard CRC32C.checksum(payload) == checksum else { return nil }
-        return (payload, offset + 8 + length)
-    }
-
-    /// Indexes records that other processes (the CLI beside a running daemon) appended since we last looked.
-    private func refresh(_ state: inout (ids: [ContentID: Int], entries: [ContentID], size: Int)) {
-        guard let size = try? Int(descriptor.status().st_size), size > state.size else { return }
-        var bytes = [UInt8](repeating: 0, count: size - state.size)
-        let read = bytes.withUnsafeMutableBytes { (try? descriptor.read(into: $0, atOffset: state.size)) ?? 0 }
-        bytes.removeLast(bytes.count - read)
-        var offset = 0
-        while let (payload, next) = Self.record(in: bytes, at: offset) {
-            let id = SHA256Hasher.hash(payload)
-            if state.ids[id] == nil {
-                state.ids[id] = state.size + offset
-                state.entries.append(id)
-            }
-            offset = next
-        }
-        state.size += offset
-    }
+    deinit { state.withLock { _ = $0.descriptor.close() } }
 
     /// The number of entries.
-    public var count: Int { state.withLock { refresh(&$0); return $0.entries.count } }
+    public var count: Int { state.withLock { Self.refresh(&$0, path: path); return $0.entries.count } }
 
     /// True if the entry with this statement ID is in the log.
-    public func contains(_ id: ContentID) -> Bool { state.withLock { refresh(&$0); return $0.ids[id] != nil } }
+    public func contains(_ id: ContentID) -> Bool { state.withLock { Self.refresh(&$0, path: path); return $0.ids[id] != nil } }
+
+    /// Entry IDs in the order they were accepted.
+    public var ids: [ContentID] { state.withLock { Self.refresh(&$0, path: path); return $0.entries } }
+
+    /// Damaged runs (skipped; `repair()` removes them): between valid records, and after the last one unless
+    /// those bytes look like an append cut short.
+    public var damage: [CatalogDamage] {
+        state.withLock { state in
+            Self.refresh(&state, path: path)
+            return state.damage + (state.tail > 0 && !state.isTailTorn ? [CatalogDamage(offset: state.end, length: state.tail)] : [])
+        }
+    }
+
+    /// Bytes after the last valid record that look like an append cut short by a crash (the next append or
+    /// `cutTornTail()` cuts them).
+    public var tornTailBytes: Int { state.withLock { Self.refresh(&$0, path: path); return $0.isTailTorn ? $0.tail : 0 } }
 
     /// The canonical bytes of entry `id`, read from the log.
     public func entryBytes(_ id: ContentID) -> [UInt8]? {
-        guard let offset = state.withLock({ refresh(&$0); return $0.ids[id] }) else { return nil }
-        var header = [UInt8](repeating: 0, count: 8)
-        guard header.withUnsafeMutableBytes({ (try? descriptor.read(into: $0, atOffset: offset)) ?? 0 }) == 8 else { return nil }
-        let length = header[0..<4].reduce(0) { $0 << 8 | Int($1) }
-        guard length > 0, length <= Self.maximumRecordSize else { return nil }
-        var payload = [UInt8](repeating: 0, count: length)
-        guard payload.withUnsafeMutableBytes({ (try? descriptor.read(into: $0, atOffset: offset + 8)) ?? 0 }) == length,
-              SHA256Hasher.hash(payload) == id else { return nil }
-        return payload
+        state.withLock { state -> [UInt8]? in
+            Self.refresh(&state, path: path)
+            guard let offset = state.ids[id] else { return nil }
+            var header = [UInt8](repeating: 0, count: 8)
+            guard header.withUnsafeMutableBytes({ (try? state.descriptor.readFully(into: $0, atOffset: offset)) ?? 0 }) == 8 else { return nil }
+            let length = header[0..<4].reduce(0) { $0 << 8 | Int($1) }
+            guard length > 0, length <= Self.maximumRecordSize else { return nil }
+            var payload = [UInt8](repeating: 0, count: length)
+            guard payload.withUnsafeMutableBytes({ (try? state.descriptor.readFully(into: $0, atOffset: offset + 8)) ?? 0 }) == length,
+                  SHA256Hasher.hash(payload) == id else { return nil }
+            return payload
+        }
     }
-
-    /// Entry IDs in the order they were accepted.
-    public var ids: [ContentID] { state.withLock { refresh(&$0); return $0.entries } }
 
     /// Appends `statement` durably; returns false if it was already there.
     @discardableResult
@@ -113,58 +101,198 @@ public final class CatalogLog: Sendable {
         do { payload = try statement.canonicalBytes() } catch { throw .model(error) }
         guard payload.count <= Self.maximumRecordSize else { throw .model(.invalidField(path: "statement", reason: "too large for the catalog")) }
         let id = SHA256Hasher.hash(payload)
-        var record: [UInt8] = []
-        record.reserveCapacity(8 + payload.count)
-        for shift in stride(from: 24, through: 0, by: -8) { record.append(UInt8(truncatingIfNeeded: payload.count >> shift)) }
-        let checksum = CRC32C.checksum(payload)
-        for shift in stride(from: 24, through: 0, by: -8) { record.append(UInt8(truncatingIfNeeded: checksum >> UInt32(shift))) }
-        record += payload
+        let record = CatalogRecordScan.encode(payload)
         return try state.withLock { state throws(StoreError) -> Bool in
-            // Appends from several processes (daemon and CLI) are serialised by an exclusive lock on the file.
-            _ = try? descriptor.lockExclusive(wait: true)
-            defer { _ = flock(descriptor.rawValue, LOCK_UN) }
-            refresh(&state)
-            guard state.ids[id] == nil else { return false }
             do throws(SystemError) {
-                try descriptor.writeAll(record)
-                try descriptor.syncData()
+                let locked = try lockCurrentFile(&state)
+                defer { _ = flock(locked.rawValue, LOCK_UN) }
+                guard state.ids[id] == nil else { return false }
+                if state.tail > 0 { try cutTail(&state) }
+                do throws(SystemError) {
+                    try state.descriptor.writeAll(record)
+                    try state.descriptor.syncData()
+                } catch {
+                    // Never leave half a record: cut back to the last good end.
+                    try? state.descriptor.truncate(to: state.end)
+                    throw error
+                }
+                state.ids[id] = state.end
+                state.entries.append(id)
+                state.end += record.count
+                return true
             } catch {
-                // Never leave half a record: cut back to the last good end.
-                try? descriptor.truncate(to: state.size)
                 throw .system(error)
             }
-            state.ids[id] = state.size
-            state.entries.append(id)
-            state.size += record.count
-            return true
         }
     }
 
-    /// Every entry, parsed, in log order.
+    /// Every entry, parsed, in log order (damaged runs skipped).
     public func entries() throws(StoreError) -> [SignedStatement] {
         let bytes: [UInt8]
         do { bytes = try FileSystem.readFile(path, limit: 1 << 34) } catch { throw .system(error) }
-        var result: [SignedStatement] = []
-        var offset = 0
-        while let (payload, next) = Self.record(in: bytes, at: offset) {
-            if let statement = try? SignedStatement(parsing: payload) { result.append(statement) }
-            offset = next
+        return bytes.withUnsafeBytes { buffer in
+            CatalogRecordScan(buffer, maximumRecordSize: Self.maximumRecordSize).records.compactMap { record in
+                try? SignedStatement(parsing: Array(buffer[record.payload]))
+            }
         }
-        return result
+    }
+
+    /// Cuts the tail left by an append that a crash interrupted (a copy goes to `quarantinePath`); returns
+    /// how many bytes were cut. A damaged tail is left for `repair()`.
+    @discardableResult
+    public func cutTornTail() throws(StoreError) -> Int {
+        try state.withLock { state throws(StoreError) -> Int in
+            do throws(SystemError) {
+                let locked = try lockCurrentFile(&state)
+                defer { _ = flock(locked.rawValue, LOCK_UN) }
+                guard state.tail > 0, state.isTailTorn else { return 0 }
+                let cut = state.tail
+                try cutTail(&state)
+                return cut
+            } catch {
+                throw .system(error)
+            }
+        }
+    }
+
+    /// Moves damaged runs and the tail to `quarantinePath` and rewrites the log with only its valid records.
+    /// Returns what was moved (nothing if the log was intact).
+    public func repair() throws(StoreError) -> [CatalogDamage] {
+        try state.withLock { state throws(StoreError) -> [CatalogDamage] in
+            do throws(SystemError) {
+                let locked = try lockCurrentFile(&state)
+                defer { _ = flock(locked.rawValue, LOCK_UN) }
+                let size = try Int(state.descriptor.status().st_size)
+                var moved = state.damage
+                if size > state.end { moved.append(CatalogDamage(offset: state.end, length: size - state.end)) }
+                guard !moved.isEmpty else { return [] }
+                let bytes = try Self.read(state.descriptor, count: size, atOffset: 0)
+                try quarantine(moved, of: bytes)
+                var kept: [UInt8] = []
+                kept.reserveCapacity(state.end)
+                var offset = 0
+                for run in moved {
+                    kept += bytes[offset..<run.offset]
+                    offset = run.offset + run.length
+                }
+                if offset < state.end { kept += bytes[offset..<min(state.end, bytes.count)] }
+                try FileSystem.writeAtomically(kept, to: path, mode: 0o600)
+                let reopened = try FileDescriptor.open(path, O_RDWR | O_APPEND)
+                state.descriptor.close()
+                state = State(descriptor: reopened, identity: try FileIdentity(reopened.status()))
+                Self.refresh(&state, path: path)
+                return moved
+            } catch {
+                throw .system(error)
+            }
+        }
+    }
+
+    /// Takes the exclusive append lock on the file that is at `path` now (reopening it if another process
+    /// replaced it), then indexes what others appended. Returns the locked descriptor.
+    private func lockCurrentFile(_ state: inout State) throws(SystemError) -> FileDescriptor {
+        while true {
+            let descriptor = state.descriptor
+            _ = try descriptor.lockExclusive(wait: true)
+            if (try? FileIdentity(path: path)) == state.identity || !FileSystem.exists(path) {
+                Self.refresh(&state, path: path)
+                return descriptor
+            }
+            _ = flock(descriptor.rawValue, LOCK_UN)
+            Self.reopenIfReplaced(&state, path: path)
+        }
+    }
+
+    /// Copies the tail to quarantine and cuts it (the caller holds the append lock).
+    private func cutTail(_ state: inout State) throws(SystemError) {
+        let size = try Int(state.descriptor.status().st_size)
+        guard size > state.end else { return }
+        let bytes = try Self.read(state.descriptor, count: size - state.end, atOffset: state.end)
+        try quarantine([CatalogDamage(offset: 0, length: bytes.count)], of: bytes, naming: state.end)
+        try state.descriptor.truncate(to: state.end)
+        try state.descriptor.sync()
+        state.tail = 0
+        state.isTailTorn = true
+    }
+
+    /// Writes each run to `quarantinePath/catalog.<offset>.<time>`.
+    private func quarantine(_ runs: [CatalogDamage], of bytes: [UInt8], naming base: Int = 0) throws(SystemError) {
+        try FileSystem.makeDirectories(quarantinePath)
+        let time = Int(Date().timeIntervalSince1970)
+        for run in runs where run.length > 0 {
+            let start = min(run.offset, bytes.count)
+            let slice = Array(bytes[start..<min(start + run.length, bytes.count)])
+            try FileSystem.writeAtomically(slice, to: quarantinePath + "/catalog.\(base + run.offset).\(time)", mode: 0o600)
+        }
+    }
+
+    /// Up to `count` bytes at `offset` (fewer at the end of the file).
+    private static func read(_ descriptor: FileDescriptor, count: Int, atOffset offset: Int) throws(SystemError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let result = bytes.withUnsafeMutableBytes { buffer in Result { () throws(SystemError) in try descriptor.readFully(into: buffer, atOffset: offset) } }
+        bytes.removeLast(bytes.count - (try result.get()))
+        return bytes
+    }
+
+    /// Indexes records appended since the last look (by this or another process); reopens a replaced file.
+    private static func refresh(_ state: inout State, path: String) {
+        reopenIfReplaced(&state, path: path)
+        guard let size = try? Int(state.descriptor.status().st_size) else { return }
+        if size < state.end {
+            // Cut by another process's repair in place (not something we do): index again from the start.
+            state = State(descriptor: state.descriptor, identity: state.identity)
+        }
+        guard size > state.end else {
+            state.tail = 0
+            state.isTailTorn = true
+            return
+        }
+        var bytes = [UInt8](repeating: 0, count: size - state.end)
+        let read = bytes.withUnsafeMutableBytes { (try? state.descriptor.readFully(into: $0, atOffset: state.end)) ?? 0 }
+        let base = state.end
+        bytes.withUnsafeBytes { buffer in
+            let scan = CatalogRecordScan(UnsafeRawBufferPointer(rebasing: buffer[0..<read]), maximumRecordSize: maximumRecordSize)
+            for record in scan.records {
+                let id = SHA256Hasher.hash(UnsafeRawBufferPointer(rebasing: buffer[record.payload]))
+                if state.ids[id] == nil {
+                    state.ids[id] = base + record.offset
+                    state.entries.append(id)
+                }
+            }
+            state.damage += scan.damage.map { CatalogDamage(offset: base + $0.offset, length: $0.length) }
+            state.end = base + scan.end
+            state.tail = size - state.end
+            state.isTailTorn = CatalogRecordScan.isTorn(tail: UnsafeRawBufferPointer(rebasing: buffer[min(scan.end, read)..<read]),
+                                                        maximumRecordSize: maximumRecordSize)
+        }
+    }
+
+    /// Opens the file now at `path` if it is not the one `state` has open, and indexes it from the start.
+    private static func reopenIfReplaced(_ state: inout State, path: String) {
+        guard let current = try? FileIdentity(path: path), current != state.identity,
+              let reopened = try? FileDescriptor.open(path, O_RDWR | O_APPEND) else { return }
+        guard let identity = try? FileIdentity(reopened.status()), identity == current else {
+            reopened.close()
+            return
+        }
+        state.descriptor.close()
+        state = State(descriptor: reopened, identity: identity)
     }
 }
 
-/// CRC-32C (Castagnoli), the checksum of catalog log records.
-public enum CRC32C {
-    private static let table: [UInt32] = (0..<256).map { index in
-        var value = UInt32(index)
-        for _ in 0..<8 { value = value & 1 == 1 ? (value >> 1) ^ 0x82F6_3B78 : value >> 1 }
-        return value
+/// Device and inode: tells whether a path still names the file a descriptor has open.
+private struct FileIdentity: Sendable, Equatable {
+    let device: UInt64
+    let inode: UInt64
+
+    init(_ info: stat) {
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
     }
 
-    public static func checksum(_ bytes: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-        return crc ^ 0xFFFF_FFFF
+    init(path: String) throws(SystemError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw SystemError.current("stat", path: path) }
+        self.init(info)
     }
 }

@@ -20,7 +20,7 @@ public struct PackageStore: Sendable {
         self.home = home
         try home.create()
         blobs = try BlobStore(home: home)
-        catalog = try CatalogLog(path: home.path + "/catalog")
+        catalog = try CatalogLog(path: home.path + "/catalog", quarantinePath: blobs.quarantinePath)
         do { try FileSystem.makeDirectories(indexPath) } catch { throw .system(error) }
     }
 

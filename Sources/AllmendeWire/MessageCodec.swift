@@ -42,14 +42,14 @@ public enum MessageCodec {
             payload.appendInteger(version)
             payload.appendInteger(features)
             payload.appendInteger(listenPort)
-            let nameBytes = Array(name.utf8.prefix(WireLimits.maximumNodeNameLength))
+            let nameBytes = name.utf8Prefix(maximumByteCount: WireLimits.maximumNodeNameLength)
             payload.append(UInt8(nameBytes.count))
             payload += nameBytes
         case let .ping(nonce), let .pong(nonce):
             payload.appendInteger(nonce)
         case let .goodbye(code, reason):
             payload.appendInteger(code.rawValue)
-            let reasonBytes = Array(reason.utf8.prefix(WireLimits.maximumReasonLength))
+            let reasonBytes = reason.utf8Prefix(maximumByteCount: WireLimits.maximumReasonLength)
             payload.appendInteger(UInt16(reasonBytes.count))
             payload += reasonBytes
         case let .getPackage(request, package):
@@ -116,7 +116,7 @@ public enum MessageCodec {
             let rawCode: UInt16 = try reader.integer()
             let length = Int(try reader.integer() as UInt16)
             guard length <= WireLimits.maximumReasonLength else { throw reader.fail("reason longer than \(WireLimits.maximumReasonLength) bytes") }
-            let reason = String(decoding: try reader.bytes(length), as: UTF8.self)
+            guard let reason = String(validating: try reader.bytes(length), as: UTF8.self) else { throw reader.fail("reason is not UTF-8") }
             message = .goodbye(code: GoodbyeCode(rawValue: rawCode) ?? .protocolError, reason: reason)
         case MessageType.getPackage: message = .getPackage(request: try reader.integer(), package: try reader.contentID())
         case MessageType.package: message = .package(request: try reader.integer(), status: try reader.status(), publishStatement: reader.rest())

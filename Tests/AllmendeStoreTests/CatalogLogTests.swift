@@ -30,13 +30,13 @@ struct CatalogLogTests {
             #expect(try !log.append(statements[3]))
             let reopened = try CatalogLog(path: path)
             #expect(reopened.count == 20)
-            #expect(reopened.recoveredBytes == 0)
+            #expect(reopened.tornTailBytes == 0 && reopened.damage.isEmpty)
             #expect(try reopened.entries() == statements)
             #expect(reopened.contains(try statements[7].statementID()))
         }
     }
 
-    @Test("a torn tail (a record cut short) is cut on open; every complete record stays", arguments: [1, 7, 8, 100])
+    @Test("a torn tail (a record cut short) is skipped on open without writing, and cut by the next append", arguments: [1, 7, 8, 100])
     func tornTail(cut: Int) throws {
         try withTempDirectory("catalog") { folder throws in
             let path = folder.file("catalog")
@@ -48,18 +48,24 @@ struct CatalogLogTests {
             let descriptor = try FileDescriptor.open(path, O_RDWR)
             try descriptor.truncate(to: size - min(cut, lastSize - 1))
             descriptor.close()
+            let before = try FileSystem.readFile(path)
             let reopened = try CatalogLog(path: path)
             #expect(reopened.count == 9)
-            #expect(reopened.recoveredBytes == lastSize - min(cut, lastSize - 1))
-            #expect(try FileSystem.size(of: path) == size - lastSize)
+            #expect(reopened.tornTailBytes == lastSize - min(cut, lastSize - 1))
+            #expect(reopened.damage.isEmpty)
             #expect(try reopened.entries() == Array(statements.prefix(9)))
-            // The log goes on normally after recovery.
+            #expect(try FileSystem.readFile(path) == before, "opening and reading never write")
+            // The next append cuts the tail (a copy goes to quarantine) and the log goes on normally.
             #expect(try reopened.append(statements[9]))
-            #expect(try CatalogLog(path: path).count == 10)
+            #expect(try FileSystem.size(of: path) == size)
+            #expect(try FileSystem.contentsOfDirectory(folder.file("quarantine")).count == 1)
+            let again = try CatalogLog(path: path)
+            #expect(again.count == 10)
+            #expect(again.tornTailBytes == 0)
         }
     }
 
-    @Test("a corrupt record and everything after it are cut; garbage appended by a crash is cut")
+    @Test("a damaged record in the middle is skipped and every later record kept; garbage after the end is a tail")
     func corruption() throws {
         try withTempDirectory("catalog") { folder throws in
             let path = folder.file("catalog")
@@ -70,11 +76,63 @@ struct CatalogLogTests {
             try descriptor.writeAll(pseudoRandomBytes(count: 333, seed: 3))
             descriptor.close()
             #expect(try CatalogLog(path: path).count == 6)
-            let offset = try statements.prefix(4).reduce(0) { $0 + (try $1.canonicalBytes().count) + 8 } + 8 + 20
-            try FsckTests.flipByte(at: offset, in: path)
+            let recordStart = try statements.prefix(4).reduce(0) { $0 + (try $1.canonicalBytes().count) + 8 }
+            try FsckTests.flipByte(at: recordStart + 8 + 20, in: path)
             let reopened = try CatalogLog(path: path)
-            #expect(reopened.count == 4)
-            #expect(try reopened.entries() == Array(statements.prefix(4)))
+            #expect(reopened.count == 5)
+            #expect(try reopened.entries() == Array(statements.prefix(4)) + [statements[5]])
+            let logSize = try statements.reduce(0) { $0 + (try $1.canonicalBytes().count) + 8 }
+            // Random bytes after the end are not an append cut short: they are damage too.
+            #expect(reopened.damage == [CatalogDamage(offset: recordStart, length: try statements[4].canonicalBytes().count + 8),
+                                        CatalogDamage(offset: logSize, length: 333)])
+            #expect(reopened.tornTailBytes == 0)
+            let moved = try reopened.repair()
+            #expect(moved.map(\.length) == [try statements[4].canonicalBytes().count + 8, 333])
+            #expect(try CatalogLog(path: path).entries() == Array(statements.prefix(4)) + [statements[5]])
+        }
+    }
+
+    @Test("bit flips at 20 random offsets of a 50-entry catalog: every undamaged record is kept; repair moves the damage aside",
+          arguments: [UInt64(1), 2, 3])
+    func damagedByBitFlips(seed: UInt64) throws {
+        try withTempDirectory("catalog") { folder throws in
+            let path = folder.file("catalog")
+            let statements = try Self.statements(50)
+            let log = try CatalogLog(path: path)
+            for statement in statements { try log.append(statement) }
+            var ranges: [Range<Int>] = []
+            var offset = 0
+            for statement in statements {
+                let size = try statement.canonicalBytes().count + 8
+                ranges.append(offset..<offset + size)
+                offset += size
+            }
+            let flips = bitFlips(count: 20, size: offset, seed: seed)
+            for flip in flips { try flipBit(flip.bit, at: flip.offset, in: path) }
+            // Two flips may land in the same byte and cancel out; a record is intact if its bytes are unchanged.
+            let damaged = Set(ranges.indices.filter { index in
+                let inRecord = flips.filter { ranges[index].contains($0.offset) }
+                return Dictionary(grouping: inRecord, by: { $0.offset * 8 + $0.bit }).values.contains { $0.count % 2 == 1 }
+            })
+            let expected = statements.indices.filter { !damaged.contains($0) }.map { statements[$0] }
+            let reopened = try CatalogLog(path: path)
+            #expect(try reopened.entries() == expected)
+            #expect(reopened.count == expected.count)
+            let damagedBytes = reopened.damage.reduce(0) { $0 + $1.length } + reopened.tornTailBytes
+            #expect(damagedBytes == damaged.reduce(0) { $0 + ranges[$1].count })
+            // Another process has the log open while it is repaired: it follows the rewritten file.
+            let other = try CatalogLog(path: path)
+            let moved = try reopened.repair()
+            #expect(moved.reduce(0) { $0 + $1.length } == damagedBytes)
+            #expect(reopened.damage.isEmpty && reopened.tornTailBytes == 0)
+            #expect(try FileSystem.size(of: path) == offset - damagedBytes)
+            let quarantined = try FileSystem.contentsOfDirectory(folder.file("quarantine"))
+            #expect(quarantined.count == moved.count)
+            #expect(other.count == expected.count && other.damage.isEmpty)
+            let lost = statements.indices.filter { damaged.contains($0) }.map { statements[$0] }
+            for statement in lost { #expect(try other.append(statement)) }
+            #expect(try CatalogLog(path: path).count == 50)
+            #expect(reopened.count == 50)
         }
     }
 
@@ -83,3 +141,4 @@ struct CatalogLogTests {
         #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
     }
 }
+

@@ -111,6 +111,23 @@ struct FrameDecoderTests {
         #expect(MessageCodec.frameParts(message).flatMap { $0.withUnsafeBytes { Array($0) } } == MessageCodec.frame(message))
     }
 
+    @Test("names and reasons longer than their byte limit are cut between characters, never inside one")
+    func textCutOnCharacterBoundary() throws {
+        // 64 characters, most of them two or three bytes in UTF-8 (a workshop's name with umlauts).
+        let name = String(repeating: "Ä", count: 30) + "Werkstätte Süd " + String(repeating: "€", count: 19)
+        #expect(name.count == 64 && name.utf8.count > WireLimits.maximumNodeNameLength)
+        let hello = try Self.decodeAll(MessageCodec.frame(.hello(version: WireVersion.current, features: 0, listenPort: 7310, name: name)), step: 1)
+        guard case let .hello(_, _, _, sent)? = hello.first else { Issue.record("not a hello: \(hello)"); return }
+        #expect(name.hasPrefix(sent) && sent.utf8.count <= WireLimits.maximumNodeNameLength && sent.utf8.count >= WireLimits.maximumNodeNameLength - 1)
+        let reason = String(repeating: "€", count: 100) + "e\u{301}"   // 'é' as e + combining accent: one character
+        let goodbye = try Self.decodeAll(MessageCodec.frame(.goodbye(code: .normal, reason: reason)), step: 7)
+        guard case let .goodbye(_, cut)? = goodbye.first else { Issue.record("not a goodbye: \(goodbye)"); return }
+        #expect(cut == String(repeating: "€", count: 85))
+        #expect("Süd".utf8Prefix(maximumByteCount: 2) == Array("S".utf8))
+        #expect("e\u{301}x".utf8Prefix(maximumByteCount: 2) == [])
+        #expect("abc".utf8Prefix(maximumByteCount: 3) == Array("abc".utf8))
+    }
+
     @Test("a large chunk's data is read straight into its own page-aligned storage, split anywhere")
     func directRead() throws {
         let first = Message.chunk(request: 1, status: .ok, data: ChunkData(pseudoRandomBytes(count: 100_000, seed: 3)))
