@@ -1,6 +1,7 @@
 // AllmendeCommandLine.swift: AllmendeCLI. Entry point: finds the command, parses options, runs it, maps errors.
 
 import AllmendeSystem
+import CanonicalJSON
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,6 +29,8 @@ public enum AllmendeCommandLine {
 
     /// Runs one command line and returns its exit code; all output goes to `console`.
     public static func run(_ arguments: [String], environment: [String: String], console: Console) -> Int32 {
+        // Under --json, errors are one line of JSON on standard error too: {"code": N, "error": "…"}.
+        if arguments.prefix(while: { $0 != "--" }).contains("--json") { console.reportErrorsAsJSON() }
         var command = CommandTable.root
         var rest = arguments
         // Walk down the command tree while the next word names a subcommand.
@@ -107,6 +110,11 @@ public enum AllmendeCommandLine {
 
     /// Prints `error: …` (and usage for usage errors) to standard error; returns the exit code.
     static func report(_ error: CLIError, console: Console) -> Int32 {
+        if console.reportsErrorsAsJSON {
+            let line = (try? CanonicalEncoder.string(["error": .string(error.message), "code": .integer(Int(error.exitCode))])) ?? "{}"
+            console.errorLine(line)
+            return error.exitCode
+        }
         console.errorLine("error: \(error.message)")
         if let command = error.usageOf {
             console.errorLine(command.usageLine)

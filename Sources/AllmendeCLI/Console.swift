@@ -12,6 +12,7 @@ public final class Console: Sendable {
 
     private let target: Target
     private let captured = Mutex<(out: [UInt8], err: [UInt8])>(([], []))
+    private let jsonErrors = Mutex(false)
     /// True if standard error is a terminal (progress bars are drawn only then).
     public let isErrorTerminal: Bool
     /// True if standard output is a terminal.
@@ -40,6 +41,12 @@ public final class Console: Sendable {
     public var capturedError: String { String(decoding: captured.withLock { $0.err }, as: UTF8.self) }
     /// Raw bytes written to standard output (captured consoles only).
     public var capturedOutputBytes: [UInt8] { captured.withLock { $0.out } }
+
+    /// True if errors are reported as one line of JSON (the command line has `--json`).
+    public var reportsErrorsAsJSON: Bool { jsonErrors.withLock { $0 } }
+
+    /// Reports errors as JSON from now on.
+    func reportErrorsAsJSON() { jsonErrors.withLock { $0 = true } }
 
     /// Writes a line to standard output.
     public func line(_ text: String) { write(Array((text + "\n").utf8)) }

@@ -32,7 +32,8 @@ extension NodeRuntime {
         for policy in policies {
             guard let quota = policy.quota, listing.summary.size <= quota else { continue }
             let held = mirrored.compactMap { store.catalogListing($0) }.filter { policy.matches(publisher: $0.publisher, tags: $0.summary.tags, from: nil) }
-            var used = held.reduce(0) { $0 + $1.summary.size }
+            // Summary sizes are signed claims of at most 2^53 each; the sum saturates far below Int.max, so it cannot trap.
+            var used = held.reduce(0) { min($0 + $1.summary.size, Int.max / 2) }
             var evict: [CatalogListing] = []
             for candidate in held where used + listing.summary.size > quota {   // oldest first
                 let pinnedElsewhere = mirrors.contains { other in

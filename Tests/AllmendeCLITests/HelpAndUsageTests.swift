@@ -2,6 +2,7 @@
 
 import AllmendeCLI
 import AllmendeTestSupport
+import CanonicalJSON
 import Testing
 
 @Suite("CLI help and usage")
@@ -86,5 +87,20 @@ struct HelpAndUsageTests {
         let run = runCLI([])
         #expect(run.status == ExitCode.usage)
         #expect(run.output.hasPrefix("usage: allmende"))
+    }
+
+    @Test("under --json an error is one line of JSON on standard error with the exit code", arguments: [
+        (["store", "cat", "--json"], ExitCode.usage), (["store", "cat", "zzzz", "--json"], ExitCode.failure),
+        (["show", "abcd", "--json"], ExitCode.failure),
+    ])
+    func jsonErrors(arguments: [String], code: Int32) throws {
+        try withTempDirectory("cli-json-error") { folder throws in
+            let run = runCLI(arguments, home: folder.file("home"))
+            #expect(run.status == code)
+            #expect(run.output.isEmpty)
+            let error = try JSONParser.parse(run.error)
+            #expect(error["code"]?.numberValue == Double(code))
+            #expect(error["error"]?.stringValue?.isEmpty == false)
+        }
     }
 }

@@ -2,6 +2,7 @@
 
 import AllmendeCrypto
 import AllmendeModel
+import AllmendeTestSupport
 import CanonicalJSON
 import Foundation
 import Testing
@@ -33,25 +34,16 @@ struct DesignManifestTests {
         #expect(try DesignManifest(parsing: Array(reversed.utf8)).packageID() == DesignManifest(parsing: Array(Fixtures.manifestJSON().utf8)).packageID())
     }
 
-    /// A manifest with `count` files of `size` bytes each.
-    static func manyFiles(_ count: Int, size: Int) -> String {
-        let files = (0..<count).map { index in
-            #"{"path": "parts/p\#(String(format: "%04d", index)).stl", "size": \#(size), "sha256": "\#(String(repeating: "ab", count: 32))", "#
-                + #""chunkIndex": "\#(String(repeating: "cd", count: 32))", "mediaType": "model/stl", "role": "cad"}"#
-        }.joined(separator: ", ")
-        let head = Fixtures.manifestJSON()
-        return String(head[..<head.range(of: #""files": ["#)!.upperBound]) + files + "]}"
-    }
-
     @Test("a total size past 2^53 is refused naming the file, never a trap; 2^53 exactly is accepted")
     func totalSizeLimits() throws {
+        let overflowing = try manifestWithFiles(1024, size: 1 << 53, publisher: Fixtures.lab.text)
         do {
-            _ = try DesignManifest(parsing: Array(Self.manyFiles(1024, size: 1 << 53).utf8))
+            _ = try DesignManifest(parsing: overflowing)
             Issue.record("accepted 1,024 files of 2^53 bytes")
         } catch {
             #expect(error == .invalidField(path: "files[1].size", reason: "the files' total size passes 9007199254740992 bytes (2^53)"))
         }
-        let atLimit = try DesignManifest(parsing: Array(Self.manyFiles(1024, size: 1 << 43).utf8))
+        let atLimit = try DesignManifest(parsing: manifestWithFiles(1024, size: 1 << 43, publisher: Fixtures.lab.text))
         #expect(atLimit.totalSize == 1 << 53)
         #expect(PackageSummary(manifest: atLimit).size == 1 << 53)
         // Built in memory (not parsed), sizes can be anything: the total saturates instead of trapping.
