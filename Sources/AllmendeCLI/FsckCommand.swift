@@ -5,18 +5,18 @@ import CanonicalJSON
 
 enum FsckCommand {
     static let repairOption = OptionSpec(
-        name: "--repair", help: "move corrupt and stray files to store/quarantine/, rebuild chunk indexes, remove abandoned temporary files")
+        name: "--repair", help: "move corrupt and stray files and damaged catalog records to store/quarantine/, rebuild chunk indexes")
 
     static let spec = CommandSpec(
         name: "fsck",
         summary: "re-hash the store; report (and --repair) missing, corrupt and stray files",
         discussion: """
         Re-hashes every stored blob against its ID and chunk index, and looks for chunk indexes without their
-        blob (missing), files that do not belong (stray) and temporary files left by an interrupted write.
+        blob (missing) and files that do not belong (stray). What an interrupted write leaves (temporary files
+        of a writer that died, a chunk index not yet saved) is cleaned on every run and is not damage.
         Checks the catalog record by record: a damaged record is skipped (every other record is kept) and
         reported; --repair moves it to store/quarantine/ and rewrites the catalog, and peers send the lost
-        entries again by reconciliation. What a crash leaves (an interrupted catalog append) is cleaned on
-        every run and is not damage. Exits 0 if the store is clean, 3 if problems remain. --repair never
+        entries again by reconciliation; an interrupted catalog append is cleaned like other crash leftovers. Exits 0 if the store is clean, 3 if problems remain. --repair never
         deletes stored data: corrupt and stray files are moved to store/quarantine/ so the blobs can be
         fetched again.
         """,
@@ -44,6 +44,7 @@ enum FsckCommand {
                 try store.fsck(repair: isRepairing, progress: { done, _ in bar.update(done) })
             }
             bar.finish()
+            cleaned += report.cleaned
             var catalogProblems = damage.map { "catalog: \($0) (records there are skipped; every other record is kept)" }
             if badEntries > 0 { catalogProblems.append("catalog: \(badEntries) entries whose signature does not verify (revoked keys or damage)") }
             let isStoreRepaired = !report.repairs.isEmpty && report.repairs.count == report.problems.count

@@ -87,7 +87,6 @@ extension BlobStore {
         }
         do {
             try descriptor.setMode(0o444)
-            try writeChunkIndex(checked, for: id)
             let destination = self.path(of: id)
             try FileSystem.makeDirectories(FileSystem.parentDirectory(of: destination))
             try FileSystem.rename(path, to: destination)
@@ -95,6 +94,8 @@ extension BlobStore {
         } catch {
             throw .system(error)
         }
+        // After the blob (see `commit`): a crash in between leaves an index to rebuild, not a missing blob.
+        try writeChunkIndex(checked, for: id)
         return StoredBlob(id: id, chunkIndex: checked, wasAlreadyStored: false)
     }
 

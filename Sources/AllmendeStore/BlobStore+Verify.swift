@@ -14,8 +14,11 @@ public enum BlobCondition: Equatable, Sendable {
     case missing
     /// The bytes hash to something else; `badChunks` lists the chunk numbers that differ from the index.
     case corrupt(actual: ContentID, badChunks: [Int])
-    /// The bytes are right but the saved chunk index is missing, undecodable or wrong.
+    /// The bytes are right but the saved chunk index is undecodable or wrong.
     case badChunkIndex(reason: String)
+    /// The bytes are right and the chunk index was never saved: a crash between storing a blob and saving its
+    /// index (the blob is renamed into place first). Not damage; `chunkIndex(of:)` rebuilds it.
+    case missingChunkIndex
 }
 
 extension BlobStore {
@@ -27,7 +30,7 @@ extension BlobStore {
         let descriptor: FileDescriptor
         do { descriptor = try open(id) } catch .blobNotFound { return .missing }
         defer { descriptor.close() }
-        let indexProblem: String
+        let indexProblem: String?
         switch Result(catching: { () throws(StoreError) in try storedChunkIndex(of: id) }) {
         case let .success(saved):
             let size: Int
@@ -40,14 +43,14 @@ extension BlobStore {
             }
             indexProblem = "chunk index is for \(saved.blobSize) bytes, the blob has \(size)"
         case let .failure(.system(error)) where error.isNotFound:
-            indexProblem = "chunk index file is missing"
+            indexProblem = nil
         case let .failure(error):
             indexProblem = error.description
         }
         // Only positioned reads (pread) happened so far, so the descriptor is still at offset 0.
         let actual = try BlobIngest.run(source: descriptor, destination: nil, chunkSize: chunkSize).blobID
         if actual != id { return .corrupt(actual: actual, badChunks: []) }
-        return .badChunkIndex(reason: indexProblem)
+        return indexProblem.map { .badChunkIndex(reason: $0) } ?? .missingChunkIndex
     }
 }
 
@@ -61,8 +64,6 @@ public enum FsckProblem: Equatable, Sendable, CustomStringConvertible {
     case badChunkIndex(ContentID, reason: String)
     /// A file that does not belong where it is.
     case strayFile(path: String)
-    /// A temporary file left by a writer that died.
-    case abandonedTemporaryFile(path: String)
 
     /// A short machine-readable kind.
     public var kind: String {
@@ -71,7 +72,6 @@ public enum FsckProblem: Equatable, Sendable, CustomStringConvertible {
         case .missingBlob: return "missing"
         case .badChunkIndex: return "bad-chunk-index"
         case .strayFile: return "stray"
-        case .abandonedTemporaryFile: return "abandoned-temporary"
         }
     }
 
@@ -87,8 +87,6 @@ public enum FsckProblem: Equatable, Sendable, CustomStringConvertible {
             return "blob \(id.hex): \(reason)"
         case let .strayFile(path):
             return "stray file \(path)"
-        case let .abandonedTemporaryFile(path):
-            return "abandoned temporary file \(path) (left by an interrupted write)"
         }
     }
 }
@@ -105,6 +103,9 @@ public struct FsckReport: Sendable, Equatable {
     public var problems: [FsckProblem] = []
     /// What `--repair` did, one line each.
     public var repairs: [String] = []
+    /// What a crash had left and fsck cleaned on its own (temporary files of dead writers, chunk indexes never
+    /// saved), one line each. Not problems: nothing was lost.
+    public var cleaned: [String] = []
 
     /// True if nothing is wrong.
     public var isClean: Bool { problems.isEmpty }
@@ -116,6 +117,7 @@ extension BlobStore {
     /// rebuilt, and orphaned indexes are removed, so the blobs can be fetched again.
     public func fsck(repair: Bool = false, progress: (@Sendable (Int, Int) -> Void)? = nil) throws(StoreError) -> FsckReport {
         var report = FsckReport()
+        report.cleaned = try removeCrashLeftovers()
         let ids = try list()
         let stray = try strayFiles(partialFetches: &report.partialFetches)
         let results = Mutex<[ContentID: Result<BlobCondition, StoreError>]>([:])
@@ -139,6 +141,12 @@ extension BlobStore {
             report.bytesChecked += size
             switch conditions[id] {
             case .success(.intact), .success(.missing), nil: break
+            case .success(.missingChunkIndex):
+                if (try? chunkIndex(of: id)) != nil {
+                    report.cleaned.append("saved the chunk index of \(id.hex), which an interrupted write had not saved")
+                } else {
+                    report.problems.append(.badChunkIndex(id, reason: "its chunk index is missing and could not be saved"))
+                }
             case let .success(.corrupt(actual, badChunks)): report.problems.append(.corruptBlob(id, actual: actual, badChunks: badChunks))
             case let .success(.badChunkIndex(reason)): report.problems.append(.badChunkIndex(id, reason: reason))
             case let .failure(error): report.problems.append(.badChunkIndex(id, reason: "could not be read: \(error)"))
@@ -147,13 +155,6 @@ extension BlobStore {
         let stored = Set(ids)
         for indexed in try listIDs(in: chunksPath) where !stored.contains(indexed) { report.problems.append(.missingBlob(indexed)) }
         report.problems += stray
-        do {
-            for name in try TemporaryBlobFile.abandoned(in: temporaryPath) {
-                report.problems.append(.abandonedTemporaryFile(path: temporaryPath + "/" + name))
-            }
-        } catch {
-            throw .system(error)
-        }
         if repair { report.repairs = try self.repair(report.problems) }
         return report
     }
@@ -181,7 +182,7 @@ extension BlobStore {
                         stray.append(.strayFile(path: fanoutPath))
                         continue
                     }
-                    for name in try FileSystem.contentsOfDirectory(fanoutPath).sorted() {
+                    for name in try FileSystem.contentsOfDirectory(fanoutPath).sorted() where !name.hasPrefix(".tmp-") {
                         let isRegular = try FileSystem.kind(of: fanoutPath + "/" + name) == .regular
                         let isValid = name.count == 64 && name.hasPrefix(fanout) && (try? ContentID(parsing: name))?.hex == name
                         if !isValid || !isRegular {
@@ -216,12 +217,35 @@ extension BlobStore {
             case let .strayFile(path):
                 try wrapSystem { () throws(SystemError) in try quarantine(path) }
                 repairs.append("moved stray \(path) to quarantine/")
-            case let .abandonedTemporaryFile(path):
-                try wrapSystem { () throws(SystemError) in try FileSystem.removeFile(path) }
-                repairs.append("removed abandoned temporary file \(path)")
             }
         }
         return repairs
+    }
+
+    /// Removes what writers that died left behind: their files in tmp/, and `.tmp-` files of atomic writes in the
+    /// fan-out folders (written there by versions before 2026-12; a live writer's file is left alone).
+    func removeCrashLeftovers() throws(StoreError) -> [String] {
+        var cleaned: [String] = []
+        do {
+            for name in try TemporaryBlobFile.abandoned(in: temporaryPath) {
+                try FileSystem.removeFile(temporaryPath + "/" + name)
+                cleaned.append("removed \(temporaryPath)/\(name), left by an interrupted write")
+            }
+            for folder in [blobsPath, chunksPath] {
+                for fanout in try FileSystem.contentsOfDirectory(folder) where fanout.count == 2 {
+                    let fanoutPath = folder + "/" + fanout
+                    guard (try? FileSystem.kind(of: fanoutPath)) == .directory else { continue }
+                    for name in try FileSystem.contentsOfDirectory(fanoutPath) where name.hasPrefix(".tmp-") {
+                        guard FileSystem.isAbandonedAtomicWrite(fanoutPath + "/" + name) else { continue }
+                        try FileSystem.removeFile(fanoutPath + "/" + name)
+                        cleaned.append("removed \(fanoutPath)/\(name), left by an interrupted write")
+                    }
+                }
+            }
+        } catch {
+            throw .system(error)
+        }
+        return cleaned
     }
 
     private func wrapSystem(_ body: () throws(SystemError) -> Void) throws(StoreError) {

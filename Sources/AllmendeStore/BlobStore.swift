@@ -112,28 +112,44 @@ public final class BlobStore: Sendable {
         do throws(SystemError) {
             if has(id) {
                 temporary.discard()
-                if (try? storedChunkIndex(of: id)) == nil { try writeChunkIndex(index, for: id) }
+                if (try? storedChunkIndex(of: id)) == nil { try? writeChunkIndex(index, for: id) }
                 return StoredBlob(id: id, chunkIndex: index, wasAlreadyStored: true)
             }
             try temporary.descriptor.syncData()
             try temporary.descriptor.setMode(0o444)
-            try writeChunkIndex(index, for: id)
+            // The blob first, then its index: a crash in between leaves a blob whose index is rebuilt on demand
+            // (and by fsck), never an index whose blob is missing (which would look like lost data).
             let destination = path(of: id)
             let folder = FileSystem.parentDirectory(of: destination)
             try FileSystem.makeDirectories(folder)
             try FileSystem.rename(temporary.path, to: destination)
             temporary.close()
             try FileSystem.syncDirectory(folder)
-            return StoredBlob(id: id, chunkIndex: index, wasAlreadyStored: false)
         } catch {
             throw .system(error)
         }
+        try writeChunkIndex(index, for: id)
+        return StoredBlob(id: id, chunkIndex: index, wasAlreadyStored: false)
     }
 
-    func writeChunkIndex(_ index: ChunkIndex, for id: ContentID) throws(SystemError) {
+    /// Saves a chunk index atomically. Its temporary file is a locked file in tmp/, like a blob's, so what a
+    /// crash leaves is removed when the store is next opened.
+    func writeChunkIndex(_ index: ChunkIndex, for id: ContentID) throws(StoreError) {
         let target = chunkIndexPath(of: id)
-        try FileSystem.makeDirectories(FileSystem.parentDirectory(of: target))
-        try FileSystem.writeAtomically(index.encoded(), to: target, mode: 0o444)
+        let temporary = try TemporaryBlobFile.create(in: temporaryPath)
+        do throws(SystemError) {
+            try temporary.descriptor.writeAll(index.encoded())
+            try temporary.descriptor.syncData()
+            try temporary.descriptor.setMode(0o444)
+            let folder = FileSystem.parentDirectory(of: target)
+            try FileSystem.makeDirectories(folder)
+            try FileSystem.rename(temporary.path, to: target)
+            temporary.close()
+            try FileSystem.syncDirectory(folder)
+        } catch {
+            temporary.discard()
+            throw .system(error)
+        }
     }
 
     // MARK: Reading
@@ -170,7 +186,7 @@ public final class BlobStore: Sendable {
         defer { descriptor.close() }
         let index = try BlobIngest.run(source: descriptor, destination: nil, chunkSize: chunkSize)
         guard index.blobID == id else { throw .hashMismatch(expected: id, actual: index.blobID) }
-        do { try writeChunkIndex(index, for: id) } catch { throw .system(error) }
+        try writeChunkIndex(index, for: id)
         return index
     }
 

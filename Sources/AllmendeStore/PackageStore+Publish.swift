@@ -53,29 +53,54 @@ extension PackageStore {
             }
         }
 
-        // Every check passed: store the files.
-        var entries: [FileEntry] = []
-        var newest: Int64 = 0
-        for file in folder.files {
-            let stored = try blobs.put(contentsOf: file.source)
-            let hint = draft.fileHints[file.path.text]
-            entries.append(FileEntry(path: file.path, size: stored.size, sha256: stored.id, chunkIndex: stored.chunkIndex.id,
-                                     mediaType: hint?.mediaType ?? MediaType.guess(forPath: file.path.text),
-                                     role: hint?.role ?? MediaType.guessRole(forPath: file.path.text)))
-            newest = max(newest, (try? FileSystem.modificationTime(of: file.source)) ?? 0)
+        // Every check passed: store the files. If anything fails from here on, the blobs this publish added
+        // are removed again unless a stored package uses them (a full disk leaves no orphans behind).
+        var added: [ContentID] = []
+        do throws(StoreError) {
+            var entries: [FileEntry] = []
+            var newest: Int64 = 0
+            for file in folder.files {
+                let stored = try blobs.put(contentsOf: file.source)
+                if !stored.wasAlreadyStored { added.append(stored.id) }
+                let hint = draft.fileHints[file.path.text]
+                entries.append(FileEntry(path: file.path, size: stored.size, sha256: stored.id, chunkIndex: stored.chunkIndex.id,
+                                         mediaType: hint?.mediaType ?? MediaType.guess(forPath: file.path.text),
+                                         role: hint?.role ?? MediaType.guessRole(forPath: file.path.text)))
+                newest = max(newest, (try? FileSystem.modificationTime(of: file.source)) ?? 0)
+            }
+            if draft.created == nil {
+                warnings.append("no 'created' in \(PackageDraft.fileName): using the newest file time; set it to keep the package ID stable")
+            }
+            let manifest = DesignManifest(info: draft.info, publisher: signer.identity,
+                                          created: draft.created ?? Timestamp(secondsSinceEpoch: newest), files: entries)
+            let manifestBytes: [UInt8]
+            do { manifestBytes = try manifest.canonicalBytes() } catch { throw .model(error) }
+            let storedManifest = try blobs.put(bytes: manifestBytes)
+            if !storedManifest.wasAlreadyStored { added.append(storedManifest.id) }
+            let packageID = storedManifest.id
+            let statement = Statement(kind: .publish, package: packageID, identity: signer.identity, time: options.now,
+                                      summary: PackageSummary(manifest: manifest))
+            let signed: SignedStatement
+            do { signed = try SignedStatement.sign(statement, with: signer.deviceKey, delegation: signer.delegation) } catch { throw .model(error) }
+            let verified = try addStatement(signed)
+            return PublishResult(packageID: packageID, manifest: manifest, statementID: verified.id, warnings: warnings)
+        } catch {
+            removeUnreferenced(added)
+            throw error
         }
-        if draft.created == nil {
-            warnings.append("no 'created' in \(PackageDraft.fileName): using the newest file time; set it to keep the package ID stable")
+    }
+
+    /// Removes those of `blobs` that no stored package's manifest or files use (best effort: this runs after a
+    /// failure, and what cannot be removed now is only unreferenced data).
+    private func removeUnreferenced(_ candidates: [ContentID]) {
+        guard !candidates.isEmpty else { return }
+        var used: Set<ContentID> = []
+        for package in packageIDs() {
+            guard let manifest = try? manifest(package) else { continue }
+            used.insert(package)
+            used.formUnion(manifest.files.map(\.sha256))
         }
-        let manifest = DesignManifest(info: draft.info, publisher: signer.identity,
-                                      created: draft.created ?? Timestamp(secondsSinceEpoch: newest), files: entries)
-        let packageID = try putManifest(manifest)
-        let statement = Statement(kind: .publish, package: packageID, identity: signer.identity, time: options.now,
-                                  summary: PackageSummary(manifest: manifest))
-        let signed: SignedStatement
-        do { signed = try SignedStatement.sign(statement, with: signer.deviceKey, delegation: signer.delegation) } catch { throw .model(error) }
-        let verified = try addStatement(signed)
-        return PublishResult(packageID: packageID, manifest: manifest, statementID: verified.id, warnings: warnings)
+        for id in candidates where !used.contains(id) { _ = try? blobs.remove(id) }
     }
 
     /// License checks: refuses non-open licenses unless allowed; warns about deprecated IDs, unknown

@@ -38,7 +38,7 @@ extension PackageStore {
                 report.problems.append("\(file.path): content hashes to \(actual.hex), expected \(file.sha256.hex)\(chunks)")
             case let .badChunkIndex(reason):
                 report.problems.append("\(file.path): \(reason)")
-            case .intact:
+            case .intact, .missingChunkIndex:
                 report.bytesChecked += file.size
                 if let index = try? blobs.chunkIndex(of: file.sha256) {
                     if index.id != file.chunkIndex { report.problems.append("\(file.path): chunk index does not match the manifest") }

@@ -161,6 +161,19 @@ public enum FileSystem {
         }
     }
 
+    /// True if `path` is the temporary file of a `writeAtomically` whose writer died: its name is
+    /// `.tmp-<name>-<pid>-<random>` and that process is gone, or the file is more than an hour old (the pid may
+    /// have been reused). A file of a live writer is not abandoned.
+    public static func isAbandonedAtomicWrite(_ path: String) -> Bool {
+        let name = lastComponent(of: path)
+        guard name.hasPrefix(".tmp-") else { return false }
+        let parts = name.split(separator: "-")
+        guard parts.count >= 4, let pid = Int32(parts[parts.count - 2]), pid > 0 else { return true }
+        if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH { return true }
+        guard let age = try? modificationTime(of: path) else { return false }
+        return Int64(time(nil)) - age > 3600
+    }
+
     /// The folder part of `path` ("." for a bare name).
     public static func parentDirectory(of path: String) -> String {
         var trimmed = Substring(path)

@@ -52,6 +52,36 @@ struct PublishTests {
         }
     }
 
+    @Test("a publish that fails after storing files removes the blobs it added that no package uses")
+    func failedPublishLeavesNoOrphans() throws {
+        try withTempDirectory("publish") { folder throws in
+            let home = NodeHome(path: folder.file("home"))
+            let store = try PackageStore(home: home)
+            let shared = pseudoRandomBytes(count: 5000, seed: 21)
+            try folder.write("a/allmende.json", text: Self.minimalDraft)
+            try folder.write("a/common.stl", shared)
+            try folder.write("a/a.stl", pseudoRandomBytes(count: 3000, seed: 22))
+            let first = try store.publish(folder: folder.file("a"), as: LabIdentity(deviceKey: try Self.demoKey, delegation: nil),
+                                          options: PublishOptions(now: Self.now))
+            let before = try store.blobs.list()
+            // A device key whose lab revoked it: its publish statement is refused after the files are stored.
+            let labKey = try Ed25519PrivateKey()
+            let device = try Ed25519PrivateKey()
+            let deviceID = NodeID(publicKey: device.publicKey)
+            let delegation = try Delegation.sign(device: deviceID, validFrom: Timestamp(parsing: "2026-01-01T00:00:00Z")!, label: nil, with: labKey)
+            try LabIdentity.saveRevocation(try Revocation.sign(device: deviceID, revokedFrom: Timestamp(parsing: "2026-06-01T00:00:00Z")!,
+                                                               reason: "laptop stolen", with: labKey), home: home)
+            try folder.write("b/allmende.json", text: Self.minimalDraft)
+            try folder.write("b/common.stl", shared)
+            try folder.write("b/b.stl", pseudoRandomBytes(count: 4000, seed: 23))
+            #expect(throws: StoreError.self) {
+                try store.publish(folder: folder.file("b"), as: LabIdentity(deviceKey: device, delegation: delegation), options: PublishOptions(now: Self.now))
+            }
+            #expect(try store.blobs.list() == before)
+            #expect(try store.verifyPackage(first.packageID).isIntact)
+        }
+    }
+
     @Test("export writes byte-identical files and refuses to overwrite without force")
     func exportRoundTrip() throws {
         try withTempDirectory("publish") { folder throws in
