@@ -13,11 +13,11 @@ enum FsckCommand {
         discussion: """
         Re-hashes every stored blob against its ID and chunk index, and looks for chunk indexes without their
         blob (missing) and files that do not belong (stray). What an interrupted write leaves (temporary files
-        of a writer that died, a chunk index not yet saved) is cleaned on every run and is not damage.
-        Checks the catalog record by record: a damaged record is skipped (every other record is kept) and
-        reported; --repair moves it to store/quarantine/ and rewrites the catalog, and peers send the lost
-        entries again by reconciliation; an interrupted catalog append is cleaned like other crash leftovers. Exits 0 if the store is clean, 3 if problems remain. --repair never
-        deletes stored data: corrupt and stray files are moved to store/quarantine/ so the blobs can be
+        of a writer that died, a chunk index not yet saved, a catalog append cut short) is cleaned on every run
+        and is not damage. Checks the catalog record by record: a damaged record is skipped (every other record
+        is kept) and reported; --repair moves it to store/quarantine/ and rewrites the catalog, and peers send
+        the lost entries again by reconciliation. Exits 0 if the store is clean, 3 if problems remain. --repair
+        never deletes stored data: corrupt and stray files are moved to store/quarantine/ so the blobs can be
         fetched again.
         """,
         options: [repairOption],
