@@ -14,6 +14,8 @@ public enum AllmendeCommandLine {
     /// Runs the process's own command line and exits with its code.
     public static func main() -> Never {
         signal(SIGPIPE, SIG_IGN)
+        // A write past a file-size limit fails with EFBIG (handled as a local storage fault) instead of killing us.
+        signal(SIGXFSZ, SIG_IGN)
         var environment: [String: String] = [:]
         var pointer = environ
         while let entry = pointer.pointee {

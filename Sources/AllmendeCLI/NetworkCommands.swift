@@ -98,6 +98,9 @@ enum NetworkCommands {
             context.console.line("store    \(Int(result["blobs"]?.numberValue ?? 0)) blobs, \(ByteCount.format(Int(result["storeBytes"]?.numberValue ?? 0))), "
                                  + "\(Int(result["packages"]?.numberValue ?? 0)) packages")
             context.console.line("catalog  \(Int(result["catalogEntries"]?.numberValue ?? 0)) entries; \(Int(result["knownNodes"]?.numberValue ?? 0)) nodes in the address book")
+            if let fault = result["storageFault"]?.stringValue {
+                context.console.line("storage  NOT STORING NEW DATA: \(fault) (free space or fix the disk; it retries every few seconds)")
+            }
             let peers = result["peers"]?.arrayValue ?? []
             context.console.line("peers    \(peers.count)")
             for peer in peers {

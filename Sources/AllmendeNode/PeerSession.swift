@@ -10,6 +10,9 @@ public struct NodeTimeouts: Sendable {
     public var pingAfter: Duration = .seconds(60)
     /// A connection silent this long is closed.
     public var closeAfter: Duration = .seconds(180)
+    /// After a local storage fault (disk full, I/O error), new catalog entries are refused for this long before
+    /// a write is tried again; the peers that sent them are not blamed.
+    public static let storageFaultRetry: Duration = .seconds(5)
 
     public init() {}
     public init(handshake: Duration, pingAfter: Duration, closeAfter: Duration) {

@@ -140,6 +140,7 @@ public final class ControlServer: Sendable {
         return ["event": "status", "node": .string(runtime.nodeID.text), "listenPort": .integer(Int(runtime.listenPort)),
                 "peers": .array(peers), "blobs": .integer(blobs.count), "storeBytes": .integer(bytes),
                 "packages": .integer(runtime.store.packageIDs().count), "catalogEntries": .integer(runtime.store.catalog.count),
-                "knownNodes": .integer(runtime.knownNodes.count)]
+                "knownNodes": .integer(runtime.knownNodes.count),
+                "storageFault": runtime.storageFault.map { .string($0) } ?? .null]
     }
 }

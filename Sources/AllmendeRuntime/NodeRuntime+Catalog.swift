@@ -13,7 +13,10 @@ import Foundation
 public enum EntryVerdict: Equatable, Sendable {
     case accepted
     case duplicate
+    /// The entry is bad: the sender gets a strike.
     case rejected(String)
+    /// The entry may be fine but this node could not store it (disk full, I/O error): never the sender's fault.
+    case notStored(String)
 }
 
 extension NodeRuntime {
@@ -35,6 +38,9 @@ extension NodeRuntime {
             if let sender { strike(sender.peer, reason: reason) }
             return verdict
         case .duplicate:
+            return verdict
+        case let .notStored(reason):
+            logger.warning("could not store a catalog entry (a local fault, not the sender's)", ["from": sender?.peer.text ?? "local", "reason": reason])
             return verdict
         case .accepted:
             break
@@ -64,10 +70,18 @@ extension NodeRuntime {
         guard Double(signed.statement.time.secondsSinceEpoch) <= now + Self.maximumFutureSkew else {
             return (.rejected("its time \(signed.statement.time) is in the future"), signed)
         }
+        // After a local storage fault, new entries are not even tried for a while (reconciliation brings them later).
+        if let fault = state.withLock({ $0.storageFault }), ContinuousClock.now - fault.since < NodeTimeouts.storageFaultRetry {
+            return (.notStored(fault.reason), signed)
+        }
         do {
-            return (try store.catalog.append(signed) ? .accepted : .duplicate, signed)
+            let appended = try store.catalog.append(signed)
+            state.withLock { $0.storageFault = nil }
+            return (appended ? .accepted : .duplicate, signed)
         } catch {
-            return (.rejected("could not be stored: \(error)"), signed)
+            let reason = "\(error)"
+            state.withLock { $0.storageFault = (reason, ContinuousClock.now) }
+            return (.notStored(reason), signed)
         }
     }
 

@@ -95,7 +95,12 @@ public final class NodeRuntime: @unchecked Sendable {
         var mirrorQueued: Set<ContentID> = []
         var mirrorRetry: [ContentID: ContinuousClock.Instant] = [:]
         var mirrors: [MirrorPolicy] = []
+        /// The last local failure to store data (disk full, I/O error) and when; nil once a write succeeds again.
+        var storageFault: (reason: String, since: ContinuousClock.Instant)?
     }
+
+    /// Why this node cannot store new data right now (disk full, I/O error), if it cannot.
+    public var storageFault: String? { state.withLock { $0.storageFault?.reason } }
 
     public init(home: NodeHome, key: Ed25519PrivateKey, options: NodeOptions, logger: Logger) throws {
         self.home = home

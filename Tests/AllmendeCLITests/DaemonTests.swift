@@ -22,25 +22,11 @@ final class DaemonProcess {
     }
 
     /// `status --json` once the daemon answers (waits for its control socket).
-    func status(timeout: Duration = .seconds(15)) throws -> JSONValue {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let run = try? runBinary(["status", "--json"], home: home), run.status == 0, let value = try? JSONParser.parse(run.standardOutput) {
-                return value
-            }
-            usleep(50_000)
-        }
-        throw FetchFailure(message: "daemon for \(home) did not answer")
-    }
+    func status(timeout: Duration = .seconds(15)) throws -> JSONValue { try DaemonStatus(home: home).status(timeout: timeout) }
 
     /// Waits until `predicate` holds for the daemon's status.
     func waitFor(_ predicate: (JSONValue) -> Bool, timeout: Duration = .seconds(20)) throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if predicate(try status()) { return true }
-            usleep(50_000)
-        }
-        return false
+        try DaemonStatus(home: home).waitFor(predicate, timeout: timeout)
     }
 
     func kill() {
