@@ -14,13 +14,23 @@ let avx512Kernel: [SwiftSetting] = [.unsafeFlags(["-warnings-as-errors", "-O", "
 let avx512Kernel: [SwiftSetting] = kernel
 #endif
 
+/// Fuzz harnesses exist only when ALLMENDE_FUZZ=1: they need libFuzzer (`--sanitize=fuzzer`) to link, so a
+/// plain `swift build` or `swift test` never sees them. Scripts/fuzz.sh sets it.
+let fuzzing = Context.environment["ALLMENDE_FUZZ"] == "1"
+
 let package = Package(
     name: "Allmende",
     products: [
         .executable(name: "allmende", targets: ["allmende"]),
         .executable(name: "allmende-bench", targets: ["allmende-bench"]),
     ],
-    targets: [
+    targets: (fuzzing ? [
+        .executableTarget(
+            name: "allmende-fuzz",
+            dependencies: ["AllmendeCrypto", "AllmendeModel", "AllmendeNode", "AllmendeStore", "AllmendeWire", "CanonicalJSON"],
+            swiftSettings: [.unsafeFlags(["-warnings-as-errors", "-parse-as-library"])]
+        ),
+    ] : []) + [
         .systemLibrary(
             name: "COpenSSL",
             path: "Sources/COpenSSL",

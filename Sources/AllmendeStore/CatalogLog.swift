@@ -130,11 +130,7 @@ public final class CatalogLog: Sendable {
     public func entries() throws(StoreError) -> [SignedStatement] {
         let bytes: [UInt8]
         do { bytes = try FileSystem.readFile(path, limit: 1 << 34) } catch { throw .system(error) }
-        return bytes.withUnsafeBytes { buffer in
-            CatalogRecordScan(buffer, maximumRecordSize: Self.maximumRecordSize).records.compactMap { record in
-                try? SignedStatement(parsing: Array(buffer[record.payload]))
-            }
-        }
+        return Self.records(in: bytes).payloads.compactMap { try? SignedStatement(parsing: $0) }
     }
 
     /// Cuts the tail left by an append that a crash interrupted (a copy goes to `quarantinePath`); returns
@@ -152,6 +148,16 @@ public final class CatalogLog: Sendable {
             } catch {
                 throw .system(error)
             }
+        }
+    }
+
+    /// The records in `bytes` (a whole log file): the payloads of the valid records in order, and how many bytes
+    /// are damage or tail.
+    public static func records(in bytes: [UInt8]) -> (payloads: [[UInt8]], damagedBytes: Int) {
+        bytes.withUnsafeBytes { buffer in
+            let scan = CatalogRecordScan(buffer, maximumRecordSize: maximumRecordSize)
+            let payloads = scan.records.map { Array(buffer[$0.payload]) }
+            return (payloads, scan.damage.reduce(0) { $0 + $1.length } + bytes.count - scan.end)
         }
     }
 

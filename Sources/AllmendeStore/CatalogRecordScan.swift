@@ -46,6 +46,9 @@ struct CatalogRecordScan {
             } else {
                 if damageStart == nil { damageStart = offset }
                 offset += 1
+                // Resynchronise cheaply: a record's payload is a JSON object, so only offsets whose payload would
+                // start with '{' are checked in full (CRC over up to 64 KiB).
+                while offset + 8 < bytes.count && bytes[offset + 8] != 0x7B { offset += 1 }
             }
         }
     }

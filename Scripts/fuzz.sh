@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Fuzzes every decoder of untrusted bytes with libFuzzer + AddressSanitizer.
+#
+# Usage: Scripts/fuzz.sh [SECONDS-PER-TARGET] [TARGET…]
+#   targets: frames json manifest spdx statements chunk-index catalog reconcile (default: all)
+#   SECONDS defaults to 25; with FUZZ_RUNS=N a target also stops after N executions (for long runs). Corpora grow in .build-fuzz/corpus/TARGET (seeds come from Protocol/vectors and
+#   Examples via Scripts/fuzz-seeds.py); crashing inputs are saved in .build-fuzz/crashes/TARGET/.
+# Exits 1 if any target crashed, leaked, timed out or ran out of memory, or if the build has no coverage.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds="${1:-25}"
+shift || true
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then targets=(frames json manifest spdx statements chunk-index catalog reconcile); fi
+
+build=.build-fuzz
+echo "fuzz: building allmende-fuzz (release, -sanitize=fuzzer,address)"
+ALLMENDE_FUZZ=1 swift build -c release --sanitize=fuzzer --sanitize=address --product allmende-fuzz --build-path "$build" 2>&1 \
+    | grep -vE "Cannot export local symbol '__asan_extra_spill_area'" | tail -n 3
+binary="$build/release/allmende-fuzz"
+
+seeds="$build/seeds"
+rm -rf "$seeds"
+python3 Scripts/fuzz-seeds.py "$seeds"
+
+# Each crash would otherwise wait ~30 s in Swift's backtracer.
+export SWIFT_BACKTRACE=enable=no
+export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1"
+
+max_len() {
+    case "$1" in
+        manifest|json) echo 262144 ;;   # a 1,024-file manifest is ~210 KB
+        frames) echo 70000 ;;           # a control frame at its 64 KiB limit, plus the split byte
+        *) echo 65536 ;;
+    esac
+}
+
+failed=0
+printf '%-12s %12s %10s %8s %s\n' target executions exec/s corpus result
+for target in "${targets[@]}"; do
+    corpus="$build/corpus/$target"
+    crashes="$build/crashes/$target"
+    mkdir -p "$corpus" "$crashes"
+    log="$build/fuzz-$target.log"
+    set +e
+    ALLMENDE_FUZZ_TARGET="$target" "$binary" "$corpus" "$seeds/$target" \
+        -max_total_time="$seconds" -max_len="$(max_len "$target")" -timeout=10 -rss_limit_mb=2560 \
+        -print_final_stats=1 -artifact_prefix="$crashes/" ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} >"$log" 2>&1
+    status=$?
+    set -e
+    if ! grep -q "inline 8-bit counters" "$log"; then
+        echo "fuzz: $target ran without coverage counters (a build without -sanitize=fuzzer instrumentation)"
+        failed=1
+    fi
+    runs=$(grep -oE 'stat::number_of_executed_units: [0-9]+' "$log" | grep -oE '[0-9]+$' || echo 0)
+    rate=$(grep -oE 'stat::average_exec_per_sec: *[0-9]+' "$log" | grep -oE '[0-9]+$' || echo 0)
+    size=$(find "$corpus" -type f | wc -l)
+    result=ok
+    if [ "$status" != 0 ]; then
+        result="FAILED (exit $status; see $log and $crashes/)"
+        grep -E "ERROR|SUMMARY|property failed|Fatal error" "$log" | head -n 5 || true
+        failed=1
+    fi
+    printf '%-12s %12s %10s %8s %s\n' "$target" "$runs" "$rate" "$size" "$result"
+done
+exit "$failed"

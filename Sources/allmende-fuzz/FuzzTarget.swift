@@ -1,0 +1,119 @@
+// FuzzTarget.swift: allmende-fuzz. What each harness feeds its decoder, and the properties it checks.
+
+import AllmendeCrypto
+import AllmendeModel
+import AllmendeNode
+import AllmendeStore
+import AllmendeWire
+import CanonicalJSON
+
+/// One family of decoders of untrusted bytes.
+enum FuzzTarget: String, CaseIterable {
+    /// Frame decoder fed at arbitrary split points (first byte picks the step), every message payload decoder.
+    case frames
+    /// Canonical JSON: parse → encode → parse → encode is stable.
+    case json
+    /// Design manifests and publish drafts: parse and validate; a parsed manifest re-encodes to an equal one.
+    case manifest
+    /// SPDX license expressions: a parsed expression's text parses to the same expression.
+    case spdx
+    /// Signed statements, node announcements, delegations and revocations: parse and verify.
+    case statements
+    /// Chunk indexes: a decoded index encodes to the same bytes.
+    case chunkIndex = "chunk-index"
+    /// Catalog log bytes: records found and damage skipped (payloads are statements: see `statements`).
+    case catalog
+    /// Reconciliation messages: a decoded message encodes to the same bytes.
+    case reconcile
+
+    func run(_ bytes: [UInt8]) {
+        switch self {
+        case .frames: Self.frames(bytes)
+        case .json: Self.json(bytes)
+        case .manifest: Self.manifest(bytes)
+        case .spdx: Self.spdx(bytes)
+        case .statements: Self.statements(bytes)
+        case .chunkIndex: Self.chunkIndex(bytes)
+        case .catalog: Self.catalog(bytes)
+        case .reconcile: Self.reconcile(bytes)
+        }
+    }
+
+    private static func frames(_ bytes: [UInt8]) {
+        guard let first = bytes.first else { return }
+        let step = Int(first) + 1
+        let stream = bytes.dropFirst()
+        var decoder = FrameDecoder()
+        var offset = stream.startIndex
+        while offset < stream.endIndex {
+            let end = min(offset + step, stream.endIndex)
+            decoder.append(stream[offset..<end])
+            offset = end
+            do {
+                while let message = try decoder.nextMessage() {
+                    // What we send, a peer decodes to the same message.
+                    var again = FrameDecoder()
+                    again.append(MessageCodec.frame(message))
+                    let decoded = try? again.nextMessage()
+                    require(decoded == message, "re-encoded \(message) decodes to \(String(describing: decoded))")
+                }
+            } catch {
+                return
+            }
+        }
+    }
+
+    private static func json(_ bytes: [UInt8]) {
+        guard let value = try? JSONParser.parse(bytes) else { return }
+        guard let first = try? CanonicalEncoder.encode(value) else { return }
+        let reparsed = try? JSONParser.parse(first)
+        require(reparsed != nil, "canonical output does not parse")
+        let second = reparsed.flatMap { try? CanonicalEncoder.encode($0) }
+        require(second == first, "parse → encode → parse → encode is not stable")
+    }
+
+    private static func manifest(_ bytes: [UInt8]) {
+        _ = try? PackageDraft(parsing: bytes)
+        guard let manifest = try? DesignManifest(parsing: bytes) else { return }
+        require(manifest.totalSize <= DesignManifest.maximumTotalSize, "total size past the limit")
+        _ = PackageSummary(manifest: manifest)
+        guard let canonical = try? manifest.canonicalBytes() else { return }
+        require((try? DesignManifest(parsing: canonical)) == manifest, "canonical bytes parse to another manifest")
+    }
+
+    private static func spdx(_ bytes: [UInt8]) {
+        guard let text = String(validating: bytes, as: UTF8.self), let expression = try? SPDXExpression(parsing: text) else { return }
+        _ = expression.openHardwareProblem
+        let again = try? SPDXExpression(parsing: expression.description)
+        require(again?.description == expression.description, "'\(expression.description)' does not parse to itself")
+    }
+
+    private static func statements(_ bytes: [UInt8]) {
+        if let statement = try? SignedStatement(parsing: bytes) {
+            _ = try? statement.verify()
+            _ = try? statement.statementID()
+        }
+        _ = (try? NodeAnnouncement(parsing: bytes))?.isValid
+        if let value = try? JSONParser.parse(bytes) {
+            _ = (try? Delegation.parse(value))?.isValid
+            _ = (try? Revocation.parse(value))?.isValid
+        }
+    }
+
+    private static func chunkIndex(_ bytes: [UInt8]) {
+        guard let index = try? ChunkIndex(decoding: bytes) else { return }
+        require(index.encoded() == bytes, "a decoded chunk index encodes to other bytes")
+        _ = index.chunkCount
+        if index.chunkCount > 0 { _ = index.byteRange(ofChunk: index.chunkCount - 1) }
+    }
+
+    private static func catalog(_ bytes: [UInt8]) {
+        let records = CatalogLog.records(in: bytes)
+        require(records.damagedBytes + records.payloads.reduce(0) { $0 + $1.count + 8 } <= bytes.count, "records overlap")
+    }
+
+    private static func reconcile(_ bytes: [UInt8]) {
+        guard let ranges = try? ReconcileCodec.decode(bytes) else { return }
+        require(ReconcileCodec.encode(ranges) == bytes, "a decoded reconciliation message encodes to other bytes")
+    }
+}
