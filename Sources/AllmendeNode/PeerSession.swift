@@ -10,15 +10,20 @@ public struct NodeTimeouts: Sendable {
     public var pingAfter: Duration = .seconds(60)
     /// A connection silent this long is closed.
     public var closeAfter: Duration = .seconds(180)
+    /// A connection whose queued frames make no progress this long (the peer does not read) is closed.
+    public var stalledSend: Duration = .seconds(30)
+    /// A connection that is closing stops reading and gets this long to write its goodbye.
+    public static let goodbyeFlush: Duration = .seconds(5)
     /// After a local storage fault (disk full, I/O error), new catalog entries are refused for this long before
     /// a write is tried again; the peers that sent them are not blamed.
     public static let storageFaultRetry: Duration = .seconds(5)
 
     public init() {}
-    public init(handshake: Duration, pingAfter: Duration, closeAfter: Duration) {
+    public init(handshake: Duration, pingAfter: Duration, closeAfter: Duration, stalledSend: Duration = .seconds(30)) {
         self.handshake = handshake
         self.pingAfter = pingAfter
         self.closeAfter = closeAfter
+        self.stalledSend = stalledSend
     }
 }
 
@@ -40,11 +45,16 @@ public struct PeerSession: Sendable {
 
     public private(set) var state: State = .awaitingHello
     private let hello: Message
-    private let timeouts: NodeTimeouts
+    public let timeouts: NodeTimeouts
     private var openedAt: Duration = .zero
     private var lastHeard: Duration = .zero
     private var pingOutstanding = false
     private var nextNonce: UInt64
+    /// Pings the peer may send: honest nodes ping after a minute of silence, so a burst of 10 and one every
+    /// 10 s is generous; a flood is misbehaviour (each ping costs a read and a pong).
+    private var pingBudget = TokenBucket(capacity: WireLimits.pingBurst, perSecond: WireLimits.pingsPerSecond)
+    /// Requests (get-package, get-index, get-chunk, ping) whose answer is not yet written to the peer.
+    public private(set) var unansweredRequests = 0
 
     public init(name: String, listenPort: UInt16, timeouts: NodeTimeouts = NodeTimeouts(), nonceSeed: UInt64 = 1) {
         hello = .hello(version: WireVersion.current, features: 0, listenPort: listenPort, name: name)
@@ -60,10 +70,22 @@ public struct PeerSession: Sendable {
     }
 
     /// A message arrived.
+    ///
+    /// A request beyond `WireLimits.maximumOutstandingRequests` unanswered ones closes the connection: answers not
+    /// yet written count, so a peer that asks and never reads is dropped before its answers pile up.
     public mutating func receive(_ message: Message, now: Duration) -> [PeerAction] {
         guard state != .closed else { return [] }
         lastHeard = now
         pingOutstanding = false
+        if state == .ready && message.isRequest {
+            guard unansweredRequests < WireLimits.maximumOutstandingRequests else {
+                return close(.misbehaving, "more than \(WireLimits.maximumOutstandingRequests) unanswered requests")
+            }
+            if case .ping = message, !pingBudget.take(now: now) {
+                return close(.misbehaving, "more than \(Int(WireLimits.pingBurst)) pings in a burst")
+            }
+            unansweredRequests += 1
+        }
         switch (state, message) {
         case let (.awaitingHello, .hello(version, _, port, name)):
             guard version >= WireVersion.minimum else {
@@ -87,6 +109,11 @@ public struct PeerSession: Sendable {
         case (.closed, _):
             return []
         }
+    }
+
+    /// The answer to one of the peer's requests was written.
+    public mutating func answerWritten() {
+        unansweredRequests = max(0, unansweredRequests - 1)
     }
 
     /// Time passed: handshake timeout, keep-alive ping, idle close.

@@ -97,6 +97,8 @@ public final class NodeRuntime: @unchecked Sendable {
         var mirrors: [MirrorPolicy] = []
         /// The last local failure to store data (disk full, I/O error) and when; nil once a write succeeds again.
         var storageFault: (reason: String, since: ContinuousClock.Instant)?
+        /// When freed memory was last given back to the system.
+        var lastTrim: ContinuousClock.Instant?
     }
 
     /// Why this node cannot store new data right now (disk full, I/O error), if it cannot.
@@ -373,5 +375,14 @@ extension NodeRuntime: PeerConnectionDelegate {
         }
         for handler in orphaned { handler(nil) }
         logger.info("connection closed", ["peer": connection.peer.text, "reason": reason])
+        // What a connection's queue and buffers held goes back to the system, not just to the allocator's free lists
+        // (at most once a second: trimming walks the heap).
+        let trims = state.withLock { state -> Bool in
+            let now = ContinuousClock.now
+            guard state.lastTrim.map({ now - $0 >= .seconds(1) }) ?? true else { return false }
+            state.lastTrim = now
+            return true
+        }
+        if trims { FreedMemory.returnToSystem() }
     }
 }

@@ -16,13 +16,21 @@ protocol PeerConnectionDelegate: AnyObject, Sendable {
 }
 
 /// A connection to one peer. Its thread owns the TLS session (OpenSSL forbids concurrent use); other threads
-/// only queue frames (`send`) and wake it through a pipe. The outgoing queue is bounded by bytes.
+/// only queue frames (`send`) and wake it through a pipe.
+///
+/// The outgoing queue is bounded twice: by bytes on the wire, and by the memory its frames really hold
+/// (allocation sizes, not payload). While the queue could not take one more large answer the connection stops
+/// reading, so a peer that asks and never reads costs no CPU; if nothing queued can be written for
+/// `NodeTimeouts.stalledSend`, the connection is dropped.
 final class PeerConnection: @unchecked Sendable {
     // @unchecked: `tls`, `decoder` and `session` are touched only by the connection thread; shared state is in Mutexes.
     /// Most bytes queued for sending before `send` refuses (back-pressure): a fetcher's full window of 32 chunk
     /// frames, and room for control frames beside them, so a peer that keeps to the window is never told `busy`.
     /// Served chunks are mapped from their files, so a full queue costs page cache, not memory of its own.
     static let maximumQueuedBytes = 32 * WireLimits.maximumBulkFrameLength + (1 << 20)
+    /// Most memory the queued frames may hold of their own (mapped chunks hold almost none): room for several
+    /// 1 MiB bulk frames (an index, a reconciliation message) and a full window of small chunks.
+    static let maximumQueuedMemory = 8 << 20
 
     let peer: NodeID
     let remoteAddress: String
@@ -38,7 +46,7 @@ final class PeerConnection: @unchecked Sendable {
     private let startInstant: ContinuousClock.Instant
     private weak var delegate: (any PeerConnectionDelegate)?
     private let logger: Logger
-    private let outgoing = Mutex<(frames: [FramePart], bytes: Int, closing: Bool)>(([], 0, false))
+    private let outgoing = Mutex<OutgoingQueue>(OutgoingQueue())
     private let info = Mutex<(name: String, listenPort: UInt16, bytesIn: Int, bytesOut: Int, isReady: Bool)>(("", 0, 0, 0, false))
 
     /// Paces the chunk data this connection sends (the node's upload limit, shared by all connections).
@@ -71,14 +79,7 @@ final class PeerConnection: @unchecked Sendable {
     /// Queues a message; false if the connection is closing or its queue is full.
     @discardableResult
     func send(_ message: Message) -> Bool {
-        let parts = MessageCodec.frameParts(message)
-        let size = parts.reduce(0) { $0 + $1.count }
-        let accepted = outgoing.withLock { state -> Bool in
-            guard !state.closing, state.bytes + size <= Self.maximumQueuedBytes else { return false }
-            state.frames += parts
-            state.bytes += size
-            return true
-        }
+        let accepted = outgoing.withLock { $0.append(MessageCodec.frameParts(message), isAnswer: message.isAnswer) }
         if accepted { wake.wake() }
         return accepted
     }
@@ -88,8 +89,7 @@ final class PeerConnection: @unchecked Sendable {
         let frame = MessageCodec.frame(.goodbye(code: code, reason: reason))
         outgoing.withLock { state in
             guard !state.closing else { return }
-            state.frames.append(.bytes(frame))
-            state.bytes += frame.count
+            _ = state.append([.bytes(frame)], isAnswer: false, force: true)
             state.closing = true
         }
         wake.wake()
@@ -101,7 +101,9 @@ final class PeerConnection: @unchecked Sendable {
         var closeReason = "closed"
         var pendingFrame = FramePart.bytes([])
         var pendingOffset = 0
+        var pendingEndsAnswer = false
         var wantsWriteReadiness = false
+        var lastWriteProgress = now
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: WireLimits.readSize, alignment: 16)
         defer {
             buffer.deallocate()
@@ -115,17 +117,19 @@ final class PeerConnection: @unchecked Sendable {
             var paceDelay = 0.0
             while true {
                 if pendingOffset >= pendingFrame.count {
-                    guard let next = outgoing.withLock({ state -> FramePart? in
-                        guard let frame = state.frames.first else { return nil }
-                        if case let .chunkData(data) = frame, let limiter = uploadLimiter {
+                    if pendingEndsAnswer {
+                        session.answerWritten()
+                        pendingEndsAnswer = false
+                    }
+                    guard let next = outgoing.withLock({ state -> (FramePart, Bool)? in
+                        guard let first = state.frames.first else { return nil }
+                        if case let .chunkData(data) = first.part, let limiter = uploadLimiter {
                             paceDelay = limiter.delay(before: data.count)
                             if paceDelay > 0 { return nil }
                         }
-                        state.frames.removeFirst()
-                        state.bytes -= frame.count
-                        return frame
+                        return state.removeFirst()
                     }) else { break }
-                    pendingFrame = next
+                    (pendingFrame, pendingEndsAnswer) = next
                     pendingOffset = 0
                 }
                 let result: TLSIOResult
@@ -140,6 +144,7 @@ final class PeerConnection: @unchecked Sendable {
                     pendingOffset += count
                     info.withLock { $0.bytesOut += count }
                     wantsWriteReadiness = false
+                    lastWriteProgress = now
                 case .wantWrite, .wantRead:
                     wantsWriteReadiness = true
                 case .closed:
@@ -148,21 +153,32 @@ final class PeerConnection: @unchecked Sendable {
                 }
                 if wantsWriteReadiness { break }
             }
-            let isClosing = outgoing.withLock { $0.closing && $0.frames.isEmpty }
+            let (isClosing, isFull, isEmpty) = outgoing.withLock { ($0.closing && $0.frames.isEmpty, $0.isFull, $0.frames.isEmpty) }
             if isClosing && pendingOffset >= pendingFrame.count {
                 closeReason = closeReason == "closed" ? "closed by this node" : closeReason
                 break loop
             }
-            // Wait for input, output space, a wake-up, or the next timer.
-            var fds = [pollfd(fd: tls.socket.descriptor, events: Int16(POLLIN) | (wantsWriteReadiness ? Int16(POLLOUT) : 0), revents: 0),
+            let isWaitingToWrite = pendingOffset < pendingFrame.count || !isEmpty
+            // A goodbye gets a few seconds to go out; other frames the full stall time-out.
+            let isLeaving = outgoing.withLock { $0.closing }
+            let stallLimit = isLeaving ? min(session.timeouts.stalledSend, NodeTimeouts.goodbyeFlush) : session.timeouts.stalledSend
+            if isWaitingToWrite && paceDelay == 0 && now - lastWriteProgress >= stallLimit {
+                logger.info("dropping peer: it does not read", ["peer": peer.text, "for": "\(stallLimit)"])
+                closeReason = "the peer read nothing for \(stallLimit)"
+                break loop
+            }
+            if !isWaitingToWrite { lastWriteProgress = now }
+            // Wait for input (unless the queue is full: back-pressure), output space, a wake-up, or the next timer.
+            let readEvents = isFull || isLeaving ? Int16(0) : Int16(POLLIN)
+            var fds = [pollfd(fd: tls.socket.descriptor, events: readEvents | (wantsWriteReadiness ? Int16(POLLOUT) : 0), revents: 0),
                        pollfd(fd: wake.readEnd, events: Int16(POLLIN), revents: 0)]
-            if tls.pendingBytes == 0 {
+            if tls.pendingBytes == 0 || isFull || isLeaving {
                 let ready = poll(&fds, 2, paceDelay > 0 ? Int32(min(1000, (paceDelay * 1000).rounded(.up))) : 1000)
                 if ready < 0 && errno != EINTR { closeReason = "poll failed"; break loop }
             }
             wake.drain()
-            // Read everything available; a chunk's data goes straight into its own storage.
-            while true {
+            // Read everything available (while the queue has room); a chunk's data goes straight into its own storage.
+            while !outgoing.withLock({ $0.isFull || $0.closing }) {
                 let result: TLSIOResult
                 let direct = decoder.directReadSpace
                 do { result = try tls.read(into: direct ?? buffer) } catch {
@@ -220,5 +236,41 @@ final class PeerConnection: @unchecked Sendable {
             }
         }
         return isOpen
+    }
+}
+
+/// Frames waiting to be written, with what they cost.
+struct OutgoingQueue {
+    private(set) var frames: [(part: FramePart, endsAnswer: Bool)] = []
+    private(set) var bytes = 0
+    private(set) var memory = 0
+    var closing = false
+
+    /// True while one more large answer would not fit: the connection stops reading until the peer catches up.
+    var isFull: Bool {
+        bytes + WireLimits.maximumBulkFrameLength > PeerConnection.maximumQueuedBytes
+            || memory + MessageCodec.smallestChunkSentInPlace + 1024 > PeerConnection.maximumQueuedMemory
+    }
+
+    /// Adds a frame's parts unless it would pass a budget (`force`: a goodbye always fits).
+    mutating func append(_ parts: [FramePart], isAnswer: Bool, force: Bool = false) -> Bool {
+        guard !closing || force else { return false }
+        let size = parts.reduce(0) { $0 + $1.count }
+        let cost = parts.reduce(0) { $0 + $1.memoryCost }
+        guard force || (bytes + size <= PeerConnection.maximumQueuedBytes && memory + cost <= PeerConnection.maximumQueuedMemory) else {
+            return false
+        }
+        for (index, part) in parts.enumerated() { frames.append((part, isAnswer && index == parts.count - 1)) }
+        bytes += size
+        memory += cost
+        return true
+    }
+
+    /// Takes the first part.
+    mutating func removeFirst() -> (FramePart, Bool) {
+        let first = frames.removeFirst()
+        bytes -= first.part.count
+        memory -= first.part.memoryCost
+        return first
     }
 }

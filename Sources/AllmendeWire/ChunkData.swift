@@ -70,6 +70,14 @@ public final class ChunkData: @unchecked Sendable {
     /// True if there are no bytes.
     public var isEmpty: Bool { count == 0 }
 
+    /// Memory this value holds of its own, in bytes: a recycled buffer's full size, an aligned allocation
+    /// rounded up to pages, or a little bookkeeping for bytes borrowed from a file mapping (page cache).
+    public var memoryCost: Int {
+        if release != nil { return 256 }
+        if storage.count == ChunkStoragePool.bufferSize { return ChunkStoragePool.bufferSize }
+        return (max(storage.count, 1) + Self.alignment - 1) / Self.alignment * Self.alignment + Self.alignment
+    }
+
     /// The space not yet written, for a decoder filling the data straight from the transport.
     var unfilledSpace: UnsafeMutableRawBufferPointer { UnsafeMutableRawBufferPointer(rebasing: storage[filled..<count]) }
 
@@ -143,6 +151,14 @@ public enum FramePart: Sendable {
         switch self {
         case let .bytes(bytes): return bytes.count
         case let .chunkData(data): return data.count
+        }
+    }
+
+    /// Memory it holds while queued, in bytes (allocation sizes and bookkeeping, not just the payload).
+    public var memoryCost: Int {
+        switch self {
+        case let .bytes(bytes): return bytes.capacity + 64
+        case let .chunkData(data): return data.memoryCost + 64
         }
     }
 

@@ -63,6 +63,23 @@ public enum Message: Equatable, Sendable {
 
     /// A short name for logs.
     public var name: String { MessageType.name(of: typeByte) }
+
+    /// True for requests answered by exactly one message (get-package, get-index, get-chunk, ping): these count
+    /// against `WireLimits.maximumOutstandingRequests` until their answer is written.
+    public var isRequest: Bool {
+        switch self {
+        case .getPackage, .getIndex, .getChunk, .ping: return true
+        default: return false
+        }
+    }
+
+    /// True for the one answer to such a request (package, index, chunk, pong).
+    public var isAnswer: Bool {
+        switch self {
+        case .package, .index, .chunk, .pong: return true
+        default: return false
+        }
+    }
 }
 
 /// Type bytes.

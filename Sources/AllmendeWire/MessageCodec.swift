@@ -4,10 +4,14 @@ import AllmendeCrypto
 
 /// Encodes and decodes message payloads (big-endian integers, fixed-size IDs, length-prefixed strings).
 public enum MessageCodec {
-    /// The frame in pieces to write one after the other: for a chunk the 10-byte header and the data itself
+    /// Chunks smaller than this are copied into one frame: a page-aligned buffer of their own would cost more
+    /// memory while queued than the bytes themselves.
+    public static let smallestChunkSentInPlace = 64 * 1024
+
+    /// The frame in pieces to write one after the other: for a large chunk the 10-byte header and the data itself
     /// (no copy of the megabyte), for everything else the whole frame.
     public static func frameParts(_ message: Message) -> [FramePart] {
-        guard case let .chunk(request, status, data) = message else { return [.bytes(frame(message))] }
+        guard case let .chunk(request, status, data) = message, data.count >= smallestChunkSentInPlace else { return [.bytes(frame(message))] }
         return [.bytes(chunkHeader(request: request, status: status, dataCount: data.count)), .chunkData(data)]
     }
 

@@ -12,8 +12,13 @@ public enum WireLimits {
     public static let maximumNodeNameLength = 64
     /// Longest goodbye reason, in UTF-8 bytes.
     public static let maximumReasonLength = 256
-    /// Most requests a peer may have outstanding at once.
+    /// Most requests a peer may have outstanding at once (get-package, get-index, get-chunk, ping); an answer counts
+    /// as given once it is written to the peer.
     public static let maximumOutstandingRequests = 64
+    /// Pings a peer may send in a burst.
+    public static let pingBurst: Double = 10
+    /// Pings a peer may send per second on average, beyond the burst.
+    public static let pingsPerSecond: Double = 0.1
     /// Bytes read from a socket at a time.
     public static let readSize = 256 * 1024
 }
