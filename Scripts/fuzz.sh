@@ -15,10 +15,31 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then targets=(frames json manifest spdx statements chunk-index catalog reconcile); fi
 
 build=.build-fuzz
-echo "fuzz: building allmende-fuzz (release, -sanitize=fuzzer,address)"
-ALLMENDE_FUZZ=1 swift build -c release --sanitize=fuzzer --sanitize=address --product allmende-fuzz --build-path "$build" 2>&1 \
-    | grep -vE "Cannot export local symbol '__asan_extra_spill_area'" | tail -n 3
 binary="$build/release/allmende-fuzz"
+# SwiftPM turns `--sanitize=fuzzer --sanitize=address` into two `-sanitize=` flags and swiftc keeps only the
+# last one, so such a build has either coverage or AddressSanitizer, depending on their order. `--sanitize=fuzzer`
+# makes SwiftPM link libFuzzer's main; the one combined `-sanitize=fuzzer,address` after it is what swiftc uses.
+build_harness() {
+    ALLMENDE_FUZZ=1 swift build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --product allmende-fuzz \
+        --build-path "$build" 2>&1 | grep -vE "Cannot export local symbol '__asan_extra_spill_area'" | tail -n 3
+}
+# True if the harness has coverage counters and AddressSanitizer.
+has_coverage() {
+    local empty found
+    empty=$(mktemp -d)
+    found=1
+    if [ "$(ALLMENDE_FUZZ_TARGET=json SWIFT_BACKTRACE=enable=no "$binary" -runs=0 "$empty" 2>&1 | grep -c "inline 8-bit counters")" -gt 0 ]; then found=0; fi
+    rmdir "$empty"
+    [ "$found" = 0 ] && [ "$(nm "$binary" | grep -c "__asan_report")" -gt 0 ]
+}
+echo "fuzz: building allmende-fuzz (release, -sanitize=fuzzer,address)"
+build_harness
+if ! has_coverage; then
+    echo "fuzz: the build lacks coverage counters or AddressSanitizer; building again from scratch"
+    rm -rf "$build/release" "$build/x86_64-unknown-linux-gnu/release" "$build/aarch64-unknown-linux-gnu/release"
+    build_harness
+    if ! has_coverage; then echo "fuzz: still no coverage counters or AddressSanitizer: cannot fuzz"; exit 1; fi
+fi
 
 seeds="$build/seeds"
 rm -rf "$seeds"
