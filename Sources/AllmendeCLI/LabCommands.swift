@@ -106,6 +106,7 @@ enum LabCommands {
                 let revocation: Revocation
                 do { revocation = try Revocation.parse(try JSONParser.parse(text)) } catch { throw CLIError.failure("\(path): \(error)") }
                 try attempt { () throws(StoreError) in try LabIdentity.saveRevocation(revocation, home: home) }
+                try spread(revocation, context: context)
                 context.console.line("recorded the revocation of \(revocation.device.text) by \(revocation.identity.text) from \(revocation.revokedFrom)")
                 return ExitCode.success
             }
@@ -122,7 +123,7 @@ enum LabCommands {
 
     static let revoke = CommandSpec(
         name: "lab revoke",
-        summary: "revoke a node key from now on (e.g. lost or copied); statements it signs afterwards are refused",
+        summary: "revoke a node key from now on (e.g. lost or copied); every node learns it and refuses what the key signs",
         options: [labKeyOption, deviceOption, reasonOption],
         run: { context in
             guard let deviceText = context.arguments.value("--device"), let reason = context.arguments.value("--reason") else {
@@ -137,10 +138,22 @@ enum LabCommands {
             }
             let home = try context.home()
             try attempt { () throws(StoreError) in try LabIdentity.saveRevocation(revocation, home: home) }
+            try spread(revocation, context: context)
             context.printJSON(revocation.json)
             return ExitCode.success
         }
     )
+
+    /// Puts a revocation in the catalog, so it travels to every node by gossip and reconciliation, and tells a
+    /// running daemon to announce it now.
+    private static func spread(_ revocation: Revocation, context: CommandContext) throws(CLIError) {
+        let store = try context.packageStore()
+        let bytes: [UInt8]
+        do { bytes = try revocation.canonicalBytes() } catch { throw .failure(error.description) }
+        if try attempt({ () throws(StoreError) in try store.catalog.append(entryBytes: bytes) }) {
+            context.announceToDaemon(SHA256Hasher.hash(bytes))
+        }
+    }
 
     private static func labKey(_ context: CommandContext) throws(CLIError) -> Ed25519PrivateKey {
         let home = try context.home()

@@ -50,6 +50,7 @@ enum SearchCommand {
                         "attestations": .integer(listing.attestations), "openHardware": .bool(listing.openHardwareProblem == nil),
                     ]
                     if let reason = listing.retraction { entry["retracted"] = .string(reason) }
+                    if listing.isSignerRevoked { entry["signerRevoked"] = .bool(true) }
                     return .object(entry)
                 }))
                 return ExitCode.success
@@ -60,6 +61,7 @@ enum SearchCommand {
                 marks += "  \(ByteCount.format(listing.summary.size))"
                 if listing.attestations > 0 { marks += "  built by \(listing.attestations)" }
                 if let reason = listing.retraction { marks += "  [RETRACTED: \(reason)]" }
+                if listing.isSignerRevoked { marks += "  [SIGNED BY A REVOKED KEY]" }
                 if listing.openHardwareProblem != nil { marks += "  [not open hardware]" }
                 context.console.line(marks)
             }

@@ -121,16 +121,20 @@ extension NodeRuntime {
         var answered = 0
         var found: [(NodeID, SignedStatement)] = []
         let deadline = ContinuousClock.now + .seconds(10)
-        let revocations = LabIdentity.revocations(home)
+        let rule = revocationRule
+        let now = Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
         while answered < connections.count && ContinuousClock.now < deadline {
             for item in inbox.take(timeout: .milliseconds(200)) {
                 answered += 1
                 guard case let .package(_, .ok, bytes)? = item.message else { continue }
-                guard let signed = try? SignedStatement(parsing: bytes), (try? signed.verify(revocations: revocations)) != nil,
+                guard let signed = try? SignedStatement(parsing: bytes), (try? signed.verify()) != nil,
                       signed.statement.kind == .publish, signed.statement.package == id else {
                     disconnect(item.peer, code: .misbehaving, reason: "sent an invalid publish statement")
                     continue
                 }
+                // Signed by a revoked device key: not this peer's fault, but not a source either.
+                let firstSeen = (try? signed.statementID()).flatMap { store.catalog.firstSeen($0) } ?? now
+                guard rule.revocation(against: signed.statement, device: signed.signer, firstSeen: firstSeen) == nil else { continue }
                 found.append((item.peer, signed))
             }
         }

@@ -17,6 +17,9 @@ public enum EntryVerdict: Equatable, Sendable {
     case rejected(String)
     /// The entry may be fine but this node could not store it (disk full, I/O error): never the sender's fault.
     case notStored(String)
+    /// The entry is validly signed but by a device key its lab revoked (signed, or first seen here, after the
+    /// revocation took effect). Not the sender's fault: it may have accepted it before it learned of the revocation.
+    case revokedSigner(String)
 }
 
 extension NodeRuntime {
@@ -31,7 +34,7 @@ extension NodeRuntime {
 
     @discardableResult
     func acceptEntry(_ bytes: [UInt8], from sender: PeerConnection?) -> EntryVerdict {
-        let (verdict, signed) = check(bytes)
+        let (verdict, entry) = check(bytes)
         switch verdict {
         case let .rejected(reason):
             logger.warning("rejected catalog entry", ["from": sender?.peer.text ?? "local", "reason": reason])
@@ -42,10 +45,13 @@ extension NodeRuntime {
         case let .notStored(reason):
             logger.warning("could not store a catalog entry (a local fault, not the sender's)", ["from": sender?.peer.text ?? "local", "reason": reason])
             return verdict
+        case let .revokedSigner(reason):
+            logger.info("refused a catalog entry signed by a revoked key", ["from": sender?.peer.text ?? "local", "reason": reason])
+            return verdict
         case .accepted:
             break
         }
-        if let signed {
+        if case let .statement(signed)? = entry {
             if store.hasManifest(signed.statement.package) { _ = try? store.addStatement(signed) }
             if signed.statement.kind == .publish { considerMirroring(signed.statement.package, from: sender?.peer) }
         }
@@ -53,35 +59,65 @@ extension NodeRuntime {
         return .accepted
     }
 
-    /// Pushes the local entry `id` (e.g. just published by the CLI) to peers.
+    /// Pushes the local entry `id` (e.g. just published, or a revocation made, by the CLI) to peers.
     public func announceLocal(_ id: ContentID) -> Bool {
         guard let bytes = store.catalog.entryBytes(id) else { return false }
+        if case let .revocation(revocation)? = try? CatalogEntry(parsing: bytes) { learn(revocation) }
         gossip(bytes, except: nil)
         return true
     }
 
+    /// Revocations this node knows (loaded once, then added to as they arrive).
+    var revocationRule: RevocationRule { state.withLock { $0.revocations } }
+
+    /// Starts honouring `revocation` (kept in the home's revocations/ too); false if it was known.
+    @discardableResult
+    func learn(_ revocation: Revocation) -> Bool {
+        guard state.withLock({ $0.revocations.add(revocation) }) else { return false }
+        do { try LabIdentity.saveRevocation(revocation, home: home) } catch {
+            logger.warning("could not save a revocation", ["device": revocation.device.text, "reason": "\(error)"])
+        }
+        logger.info("device key revoked", ["identity": revocation.identity.text, "device": revocation.device.text,
+                                           "from": revocation.revokedFrom.description])
+        return true
+    }
+
     /// The verdict on `bytes`, with the parsed entry when it parsed.
-    private func check(_ bytes: [UInt8]) -> (EntryVerdict, SignedStatement?) {
-        let signed: SignedStatement
-        do { signed = try SignedStatement(parsing: bytes) } catch { return (.rejected("\(error)"), nil) }
-        if store.catalog.contains(SHA256Hasher.hash(bytes)) { return (.duplicate, signed) }
-        do { _ = try signed.verify(revocations: LabIdentity.revocations(home)) } catch { return (.rejected("\(error)"), signed) }
-        let now = Date().timeIntervalSince1970
-        guard Double(signed.statement.time.secondsSinceEpoch) <= now + Self.maximumFutureSkew else {
-            return (.rejected("its time \(signed.statement.time) is in the future"), signed)
+    private func check(_ bytes: [UInt8]) -> (EntryVerdict, CatalogEntry?) {
+        let entry: CatalogEntry
+        do { entry = try CatalogEntry(parsing: bytes) } catch { return (.rejected("\(error)"), nil) }
+        if store.catalog.contains(SHA256Hasher.hash(bytes)) { return (.duplicate, entry) }
+        let nowSeconds = Int64(Date().timeIntervalSince1970)
+        switch entry {
+        case let .revocation(revocation):
+            guard revocation.isValid else { return (.rejected("the revocation is not signed by its lab identity"), entry) }
+            guard revocation.revokedFrom.secondsSinceEpoch <= nowSeconds + Int64(Self.maximumFutureSkew) else {
+                return (.rejected("the revocation takes effect in the future (\(revocation.revokedFrom))"), entry)
+            }
+            learn(revocation)
+        case let .statement(signed):
+            do { _ = try signed.verify() } catch { return (.rejected("\(error)"), entry) }
+            guard signed.statement.time.secondsSinceEpoch <= nowSeconds + Int64(Self.maximumFutureSkew) else {
+                return (.rejected("its time \(signed.statement.time) is in the future"), entry)
+            }
+            // First seen now: a statement by a revoked device is refused whatever time it claims.
+            if let revocation = revocationRule.revocation(against: signed.statement, device: signed.signer,
+                                                          firstSeen: Timestamp(secondsSinceEpoch: nowSeconds)) {
+                return (.revokedSigner("device key \(signed.signer.text) was revoked from \(revocation.revokedFrom) (\(revocation.reason))"), entry)
+            }
         }
         // After a local storage fault, new entries are not even tried for a while (reconciliation brings them later).
         if let fault = state.withLock({ $0.storageFault }), ContinuousClock.now - fault.since < NodeTimeouts.storageFaultRetry {
-            return (.notStored(fault.reason), signed)
+            return (.notStored(fault.reason), entry)
         }
         do {
-            let appended = try store.catalog.append(signed)
+            let appended = try store.catalog.append(entryBytes: bytes, seenAt: Timestamp(secondsSinceEpoch: nowSeconds))
             state.withLock { $0.storageFault = nil }
-            return (appended ? .accepted : .duplicate, signed)
+            return (appended ? .accepted : .duplicate, entry)
         } catch {
             let reason = "\(error)"
             state.withLock { $0.storageFault = (reason, ContinuousClock.now) }
-            return (.notStored(reason), signed)
+            return (.notStored(reason), entry)
         }
     }
 

@@ -99,6 +99,8 @@ public final class NodeRuntime: @unchecked Sendable {
         var storageFault: (reason: String, since: ContinuousClock.Instant)?
         /// When freed memory was last given back to the system.
         var lastTrim: ContinuousClock.Instant?
+        /// The device-key revocations this node honours.
+        var revocations = RevocationRule()
     }
 
     /// Why this node cannot store new data right now (disk full, I/O error), if it cannot.
@@ -109,6 +111,8 @@ public final class NodeRuntime: @unchecked Sendable {
         self.options = options
         self.logger = logger
         store = try PackageStore(home: home)
+        let known = RevocationRule(LabIdentity.revocations(home))
+        state.withLock { $0.revocations = known }
         nodeID = NodeID(publicKey: key.publicKey)
         self.key = key
         serverContext = try TLSContext(key: key, isServer: true)

@@ -24,6 +24,8 @@ public final class CatalogLog: Sendable {
     /// Where damaged bytes are copied before they leave the log.
     public let quarantinePath: String
     private let state: Mutex<State>
+    /// When each entry was first seen here (`catalog.seen`), for the revocation rule.
+    private let seen: FirstSeenLog
 
     private struct State: Sendable {
         var descriptor: FileDescriptor
@@ -49,6 +51,7 @@ public final class CatalogLog: Sendable {
             var fresh = State(descriptor: file, identity: try FileIdentity(file.status()))
             Self.refresh(&fresh, path: path)
             state = Mutex(fresh)
+            seen = FirstSeenLog(path: path + ".seen")
         } catch {
             throw .system(error)
         }
@@ -94,12 +97,33 @@ public final class CatalogLog: Sendable {
         }
     }
 
+    /// When this node first saw entry `id` (recorded when it was appended), if known.
+    public func firstSeen(_ id: ContentID) -> Timestamp? { seen.time(of: id).map { Timestamp(secondsSinceEpoch: $0) } }
+
     /// Appends `statement` durably; returns false if it was already there.
     @discardableResult
-    public func append(_ statement: SignedStatement) throws(StoreError) -> Bool {
-        let payload: [UInt8]
-        do { payload = try statement.canonicalBytes() } catch { throw .model(error) }
+    public func append(_ statement: SignedStatement, seenAt time: Timestamp? = nil) throws(StoreError) -> Bool {
+        do { return try append(entryBytes: try statement.canonicalBytes(), seenAt: time) } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .model(error as? ModelError ?? .notCanonical("\(error)"))
+        }
+    }
+
+    /// Appends one entry's canonical bytes (a signed statement or a revocation) durably and records when it was
+    /// first seen (`time`, default now); returns false if it was already there.
+    @discardableResult
+    public func append(entryBytes payload: [UInt8], seenAt time: Timestamp? = nil) throws(StoreError) -> Bool {
         guard payload.count <= Self.maximumRecordSize else { throw .model(.invalidField(path: "statement", reason: "too large for the catalog")) }
+        let appended = try appendRecord(payload)
+        if appended {
+            let seconds = time?.secondsSinceEpoch ?? Int64(Date().timeIntervalSince1970)
+            do { try seen.record(SHA256Hasher.hash(payload), at: seconds) } catch { throw .system(error) }
+        }
+        return appended
+    }
+
+    private func appendRecord(_ payload: [UInt8]) throws(StoreError) -> Bool {
         let id = SHA256Hasher.hash(payload)
         let record = CatalogRecordScan.encode(payload)
         return try state.withLock { state throws(StoreError) -> Bool in

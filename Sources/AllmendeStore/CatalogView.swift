@@ -16,41 +16,60 @@ public struct CatalogListing: Sendable, Equatable {
     public var attestations = 0
     /// True if the package is stored here in full.
     public var isStored = false
+    /// True if its publish statement is by a device key its lab revoked (signed, or first seen here, after the
+    /// revocation took effect): a thief may have published it.
+    public var isSignerRevoked = false
 
     /// Why it is not open hardware, if it is not.
     public var openHardwareProblem: String? { (try? SPDXExpression(parsing: summary.license))?.openHardwareProblem }
 }
 
 /// Listings built from the catalog log, updated incrementally as entries are appended (by this or another process).
+/// Statements by revoked device keys are judged by `RevocationRule`: a flagged publish is listed with
+/// `isSignerRevoked`, flagged attestations and retractions do not count. A new revocation rebuilds the listings.
 final class CatalogListingIndex: Sendable {
-    private let state = Mutex<(seen: Int, listings: [ContentID: CatalogListing], pending: [ContentID: [SignedStatement]])>((0, [:], [:]))
+    private struct State {
+        var seen = 0
+        var listings: [ContentID: CatalogListing] = [:]
+        var pending: [ContentID: [(SignedStatement, Bool)]] = [:]
+        var revocations = 0
+    }
+    private let state = Mutex<State>(State())
 
     /// The listings, after reading any entries appended since the last call.
-    func listings(from catalog: CatalogLog) -> [ContentID: CatalogListing] {
+    func listings(from catalog: CatalogLog, rule: RevocationRule) -> [ContentID: CatalogListing] {
         let ids = catalog.ids
         return state.withLock { state in
+            if rule.revocations.count != state.revocations { state = State(revocations: rule.revocations.count) }
             guard ids.count > state.seen else { return state.listings }
             for id in ids[state.seen...] {
-                guard let bytes = catalog.entryBytes(id), let entry = try? SignedStatement(parsing: bytes) else { continue }
-                Self.apply(entry, to: &state.listings, pending: &state.pending)
+                guard let bytes = catalog.entryBytes(id), case let .statement(entry)? = try? CatalogEntry(parsing: bytes) else { continue }
+                let flagged = rule.revocation(against: entry.statement, device: entry.signer, firstSeen: catalog.firstSeen(id)) != nil
+                Self.apply(entry, flagged: flagged, to: &state.listings, pending: &state.pending)
             }
             state.seen = ids.count
             return state.listings
         }
     }
 
-    private static func apply(_ entry: SignedStatement, to listings: inout [ContentID: CatalogListing], pending: inout [ContentID: [SignedStatement]]) {
+    private static func apply(_ entry: SignedStatement, flagged: Bool, to listings: inout [ContentID: CatalogListing],
+                              pending: inout [ContentID: [(SignedStatement, Bool)]]) {
         let package = entry.statement.package
         switch entry.statement.kind {
         case .publish:
             guard let summary = entry.statement.summary else { return }
             if let existing = listings[package], existing.publishedAt <= entry.statement.time { return }
-            listings[package] = CatalogListing(package: package, summary: summary, publisher: entry.statement.identity, publishedAt: entry.statement.time)
+            var listing = CatalogListing(package: package, summary: summary, publisher: entry.statement.identity, publishedAt: entry.statement.time)
+            listing.isSignerRevoked = flagged
+            listings[package] = listing
             // Attestations and retractions that arrived before the publish entry.
-            for earlier in pending.removeValue(forKey: package) ?? [] { apply(earlier, to: &listings, pending: &pending) }
+            for (earlier, isFlagged) in pending.removeValue(forKey: package) ?? [] {
+                apply(earlier, flagged: isFlagged, to: &listings, pending: &pending)
+            }
         case .retract, .attest:
+            guard !flagged else { return }
             guard var listing = listings[package] else {
-                pending[package, default: []].append(entry)
+                pending[package, default: []].append((entry, flagged))
                 return
             }
             if entry.statement.kind == .attest {
@@ -66,7 +85,7 @@ final class CatalogListingIndex: Sendable {
 extension PackageStore {
     /// Every package the catalog knows (publish entries with a summary), newest first, with `isStored` filled in.
     public func catalogListings() -> [CatalogListing] {
-        listingIndex.listings(from: catalog).values.map { listing in
+        listingIndex.listings(from: catalog, rule: RevocationRule(LabIdentity.revocations(home))).values.map { listing in
             var copy = listing
             copy.isStored = isStoredComplete(listing.package)
             return copy
@@ -74,7 +93,9 @@ extension PackageStore {
     }
 
     /// The catalog's listing of one package (without `isStored`), if it knows the package.
-    public func catalogListing(_ package: ContentID) -> CatalogListing? { listingIndex.listings(from: catalog)[package] }
+    public func catalogListing(_ package: ContentID) -> CatalogListing? {
+        listingIndex.listings(from: catalog, rule: RevocationRule(LabIdentity.revocations(home)))[package]
+    }
 
     /// True if the manifest and every file of `package` are stored.
     public func isStoredComplete(_ package: ContentID) -> Bool {

@@ -107,7 +107,7 @@ public struct PackageStore: Sendable {
         }
         let names = (try? FileSystem.contentsOfDirectory(indexPath)) ?? []
         var known = Set(names.filter { $0.hasPrefix(prefix.hex) }.compactMap { try? ContentID(parsing: $0) })
-        known.formUnion(listingIndex.listings(from: catalog).keys.filter { $0.hasPrefix(prefix) })
+        known.formUnion(listingIndex.listings(from: catalog, rule: RevocationRule(LabIdentity.revocations(home))).keys.filter { $0.hasPrefix(prefix) })
         let matches = known.sorted()
         guard let first = matches.first else { throw .noPackageMatch(prefix: prefix.hex) }
         guard matches.count == 1 else { throw .ambiguousPrefix(prefix: prefix.hex, candidates: matches) }

@@ -122,3 +122,37 @@ struct StatementTests {
         #expect(big.multiplied(by: big) == nil)
     }
 }
+
+@Suite("Revocation rule")
+struct RevocationRuleTests {
+    @Test("catalog entries are told apart by schema; a revocation must be in normal form")
+    func entryKinds() throws {
+        let revocation = try Revocation.sign(device: Fixtures.device, revokedFrom: Timestamp(secondsSinceEpoch: 1_790_000_000),
+                                             reason: "stolen", with: Fixtures.labKey)
+        let bytes = try revocation.canonicalBytes()
+        #expect(try CatalogEntry(parsing: bytes) == .revocation(revocation))
+        let spaced = Array(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: ",", with: ", ").utf8)
+        #expect(throws: ModelError.self) { try CatalogEntry(parsing: spaced) }
+        var forged = revocation
+        forged.reason = "not what the lab said"
+        #expect(RevocationRule([forged]).revocations.isEmpty)
+    }
+
+    @Test("a statement by a revoked device: refused if it claims a later time or was first seen later, whatever it claims")
+    func firstSeenBeatsClaimedTime() throws {
+        let revokedFrom = Timestamp(secondsSinceEpoch: 1_790_000_000)
+        let rule = RevocationRule([try Revocation.sign(device: Fixtures.device, revokedFrom: revokedFrom, reason: "stolen", with: Fixtures.labKey)])
+        let early = Statement(kind: .attest, package: SHA256Hasher.hash([1]), identity: Fixtures.lab, time: Timestamp(secondsSinceEpoch: 1_780_000_000))
+        let late = Statement(kind: .attest, package: SHA256Hasher.hash([1]), identity: Fixtures.lab, time: Timestamp(secondsSinceEpoch: 1_790_000_001))
+        let seenBefore = Timestamp(secondsSinceEpoch: 1_789_999_000)
+        let seenAfter = Timestamp(secondsSinceEpoch: 1_790_000_500)
+        #expect(rule.revocation(against: early, device: Fixtures.device, firstSeen: seenBefore) == nil)
+        #expect(rule.revocation(against: early, device: Fixtures.device, firstSeen: nil) == nil)
+        #expect(rule.revocation(against: early, device: Fixtures.device, firstSeen: seenAfter) != nil)   // backdated
+        #expect(rule.revocation(against: late, device: Fixtures.device, firstSeen: seenBefore) != nil)
+        // Another device of the same lab, or the same device key speaking for another identity, is not affected.
+        #expect(rule.revocation(against: early, device: Fixtures.lab, firstSeen: seenAfter) == nil)
+        let other = Statement(kind: .attest, package: SHA256Hasher.hash([1]), identity: Fixtures.device, time: early.time)
+        #expect(rule.revocation(against: other, device: Fixtures.device, firstSeen: seenAfter) == nil)
+    }
+}
