@@ -38,6 +38,7 @@ enum NetworkCommands {
             var options = NodeOptions(listen: listen, name: config.name, peers: config.peers, allowList: config.allowList,
                                       maxConnections: config.maxConnections)
             options.maxConnectionsPerHost = config.maxConnectionsPerHost
+            options.maxConnectionsPerRange = config.maxConnectionsPerRange
             options.mirrors = config.mirrors
             options.servesRetracted = config.servesRetracted
             options.advertise = config.advertise

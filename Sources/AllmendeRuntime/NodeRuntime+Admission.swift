@@ -1,21 +1,47 @@
-// NodeRuntime+Admission.swift: AllmendeRuntime. Whether an inbound connection may start its handshake.
+// NodeRuntime+Admission.swift: AllmendeRuntime. Whether an inbound connection may start its handshake
+// (the decision is InboundAdmission's, in AllmendeNode). Spec: Protocol/wire.md "Connection limits".
+
+import AllmendeNode
+import AllmendeWire
 
 extension NodeRuntime {
-    /// Counts an inbound connection from `address` ("host:port") as handshaking, or says why it is refused:
-    /// too many connections in all, or too many from its host (one host must not take every slot).
+    /// Counts an inbound connection from `address` ("host:port") as handshaking, or says why it is refused.
+    /// When a limit is reached, the least useful inbound connection in its scope may be closed to make room.
     func admitInbound(from address: String) -> String? {
         let host = Self.host(of: address)
-        return state.withLock { state -> String? in
-            guard state.connections.count + state.handshakes < options.maxConnections else { return "too many connections" }
-            let fromHost = state.connections.values.reduce(0) { $0 + (!$1.isOutbound && Self.host(of: $1.remoteAddress) == host ? 1 : 0) }
-                + state.handshakesByHost[host, default: 0]
-            guard fromHost < options.maxConnectionsPerHost else {
-                return "too many connections from \(host) (at most \(options.maxConnectionsPerHost))"
+        var limits = InboundLimits()
+        limits.total = options.maxConnections
+        limits.perHost = options.maxConnectionsPerHost
+        limits.perRange = options.maxConnectionsPerRange
+        limits.grace = options.inboundGrace
+        let protected = Set(options.peers.compactMap(\.node) + (options.allowList ?? []))
+        let (decision, replaced) = state.withLock { state -> (InboundDecision, PeerConnection?) in
+            let inbound = state.connections.values.filter { !$0.isOutbound }
+            let now = ContinuousClock.now - startedAt
+            let slots = inbound.enumerated().map { index, connection in
+                InboundSlot(key: index, host: Self.host(of: connection.remoteAddress), connectedAt: connection.connectedAt - startedAt,
+                            lastUseful: connection.lastUseful.map { $0 - startedAt }, isProtected: protected.contains(connection.peer))
+            }
+            let decision = InboundAdmission.decide(host: host, inbound: slots, handshakes: state.handshakesByHost, limits: limits, now: now)
+            var replaced: PeerConnection?
+            switch decision {
+            case .refuse: return (decision, nil)
+            case let .admitReplacing(key):
+                let victim = Array(inbound)[key]
+                state.connections[ObjectIdentifier(victim)] = nil
+                replaced = victim
+            case .admit: break
             }
             state.handshakes += 1
             state.handshakesByHost[host, default: 0] += 1
-            return nil
+            return (decision, replaced)
         }
+        if case let .refuse(reason) = decision { return reason }
+        if let replaced {
+            logger.info("closing an idle inbound connection to make room", ["peer": replaced.peer.text, "for": address])
+            replaced.close(.tooManyConnections, reason: "making room for a new peer (no useful traffic lately)")
+        }
+        return nil
     }
 
     /// Ends the handshake count of an admitted inbound connection from `host` (established or failed); called

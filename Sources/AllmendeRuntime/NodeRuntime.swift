@@ -19,6 +19,10 @@ public struct NodeOptions: Sendable {
     public var maxConnections: Int
     /// Most inbound connections (handshakes included) from one IP address, so one host cannot take all the slots.
     public var maxConnectionsPerHost = 8
+    /// Most inbound connections (handshakes included) from one address range (IPv4 /24, IPv6 /64).
+    public var maxConnectionsPerRange = 32
+    /// An inbound connection younger than this is never replaced to make room for a newcomer.
+    public var inboundGrace: Duration = .seconds(10)
     public var timeouts = NodeTimeouts()
     /// Longest wait between dial attempts to an unreachable peer.
     public var maximumBackoff: Duration = .seconds(60)
@@ -67,6 +71,8 @@ public final class NodeRuntime: @unchecked Sendable {
     private let clientContext: TLSContext
     let stopWake = WakePipe()
     let state = Mutex<RuntimeState>(RuntimeState())
+    /// The origin of the monotonic times handed to the pure parts.
+    let startedAt = ContinuousClock.now
     let stopped = DispatchSemaphore(value: 0)
     private var listener: Socket?
     let uploadLimiter: RateLimiter?
@@ -354,6 +360,7 @@ extension NodeRuntime: PeerConnectionDelegate {
     }
 
     func connection(_ connection: PeerConnection, received message: Message) {
+        if case .node = message {} else { connection.markUseful() }
         switch message {
         case let .package(request, _, _), let .index(request, _, _), let .chunk(request, _, _):
             completeRequest(request, from: connection, with: message)

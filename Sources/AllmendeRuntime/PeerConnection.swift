@@ -38,6 +38,11 @@ final class PeerConnection: @unchecked Sendable {
     /// This node's address on the connection (what the peer reached or sees), for announcements.
     let localHost: String?
     let connectedAt = ContinuousClock.now
+    private let usefulAt = Mutex<ContinuousClock.Instant?>(nil)
+    /// When the peer last sent something useful (catalog traffic, requests, answers), if ever.
+    var lastUseful: ContinuousClock.Instant? { usefulAt.withLock { $0 } }
+    /// Records useful traffic from the peer (keep-alives and self-announcements do not count).
+    func markUseful() { usefulAt.withLock { $0 = ContinuousClock.now } }
     private let tls: TLSConnection
     private var session: PeerSession
     private var decoder = FrameDecoder()

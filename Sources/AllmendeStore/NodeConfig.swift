@@ -97,10 +97,12 @@ public struct NodeConfig: Equatable, Sendable {
     public var peers: [PeerEntry] = []
     /// If set, only these nodes may connect or be connected to (a private node).
     public var allowList: [NodeID]?
-    /// Most simultaneous connections.
+    /// Most inbound connections (outbound ones do not count).
     public var maxConnections = 64
     /// Most inbound connections (including handshakes) from one IP address.
     public var maxConnectionsPerHost = 8
+    /// Most inbound connections (including handshakes) from one address range (IPv4 /24, IPv6 /64).
+    public var maxConnectionsPerRange = 32
     /// What to mirror.
     public var mirrors: [MirrorPolicy] = []
     /// Keep offering retracted packages to fetchers.
@@ -128,6 +130,7 @@ public struct NodeConfig: Equatable, Sendable {
             case let ("name", .string(text)): config.name = String(text.prefix(64))
             case let ("maxConnections", .number(number)) where number >= 1 && number <= 4096: config.maxConnections = Int(number)
             case let ("maxConnectionsPerHost", .number(number)) where number >= 1 && number <= 4096: config.maxConnectionsPerHost = Int(number)
+            case let ("maxConnectionsPerRange", .number(number)) where number >= 1 && number <= 4096: config.maxConnectionsPerRange = Int(number)
             case let ("peers", .array(entries)):
                 config.peers = try entries.enumerated().map { (index, entry) throws(StoreError) -> PeerEntry in
                     guard let address = entry["address"]?.stringValue else {
@@ -157,7 +160,7 @@ public struct NodeConfig: Equatable, Sendable {
     public func save(_ home: NodeHome) throws(StoreError) {
         var members: [String: JSONValue] = [
             "listen": .string(listen), "name": .string(name), "maxConnections": .integer(maxConnections),
-            "maxConnectionsPerHost": .integer(maxConnectionsPerHost),
+            "maxConnectionsPerHost": .integer(maxConnectionsPerHost), "maxConnectionsPerRange": .integer(maxConnectionsPerRange),
             "peers": .array(peers.map { peer in
                 var entry: [String: JSONValue] = ["address": .string(peer.address)]
                 if let node = peer.node { entry["node"] = .string(node.text) }

@@ -55,13 +55,24 @@ public struct Socket: Sendable {
         throw lastError
     }
 
-    /// Connects to `address`, giving up after `timeout`.
-    public static func connect(to address: SocketAddress, timeout: Duration) throws(SystemError) -> Socket {
+    /// Connects to `address`, giving up after `timeout`; with `localHost`, from that local address (any port),
+    /// so a node on one of several addresses of a machine looks like its own host to its peers.
+    public static func connect(to address: SocketAddress, from localHost: String? = nil, timeout: Duration) throws(SystemError) -> Socket {
         let infos = try resolve(address, passive: false)
+        let locals = try localHost.map { host throws(SystemError) in try resolve(SocketAddress(host: host, port: 0), passive: true) } ?? []
         var lastError = SystemError(operation: "connect", path: address.description, errno: EHOSTUNREACH)
         for info in infos {
             let fd = socket(info.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
             guard fd >= 0 else { continue }
+            if localHost != nil {
+                guard let local = locals.first(where: { $0.family == info.family }), local.address.withUnsafeBytes({ raw in
+                    Glibc.bind(fd, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
+                }) == 0 else {
+                    lastError = SystemError.current("bind to \(localHost ?? "")", path: address.description)
+                    Glibc.close(fd)
+                    continue
+                }
+            }
             let result = info.address.withUnsafeBytes { raw in
                 Glibc.connect(fd, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
             }

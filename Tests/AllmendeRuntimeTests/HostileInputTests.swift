@@ -16,8 +16,8 @@ import Testing
 struct RawClient {
     let tls: TLSConnection
 
-    init(port: UInt16) throws {
-        let socket = try Socket.connect(to: SocketAddress(host: "127.0.0.1", port: port), timeout: .seconds(5))
+    init(port: UInt16, from localHost: String? = nil) throws {
+        let socket = try Socket.connect(to: SocketAddress(host: "127.0.0.1", port: port), from: localHost, timeout: .seconds(5))
         tls = try TLSConnection(context: TLSContext(key: try Ed25519PrivateKey(), isServer: false), socket: socket, isServer: false)
         _ = try tls.handshake(timeout: .seconds(5))
     }
@@ -155,6 +155,37 @@ struct HostileInputTests {
             #expect(target.waitForLog("connection refused address=127.0.0.1"))
             socket.close()
             #expect(target.runtime.connectionSummaries().isEmpty)
+        }
+    }
+}
+
+@Suite("Inbound squatting", .serialized)
+struct SquattingTests {
+    @Test("64 idle sessions from 8 addresses hold every inbound slot: a new honest peer still connects within 5 s")
+    func squattersMakeRoom() throws {
+        try withTempDirectory("squat") { folder throws in
+            let target = try TestNode.start("target", in: folder) {
+                $0.maxConnections = 64
+                $0.maxConnectionsPerHost = 8
+                $0.maxConnectionsPerRange = 64   // loopback is one /24: let the squatters take every slot
+                $0.inboundGrace = .zero
+            }
+            defer { target.runtime.stop() }
+            var squatters: [RawClient] = []
+            defer { squatters.forEach { $0.close() } }
+            for host in 2...9 {
+                for index in 0..<8 {
+                    let squatter = try RawClient(port: target.runtime.listenPort, from: "127.0.0.\(host)")
+                    try squatter.send(MessageCodec.frame(.hello(version: WireVersion.current, features: 0, listenPort: 0, name: "squat-\(host)-\(index)")))
+                    squatters.append(squatter)
+                }
+            }
+            #expect(CatalogGossipTests.waitUntil(.seconds(20)) { target.runtime.connectionSummaries().filter(\.ready).count == 64 })
+            let honest = try TestNode.start("honest", in: folder, peers: [PeerEntry(address: target.address, node: target.id)])
+            defer { honest.runtime.stop() }
+            #expect(honest.waitForConnections(to: [target.id], timeout: .seconds(5)))
+            #expect(target.runtime.connectionSummaries().count <= 64)
+            #expect(target.runtime.connectionSummaries().contains { $0.peer == honest.id && $0.ready })
         }
     }
 }
