@@ -203,6 +203,7 @@ extension NodeRuntime {
                     servedBy.insert(item.peer)
                 } else {
                     logger.warning("corrupt chunk from peer", ["peer": item.peer.text, "blob": blob.shortHex(), "chunk": String(item.chunk)])
+                    events.record(.corruptChunk(from: item.peer, blob: blob, chunk: item.chunk))
                 }
                 if scheduler.received(chunk: item.chunk, from: item.peer, isValid: isValid) == .peerDropped {
                     disconnect(item.peer, code: .misbehaving, reason: "sent \(scheduler.maximumStrikes) chunks that do not match their hashes")

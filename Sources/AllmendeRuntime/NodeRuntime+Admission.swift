@@ -39,6 +39,7 @@ extension NodeRuntime {
         if case let .refuse(reason) = decision { return reason }
         if let replaced {
             logger.info("closing an idle inbound connection to make room", ["peer": replaced.peer.text, "for": address])
+            events.record(.inboundReplaced(peer: replaced.peer, by: address))
             replaced.close(.tooManyConnections, reason: "making room for a new peer (no useful traffic lately)")
         }
         return nil

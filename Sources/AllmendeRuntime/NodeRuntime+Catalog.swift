@@ -38,6 +38,7 @@ extension NodeRuntime {
         switch verdict {
         case let .rejected(reason):
             logger.warning("rejected catalog entry", ["from": sender?.peer.text ?? "local", "reason": reason])
+            events.record(.entryRejected(from: sender?.peer, reason: reason))
             if let sender { strike(sender.peer, reason: reason) }
             return verdict
         case .duplicate:
@@ -47,6 +48,7 @@ extension NodeRuntime {
             return verdict
         case let .revokedSigner(reason):
             logger.info("refused a catalog entry signed by a revoked key", ["from": sender?.peer.text ?? "local", "reason": reason])
+            events.record(.entryRevoked(from: sender?.peer))
             return verdict
         case .accepted:
             break

@@ -49,6 +49,7 @@ extension NodeRuntime {
                     try store.removePackage(victim.package)
                     try store.forgetMirrored(victim.package)
                     logger.info("evicted mirrored package to stay within quota", ["package": victim.package.hex, "title": victim.summary.title])
+                    events.record(.evicted(package: victim.package))
                 } catch {
                     logger.warning("eviction failed", ["package": victim.package.shortHex(), "reason": "\(error)"])
                     return false
@@ -57,6 +58,7 @@ extension NodeRuntime {
             return true
         }
         logger.info("not mirroring: over quota", ["package": package.shortHex(), "size": String(listing.summary.size)])
+        events.record(.overQuota(package: package))
         return false
     }
 
@@ -92,8 +94,10 @@ extension NodeRuntime {
                     let result = try fetch(next.package)
                     try store.recordMirrored(next.package)
                     logger.info("mirrored package", ["package": next.package.hex, "title": result.manifest.info.title])
+                    events.record(.mirrored(package: next.package))
                 } catch {
                     logger.warning("mirroring failed; will retry", ["package": next.package.shortHex(), "reason": "\(error)"])
+                    events.record(.mirrorFailed(package: next.package, reason: "\(error)"))
                     state.withLock { $0.mirrorRetry[next.package] = ContinuousClock.now + options.antiEntropyInterval * 2 }
                 }
                 _ = state.withLock { $0.mirrorQueued.remove(next.package) }

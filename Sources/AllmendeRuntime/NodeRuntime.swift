@@ -64,6 +64,8 @@ public final class NodeRuntime: @unchecked Sendable {
     public let store: PackageStore
     public let nodeID: NodeID
     public let logger: Logger
+    /// What this node decided (typed; the log says the same in words).
+    public let events = EventLog()
     let key: Ed25519PrivateKey
     public private(set) var listenPort: UInt16 = 0
     let options: NodeOptions
@@ -222,6 +224,7 @@ public final class NodeRuntime: @unchecked Sendable {
     func disconnect(_ peer: NodeID, code: GoodbyeCode, reason: String) {
         for connection in state.withLock({ Array($0.connections.values) }) where connection.peer == peer {
             logger.warning("disconnecting peer", ["peer": peer.text, "reason": reason])
+            events.record(.closedPeer(peer: peer, code: code, reason: reason))
             connection.close(code, reason: reason)
         }
     }
@@ -239,6 +242,7 @@ public final class NodeRuntime: @unchecked Sendable {
             while let (socket, address) = listener.accept() {
                 if let refusal = admitInbound(from: address) {
                     logger.warning("refusing connection: \(refusal)", ["from": address])
+                    events.record(.inboundRefused(address: address, reason: refusal))
                     socket.close()
                     continue
                 }
@@ -262,15 +266,21 @@ public final class NodeRuntime: @unchecked Sendable {
             peer = try tls.handshake(timeout: options.timeouts.handshake, expectedPeer: expected)
         } catch {
             logger.warning("connection refused", ["address": address, "reason": "\(error)"])
+            if case let .unexpectedPeer(expected, actual) = error {
+                events.record(.unexpectedPeer(address: address, expected: expected, actual: actual))
+            } else {
+                events.record(.handshakeFailed(address: address, reason: "\(error)"))
+            }
             socket.close()
             if let host { state.withLock { Self.endHandshake(of: host, in: &$0) } }
             return false
         }
         if let allowList = options.allowList, !allowList.contains(peer) {
             logger.warning("connection refused: node not on the allow-list", ["peer": peer.text, "address": address])
+            events.record(.notAllowed(peer: peer, address: address))
             let connection = PeerConnection(tls: tls, peer: peer, remoteAddress: address, isOutbound: isOutbound,
                                             session: PeerSession(name: options.name, listenPort: listenPort, timeouts: options.timeouts),
-                                            delegate: self, logger: logger, uploadLimiter: uploadLimiter)
+                                            delegate: self, logger: logger, events: events, uploadLimiter: uploadLimiter)
             connection.close(.notAllowed, reason: "this node accepts only listed peers")
             register(connection, admittedFrom: host)
             connection.start()
@@ -279,7 +289,7 @@ public final class NodeRuntime: @unchecked Sendable {
         let connection = PeerConnection(tls: tls, peer: peer, remoteAddress: address, isOutbound: isOutbound,
                                         session: PeerSession(name: options.name, listenPort: listenPort, timeouts: options.timeouts,
                                                              nonceSeed: UInt64.random(in: 1...UInt64.max / 2)),
-                                        delegate: self, logger: logger, uploadLimiter: uploadLimiter)
+                                        delegate: self, logger: logger, events: events, uploadLimiter: uploadLimiter)
         guard register(connection, admittedFrom: host) else {
             tls.close()
             return false

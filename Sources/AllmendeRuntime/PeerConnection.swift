@@ -51,6 +51,7 @@ final class PeerConnection: @unchecked Sendable {
     private let startInstant: ContinuousClock.Instant
     private weak var delegate: (any PeerConnectionDelegate)?
     private let logger: Logger
+    private let events: EventLog?
     private let outgoing = Mutex<OutgoingQueue>(OutgoingQueue())
     private let info = Mutex<(name: String, listenPort: UInt16, bytesIn: Int, bytesOut: Int, isReady: Bool)>(("", 0, 0, 0, false))
 
@@ -58,8 +59,9 @@ final class PeerConnection: @unchecked Sendable {
     private let uploadLimiter: RateLimiter?
 
     init(tls: TLSConnection, peer: NodeID, remoteAddress: String, isOutbound: Bool, session: PeerSession,
-         delegate: any PeerConnectionDelegate, logger: Logger, uploadLimiter: RateLimiter? = nil) {
+         delegate: any PeerConnectionDelegate, logger: Logger, events: EventLog? = nil, uploadLimiter: RateLimiter? = nil) {
         self.tls = tls
+        self.events = events
         self.uploadLimiter = uploadLimiter
         self.peer = peer
         self.remoteAddress = remoteAddress
@@ -235,7 +237,10 @@ final class PeerConnection: @unchecked Sendable {
                 delegate?.connectionReady(self)
             case let .deliver(message): delegate?.connection(self, received: message)
             case let .close(code, reason):
-                if code != .normal { logger.info("closing connection", ["peer": peer.text, "reason": reason]) }
+                if code != .normal {
+                    logger.info("closing connection", ["peer": peer.text, "reason": reason])
+                    events?.record(.closedPeer(peer: peer, code: code, reason: reason))
+                }
                 close(code, reason: reason)
                 isOpen = false
             }

@@ -50,15 +50,25 @@ struct MirrorTests {
                 $0.mirrors = [MirrorPolicy(match: .tag("timber"), quota: quota)]
             }
             defer { mirror.runtime.stop() }
-            #expect(mirror.waitForLog("mirrored package"))
+            #expect(mirror.waitForEvent { if case .mirrored = $0 { true } else { false } })
             #expect(CatalogGossipTests.waitUntil { mirror.runtime.store.catalog.count == 5 })
-            usleep(1_000_000)   // give the mirror the chance to (wrongly) fetch more; there is no event for "did nothing"
+            // Every package the policy matches gets a decision: mirrored, or over the quota.
+            let timber = mirror.runtime.store.catalogListings().filter { $0.summary.tags.contains("timber") }.map(\.package)
+            #expect(mirror.waitForEvent(timeout: .seconds(20)) { _ in
+                let decided = Set(mirror.runtime.events.all.compactMap { event -> ContentID? in
+                    switch event {
+                    case let .mirrored(package), let .overQuota(package), let .evicted(package): return package
+                    default: return nil
+                    }
+                })
+                return timber.allSatisfy(decided.contains)
+            })
             let stored = mirror.runtime.store.packageIDs()
             let used = try stored.reduce(0) { $0 + (try mirror.runtime.store.manifest($1).totalSize) }
             #expect(!stored.isEmpty)
             #expect(used <= quota)
             #expect(!stored.contains(demo[1]))   // the fuel-cell plate has no 'timber' tag
-            #expect(mirror.log.contains { $0.contains("not mirroring: over quota") || $0.contains("evicted mirrored package") })
+            #expect(mirror.runtime.events.contains { if case .overQuota = $0 { true } else if case .evicted = $0 { true } else { false } })
         }
     }
 
@@ -93,7 +103,7 @@ struct MirrorTests {
             #expect(!mirror.runtime.store.hasManifest(first))
             #expect(mirror.runtime.store.hasManifest(own))
             #expect(try mirror.runtime.store.verifyPackage(second).isIntact)
-            #expect(mirror.log.contains { $0.contains("evicted mirrored package to stay within quota") && $0.contains(first.hex) })
+            #expect(mirror.runtime.events.contains(where: { $0 == .evicted(package: first) }))
             #expect(mirror.runtime.store.catalogListings().contains { $0.package == first && !$0.isStored })
         }
     }
@@ -146,7 +156,7 @@ struct MirrorRetryTests {
             #expect(relay.waitForConnections(to: [seed.id]) && mirror.waitForConnections(to: [relay.id]))
             let package = try seed.publishExample("pem-fuel-cell-end-plate")
             _ = seed.runtime.announceLocal(try #require(seed.runtime.store.catalog.ids.first))
-            #expect(mirror.waitForLog("mirroring failed; will retry"))
+            #expect(mirror.waitForEvent { if case let .mirrorFailed(failed, _) = $0 { failed == package } else { false } })
             mirror.runtime.addPeer(PeerEntry(address: seed.address, node: seed.id))
             #expect(CatalogGossipTests.waitUntil { (try? mirror.runtime.store.verifyPackage(package).isIntact) == true })
         }

@@ -6,6 +6,7 @@ import AllmendeRuntime
 import AllmendeStore
 import AllmendeSystem
 import AllmendeTestSupport
+import AllmendeWire
 import Foundation
 
 /// A node for a test: home folder, key, runtime.
@@ -77,16 +78,21 @@ extension TestNode {
                                          options: PublishOptions(now: Timestamp(secondsSinceEpoch: 1_790_000_000))).packageID
     }
 
-    /// The lines this node logged.
-    var log: [String] { runtime.logger.lines }
-
-    /// Waits until a log line contains `text`.
-    func waitForLog(_ text: String, timeout: Duration = .seconds(15)) -> Bool {
+    /// True once this node recorded an event satisfying `predicate` (waits up to `timeout`).
+    func waitForEvent(timeout: Duration = .seconds(15), _ predicate: (RuntimeEvent) -> Bool) -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if log.contains(where: { $0.contains(text) }) { return true }
-            usleep(20_000)
+            if runtime.events.contains(where: predicate) { return true }
+            usleep(10_000)
         }
-        return false
+        return runtime.events.contains(where: predicate)
+    }
+
+    /// True if this node closed a connection with `code` (to `peer`, if given).
+    func waitForClose(_ code: GoodbyeCode, peer: NodeID? = nil, timeout: Duration = .seconds(15)) -> Bool {
+        waitForEvent(timeout: timeout) { event in
+            guard case let .closedPeer(closed, closedCode, _) = event else { return false }
+            return closedCode == code && (peer == nil || closed == peer)
+        }
     }
 }

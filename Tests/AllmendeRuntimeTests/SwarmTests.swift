@@ -57,8 +57,8 @@ struct SwarmTests {
             let result = try fetcher.runtime.fetch(package)
             #expect(result.sources == [honest.id])
             #expect(try fetcher.runtime.store.verifyPackage(package).isIntact)
-            #expect(fetcher.log.contains { $0.contains("corrupt chunk from peer") && $0.contains(liar.id.text) })
-            #expect(fetcher.waitForLog("disconnecting peer peer=\(liar.id.text)"))
+            #expect(fetcher.runtime.events.contains { if case let .corruptChunk(from, _, _) = $0 { from == liar.id } else { false } })
+            #expect(fetcher.waitForClose(.misbehaving, peer: liar.id))
         }
     }
 
@@ -85,7 +85,7 @@ struct SwarmTests {
             defer { liar.runtime.stop(); fetcher.runtime.stop() }
             _ = try fetcher.runtime.fetch(package)
             #expect(try fetcher.runtime.store.verifyPackage(package).isIntact)
-            #expect(!fetcher.log.contains { $0.contains("disconnecting peer") && $0.contains(honest.id.text) })
+            #expect(!fetcher.runtime.events.contains { if case let .closedPeer(peer, _, _) = $0 { peer == honest.id } else { false } })
             #expect(fetcher.runtime.connectionSummaries().contains { $0.peer == honest.id })
         }
     }
@@ -98,7 +98,7 @@ struct SwarmTests {
             let impostorID = NodeID(publicKey: try Ed25519PrivateKey().publicKey)
             let b = try TestNode.start("b", in: folder, peers: [PeerEntry(address: a.address, node: impostorID)])
             defer { b.runtime.stop() }
-            #expect(b.waitForLog("connection refused address=\(a.address) reason=\"peer is node \(a.id.text), expected \(impostorID.text)\""))
+            #expect(b.waitForEvent { $0 == .unexpectedPeer(address: a.address, expected: impostorID, actual: a.id) })
             #expect(b.runtime.connectionSummaries().isEmpty)
         }
     }
@@ -111,7 +111,7 @@ struct SwarmTests {
             defer { privateNode.runtime.stop() }
             let stranger = try TestNode.start("stranger", in: folder, peers: [PeerEntry(address: privateNode.address, node: privateNode.id)])
             defer { stranger.runtime.stop() }
-            #expect(privateNode.waitForLog("connection refused: node not on the allow-list peer=\(stranger.id.text)"))
+            #expect(privateNode.waitForEvent { if case let .notAllowed(peer, _) = $0 { peer == stranger.id } else { false } })
             let member = try TestNode.start("member", in: folder, peers: [PeerEntry(address: privateNode.address, node: privateNode.id)], key: friend)
             defer { member.runtime.stop() }
             #expect(member.waitForConnections(to: [privateNode.id]))

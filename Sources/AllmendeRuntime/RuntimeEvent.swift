@@ -1,0 +1,57 @@
+// RuntimeEvent.swift: AllmendeRuntime. What a running node decided, as typed events: for tests, status and
+// operators (the log says the same in words; nothing should parse the words).
+
+import AllmendeCrypto
+import AllmendeWire
+import Synchronization
+
+/// One decision of a running node about a peer, an entry or a package.
+public enum RuntimeEvent: Sendable, Equatable {
+    /// An inbound connection was refused before its handshake (a connection limit).
+    case inboundRefused(address: String, reason: String)
+    /// An inbound connection was closed to make room for a newcomer.
+    case inboundReplaced(peer: NodeID, by: String)
+    /// A TLS handshake or identity check failed.
+    case handshakeFailed(address: String, reason: String)
+    /// The peer presented another key than the one this node dialled for.
+    case unexpectedPeer(address: String, expected: NodeID, actual: NodeID)
+    /// A node not on the allow-list was turned away.
+    case notAllowed(peer: NodeID, address: String)
+    /// This node closed a connection with a goodbye other than `normal` (a bad frame, a time-out, misbehaviour).
+    case closedPeer(peer: NodeID, code: GoodbyeCode, reason: String)
+    /// A catalog entry was refused as bad (the sender gets a strike).
+    case entryRejected(from: NodeID?, reason: String)
+    /// A catalog entry signed by a revoked device key was refused (no strike).
+    case entryRevoked(from: NodeID?)
+    /// A chunk did not match its chunk index.
+    case corruptChunk(from: NodeID, blob: ContentID, chunk: Int)
+    /// A mirror policy fetched a package.
+    case mirrored(package: ContentID)
+    /// A mirror fetch failed; it is tried again later.
+    case mirrorFailed(package: ContentID, reason: String)
+    /// A mirrored package was removed to stay within a quota.
+    case evicted(package: ContentID)
+    /// A package was not mirrored because it does not fit any quota.
+    case overQuota(package: ContentID)
+}
+
+/// The most recent events (at most `capacity`), for tests and status.
+public final class EventLog: Sendable {
+    public let capacity: Int
+    private let events = Mutex<[RuntimeEvent]>([])
+
+    public init(capacity: Int = 4096) { self.capacity = capacity }
+
+    func record(_ event: RuntimeEvent) {
+        events.withLock { list in
+            if list.count >= capacity { list.removeFirst(list.count - capacity + 1) }
+            list.append(event)
+        }
+    }
+
+    /// The events kept, oldest first.
+    public var all: [RuntimeEvent] { events.withLock { $0 } }
+
+    /// True if an event satisfying `predicate` was recorded.
+    public func contains(where predicate: (RuntimeEvent) -> Bool) -> Bool { all.contains(where: predicate) }
+}
