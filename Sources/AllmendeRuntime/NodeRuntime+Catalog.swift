@@ -204,6 +204,7 @@ extension NodeRuntime {
         if !answer.have.isEmpty || !answer.need.isEmpty {
             logger.debug("reconciled", ["peer": connection.peer.text, "sent": String(answer.have.count), "asked": String(answer.need.count)])
         }
+        if answer.reply == nil { events.record(.reconciliationEnded(peer: connection.peer, sent: answer.have.count, asked: answer.need.count)) }
     }
 
     /// A reconciler over the current catalog, rebuilt only when the catalog grew.

@@ -23,6 +23,9 @@ public enum RuntimeEvent: Sendable, Equatable {
     case entryRejected(from: NodeID?, reason: String)
     /// A catalog entry signed by a revoked device key was refused (no strike).
     case entryRevoked(from: NodeID?)
+    /// A reconciliation session with `peer` ended on this side (it had nothing more to say): it sent `sent`
+    /// entries the peer lacked and asked for `asked` entries it lacked.
+    case reconciliationEnded(peer: NodeID, sent: Int, asked: Int)
     /// A chunk did not match its chunk index.
     case corruptChunk(from: NodeID, blob: ContentID, chunk: Int)
     /// A mirror policy fetched a package.

@@ -112,8 +112,11 @@ struct CatalogGossipTests {
             }
             raw.close()
             #expect(b.runtime.store.catalog.count == 0)
+            // A full reconciliation between B and C after the refusal: C still has nothing.
+            let ended = { (node: TestNode) in node.runtime.events.all.filter { if case .reconciliationEnded = $0 { true } else { false } }.count }
+            let before = ended(b) + ended(c)
             b.runtime.reconcileNow()
-            usleep(500_000)
+            #expect(CatalogGossipTests.waitUntil { ended(b) + ended(c) > before })
             #expect(c.runtime.store.catalog.count == 0)
             #expect(!c.runtime.events.contains { if case .entryRejected = $0 { true } else { false } })
         }
