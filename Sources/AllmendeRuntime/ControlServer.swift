@@ -16,7 +16,7 @@ public final class ControlServer: Sendable {
     private let runtime: NodeRuntime
     private let socket: Socket
     private let path: String
-    private let stopWake = WakePipe()
+    private let stopWake: WakePipe
     private let finished = DispatchSemaphore(value: 0)
     private let clients = Mutex(0)
     /// Most control clients served at once.
@@ -26,6 +26,7 @@ public final class ControlServer: Sendable {
     public init(runtime: NodeRuntime) throws(SystemError) {
         self.runtime = runtime
         path = Self.socketPath(runtime.home)
+        stopWake = try WakePipe()
         socket = try UnixSocket.listen(at: path, mode: 0o600)
         socket.setNonBlocking(true)
     }
@@ -51,7 +52,15 @@ public final class ControlServer: Sendable {
             var fds = [pollfd(fd: socket.descriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: stopWake.readEnd, events: Int16(POLLIN), revents: 0)]
             _ = poll(&fds, 2, 1000)
             if fds[1].revents != 0 { return }
-            while let (client, _) = socket.accept() {
+            while true {
+                let accepted: (Socket, String)?
+                do { accepted = try socket.accept() } catch {
+                    // Out of descriptors: the client stays queued; wait instead of spinning on a readable listener.
+                    var wait = [pollfd(fd: stopWake.readEnd, events: Int16(POLLIN), revents: 0)]
+                    _ = poll(&wait, 1, 200)
+                    break
+                }
+                guard let (client, _) = accepted else { break }
                 client.setNonBlocking(false)
                 guard clients.withLock({ count -> Bool in
                     guard count < Self.maximumClients else { return false }
@@ -90,8 +99,8 @@ public final class ControlServer: Sendable {
         case "reload":
             do {
                 let config = try NodeConfig.load(runtime.home)
-                runtime.reconfigure(peers: config.peers, mirrors: config.mirrors)
-                reply(["event": "done"])
+                runtime.reconfigure(peers: config.peers, mirrors: config.mirrors, allowList: config.allowList)
+                reply(["event": "done", "needsRestart": .array(runtime.fieldsNeedingRestart(config).map { .string($0) })])
             } catch {
                 reply(["event": "error", "message": .string("\(error)")])
             }

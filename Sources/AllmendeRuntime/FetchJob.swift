@@ -29,9 +29,33 @@ public struct FetchResult: Sendable {
 }
 
 /// Why a fetch failed.
-public struct FetchError: Error, CustomStringConvertible, Sendable {
-    public let message: String
-    public var description: String { message }
+public enum FetchError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// No peer is connected.
+    case notConnected
+    /// None of the connected peers has the package complete.
+    case noSource(package: ContentID, askedPeers: Int)
+    /// A peer's publish statement is not signed by the manifest's publisher.
+    case statementNotByPublisher(package: ContentID)
+    /// No peer sent a chunk index that checks out for the blob.
+    case noUsableIndex(blob: ContentID)
+    /// The peers could not supply every chunk: how many are stored, of how many, and which failed everywhere.
+    case chunksUnobtainable(blob: ContentID, stored: Int, total: Int, failed: [Int], peersLeft: Bool)
+    /// A blob no peer could supply at all.
+    case noPeerForBlob(blob: ContentID)
+
+    public var description: String {
+        switch self {
+        case .notConnected: return "not connected to any peer; add one with 'allmende peers add HOST:PORT'"
+        case let .noSource(package, askedPeers): return "none of the \(askedPeers) connected peer(s) has package \(package.hex)"
+        case let .statementNotByPublisher(package): return "the publish statement of \(package.hex) is not by the manifest's publisher"
+        case let .noUsableIndex(blob): return "no peer sent a usable chunk index for blob \(blob.hex)"
+        case let .noPeerForBlob(blob): return "no peer could supply blob \(blob.hex)"
+        case let .chunksUnobtainable(blob, stored, total, failed, peersLeft):
+            let which = !peersLeft ? "; no peer left to ask"
+                : failed.isEmpty ? "" : "; chunks \(failed.prefix(8).map(String.init).joined(separator: ", "))\(failed.count > 8 ? ", …" : "") failed at every peer"
+            return "no peer can supply the rest of blob \(blob.hex) (\(stored)/\(total) chunks\(which))"
+        }
+    }
 }
 
 /// Calls `body` with the bytes of every chunk in `chunks`, all borrowed at once.
@@ -85,7 +109,7 @@ extension NodeRuntime {
         let manifest = try store.manifest(id)
         if let statement = sources.first?.statement {
             guard statement.statement.identity == manifest.publisher else {
-                throw FetchError(message: "the publish statement is not by the manifest's publisher")
+                throw FetchError.statementNotByPublisher(package: id)
             }
             try store.addStatement(statement)
         }
@@ -113,7 +137,7 @@ extension NodeRuntime {
     /// Asks every ready peer whether it has the package; returns those that answer with a valid publish statement.
     private func findSources(_ id: ContentID) throws -> [(peer: NodeID, statement: SignedStatement)] {
         let connections = readyConnections()
-        guard !connections.isEmpty else { throw FetchError(message: "not connected to any peer; add one with 'allmende peers add HOST:PORT'") }
+        guard !connections.isEmpty else { throw FetchError.notConnected }
         let inbox = Inbox()
         for (tag, connection) in connections.enumerated() {
             request(connection, { .getPackage(request: $0, package: id) }, handler: { inbox.put(tag: tag, peer: connection.peer, message: $0) })
@@ -139,7 +163,7 @@ extension NodeRuntime {
             }
         }
         guard !found.isEmpty else {
-            throw FetchError(message: "none of the \(connections.count) connected peer(s) has package \(id.hex)")
+            throw FetchError.noSource(package: id, askedPeers: connections.count)
         }
         return found
     }
@@ -153,7 +177,7 @@ extension NodeRuntime {
         // a blob comes whole from one peer, which answers for both its index and its chunks; the next peer is tried
         // if it fails.
         if expectedIndex == nil && peers.count > 1 {
-            var lastError: any Error = FetchError(message: "no peer could supply blob \(blob.hex)")
+            var lastError: any Error = FetchError.noPeerForBlob(blob: blob)
             for peer in peers {
                 do { return try fetchBlob(blob, expectedIndex: nil, from: [peer], progress: progress) } catch { lastError = error }
             }
@@ -237,10 +261,8 @@ extension NodeRuntime {
                     Thread.sleep(forTimeInterval: restLeft.inSeconds)
                     continue
                 }
-                let missing = scheduler.unobtainableChunks.sorted()
-                let which = scheduler.activePeers.isEmpty ? "; no peer left to ask"
-                    : missing.isEmpty ? "" : "; chunks \(missing.prefix(8).map(String.init).joined(separator: ", "))\(missing.count > 8 ? ", …" : "") failed at every peer"
-                throw FetchError(message: "no peer can supply the rest of blob \(blob.hex) (\(scheduler.storedCount)/\(index.chunkCount) chunks\(which))")
+                throw FetchError.chunksUnobtainable(blob: blob, stored: scheduler.storedCount, total: index.chunkCount,
+                                                    failed: scheduler.unobtainableChunks.sorted(), peersLeft: !scheduler.activePeers.isEmpty)
             }
             let items = inFlight.isEmpty ? [] : inbox.take(timeout: min(pending.isEmpty ? .seconds(1) : batchWait, restLeft ?? .seconds(1)))
             for item in items {
@@ -298,6 +320,6 @@ extension NodeRuntime {
             }
             return index
         }
-        throw FetchError(message: "no peer sent a usable chunk index for blob \(blob.hex)")
+        throw FetchError.noUsableIndex(blob: blob)
     }
 }

@@ -162,7 +162,6 @@ extension NodeRuntime {
     // MARK: Anti-entropy
 
     func antiEntropyLoop() {
-        defer { stopped.signal() }
         var next = ContinuousClock.now + options.antiEntropyInterval / 2
         while !state.withLock({ $0.isStopping }) {
             var fds = [pollfd(fd: stopWake.readEnd, events: Int16(POLLIN), revents: 0)]

@@ -41,12 +41,12 @@ public struct NodeOptions: Sendable {
     /// Addresses to announce (default: this end of each connection, with the listen port).
     public var advertise: [String] = []
     /// Fault injection for tests of misbehaving peers: serve chunks with one byte flipped.
-    public var servesCorruptChunksForTesting = false
+    package var servesCorruptChunksForTesting = false
     /// Fault injection: serve chunk indexes of two or more chunks with their first chaining value altered
     /// (still ending with the right blob ID, so only the chunks reveal the lie).
-    public var servesForgedIndexesForTesting = false
+    package var servesForgedIndexesForTesting = false
     /// Fault injection: answer this many chunk requests `busy` before serving any.
-    public var busyAnswersForTesting = 0
+    package var busyAnswersForTesting = 0
 
     public init(listen: SocketAddress, name: String, peers: [PeerEntry] = [], allowList: [NodeID]? = nil, maxConnections: Int = 64) {
         self.listen = listen
@@ -58,8 +58,8 @@ public struct NodeOptions: Sendable {
 }
 
 /// A node: accepts and dials authenticated connections, serves packages, fetches them.
-public final class NodeRuntime: @unchecked Sendable {
-    // @unchecked: immutable after init except for the Mutex-protected state below.
+public final class NodeRuntime: Sendable {
+    // Checked Sendable: every stored property is a `let` of a Sendable type; what changes is behind a Mutex.
     public let home: NodeHome
     public let store: PackageStore
     public let nodeID: NodeID
@@ -67,16 +67,23 @@ public final class NodeRuntime: @unchecked Sendable {
     /// What this node decided (typed; the log says the same in words).
     public let events = EventLog()
     let key: Ed25519PrivateKey
-    public private(set) var listenPort: UInt16 = 0
+    private let boundPort = Mutex<UInt16>(0)
+    /// The port the listener is bound to (0 until `start`).
+    public var listenPort: UInt16 { boundPort.withLock { $0 } }
     let options: NodeOptions
     private let serverContext: TLSContext
     private let clientContext: TLSContext
-    let stopWake = WakePipe()
+    /// Readable once the node stops (never drained: every loop sees it).
+    let stopWake: WakePipe
+    /// Wakes the dialler when the peers to dial change.
+    let peersWake: WakePipe
     let state = Mutex<RuntimeState>(RuntimeState())
     /// The origin of the monotonic times handed to the pure parts.
     let startedAt = ContinuousClock.now
-    let stopped = DispatchSemaphore(value: 0)
-    private var listener: Socket?
+    /// Every thread this node starts (loops, dials, handshakes, connections): `stop` joins them all.
+    let threads = ThreadGroup()
+    /// Threads of this node still running (0 once `stop` has returned).
+    public var runningThreads: Int { threads.count }
     let uploadLimiter: RateLimiter?
     let mirrorWake = DispatchSemaphore(value: 0)
     /// Chunk indexes of recently served blobs, so serving a chunk costs no index read (at most 64 kept).
@@ -109,6 +116,8 @@ public final class NodeRuntime: @unchecked Sendable {
         var lastTrim: ContinuousClock.Instant?
         /// The device-key revocations this node honours.
         var revocations = RevocationRule()
+        /// If set, only these nodes may connect or be connected to (changed by `reconfigure`).
+        var allowList: [NodeID]?
     }
 
     /// Why this node cannot store new data right now (disk full, I/O error), if it cannot.
@@ -118,6 +127,8 @@ public final class NodeRuntime: @unchecked Sendable {
         self.home = home
         self.options = options
         self.logger = logger
+        stopWake = try WakePipe()
+        peersWake = try WakePipe()
         store = try PackageStore(home: home)
         let known = RevocationRule(LabIdentity.revocations(home))
         state.withLock { $0.revocations = known }
@@ -130,6 +141,7 @@ public final class NodeRuntime: @unchecked Sendable {
         state.withLock { state in
             state.peers = options.peers
             state.mirrors = options.mirrors
+            state.allowList = options.allowList
         }
     }
 
@@ -138,21 +150,12 @@ public final class NodeRuntime: @unchecked Sendable {
         let (socket, port) = try Socket.listen(on: options.listen)
         socket.setNonBlocking(true)
         state.withLock { $0.isStarted = true }
-        listener = socket
-        listenPort = port
+        boundPort.withLock { $0 = port }
         logger.info("listening", ["address": "\(options.listen.host):\(port)", "node": nodeID.text])
-        let accepting = Thread { [self] in acceptLoop(socket) }
-        accepting.name = "allmende-accept"
-        accepting.start()
-        let dialing = Thread { [self] in dialLoop() }
-        dialing.name = "allmende-dial"
-        dialing.start()
-        let gossiping = Thread { [self] in antiEntropyLoop() }
-        gossiping.name = "allmende-anti-entropy"
-        gossiping.start()
-        let mirroring = Thread { [self] in mirrorLoop() }
-        mirroring.name = "allmende-mirror"
-        mirroring.start()
+        threads.spawn("allmende-accept") { [self] in acceptLoop(socket) }
+        threads.spawn("allmende-dial") { [self] in dialLoop() }
+        threads.spawn("allmende-anti-entropy") { [self] in antiEntropyLoop() }
+        threads.spawn("allmende-mirror") { [self] in mirrorLoop() }
         scanForMirroring()
     }
 
@@ -167,12 +170,9 @@ public final class NodeRuntime: @unchecked Sendable {
         for connection in connections { connection.close(.shuttingDown, reason: "node is shutting down") }
         stopWake.wake()
         mirrorWake.signal()
-        stopped.wait()
-        stopped.wait()
-        stopped.wait()
-        let deadline = ContinuousClock.now + .seconds(3)
-        while ContinuousClock.now < deadline && !state.withLock({ $0.connections.isEmpty }) { usleep(20_000) }
-        logger.info("stopped")
+        // Connections flush their goodbye (at most NodeTimeouts.goodbyeFlush); dials and handshakes time out.
+        let left = threads.join(timeout: NodeTimeouts.goodbyeFlush + options.timeouts.handshake + .seconds(1))
+        if left > 0 { logger.warning("stopped with threads still running", ["threads": String(left)]) } else { logger.info("stopped") }
     }
 
     // MARK: Peers
@@ -183,26 +183,47 @@ public final class NodeRuntime: @unchecked Sendable {
             if !state.peers.contains(entry) { state.peers.append(entry) }
             state.backoff[entry.address] = nil
         }
-        stopWake.wake()
+        peersWake.wake()
     }
 
-    /// Applies a changed configuration while running: the peers to dial (connections to removed ones are closed)
-    /// and the mirror policies (the catalog is scanned again for what they now match).
-    public func reconfigure(peers: [PeerEntry], mirrors: [MirrorPolicy]) {
+    /// Applies a changed configuration while running: the peers to dial (connections to removed ones are closed),
+    /// the allow-list (connections to nodes no longer on it are closed) and the mirror policies (the catalog is
+    /// scanned again for what they now match).
+    public func reconfigure(peers: [PeerEntry], mirrors: [MirrorPolicy], allowList: [NodeID]? = nil) {
         let removed = state.withLock { state -> [PeerEntry] in
             let gone = state.peers.filter { !peers.contains($0) }
             state.peers = peers
             state.mirrors = mirrors
+            state.allowList = allowList
             for entry in peers { state.backoff[entry.address] = nil }
             return gone
         }
-        for connection in state.withLock({ Array($0.connections.values) }) where connection.isOutbound {
-            if removed.contains(where: { $0.address == connection.remoteAddress }) {
+        for connection in state.withLock({ Array($0.connections.values) }) {
+            if connection.isOutbound && removed.contains(where: { $0.address == connection.remoteAddress }) {
                 connection.close(.normal, reason: "no longer a configured peer")
+            } else if let allowList, !allowList.contains(connection.peer) {
+                events.record(.closedPeer(peer: connection.peer, code: .notAllowed, reason: "no longer on the allow-list"))
+                connection.close(.notAllowed, reason: "this node accepts only listed peers")
             }
         }
-        stopWake.wake()
+        peersWake.wake()
         scanForMirroring()
+    }
+
+    /// The fields of `config` that differ from what this node runs with and take effect only after a restart
+    /// (`reconfigure` applies peers, the allow-list and mirrors at once).
+    public func fieldsNeedingRestart(_ config: NodeConfig) -> [String] {
+        var fields: [String] = []
+        if SocketAddress(parsing: config.listen).map({ $0.host != options.listen.host || ($0.port != options.listen.port && options.listen.port != 0) }) ?? true {
+            fields.append("listen")
+        }
+        if config.name != options.name { fields.append("name") }
+        if config.maxConnections != options.maxConnections { fields.append("maxConnections") }
+        if config.maxConnectionsPerHost != options.maxConnectionsPerHost { fields.append("maxConnectionsPerHost") }
+        if config.maxConnectionsPerRange != options.maxConnectionsPerRange { fields.append("maxConnectionsPerRange") }
+        if config.servesRetracted != options.servesRetracted { fields.append("serveRetracted") }
+        if config.advertise != options.advertise { fields.append("advertise") }
+        return fields
     }
 
     /// Ready connections, one per peer.
@@ -234,22 +255,29 @@ public final class NodeRuntime: @unchecked Sendable {
     private func acceptLoop(_ listener: Socket) {
         defer {
             listener.close()
-            stopped.signal()
         }
         while !state.withLock({ $0.isStopping }) {
             var fds = [pollfd(fd: listener.descriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: stopWake.readEnd, events: Int16(POLLIN), revents: 0)]
             _ = poll(&fds, 2, 1000)
-            while let (socket, address) = listener.accept() {
+            while true {
+                let accepted: (Socket, String)?
+                do { accepted = try listener.accept() } catch {
+                    // Out of descriptors (EMFILE/ENFILE): the connection stays queued; back off instead of spinning.
+                    logger.warning("cannot accept connections", ["reason": "\(error)"])
+                    var wait = [pollfd(fd: stopWake.readEnd, events: Int16(POLLIN), revents: 0)]
+                    _ = poll(&wait, 1, 250)
+                    break
+                }
+                guard let (socket, address) = accepted else { break }
                 if let refusal = admitInbound(from: address) {
                     logger.warning("refusing connection: \(refusal)", ["from": address])
                     events.record(.inboundRefused(address: address, reason: refusal))
                     socket.close()
                     continue
                 }
-                let thread = Thread { [self] in
+                threads.spawn("allmende-handshake") { [self] in
                     establish(socket: socket, address: address, isOutbound: false, expected: nil, admittedFrom: Self.host(of: address))
                 }
-                thread.start()
             }
         }
     }
@@ -275,27 +303,34 @@ public final class NodeRuntime: @unchecked Sendable {
             if let host { state.withLock { Self.endHandshake(of: host, in: &$0) } }
             return false
         }
-        if let allowList = options.allowList, !allowList.contains(peer) {
-            logger.warning("connection refused: node not on the allow-list", ["peer": peer.text, "address": address])
-            events.record(.notAllowed(peer: peer, address: address))
-            let connection = PeerConnection(tls: tls, peer: peer, remoteAddress: address, isOutbound: isOutbound,
-                                            session: PeerSession(name: options.name, listenPort: listenPort, timeouts: options.timeouts),
+        let connection: PeerConnection
+        do {
+            connection = try PeerConnection(tls: tls, peer: peer, remoteAddress: address, isOutbound: isOutbound,
+                                            session: PeerSession(name: options.name, listenPort: listenPort, timeouts: options.timeouts,
+                                                                 nonceSeed: UInt64.random(in: 1...UInt64.max / 2)),
                                             delegate: self, logger: logger, events: events, uploadLimiter: uploadLimiter)
-            connection.close(.notAllowed, reason: "this node accepts only listed peers")
-            register(connection, admittedFrom: host)
-            connection.start()
+        } catch {
+            // Out of file descriptors: drop this connection, keep running.
+            logger.warning("connection dropped", ["address": address, "reason": "\(error)"])
+            events.record(.handshakeFailed(address: address, reason: "\(error)"))
+            tls.close()
+            if let host { state.withLock { Self.endHandshake(of: host, in: &$0) } }
             return false
         }
-        let connection = PeerConnection(tls: tls, peer: peer, remoteAddress: address, isOutbound: isOutbound,
-                                        session: PeerSession(name: options.name, listenPort: listenPort, timeouts: options.timeouts,
-                                                             nonceSeed: UInt64.random(in: 1...UInt64.max / 2)),
-                                        delegate: self, logger: logger, events: events, uploadLimiter: uploadLimiter)
+        if let allowList = state.withLock({ $0.allowList }), !allowList.contains(peer) {
+            logger.warning("connection refused: node not on the allow-list", ["peer": peer.text, "address": address])
+            events.record(.notAllowed(peer: peer, address: address))
+            connection.close(.notAllowed, reason: "this node accepts only listed peers")
+            register(connection, admittedFrom: host)
+            connection.start(in: threads)
+            return false
+        }
         guard register(connection, admittedFrom: host) else {
             tls.close()
             return false
         }
         logger.info(isOutbound ? "connected to peer" : "peer connected", ["peer": peer.text, "address": address])
-        connection.start()
+        connection.start(in: threads)
         return true
     }
 
@@ -310,7 +345,6 @@ public final class NodeRuntime: @unchecked Sendable {
     }
 
     private func dialLoop() {
-        defer { stopped.signal() }
         while !state.withLock({ $0.isStopping }) {
             let now = ContinuousClock.now
             let (peers, connectedAddresses, connectedNodes) = state.withLock { state in
@@ -326,13 +360,12 @@ public final class NodeRuntime: @unchecked Sendable {
                     return true
                 }
                 guard due else { continue }
-                let thread = Thread { [self] in dial(entry) }
-                thread.start()
+                threads.spawn("allmende-dial-peer") { [self] in dial(entry) }
             }
-            var fds = [pollfd(fd: stopWake.readEnd, events: Int16(POLLIN), revents: 0)]
-            _ = poll(&fds, 1, 500)
+            var fds = [pollfd(fd: stopWake.readEnd, events: Int16(POLLIN), revents: 0), pollfd(fd: peersWake.readEnd, events: Int16(POLLIN), revents: 0)]
+            _ = poll(&fds, 2, 500)
             if state.withLock({ $0.isStopping }) { break }
-            stopWake.drain()
+            peersWake.drain()
         }
     }
 
@@ -349,7 +382,7 @@ public final class NodeRuntime: @unchecked Sendable {
                 state.withLock { $0.backoff[entry.address] = nil }
                 return
             }
-            throw FetchError(message: "handshake failed")
+            throw TLSError.handshakeFailed("the connection was refused")
         } catch {
             let delay = state.withLock { state -> Duration in
                 let failures = (state.backoff[entry.address]?.failures ?? 0) + 1

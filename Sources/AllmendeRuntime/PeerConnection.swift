@@ -46,7 +46,7 @@ final class PeerConnection: @unchecked Sendable {
     private let tls: TLSConnection
     private var session: PeerSession
     private var decoder = FrameDecoder()
-    private let wake = WakePipe()
+    private let wake: WakePipe
     private let clock = ContinuousClock()
     private let startInstant: ContinuousClock.Instant
     private weak var delegate: (any PeerConnectionDelegate)?
@@ -59,7 +59,8 @@ final class PeerConnection: @unchecked Sendable {
     private let uploadLimiter: RateLimiter?
 
     init(tls: TLSConnection, peer: NodeID, remoteAddress: String, isOutbound: Bool, session: PeerSession,
-         delegate: any PeerConnectionDelegate, logger: Logger, events: EventLog? = nil, uploadLimiter: RateLimiter? = nil) {
+         delegate: any PeerConnectionDelegate, logger: Logger, events: EventLog? = nil, uploadLimiter: RateLimiter? = nil) throws(SystemError) {
+        wake = try WakePipe()
         self.tls = tls
         self.events = events
         self.uploadLimiter = uploadLimiter
@@ -76,11 +77,9 @@ final class PeerConnection: @unchecked Sendable {
     /// The peer's hello name, listen port, traffic and readiness.
     var snapshot: (name: String, listenPort: UInt16, bytesIn: Int, bytesOut: Int, isReady: Bool) { info.withLock { $0 } }
 
-    /// Starts the connection's thread.
-    func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "allmende-peer"
-        thread.start()
+    /// Starts the connection's thread in `group`.
+    func start(in group: ThreadGroup) {
+        group.spawn("allmende-peer") { [self] in run() }
     }
 
     /// Queues a message; false if the connection is closing or its queue is full.

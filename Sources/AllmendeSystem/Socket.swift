@@ -98,14 +98,20 @@ public struct Socket: Sendable {
         throw lastError
     }
 
-    /// Accepts one connection if one is waiting (the listening socket should be non-blocking).
-    public func accept() -> (Socket, String)? {
+    /// Accepts one connection if one is waiting (the listening socket should be non-blocking); nil if none is.
+    /// Throws when accepting fails otherwise, e.g. EMFILE or ENFILE (out of file descriptors): the connection stays
+    /// queued, so the caller must back off instead of polling the listener again at once.
+    public func accept() throws(SystemError) -> (Socket, String)? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let fd = withUnsafeMutablePointer(to: &storage) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(descriptor, $0, &length) }
         }
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else {
+            let code = errno
+            if code == EAGAIN || code == EWOULDBLOCK || code == EINTR || code == ECONNABORTED { return nil }
+            throw SystemError(operation: "accept", path: nil, errno: code)
+        }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         let socket = Socket(descriptor: fd)
         socket.setNoDelay()

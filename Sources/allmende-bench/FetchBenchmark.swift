@@ -81,7 +81,7 @@ struct FetchBenchmark {
         let serverContext = try TLSContext(key: try Ed25519PrivateKey(), isServer: true)
         let sender = Thread {
             guard let (socket, _) = { () -> (Socket, String)? in
-                _ = listener.waitUntil(writable: false, timeout: .seconds(10)); return listener.accept() }(),
+                _ = listener.waitUntil(writable: false, timeout: .seconds(10)); return try? listener.accept() }(),
                   let tls = try? TLSConnection(context: serverContext, socket: socket, isServer: true),
                   (try? tls.handshake(timeout: .seconds(10))) != nil,
                   let input = try? FileDescriptor.openForReading(source) else { return }

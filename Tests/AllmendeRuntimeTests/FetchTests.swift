@@ -59,7 +59,7 @@ struct FetchTests {
             #expect(b.waitForConnections(to: [a.id]))
             let missing = SHA256Hasher.hash(Array("no such design".utf8))
             let error = #expect(throws: FetchError.self) { try b.runtime.fetch(missing) }
-            #expect(error?.description == "none of the 1 connected peer(s) has package \(missing.hex)")
+            #expect(error == .noSource(package: missing, askedPeers: 1))
         }
     }
 
@@ -75,8 +75,7 @@ struct FetchTests {
             #expect(truncate(path, off_t(ChunkIndex.defaultChunkSize + 4096)) == 0)
             #expect(b.waitForConnections(to: [a.id]))
             let error = #expect(throws: FetchError.self) { try b.runtime.fetch(package) }
-            #expect(error?.description.contains("no peer can supply the rest of blob \(blob.hex) (1/4 chunks; chunks 1, 2, 3 failed at every peer)") == true,
-                    "\(String(describing: error))")
+            #expect(error == .chunksUnobtainable(blob: blob, stored: 1, total: 4, failed: [1, 2, 3], peersLeft: true), "\(String(describing: error))")
             // The chunk that came is kept for a later attempt from a peer that has the whole blob.
             #expect(FileSystem.exists(b.runtime.store.blobs.partialFile(of: blob)))
         }

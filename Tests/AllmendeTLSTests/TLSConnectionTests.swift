@@ -17,7 +17,7 @@ struct TLSConnectionTests {
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
             defer { listener.close(); done.signal() }
-            guard listener.waitUntil(writable: false, timeout: .seconds(10)), let (socket, _) = listener.accept() else { return }
+            guard listener.waitUntil(writable: false, timeout: .seconds(10)), let (socket, _) = try? listener.accept() else { return }
             do throws(TLSError) {
                 let connection = try TLSConnection(context: context, socket: socket, isServer: true)
                 _ = try connection.handshake(timeout: .seconds(5))

@@ -1,0 +1,42 @@
+// LifecycleTests.swift: a node's threads end with it; a reload applies what it can and names what needs a restart.
+
+import AllmendeCrypto
+import AllmendeRuntime
+import AllmendeStore
+import AllmendeTestSupport
+import AllmendeWire
+import Testing
+
+@Suite("Runtime lifecycle", .serialized)
+struct LifecycleTests {
+    @Test("stop joins every thread the node started: loops, dials, handshakes and connections")
+    func stopJoinsThreads() throws {
+        try withTempDirectory("lifecycle") { folder throws in
+            let a = try TestNode.start("a", in: folder)
+            let b = try TestNode.start("b", in: folder, peers: [PeerEntry(address: a.address, node: a.id)])
+            #expect(b.waitForConnections(to: [a.id]))
+            #expect(a.runtime.runningThreads >= 5 && b.runtime.runningThreads >= 5)
+            b.runtime.stop()
+            #expect(b.runtime.runningThreads == 0)
+            a.runtime.stop()
+            #expect(a.runtime.runningThreads == 0)
+        }
+    }
+
+    @Test("a reload applies a new allow-list at once, and names the fields that need a restart")
+    func reloadAllowList() throws {
+        try TestNode.withPair("lifecycle") { a, b, _ throws in
+            #expect(b.waitForConnections(to: [a.id]))
+            let someoneElse = NodeID(publicKey: try Ed25519PrivateKey().publicKey)
+            a.runtime.reconfigure(peers: [], mirrors: [], allowList: [someoneElse])
+            #expect(a.waitForClose(.notAllowed, peer: b.id))
+            var config = NodeConfig()
+            config.listen = "127.0.0.1:\(a.runtime.listenPort)"
+            config.name = "a"
+            #expect(a.runtime.fieldsNeedingRestart(config) == [])
+            config.name = "renamed lab"
+            config.maxConnectionsPerRange = 5
+            #expect(a.runtime.fieldsNeedingRestart(config) == ["name", "maxConnectionsPerRange"])
+        }
+    }
+}
