@@ -3,9 +3,13 @@
 
 Written from Protocol/wire.md alone (an independent encoder), so the Swift codec is checked against the spec.
 """
+import base64
 import json
 import pathlib
 import struct
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PACKAGE = bytes.fromhex("25e848da239b12b0c09016220cfdcd3ce3a67037d6042131e10093fdad5c3fe0")
@@ -55,6 +59,30 @@ add("get-chunk 3", 0x14, [(struct.pack(">I", 9), "request 9"), (PACKAGE, "blob I
 add("chunk with 5 bytes of data", 0x15, [(struct.pack(">I", 9), "request 9"), (bytes([0]), "status ok"), (b"hello", "data")],
     {"type": "chunk", "request": 9, "status": 0, "body": b"hello".hex()})
 
+add("hello with a name that is not ASCII", 0x01,
+    [(b"AMND", "magic"), (struct.pack(">H", 2), "version 2"), (struct.pack(">I", 0), "features"),
+     (struct.pack(">H", 7310), "port 7310"), (bytes([3]), "name length"), ("Sü".encode(), "'Sü' (ü is two bytes)")],
+    {"type": "hello", "version": 2, "features": 0, "listenPort": 7310, "name": "Sü"})
+
+# An index: the encoded chunk index of the 5-byte blob "hello" (Protocol/chunk-index.md), and a not-found answer.
+chunk_index = next(c for c in json.loads((ROOT / "Protocol" / "vectors" / "chunk-index.json").read_text())["cases"] if c["blobSize"] > 0)
+encoded_index = bytes.fromhex(chunk_index["encodedIndex"])
+add("index: ok", 0x13, [(struct.pack(">I", 8), "request 8"), (bytes([0]), "status ok"), (encoded_index, "encoded chunk index")],
+    {"type": "index", "request": 8, "status": 0, "body": encoded_index.hex()})
+add("index: not found", 0x13, [(struct.pack(">I", 8), "request 8"), (bytes([1]), "status not-found")],
+    {"type": "index", "request": 8, "status": 1, "body": ""})
+
+# A node announcement signed with the RFC 8032 TEST 1 key (Ed25519 signatures are deterministic).
+key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"))
+raw_public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+node = base64.b32encode(raw_public).decode().lower().rstrip("=")
+unsigned = {"addresses": ["198.51.100.7:7310"], "node": node, "schema": "allmende/node/1", "time": "2026-11-20T10:00:00Z"}
+canonical = lambda value: json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+signature = key.sign(b"Allmende node v1\x00" + canonical(unsigned))
+announcement = canonical(dict(unsigned, signature=signature.hex()))
+add("node: a signed node announcement", 0x23, [(announcement, "canonical JSON of the announcement")],
+    {"type": "node", "body": announcement.hex()})
+
 add("announce a catalog entry", 0x20, [(b'{"signature":"..."}', "entry bytes")], {"type": "announce", "body": b'{"signature":"..."}'.hex()})
 add("reconcile: session 5, skip everything", 0x21, [(struct.pack(">I", 5), "session 5"), (bytes([1, 0xFF, 0]), "version 1, infinity, skip")],
     {"type": "reconcile", "session": 5, "body": "01ff00"})
@@ -77,6 +105,15 @@ bad("hello of version 1 (per-chunk hash indexes, before 2026-11-23)",
     "00 00 00 12  # length 18\n01  # type\n41 4d 4e 44  # magic\n00 01  # version 1\n00 00 00 00 1c 8e 04 61 62 63 64",
     "protocol version 1 is older than the oldest supported (2)")
 bad("chunk with an unknown status", "00 00 00 06  # length 6\n15  # type\n00 00 00 01  # request\n09  # status 9", "unknown status 9")
+bad("goodbye whose reason is not UTF-8 (a lone continuation byte)",
+    "00 00 00 07  # length 7\n04  # type\n00 01  # code 1\n00 02  # reason length\n61 80  # 'a', then 0x80", "reason is not UTF-8")
+bad("hello whose name ends inside a character",
+    "00 00 00 10  # length 16\n01  # type\n41 4d 4e 44  # magic\n00 02  # version 2\n00 00 00 00  # features\n1c 8e  # port 7310\n"
+    "02  # name length\n53 c3  # 'S', then half of 'ü'", "name is not UTF-8")
+bad("package: not found, with trailing bytes", "00 00 00 08  # length 8\n11  # type\n00 00 00 07  # request 7\n01  # status not-found\n"
+    "7b 7d  # '{}' after a non-ok status", "a non-ok answer carries no body")
+bad("chunk: busy, with data", "00 00 00 08  # length 8\n15  # type\n00 00 00 09  # request 9\n02  # status busy\n"
+    "00 00  # data after a non-ok status", "a non-ok answer carries no data")
 
 doc = {
     "description": "Wire frames. 'hex' is annotated hex (text after # is a comment; whitespace is ignored). Cases with 'message' "

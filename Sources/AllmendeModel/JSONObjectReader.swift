@@ -28,18 +28,20 @@ struct JSONObjectReader {
         guard let text = try optionalString(key, maximumLength: maximumLength) else {
             throw .invalidField(path: fieldPath(key), reason: "is required")
         }
-        guard text.count >= minimumLength else {
+        guard text.unicodeScalars.count >= minimumLength else {
             throw .invalidField(path: fieldPath(key), reason: minimumLength == 1 ? "must not be empty" : "needs at least \(minimumLength) characters")
         }
         return text
     }
 
-    /// An optional string of at most `maximumLength` characters; control characters other than newline and tab are refused.
+    /// An optional string of at most `maximumLength` characters (Unicode code points, so every implementation counts
+    /// alike); control characters other than newline and tab are refused.
     mutating func optionalString(_ key: String, maximumLength: Int) throws(ModelError) -> String? {
         guard let value = value(key) else { return nil }
         guard case let .string(text) = value else { throw .invalidField(path: fieldPath(key), reason: "expected a string") }
-        guard text.count <= maximumLength else {
-            throw .invalidField(path: fieldPath(key), reason: "is \(text.count) characters long, the limit is \(maximumLength)")
+        let length = text.unicodeScalars.count
+        guard length <= maximumLength else {
+            throw .invalidField(path: fieldPath(key), reason: "is \(length) characters long, the limit is \(maximumLength)")
         }
         if let bad = text.unicodeScalars.first(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" || $0.value == 0x7F }) {
             throw .invalidField(path: fieldPath(key), reason: "contains control character U+\(String(bad.value, radix: 16, uppercase: true))")
@@ -106,7 +108,7 @@ struct JSONObjectReader {
 /// Reads a JSON string element of an array.
 func stringElement(_ value: JSONValue, path: String, maximumLength: Int) throws(ModelError) -> String {
     guard case let .string(text) = value else { throw .invalidField(path: path, reason: "expected a string") }
-    guard !text.isEmpty, text.count <= maximumLength else {
+    guard !text.isEmpty, text.unicodeScalars.count <= maximumLength else {
         throw .invalidField(path: path, reason: "must be 1 to \(maximumLength) characters")
     }
     return text

@@ -14,8 +14,9 @@ public struct SignedStatement: Equatable, Sendable {
     public var delegation: Delegation?
     public var signature: Ed25519Signature
 
-    /// Largest encoded statement accepted (64 KiB).
-    public static let maximumSize = 64 * 1024
+    /// Largest encoded statement accepted: 65,535 bytes, so that it fits an `announce` control frame (64 KiB
+    /// including the type byte).
+    public static let maximumSize = 64 * 1024 - 1
 
     /// Signs `statement` with `deviceKey`; `delegation` is required unless the device key is the identity.
     public static func sign(_ statement: Statement, with deviceKey: Ed25519PrivateKey, delegation: Delegation?) throws(ModelError) -> SignedStatement {

@@ -74,6 +74,8 @@ public enum ReconcileCodec {
             ranges.append(ReconcileRange(upperBound: bound, mode: mode))
             if bound == nil && index < bytes.count { throw DecodingError(reason: "ranges after the final range") }
         }
+        guard let last = ranges.last else { throw DecodingError(reason: "no ranges") }
+        guard last.upperBound == nil else { throw DecodingError(reason: "the last range does not reach the end (0xFF bound)") }
         return ranges
     }
 }

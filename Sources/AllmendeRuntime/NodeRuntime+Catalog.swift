@@ -195,6 +195,9 @@ extension NodeRuntime {
         let answer = reconciler().respond(to: ranges)
         if let reply = answer.reply {
             connection.send(.reconcile(session: session, payload: ReconcileCodec.encode(reply)))
+        } else if !ranges.allSatisfy({ $0.mode == .skip }) {
+            // Nothing more to say: end the session explicitly with "skip everything", which is not answered.
+            connection.send(.reconcile(session: session, payload: ReconcileCodec.encode([ReconcileRange(upperBound: nil, mode: .skip)])))
         }
         for id in answer.have { if let bytes = store.catalog.entryBytes(id) { connection.send(.announce(entry: bytes)) } }
         for start in stride(from: 0, to: answer.need.count, by: 2000) {

@@ -68,6 +68,11 @@ public final class TLSConnection: @unchecked Sendable {
         guard let certificate = SSL_get1_peer_certificate(ssl) else { throw .handshakeFailed("the peer sent no certificate") }
         defer { X509_free(certificate) }
         guard let key = X509_get0_pubkey(certificate), EVP_PKEY_get_id(key) == EVP_PKEY_ED25519 else { throw .notANodeCertificate }
+        // The TLS handshake proved the peer holds this key; the certificate must also be signed by it (wire.md).
+        guard X509_verify(certificate, key) == 1 else {
+            _ = drainErrors()
+            throw .notSelfSigned
+        }
         var raw = [UInt8](repeating: 0, count: 32)
         var length = 32
         guard EVP_PKEY_get_raw_public_key(key, &raw, &length) == 1, length == 32,

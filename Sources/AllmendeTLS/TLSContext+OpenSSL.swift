@@ -6,13 +6,16 @@ import AllmendeCrypto
 import Glibc
 #endif
 
-/// Accepts any self-signed leaf: identity is the certificate's key, checked after the handshake.
+/// Accepts a leaf without a certificate authority: identity is the certificate's key, and after the handshake
+/// the certificate's signature is checked against that key (`TLSConnection.handshake`). Validity dates are not
+/// checked (the key is the identity; a peer's clock must not lock it out).
 private let acceptSelfSignedLeaf: @convention(c) (Int32, OpaquePointer?) -> Int32 = { preverified, store in
     if preverified == 1 { return 1 }
     let error = X509_STORE_CTX_get_error(store)
-    let isSelfSigned = error == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT || error == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN
+    let isAcceptable = error == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT || error == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN
         || error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY || error == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE
-    return X509_STORE_CTX_get_error_depth(store) == 0 && isSelfSigned ? 1 : 0
+        || error == X509_V_ERR_CERT_NOT_YET_VALID || error == X509_V_ERR_CERT_HAS_EXPIRED
+    return X509_STORE_CTX_get_error_depth(store) == 0 && isAcceptable ? 1 : 0
 }
 
 /// An OpenSSL `SSL_CTX` for one side (server or client), configured once and shared by connections.

@@ -14,6 +14,8 @@ public enum TLSError: Error, Equatable, Sendable, CustomStringConvertible {
     case unexpectedPeer(expected: NodeID, actual: NodeID)
     /// The peer's certificate does not carry an Ed25519 key.
     case notANodeCertificate
+    /// The peer's certificate carries a node key but is not signed by it.
+    case notSelfSigned
     /// The connection was closed.
     case closed
 
@@ -24,6 +26,7 @@ public enum TLSError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .timeout(what): return "timed out \(what)"
         case let .unexpectedPeer(expected, actual): return "peer is node \(actual.text), expected \(expected.text)"
         case .notANodeCertificate: return "the peer's certificate does not carry an Ed25519 node key"
+        case .notSelfSigned: return "the peer's certificate is not signed by its own node key"
         case .closed: return "connection closed"
         }
     }

@@ -91,6 +91,9 @@ public struct FrameDecoder: Sendable {
         guard let status = ResponseStatus(rawValue: rawStatus) else {
             throw .malformedPayload(type: "chunk", reason: "unknown status \(rawStatus)")
         }
+        guard status == .ok else {
+            throw .malformedPayload(type: "chunk", reason: "a non-ok answer carries no data")
+        }
         let data = ChunkData(uninitializedCount: dataCount)
         readIndex += MessageCodec.chunkHeaderSize
         let taken = buffer.withUnsafeBytes { data.fill(from: UnsafeRawBufferPointer(rebasing: $0[readIndex...])) }

@@ -103,7 +103,7 @@ public enum MessageCodec {
         let message: Message
         switch type {
         case MessageType.hello:
-            guard try reader.bytes(4) == WireVersion.magic else { throw .badHello("wrong magic (not an Allmende node?)") }
+            guard try reader.bytes(4) == WireVersion.magic else { throw .wrongMagic }
             let version: UInt16 = try reader.integer()
             guard version >= WireVersion.minimum else {
                 throw .badHello("protocol version \(version) is older than the oldest supported (\(WireVersion.minimum))")
@@ -123,11 +123,15 @@ public enum MessageCodec {
             guard let reason = String(validating: try reader.bytes(length), as: UTF8.self) else { throw reader.fail("reason is not UTF-8") }
             message = .goodbye(code: GoodbyeCode(rawValue: rawCode) ?? .protocolError, reason: reason)
         case MessageType.getPackage: message = .getPackage(request: try reader.integer(), package: try reader.contentID())
-        case MessageType.package: message = .package(request: try reader.integer(), status: try reader.status(), publishStatement: reader.rest())
+        case MessageType.package: message = .package(request: try reader.integer(), status: try reader.status(), publishStatement: try reader.body())
         case MessageType.getIndex: message = .getIndex(request: try reader.integer(), blob: try reader.contentID())
-        case MessageType.index: message = .index(request: try reader.integer(), status: try reader.status(), encodedIndex: reader.rest())
+        case MessageType.index: message = .index(request: try reader.integer(), status: try reader.status(), encodedIndex: try reader.body())
         case MessageType.getChunk: message = .getChunk(request: try reader.integer(), blob: try reader.contentID(), chunk: try reader.integer())
-        case MessageType.chunk: message = .chunk(request: try reader.integer(), status: try reader.status(), data: ChunkData(reader.restSlice()))
+        case MessageType.chunk:
+            let request: UInt32 = try reader.integer()
+            let status = try reader.status()
+            guard status == .ok || reader.bytes.isEmpty else { throw reader.fail("a non-ok answer carries no data") }
+            message = .chunk(request: request, status: status, data: ChunkData(reader.restSlice()))
         case MessageType.announce:
             let entry = reader.rest()
             guard !entry.isEmpty else { throw reader.fail("empty entry") }
@@ -154,6 +158,8 @@ public enum MessageCodec {
 struct PayloadReader {
     var bytes: ArraySlice<UInt8>
     let type: String
+    /// The status read last (answers).
+    var lastStatus: ResponseStatus?
 
     func fail(_ reason: String) -> WireError { .malformedPayload(type: type, reason: reason) }
 
@@ -172,9 +178,16 @@ struct PayloadReader {
 
     mutating func contentID() throws(WireError) -> ContentID { ContentID(digest: try bytes(32)) }
 
+    /// The rest of the payload after an answer's status, which must be empty unless the status was ok.
+    mutating func body() throws(WireError) -> [UInt8] {
+        guard lastStatus == .ok || bytes.isEmpty else { throw fail("a non-ok answer carries no body") }
+        return rest()
+    }
+
     mutating func status() throws(WireError) -> ResponseStatus {
         let raw = try byte()
         guard let status = ResponseStatus(rawValue: raw) else { throw fail("unknown status \(raw)") }
+        lastStatus = status
         return status
     }
 

@@ -10,7 +10,9 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownMessageType(UInt8)
     /// The payload does not have the layout its type requires.
     case malformedPayload(type: String, reason: String)
-    /// The hello's magic or version is not acceptable.
+    /// The hello's magic is wrong: not an Allmende node.
+    case wrongMagic
+    /// The hello's version is not acceptable.
     case badHello(String)
 
     public var description: String {
@@ -19,6 +21,7 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .frameTooLarge(length, limit): return "frame length \(length) exceeds limit \(limit)"
         case let .unknownMessageType(type): return "unknown message type 0x\(String(type, radix: 16))"
         case let .malformedPayload(type, reason): return "malformed \(type): \(reason)"
+        case .wrongMagic: return "bad hello: wrong magic (not an Allmende node?)"
         case let .badHello(reason): return "bad hello: \(reason)"
         }
     }

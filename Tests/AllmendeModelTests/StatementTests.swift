@@ -2,6 +2,7 @@
 
 import AllmendeCrypto
 import AllmendeModel
+import AllmendeTestSupport
 import CanonicalJSON
 import Testing
 
@@ -154,5 +155,20 @@ struct RevocationRuleTests {
         #expect(rule.revocation(against: early, device: Fixtures.lab, firstSeen: seenAfter) == nil)
         let other = Statement(kind: .attest, package: SHA256Hasher.hash([1]), identity: Fixtures.device, time: early.time)
         #expect(rule.revocation(against: other, device: Fixtures.device, firstSeen: seenAfter) == nil)
+    }
+}
+
+@Suite("Node announcement vector")
+struct NodeAnnouncementVectorTests {
+    @Test("the node announcement in frames.json (signed by an independent encoder) parses and verifies")
+    func frameVector() throws {
+        let cases = try Repository.vectorCases("frames.json")
+        let message = try #require(cases.compactMap { $0["message"] as? [String: Any] }.first { $0["type"] as? String == "node" })
+        let body = try #require(Hex.decode(message["body"] as? String ?? ""))
+        let announcement = try NodeAnnouncement(parsing: body)
+        #expect(announcement.isValid)
+        #expect(announcement.addresses == ["198.51.100.7:7310"])
+        #expect(try announcement.canonicalBytes() == body)
+        #expect(announcement.node == NodeID(publicKey: Fixtures.labKey.publicKey))
     }
 }

@@ -67,7 +67,7 @@ struct RangeReconcilerTests {
         #expect(large.bytes < 50_000 * 32 / 20)
     }
 
-    @Test("malformed messages are refused", arguments: [[UInt8](), [9], [1, 40], [1, 0xFF, 7], [1, 0xFF, 2, 0, 2, 1, 2, 3], [1, 0xFF, 0, 0xFF, 0]])
+    @Test("malformed messages are refused (including no ranges, and a last range that does not reach the end)", arguments: [[UInt8](), [9], [1, 40], [1, 0xFF, 7], [1, 0xFF, 2, 0, 2, 1, 2, 3], [1, 0xFF, 0, 0xFF, 0], [1], [1, 1, 0x80, 0]])
     func malformed(bytes: [UInt8]) {
         #expect(throws: ReconcileCodec.DecodingError.self) { try ReconcileCodec.decode(bytes) }
     }

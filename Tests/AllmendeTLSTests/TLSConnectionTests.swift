@@ -98,6 +98,58 @@ struct TLSConnectionTests {
         done.wait()
     }
 
+    /// Runs `openssl s_server` with `certificate` and `key` for one connection; returns its port and process.
+    static func opensslServer(certificate: String, key: String) throws -> (UInt16, Process) {
+        let (probe, port) = try Socket.listen(on: SocketAddress(host: "127.0.0.1", port: 0))
+        probe.close()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["openssl", "s_server", "-accept", "127.0.0.1:\(port)", "-cert", certificate, "-key", key, "-tls1_3", "-naccept", "1", "-quiet"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return (port, process)
+    }
+
+    @Test("a certificate carrying a node key but signed by another key is refused; one signed by its own key is accepted")
+    func certificateMustBeSelfSigned() throws {
+        try withTempDirectory("tls-cert") { folder throws in
+            func openssl(_ arguments: [String]) throws {
+                let run = try ProcessRunner.run("openssl", arguments)
+                try #require(run.status == 0, "openssl \(arguments): \(run.standardError)")
+            }
+            let (a, b) = (folder.file("a.pem"), folder.file("b.pem"))
+            try openssl(["genpkey", "-algorithm", "ed25519", "-out", a])
+            try openssl(["genpkey", "-algorithm", "ed25519", "-out", b])
+            try openssl(["req", "-new", "-x509", "-key", b, "-subj", "/CN=other", "-days", "2", "-out", folder.file("b.crt")])
+            try openssl(["req", "-new", "-key", a, "-subj", "/CN=node", "-out", folder.file("a.csr")])
+            try openssl(["x509", "-req", "-in", folder.file("a.csr"), "-CA", folder.file("b.crt"), "-CAkey", b, "-CAcreateserial",
+                         "-days", "2", "-out", folder.file("a-by-b.crt")])
+            try openssl(["req", "-new", "-x509", "-key", a, "-subj", "/CN=node", "-days", "2", "-out", folder.file("a-self.crt")])
+            let context = try TLSContext(key: try Ed25519PrivateKey(), isServer: false)
+            func connect(_ certificate: String) throws -> Result<NodeID, TLSError> {
+                let (port, server) = try Self.opensslServer(certificate: certificate, key: a)
+                defer { server.terminate(); server.waitUntilExit() }
+                let deadline = ContinuousClock.now + .seconds(10)
+                var socket: Socket?
+                while socket == nil && ContinuousClock.now < deadline {
+                    socket = try? Socket.connect(to: SocketAddress(host: "127.0.0.1", port: port), timeout: .seconds(1))
+                    if socket == nil { usleep(20_000) }
+                }
+                let connected = try #require(socket)
+                let connection = try TLSConnection(context: context, socket: connected, isServer: false)
+                defer { connection.close() }
+                return Result { () throws(TLSError) in try connection.handshake(timeout: .seconds(5)) }
+            }
+            #expect(try connect(folder.file("a-by-b.crt")) == .failure(.notSelfSigned))
+            guard case .success = try connect(folder.file("a-self.crt")) else {
+                Issue.record("a self-signed node certificate made by openssl was refused")
+                return
+            }
+        }
+    }
+
     @Test("a plain TCP client is refused by the handshake")
     func plainTCP() throws {
         let outcome = Mutex<String?>(nil)

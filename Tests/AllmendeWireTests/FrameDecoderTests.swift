@@ -40,6 +40,8 @@ struct FrameDecoderTests {
         case "announce": return .announce(entry: body())
         case "reconcile": return .reconcile(session: UInt32(int("session")), payload: body())
         case "get-entries": return .getEntries(ids: (fields["ids"] as? [String] ?? []).compactMap { try? ContentID(parsing: $0) })
+        case "index": return .index(request: UInt32(int("request")), status: status(), encodedIndex: body())
+        case "node": return .node(announcement: body())
         default: return nil
         }
     }
@@ -109,6 +111,12 @@ struct FrameDecoderTests {
     func roundTrip(message: Message) throws {
         #expect(try Self.decodeAll(MessageCodec.frame(message), step: 4096) == [message])
         #expect(MessageCodec.frameParts(message).flatMap { $0.withUnsafeBytes { Array($0) } } == MessageCodec.frame(message))
+    }
+
+    @Test("a wrong hello magic is a protocol error, an old version an unsupported one")
+    func helloGoodbyeCodes() {
+        #expect(WireError.wrongMagic.goodbyeCode == .protocolError)
+        #expect(WireError.badHello("protocol version 1 is older than the oldest supported (2)").goodbyeCode == .unsupportedVersion)
     }
 
     @Test("names and reasons longer than their byte limit are cut between characters, never inside one")
