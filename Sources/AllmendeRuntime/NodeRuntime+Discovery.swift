@@ -25,9 +25,17 @@ extension NodeRuntime {
 
     /// Verifies a node announcement, keeps the newest per node, and forwards new ones.
     func acceptNodeAnnouncement(_ bytes: [UInt8], from sender: PeerConnection) {
-        guard let announcement = try? NodeAnnouncement(parsing: bytes), announcement.isValid,
-              Double(announcement.time.secondsSinceEpoch) <= Date().timeIntervalSince1970 + Self.maximumFutureSkew else {
-            logger.warning("rejected node announcement", ["from": sender.peer.text])
+        let announcement: NodeAnnouncement
+        do { announcement = try NodeAnnouncement(parsing: bytes) } catch {
+            logger.warning("rejected node announcement", ["from": sender.peer.text, "reason": "\(error)"])
+            return
+        }
+        guard announcement.isValid else {
+            logger.warning("rejected node announcement", ["from": sender.peer.text, "reason": "the signature does not verify with key \(announcement.node.text)"])
+            return
+        }
+        guard Double(announcement.time.secondsSinceEpoch) <= Date().timeIntervalSince1970 + Self.maximumFutureSkew else {
+            logger.warning("rejected node announcement", ["from": sender.peer.text, "reason": "its time \(announcement.time) is in the future"])
             return
         }
         guard announcement.node != nodeID else { return }

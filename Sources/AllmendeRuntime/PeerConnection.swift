@@ -97,6 +97,7 @@ final class PeerConnection: @unchecked Sendable {
             guard !state.closing else { return }
             _ = state.append([.bytes(frame)], isAnswer: false, force: true)
             state.closing = true
+            state.reason = reason
         }
         wake.wake()
     }
@@ -161,7 +162,7 @@ final class PeerConnection: @unchecked Sendable {
             }
             let (isClosing, isFull, isEmpty) = outgoing.withLock { ($0.closing && $0.frames.isEmpty, $0.isFull, $0.frames.isEmpty) }
             if isClosing && pendingOffset >= pendingFrame.count {
-                closeReason = closeReason == "closed" ? "closed by this node" : closeReason
+                closeReason = closeReason == "closed" ? (outgoing.withLock { $0.reason } ?? "closed by this node") : closeReason
                 break loop
             }
             let isWaitingToWrite = pendingOffset < pendingFrame.count || !isEmpty
@@ -254,6 +255,8 @@ struct OutgoingQueue {
     private(set) var bytes = 0
     private(set) var memory = 0
     var closing = false
+    /// Why the connection is closing: this node's decision, or the peer's goodbye (the session says which).
+    var reason: String?
 
     /// True while one more large answer would not fit: the connection stops reading until the peer catches up.
     var isFull: Bool {
