@@ -39,6 +39,8 @@ enum NetworkCommands {
                                       maxConnections: config.maxConnections)
             options.maxConnectionsPerHost = config.maxConnectionsPerHost
             options.maxConnectionsPerRange = config.maxConnectionsPerRange
+            options.trusted = config.trusted
+            options.strangerLimits.totalBytes = config.strangerBudget
             options.mirrors = config.mirrors
             options.servesRetracted = config.servesRetracted
             options.advertise = config.advertise

@@ -20,6 +20,9 @@ public enum EntryVerdict: Equatable, Sendable {
     /// The entry is validly signed but by a device key its lab revoked (signed, or first seen here, after the
     /// revocation took effect). Not the sender's fault: it may have accepted it before it learned of the revocation.
     case revokedSigner(String)
+    /// The entry is by an identity without standing that is over its daily quota (Protocol/statements.md
+    /// "Admission"). Not counted against the sender.
+    case overBudget(String)
 }
 
 extension NodeRuntime {
@@ -49,6 +52,10 @@ extension NodeRuntime {
         case let .revokedSigner(reason):
             logger.info("refused a catalog entry signed by a revoked key", ["from": sender?.peer.text ?? "local", "reason": reason])
             events.record(.entryRevoked(from: sender?.peer))
+            return verdict
+        case let .overBudget(reason):
+            logger.debug("not keeping a stranger's catalog entry", ["from": sender?.peer.text ?? "local", "reason": reason])
+            if case let .statement(signed)? = entry { events.record(.entryOverBudget(from: sender?.peer, identity: signed.statement.identity)) }
             return verdict
         case .accepted:
             break
@@ -88,6 +95,7 @@ extension NodeRuntime {
     private func check(_ bytes: [UInt8]) -> (EntryVerdict, CatalogEntry?) {
         let entry: CatalogEntry
         do { entry = try CatalogEntry(parsing: bytes) } catch { return (.rejected("\(error)"), nil) }
+        var evictionNeeded = 0
         if store.catalog.contains(SHA256Hasher.hash(bytes)) { return (.duplicate, entry) }
         let nowSeconds = Int64(Date().timeIntervalSince1970)
         switch entry {
@@ -107,6 +115,19 @@ extension NodeRuntime {
                                                           firstSeen: Timestamp(secondsSinceEpoch: nowSeconds)) {
                 return (.revokedSigner("device key \(signed.signer.text) was revoked from \(revocation.revokedFrom) (\(revocation.reason))"), entry)
             }
+            // Strangers get quotas and a budget, not free disk.
+            switch admit(signed, size: bytes.count, nowSeconds: nowSeconds) {
+            case let .refuse(reason):
+                state.withLock { state in
+                    if state.declined.count >= Self.declinedMemory { state.declined.removeAll() }
+                    state.declined.insert(SHA256Hasher.hash(bytes))
+                }
+                return (.overBudget(reason), entry)
+            case let .keepAfterEvicting(excess):
+                evictionNeeded = excess
+            case .keep:
+                break
+            }
         }
         // After a local storage fault, new entries are not even tried for a while (reconciliation brings them later).
         if let fault = state.withLock({ $0.storageFault }), ContinuousClock.now - fault.since < NodeTimeouts.storageFaultRetry {
@@ -115,6 +136,7 @@ extension NodeRuntime {
         do {
             let appended = try store.catalog.append(entryBytes: bytes, seenAt: Timestamp(secondsSinceEpoch: nowSeconds))
             state.withLock { $0.storageFault = nil }
+            if appended && evictionNeeded > 0 { evictStrangers(atLeast: evictionNeeded, keeping: SHA256Hasher.hash(bytes)) }
             return (appended ? .accepted : .duplicate, entry)
         } catch {
             let reason = "\(error)"
@@ -200,8 +222,11 @@ extension NodeRuntime {
             connection.send(.reconcile(session: session, payload: ReconcileCodec.encode([ReconcileRange(upperBound: nil, mode: .skip)])))
         }
         for id in answer.have { if let bytes = store.catalog.entryBytes(id) { connection.send(.announce(entry: bytes)) } }
-        for start in stride(from: 0, to: answer.need.count, by: 2000) {
-            connection.send(.getEntries(ids: Array(answer.need[start..<min(start + 2000, answer.need.count)])))
+        // Entries evicted or refused under the strangers' budget are not asked for again.
+        let declined = state.withLock { $0.declined }
+        let need = declined.isEmpty ? answer.need : answer.need.filter { !declined.contains($0) }
+        for start in stride(from: 0, to: need.count, by: 2000) {
+            connection.send(.getEntries(ids: Array(need[start..<min(start + 2000, need.count)])))
         }
         if !answer.have.isEmpty || !answer.need.isEmpty {
             logger.debug("reconciled", ["peer": connection.peer.text, "sent": String(answer.have.count), "asked": String(answer.need.count)])
@@ -211,10 +236,10 @@ extension NodeRuntime {
 
     /// A reconciler over the current catalog, rebuilt only when the catalog grew.
     private func reconciler() -> RangeReconciler {
-        let ids = store.catalog.ids
-        if let cached = state.withLock({ $0.reconciler }), cached.count == ids.count { return cached.value }
+        let (ids, generation) = store.catalog.idsAndGeneration
+        if let cached = state.withLock({ $0.reconciler }), cached.count == ids.count, cached.generation == generation { return cached.value }
         let reconciler = RangeReconciler(ids: ids)
-        state.withLock { $0.reconciler = (ids.count, reconciler) }
+        state.withLock { $0.reconciler = (ids.count, generation, reconciler) }
         return reconciler
     }
 }

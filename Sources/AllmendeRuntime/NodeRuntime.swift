@@ -40,6 +40,11 @@ public struct NodeOptions: Sendable {
     public var targetOutbound = 8
     /// Addresses to announce (default: this end of each connection, with the listen port).
     public var advertise: [String] = []
+    /// Labs whose entries are always kept in full (besides this node, its lab, followed publishers and the
+    /// publishers of stored packages).
+    public var trusted: [NodeID] = []
+    /// Quotas and the total budget for entries by identities without standing.
+    public var strangerLimits = StrangerLimits()
     /// Fault injection for tests of misbehaving peers: serve chunks with one byte flipped.
     package var servesCorruptChunksForTesting = false
     /// Fault injection: serve chunk indexes of two or more chunks with their first chaining value altered
@@ -104,7 +109,7 @@ public final class NodeRuntime: Sendable {
         var isStarted = false
         var announceTokens: [ObjectIdentifier: (tokens: Double, last: ContinuousClock.Instant)] = [:]
         var strikes: [NodeID: Int] = [:]
-        var reconciler: (count: Int, value: RangeReconciler)?
+        var reconciler: (count: Int, generation: Int, value: RangeReconciler)?
         var addressBook: [NodeID: NodeAnnouncement] = [:]
         var mirrorQueue: [(package: ContentID, from: NodeID?)] = []
         var mirrorQueued: Set<ContentID> = []
@@ -118,6 +123,12 @@ public final class NodeRuntime: Sendable {
         var revocations = RevocationRule()
         /// If set, only these nodes may connect or be connected to (changed by `reconfigure`).
         var allowList: [NodeID]?
+        /// Strangers' quotas and budget.
+        var admission = EntryAdmission(limits: StrangerLimits())
+        /// IDs of entries evicted or refused: reconciliation does not ask for them again.
+        var declined: Set<ContentID> = []
+        /// Identities with standing from stored packages and this node's lab, with the package count they were read at.
+        var standing: (packages: Int, identities: Set<NodeID>)?
     }
 
     /// Why this node cannot store new data right now (disk full, I/O error), if it cannot.
@@ -143,6 +154,8 @@ public final class NodeRuntime: Sendable {
             state.mirrors = options.mirrors
             state.allowList = options.allowList
         }
+        let strangers = countStrangerBytes()
+        state.withLock { $0.admission = EntryAdmission(limits: options.strangerLimits, strangerBytes: strangers) }
     }
 
     /// Binds the listener and starts the accept and dial threads.

@@ -26,6 +26,10 @@ public enum RuntimeEvent: Sendable, Equatable {
     /// A reconciliation session with `peer` ended on this side (it had nothing more to say): it sent `sent`
     /// entries the peer lacked and asked for `asked` entries it lacked.
     case reconciliationEnded(peer: NodeID, sent: Int, asked: Int)
+    /// A stranger's entry was not kept: over its daily quota, or too big for the strangers' budget (no strike).
+    case entryOverBudget(from: NodeID?, identity: NodeID)
+    /// Strangers' oldest entries were evicted to keep them within their budget.
+    case strangersEvicted(entries: Int, bytes: Int)
     /// A chunk did not match its chunk index.
     case corruptChunk(from: NodeID, blob: ContentID, chunk: Int)
     /// A mirror policy fetched a package.

@@ -39,6 +39,8 @@ public final class CatalogLog: Sendable {
         /// True if those bytes look like an append cut short rather than damage.
         var isTailTorn = true
         var damage: [CatalogDamage] = []
+        /// Incremented whenever the log was rewritten or replaced (entries may have gone, positions changed).
+        var generation = 0
     }
 
     /// Opens (creating) the log and indexes every valid record; writes nothing.
@@ -67,6 +69,12 @@ public final class CatalogLog: Sendable {
 
     /// Entry IDs in the order they were accepted.
     public var ids: [ContentID] { state.withLock { Self.refresh(&$0, path: path); return $0.entries } }
+
+    /// Entry IDs with the log's generation, which changes whenever entries were removed or the file replaced (so
+    /// an index built on positions must start again).
+    public var idsAndGeneration: (ids: [ContentID], generation: Int) {
+        state.withLock { Self.refresh(&$0, path: path); return ($0.entries, $0.generation) }
+    }
 
     /// Damaged runs (skipped; `repair()` removes them): between valid records, and after the last one unless
     /// those bytes look like an append cut short.
@@ -209,9 +217,44 @@ public final class CatalogLog: Sendable {
                 try FileSystem.writeAtomically(kept, to: path, mode: 0o600)
                 let reopened = try FileDescriptor.open(path, O_RDWR | O_APPEND)
                 state.descriptor.close()
-                state = State(descriptor: reopened, identity: try FileIdentity(reopened.status()))
+                state = State(descriptor: reopened, identity: try FileIdentity(reopened.status()), generation: state.generation + 1)
                 Self.refresh(&state, path: path)
                 return moved
+            } catch {
+                throw .system(error)
+            }
+        }
+    }
+
+    /// Rewrites the log without the entries `ids` (evicted strangers' entries), atomically; damaged runs and the
+    /// tail go to `quarantinePath` first, as in `repair()`. Returns the bytes removed from the log.
+    @discardableResult
+    public func remove(_ ids: Set<ContentID>) throws(StoreError) -> Int {
+        guard !ids.isEmpty else { return 0 }
+        return try state.withLock { state throws(StoreError) -> Int in
+            do throws(SystemError) {
+                let locked = try lockCurrentFile(&state)
+                defer { _ = flock(locked.rawValue, LOCK_UN) }
+                let size = try Int(state.descriptor.status().st_size)
+                let bytes = try Self.read(state.descriptor, count: size, atOffset: 0)
+                var damaged = state.damage
+                if size > state.end { damaged.append(CatalogDamage(offset: state.end, length: size - state.end)) }
+                try quarantine(damaged, of: bytes)
+                var kept: [UInt8] = []
+                kept.reserveCapacity(bytes.count)
+                bytes.withUnsafeBytes { buffer in
+                    for record in CatalogRecordScan(buffer, maximumRecordSize: Self.maximumRecordSize).records
+                    where !ids.contains(SHA256Hasher.hash(UnsafeRawBufferPointer(rebasing: buffer[record.payload]))) {
+                        kept += buffer[record.offset..<record.payload.upperBound]
+                    }
+                }
+                guard kept.count < bytes.count else { return 0 }
+                try FileSystem.writeAtomically(kept, to: path, mode: 0o600)
+                let reopened = try FileDescriptor.open(path, O_RDWR | O_APPEND)
+                state.descriptor.close()
+                state = State(descriptor: reopened, identity: try FileIdentity(reopened.status()), generation: state.generation + 1)
+                Self.refresh(&state, path: path)
+                return bytes.count - kept.count
             } catch {
                 throw .system(error)
             }
@@ -270,7 +313,7 @@ public final class CatalogLog: Sendable {
         guard let size = try? Int(state.descriptor.status().st_size) else { return }
         if size < state.end {
             // Cut by another process's repair in place (not something we do): index again from the start.
-            state = State(descriptor: state.descriptor, identity: state.identity)
+            state = State(descriptor: state.descriptor, identity: state.identity, generation: state.generation + 1)
         }
         guard size > state.end else {
             state.tail = 0
@@ -306,7 +349,7 @@ public final class CatalogLog: Sendable {
             return
         }
         state.descriptor.close()
-        state = State(descriptor: reopened, identity: identity)
+        state = State(descriptor: reopened, identity: identity, generation: state.generation + 1)
     }
 }
 

@@ -12,8 +12,11 @@ public struct CatalogListing: Sendable, Equatable {
     public let publishedAt: Timestamp
     /// The publisher's reason, if the package was retracted.
     public var retraction: String?
-    /// How many labs signed that they built it.
+    /// How many labs signed that they built it: distinct identities that have published a package themselves
+    /// (a throw-away identity cannot inflate the count).
     public var attestations = 0
+    /// Every identity that attested it.
+    var attesters: Set<NodeID> = []
     /// True if the package is stored here in full.
     public var isStored = false
     /// True if its publish statement is by a device key its lab revoked (signed, or first seen here, after the
@@ -33,14 +36,17 @@ final class CatalogListingIndex: Sendable {
         var listings: [ContentID: CatalogListing] = [:]
         var pending: [ContentID: [(SignedStatement, Bool)]] = [:]
         var revocations = 0
+        var generation = 0
     }
     private let state = Mutex<State>(State())
 
     /// The listings, after reading any entries appended since the last call.
     func listings(from catalog: CatalogLog, rule: RevocationRule) -> [ContentID: CatalogListing] {
-        let ids = catalog.ids
+        let (ids, generation) = catalog.idsAndGeneration
         return state.withLock { state in
-            if rule.revocations.count != state.revocations { state = State(revocations: rule.revocations.count) }
+            if rule.revocations.count != state.revocations || generation != state.generation || ids.count < state.seen {
+                state = State(revocations: rule.revocations.count, generation: generation)
+            }
             guard ids.count > state.seen else { return state.listings }
             for id in ids[state.seen...] {
                 guard let bytes = catalog.entryBytes(id), case let .statement(entry)? = try? CatalogEntry(parsing: bytes) else { continue }
@@ -48,6 +54,12 @@ final class CatalogListingIndex: Sendable {
                 Self.apply(entry, flagged: flagged, to: &state.listings, pending: &state.pending)
             }
             state.seen = ids.count
+            // "Built by N labs" counts attesters that are publishers themselves.
+            let publishers = Set(state.listings.values.map(\.publisher))
+            for (package, listing) in state.listings {
+                let count = listing.attesters.count { publishers.contains($0) }
+                if count != listing.attestations { state.listings[package]?.attestations = count }
+            }
             return state.listings
         }
     }
@@ -61,6 +73,8 @@ final class CatalogListingIndex: Sendable {
             if let existing = listings[package], existing.publishedAt <= entry.statement.time { return }
             var listing = CatalogListing(package: package, summary: summary, publisher: entry.statement.identity, publishedAt: entry.statement.time)
             listing.isSignerRevoked = flagged
+            listing.attesters = listings[package]?.attesters ?? []
+            if listings[package]?.publisher == listing.publisher { listing.retraction = listings[package]?.retraction }
             listings[package] = listing
             // Attestations and retractions that arrived before the publish entry.
             for (earlier, isFlagged) in pending.removeValue(forKey: package) ?? [] {
@@ -73,7 +87,7 @@ final class CatalogListingIndex: Sendable {
                 return
             }
             if entry.statement.kind == .attest {
-                listing.attestations += 1
+                listing.attesters.insert(entry.statement.identity)
             } else if entry.statement.identity == listing.publisher {
                 listing.retraction = entry.statement.reason
             }

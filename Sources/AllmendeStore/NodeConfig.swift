@@ -109,6 +109,10 @@ public struct NodeConfig: Equatable, Sendable {
     public var servesRetracted = false
     /// Addresses to announce to other nodes (default: the local address of each connection).
     public var advertise: [String] = []
+    /// Labs whose catalog entries are always kept in full (Protocol/statements.md "Admission").
+    public var trusted: [NodeID] = []
+    /// Bytes of catalog entries by labs without standing kept in all (oldest evicted first).
+    public var strangerBudget = 64 << 20
 
     public init() {}
 
@@ -142,6 +146,13 @@ public struct NodeConfig: Equatable, Sendable {
                     return PeerEntry(address: address, node: node)
                 }
             case let ("serveRetracted", .bool(flag)): config.servesRetracted = flag
+            case let ("strangerBudget", .number(number)) where number >= 0 && number <= Double(1 << 40): config.strangerBudget = Int(number)
+            case let ("trusted", .array(entries)):
+                config.trusted = try entries.map { (entry) throws(StoreError) -> NodeID in
+                    do { return try NodeID(parsing: entry.stringValue ?? "") } catch {
+                        throw .model(.invalidField(path: "config.json trusted", reason: "\(error)"))
+                    }
+                }
             case let ("advertise", .array(entries)): config.advertise = entries.compactMap(\.stringValue).prefix(8).map { $0 }
             case let ("mirrors", .array(entries)):
                 config.mirrors = try entries.enumerated().map { (index, entry) throws(StoreError) in try MirrorPolicy.parse(entry, index: index) }
@@ -171,6 +182,8 @@ public struct NodeConfig: Equatable, Sendable {
         if !mirrors.isEmpty { members["mirrors"] = .array(mirrors.map(\.json)) }
         if servesRetracted { members["serveRetracted"] = .bool(true) }
         if !advertise.isEmpty { members["advertise"] = .array(advertise.map { .string($0) }) }
+        if !trusted.isEmpty { members["trusted"] = .array(trusted.map { .string($0.text) }) }
+        if strangerBudget != 64 << 20 { members["strangerBudget"] = .integer(strangerBudget) }
         do {
             try home.create()
             try FileSystem.writeAtomically(try CanonicalEncoder.encode(.object(members)) + [0x0A], to: Self.path(home), mode: 0o644)

@@ -62,3 +62,34 @@ struct ServingBudgetTests {
         #expect(honest.state == .ready)
     }
 }
+
+@Suite("Entry admission")
+struct EntryAdmissionTests {
+    static var limits: StrangerLimits {
+        var limits = StrangerLimits()
+        limits.entriesPerDay = 3
+        limits.bytesPerDay = 1000
+        limits.totalBytes = 2000
+        return limits
+    }
+
+    @Test("a stranger gets a daily quota of entries and bytes; a new day starts it again; standing is never limited")
+    func dailyQuota() {
+        var admission = EntryAdmission(limits: Self.limits)
+        for _ in 0..<3 { #expect(admission.admit(identity: "s1", hasStanding: false, size: 100, day: 1) == .keep) }
+        guard case .refuse = admission.admit(identity: "s1", hasStanding: false, size: 100, day: 1) else { Issue.record("fourth entry kept"); return }
+        guard case .refuse = admission.admit(identity: "s2", hasStanding: false, size: 1001, day: 1) else { Issue.record("too many bytes kept"); return }
+        #expect(admission.admit(identity: "s1", hasStanding: false, size: 100, day: 2) == .keep)
+        for _ in 0..<50 { #expect(admission.admit(identity: "lab", hasStanding: true, size: 900, day: 2) == .keep) }
+        #expect(admission.strangerBytes == 400)
+    }
+
+    @Test("past the total budget a stranger's entry is kept after evicting at least the excess")
+    func totalBudget() {
+        var admission = EntryAdmission(limits: Self.limits, strangerBytes: 1500)
+        #expect(admission.admit(identity: "a", hasStanding: false, size: 400, day: 1) == .keep)
+        #expect(admission.admit(identity: "b", hasStanding: false, size: 300, day: 1) == .keepAfterEvicting(bytes: 200))
+        admission.evicted(bytes: 600)
+        #expect(admission.strangerBytes == 1600)
+    }
+}

@@ -1,0 +1,72 @@
+// NodeRuntime+Admission+Entries.swift: AllmendeRuntime. Which identities have standing here, and keeping
+// strangers' catalog entries within their budget (the decisions are EntryAdmission's, in AllmendeNode).
+// Spec: Protocol/statements.md "Admission".
+
+import AllmendeCrypto
+import AllmendeModel
+import AllmendeNode
+import AllmendeStore
+import Foundation
+
+extension NodeRuntime {
+    /// Most IDs of evicted or refused entries remembered, so reconciliation does not ask for them again.
+    static let declinedMemory = 100_000
+
+    /// True if `identity` has standing: this node or its lab, a trusted lab (config), a publisher followed by a
+    /// mirror policy, or the publisher of a package stored here.
+    func hasStanding(_ identity: NodeID) -> Bool {
+        if identity == nodeID || options.trusted.contains(identity) { return true }
+        let (mirrors, cached) = state.withLock { ($0.mirrors, $0.standing) }
+        if mirrors.contains(where: { if case let .publisher(followed) = $0.match { followed == identity } else { false } }) { return true }
+        let packages = store.packageIDs()
+        if let cached, cached.packages == packages.count { return cached.identities.contains(identity) }
+        var identities = Set(packages.compactMap { try? store.manifest($0).publisher })
+        if let lab = try? LabIdentity.load(home) { identities.insert(lab.identity) }
+        state.withLock { $0.standing = (packages.count, identities) }
+        return identities.contains(identity)
+    }
+
+    /// Bytes of strangers' entries in the catalog now (counted once, at start-up).
+    func countStrangerBytes() -> Int {
+        store.catalog.ids.reduce(0) { total, id in
+            guard let bytes = store.catalog.entryBytes(id), case let .statement(signed)? = try? CatalogEntry(parsing: bytes),
+                  !hasStanding(signed.statement.identity) else { return total }
+            return total + bytes.count
+        }
+    }
+
+    /// The admission decision for a verified statement of `size` bytes arriving now.
+    func admit(_ signed: SignedStatement, size: Int, nowSeconds: Int64) -> EntryAdmissionDecision {
+        let standing = hasStanding(signed.statement.identity)
+        return state.withLock { state in
+            state.admission.admit(identity: signed.statement.identity.text, hasStanding: standing, size: size, day: nowSeconds / 86_400)
+        }
+    }
+
+    /// Evicts strangers' oldest entries until at least `bytes` (plus an eighth of the budget, so that the catalog
+    /// is not rewritten for every new entry) are freed. Never evicts `keeping`.
+    func evictStrangers(atLeast bytes: Int, keeping: ContentID) {
+        let goal = bytes + options.strangerLimits.totalBytes / 8
+        var chosen: Set<ContentID> = []
+        var freed = 0
+        for id in store.catalog.ids where freed < goal && id != keeping {
+            guard let entry = store.catalog.entryBytes(id), case let .statement(signed)? = try? CatalogEntry(parsing: entry),
+                  !hasStanding(signed.statement.identity) else { continue }
+            chosen.insert(id)
+            freed += entry.count
+        }
+        do {
+            let removed = try store.catalog.remove(chosen)
+            state.withLock { state in
+                // The budget counts entries' bytes; the log also spends 8 bytes of header on each.
+                state.admission.evicted(bytes: removed > 0 ? freed : 0)
+                if state.declined.count + chosen.count > Self.declinedMemory { state.declined.removeAll() }
+                state.declined.formUnion(chosen)
+            }
+            events.record(.strangersEvicted(entries: chosen.count, bytes: freed))
+            logger.info("evicted strangers' catalog entries to stay within their budget", ["entries": String(chosen.count), "bytes": String(freed)])
+        } catch {
+            logger.warning("could not evict strangers' catalog entries", ["reason": "\(error)"])
+        }
+    }
+}
