@@ -12,6 +12,14 @@ public struct NodeTimeouts: Sendable {
     public var closeAfter: Duration = .seconds(180)
     /// A connection whose queued frames make no progress this long (the peer does not read) is closed.
     public var stalledSend: Duration = .seconds(30)
+    /// How long a fetch waits for connected peers to answer `get-package` before it goes on with those that did.
+    public static let sourceLookup: Duration = .seconds(10)
+    /// A chunk request unanswered this long is asked again (of another peer when there is one).
+    public static let chunkRequest: Duration = .seconds(30)
+    /// An index request unanswered this long counts as a failure of that peer.
+    public static let indexRequest: Duration = .seconds(30)
+    /// Arrived chunks wait at most this long for more to check them together (SIMD lanes).
+    public static let checkBatchWait: Duration = .milliseconds(50)
     /// A connection that is closing stops reading and gets this long to write its goodbye.
     public static let goodbyeFlush: Duration = .seconds(5)
     /// After a local storage fault (disk full, I/O error), new catalog entries are refused for this long before

@@ -144,7 +144,7 @@ extension NodeRuntime {
         }
         var answered = 0
         var found: [(NodeID, SignedStatement)] = []
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + NodeTimeouts.sourceLookup
         let rule = revocationRule
         let now = Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
         while answered < connections.count && ContinuousClock.now < deadline {
@@ -205,7 +205,7 @@ extension NodeRuntime {
         // (SHA256ChainLanes), one at a time elsewhere. A batch is checked when full, when nothing else is on its
         // way, or after `batchWait`, so a slow peer's chunk is not held back for long.
         let batchSize = SHA256ChainLanes.isAccelerated ? SHA256ChainLanes.width : 1
-        let batchWait = Duration.milliseconds(50)
+        let batchWait = NodeTimeouts.checkBatchWait
         var pending: [(chunk: Int, peer: NodeID, data: ChunkData)] = []
         var pendingSince = ContinuousClock.now
         let started = ContinuousClock.now
@@ -290,7 +290,7 @@ extension NodeRuntime {
                 try checkPending(all: false)
             }
             if !pending.isEmpty && (inFlight.isEmpty || ContinuousClock.now - pendingSince >= batchWait) { try checkPending(all: true) }
-            let stale = inFlight.filter { ContinuousClock.now - $0.value.sentAt > .seconds(30) }
+            let stale = inFlight.filter { ContinuousClock.now - $0.value.sentAt > NodeTimeouts.chunkRequest }
             for (chunk, entry) in stale {
                 inFlight[chunk] = nil
                 cancelRequest(entry.number)   // a late answer is dropped instead of waiting in the pending table forever
@@ -308,7 +308,7 @@ extension NodeRuntime {
         for connection in connections {
             let inbox = Inbox()
             request(connection, { .getIndex(request: $0, blob: blob) }, handler: { inbox.put(tag: 0, peer: connection.peer, message: $0) })
-            let deadline = ContinuousClock.now + .seconds(30)
+            let deadline = ContinuousClock.now + NodeTimeouts.indexRequest
             var answer: Message??
             while answer == nil && ContinuousClock.now < deadline {
                 if let item = inbox.take(timeout: .milliseconds(500)).first { answer = .some(item.message) }
