@@ -11,10 +11,16 @@ extension NodeRuntime {
     /// Most nodes kept in the address book.
     static let addressBookSize = 1000
 
-    /// Sends this node's signed announcement on a new connection.
+    /// Sends this node's signed announcement on a new connection. Without `advertise`, the address is this end of
+    /// the connection — but never a loopback address to a peer that is not on this machine, and never an
+    /// unspecified one (0.0.0.0, ::): those would send others to the wrong place.
     func announceSelf(to connection: PeerConnection) {
         guard listenPort != 0 else { return }
-        let addresses = options.advertise.isEmpty ? connection.localHost.map { host in
+        let remote = Self.host(of: connection.remoteAddress)
+        let usable = connection.localHost.flatMap { host in
+            !Self.isUnspecified(host) && (!Self.isLoopback(host) || Self.isLoopback(remote)) ? host : nil
+        }
+        let addresses = options.advertise.isEmpty ? usable.map { host in
             [host.contains(":") ? "[\(host)]:\(listenPort)" : "\(host):\(listenPort)"]
         } ?? [] : options.advertise
         guard !addresses.isEmpty,
@@ -39,7 +45,10 @@ extension NodeRuntime {
             return
         }
         guard announcement.node != nodeID else { return }
+        let now = ContinuousClock.now - startedAt
         let isNew = state.withLock { state -> Bool in
+            // Seen before (even if the address book has dropped it since): never forwarded twice.
+            guard state.announcementsSeen.insert(SHA256Hasher.hash(bytes), now: now) else { return false }
             if let known = state.addressBook[announcement.node], known.time >= announcement.time { return false }
             state.addressBook[announcement.node] = announcement
             if state.addressBook.count > Self.addressBookSize,
@@ -66,6 +75,9 @@ extension NodeRuntime {
             .shuffled().prefix(missing)
             .compactMap { announcement in announcement.addresses.first.map { PeerEntry(address: $0, node: announcement.node) } }
     }
+
+    static func isLoopback(_ host: String) -> Bool { host.hasPrefix("127.") || host == "::1" || host == "localhost" }
+    static func isUnspecified(_ host: String) -> Bool { host == "0.0.0.0" || host == "::" || host.isEmpty }
 
     /// The nodes this node has heard of.
     public var knownNodes: [NodeID] { state.withLock { Array($0.addressBook.keys) }.sorted() }

@@ -127,6 +127,10 @@ public final class NodeRuntime: Sendable {
         var admission = EntryAdmission(limits: StrangerLimits())
         /// IDs of entries evicted or refused: reconciliation does not ask for them again.
         var declined: Set<ContentID> = []
+        /// Node announcements seen lately (by hash), so none is forwarded twice even after the address book dropped it.
+        var announcementsSeen = AnnouncementSeenSet<ContentID>()
+        /// Node announcements each connection may still send (token buckets, by connection).
+        var nodeTokens: [ObjectIdentifier: TokenBucket] = [:]
         /// Identities with standing from stored packages and this node's lab, with the package count they were read at.
         var standing: (packages: Int, identities: Set<NodeID>)?
     }
@@ -425,7 +429,12 @@ extension NodeRuntime: PeerConnectionDelegate {
         case let .reconcile(session, payload):
             handleReconcile(session: session, payload: payload, from: connection)
         case let .node(announcement):
-            acceptNodeAnnouncement(announcement, from: connection)
+            let now = ContinuousClock.now - startedAt
+            let allowed = state.withLock { state in
+                state.nodeTokens[ObjectIdentifier(connection), default: TokenBucket(
+                    capacity: WireLimits.nodeAnnouncementBurst, perSecond: WireLimits.nodeAnnouncementsPerSecond)].take(now: now)
+            }
+            if allowed { acceptNodeAnnouncement(announcement, from: connection) }
         case let .getEntries(ids):
             for id in ids { if let bytes = store.catalog.entryBytes(id) { connection.send(.announce(entry: bytes)) } }
         default:
@@ -437,6 +446,7 @@ extension NodeRuntime: PeerConnectionDelegate {
         let orphaned = state.withLock { state -> [@Sendable (Message?) -> Void] in
             state.connections[ObjectIdentifier(connection)] = nil
             state.announceTokens[ObjectIdentifier(connection)] = nil
+            state.nodeTokens[ObjectIdentifier(connection)] = nil
             let numbers = state.pending.filter { $0.value.0 === connection }.map(\.key)
             return numbers.compactMap { state.pending.removeValue(forKey: $0)?.1 }
         }

@@ -15,6 +15,10 @@ public enum WireLimits {
     /// Most requests a peer may have outstanding at once (get-package, get-index, get-chunk, ping); an answer counts
     /// as given once it is written to the peer.
     public static let maximumOutstandingRequests = 64
+    /// Node announcements a peer may send in a burst (more are dropped unread, without a strike).
+    public static let nodeAnnouncementBurst: Double = 100
+    /// Node announcements a peer may send per second on average, beyond the burst.
+    public static let nodeAnnouncementsPerSecond: Double = 5
     /// Pings a peer may send in a burst.
     public static let pingBurst: Double = 10
     /// Pings a peer may send per second on average, beyond the burst.

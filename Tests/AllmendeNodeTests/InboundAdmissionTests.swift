@@ -59,3 +59,21 @@ struct InboundAdmissionTests {
         #expect(InboundAdmission.decide(host: "100.64.0.1", inbound: quiet, handshakes: [:], limits: Self.limits, now: now) == .admitReplacing(key: 4))
     }
 }
+
+@Suite("Announcement seen-set")
+struct AnnouncementSeenSetTests {
+    @Test("an announcement is new once per lifetime, even when many others came between; capacity drops the oldest")
+    func seenOnce() {
+        var seen = AnnouncementSeenSet<Int>(lifetime: .seconds(100), capacity: 3)
+        #expect(seen.insert(1, now: .seconds(0)) == true)
+        #expect(seen.insert(1, now: .seconds(50)) == false)
+        #expect(seen.insert(2, now: .seconds(51)) == true)
+        #expect(seen.insert(3, now: .seconds(52)) == true)
+        #expect(seen.count == 3)
+        #expect(seen.insert(4, now: .seconds(53)) == true)    // 1 is dropped to stay at 3 …
+        #expect(seen.count == 3)
+        #expect(seen.insert(1, now: .seconds(54)) == true)    // … so it counts as new again
+        #expect(seen.insert(3, now: .seconds(99)) == false)
+        #expect(seen.insert(3, now: .seconds(152)) == true)   // expired after its lifetime
+    }
+}
