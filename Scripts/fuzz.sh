@@ -41,8 +41,10 @@ if ! has_coverage; then
     if ! has_coverage; then echo "fuzz: still no coverage counters or AddressSanitizer: cannot fuzz"; exit 1; fi
 fi
 
-seeds="$build/seeds"
+# Seeds of this run only (two runs side by side must not delete each other's).
+seeds="$build/seeds-$$"
 rm -rf "$seeds"
+trap 'rm -rf "$seeds"' EXIT
 python3 Scripts/fuzz-seeds.py "$seeds"
 
 # Each crash would otherwise wait ~30 s in Swift's backtracer.
