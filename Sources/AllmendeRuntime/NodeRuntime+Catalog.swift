@@ -61,6 +61,7 @@ extension NodeRuntime {
             break
         }
         if case let .statement(signed)? = entry {
+            forgetPackageAnswers(signed.statement.package)
             if store.hasManifest(signed.statement.package) { _ = try? store.addStatement(signed) }
             if signed.statement.kind == .publish { considerMirroring(signed.statement.package, from: sender?.peer) }
         }
@@ -71,7 +72,11 @@ extension NodeRuntime {
     /// Pushes the local entry `id` (e.g. just published, or a revocation made, by the CLI) to peers.
     public func announceLocal(_ id: ContentID) -> Bool {
         guard let bytes = store.catalog.entryBytes(id) else { return false }
-        if case let .revocation(revocation)? = try? CatalogEntry(parsing: bytes) { learn(revocation) }
+        switch try? CatalogEntry(parsing: bytes) {
+        case let .revocation(revocation)?: learn(revocation)
+        case let .statement(signed)?: forgetPackageAnswers(signed.statement.package)
+        case nil: break
+        }
         gossip(bytes, except: nil)
         return true
     }
@@ -83,6 +88,7 @@ extension NodeRuntime {
     @discardableResult
     func learn(_ revocation: Revocation) -> Bool {
         guard state.withLock({ $0.revocations.add(revocation) }) else { return false }
+        forgetPackageAnswers(nil)
         do { try LabIdentity.saveRevocation(revocation, home: home) } catch {
             logger.warning("could not save a revocation", ["device": revocation.device.text, "reason": "\(error)"])
         }

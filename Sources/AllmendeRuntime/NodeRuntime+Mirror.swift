@@ -47,6 +47,7 @@ extension NodeRuntime {
             for victim in evict {
                 do {
                     try store.removePackage(victim.package)
+                    forgetPackageAnswers(victim.package)
                     try store.forgetMirrored(victim.package)
                     logger.info("evicted mirrored package to stay within quota", ["package": victim.package.hex, "title": victim.summary.title])
                     events.record(.evicted(package: victim.package))

@@ -10,12 +10,8 @@ extension NodeRuntime {
     func serve(_ message: Message, to connection: PeerConnection) {
         switch message {
         case let .getPackage(request, package):
-            if let statement = publishStatement(for: package) {
-                connection.send(.package(request: request, status: .ok, publishStatement: statement))
-            } else {
-                let status: ResponseStatus = store.retraction(of: package) != nil ? .refused : .notFound
-                connection.send(.package(request: request, status: status, publishStatement: []))
-            }
+            let (status, statement) = packageAnswer(package)
+            connection.send(.package(request: request, status: status, publishStatement: statement))
         case let .getIndex(request, blob):
             guard store.blobs.has(blob), let index = cachedIndex(blob), case var encoded = index.encoded(),
                   encoded.count <= WireLimits.maximumBulkFrameLength - 6 else {
@@ -72,6 +68,36 @@ extension NodeRuntime {
             cache[blob] = index
         }
         return index
+    }
+
+    /// The answer to `get-package`: ok with the publish statement, refused (retracted), or not found. Ok and refused
+    /// answers are cached (reading and verifying the statements costs disk reads and signature checks) until an
+    /// entry about the package, a revocation, or a removal changes them (`forgetPackageAnswers`).
+    func packageAnswer(_ package: ContentID) -> (ResponseStatus, [UInt8]) {
+        if let cached = state.withLock({ $0.packageAnswers[package] }) { return cached }
+        let answer: (ResponseStatus, [UInt8])
+        if let statement = publishStatement(for: package) {
+            answer = (.ok, statement)
+        } else if store.retraction(of: package) != nil {
+            answer = (.refused, [])
+        } else {
+            return (.notFound, [])
+        }
+        state.withLock { state in
+            if state.packageAnswers.count >= Self.cachedPackageAnswers { state.packageAnswers.removeAll() }
+            state.packageAnswers[package] = answer
+        }
+        return answer
+    }
+
+    /// Most `get-package` answers cached.
+    static let cachedPackageAnswers = 1024
+
+    /// Drops cached `get-package` answers: for one package, or all (nil).
+    func forgetPackageAnswers(_ package: ContentID?) {
+        state.withLock { state in
+            if let package { state.packageAnswers[package] = nil } else { state.packageAnswers.removeAll() }
+        }
     }
 
     /// The publisher's signed publish statement, if this node has the package complete and does not withhold it.

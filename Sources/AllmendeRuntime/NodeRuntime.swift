@@ -127,6 +127,8 @@ public final class NodeRuntime: Sendable {
         var admission = EntryAdmission(limits: StrangerLimits())
         /// IDs of entries evicted or refused: reconciliation does not ask for them again.
         var declined: Set<ContentID> = []
+        /// Cached ok and refused answers to get-package (NodeRuntime+Serving).
+        var packageAnswers: [ContentID: (ResponseStatus, [UInt8])] = [:]
         /// Node announcements seen lately (by hash), so none is forwarded twice even after the address book dropped it.
         var announcementsSeen = AnnouncementSeenSet<ContentID>()
         /// Node announcements each connection may still send (token buckets, by connection).

@@ -185,4 +185,27 @@ struct ReconfigureTests {
             #expect(CatalogGossipTests.waitUntil { node.runtime.connectionSummaries().isEmpty })
         }
     }
+
+    @Test("a retraction that arrives after the package was served stops it being offered at once")
+    func retractionAfterServing() throws {
+        try withTempDirectory("retracted-later") { folder throws in
+            let seed = try TestNode.start("seed", in: folder)
+            defer { seed.runtime.stop() }
+            let package = try seed.publishExample("pem-fuel-cell-end-plate")
+            // No discovery: the fetchers must not find each other (the first holds the package too).
+            let first = try TestNode.start("first", in: folder, peers: [PeerEntry(address: seed.address, node: seed.id)]) { $0.targetOutbound = 0 }
+            defer { first.runtime.stop() }
+            #expect(first.waitForConnections(to: [seed.id]))
+            _ = try first.runtime.fetch(package)   // the seed's answer to get-package is now cached
+            let key = try NodeKeyStore.loadPrivateKey(Repository.root + "/Examples/keys/demo-lab.pem")
+            let retraction = try SignedStatement.sign(Statement(kind: .retract, package: package, identity: NodeID(publicKey: key.publicKey),
+                                                                time: Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)), reason: "leaks"),
+                                                      with: key, delegation: nil)
+            #expect(seed.runtime.acceptEntry(try retraction.canonicalBytes()) == .accepted)
+            let second = try TestNode.start("second", in: folder, peers: [PeerEntry(address: seed.address, node: seed.id)]) { $0.targetOutbound = 0 }
+            defer { second.runtime.stop() }
+            #expect(second.waitForConnections(to: [seed.id]))
+            #expect(throws: FetchError.noSource(package: package, askedPeers: 1)) { try second.runtime.fetch(package) }
+        }
+    }
 }
