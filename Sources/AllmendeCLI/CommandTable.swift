@@ -17,6 +17,8 @@ enum CommandTable {
             StatementCommands.attest,
             StatementCommands.retract,
             PackageCheckCommands.okh,
+            RemoveCommands.rm,
+            RemoveCommands.gc,
             LabCommands.group,
             NetworkCommands.daemon,
             NetworkCommands.status,

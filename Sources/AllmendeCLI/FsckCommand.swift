@@ -45,31 +45,40 @@ enum FsckCommand {
             }
             bar.finish()
             cleaned += report.cleaned
+            // Packages that lost a file (removed by hand, or quarantined as corrupt): fetch brings them back.
+            let incomplete = packages.incompletePackages()
+            let packageProblems = incomplete.keys.sorted().map { package in
+                "package \(package.hex) is missing \(incomplete[package]?.count ?? 0) blob\(incomplete[package]?.count == 1 ? "" : "s") "
+                    + "(\(incomplete[package]?.prefix(3).map(\.hex).joined(separator: ", ") ?? "")); 'allmende fetch \(package.hex)' gets them again"
+            }
             var catalogProblems = damage.map { "catalog: \($0) (records there are skipped; every other record is kept)" }
             if badEntries > 0 { catalogProblems.append("catalog: \(badEntries) entries whose signature does not verify (revoked keys or damage)") }
             let isStoreRepaired = !report.repairs.isEmpty && report.repairs.count == report.problems.count
             let isCatalogClean = damage.isEmpty || catalogRepairs.count == damage.count
-            let isClean = (report.isClean || isStoreRepaired) && isCatalogClean
+            let isClean = (report.isClean || isStoreRepaired) && isCatalogClean && packageProblems.isEmpty
             if context.isJSON {
                 context.printJSON([
                     "blobsChecked": .integer(report.blobsChecked), "bytesChecked": .integer(report.bytesChecked),
                     "partialFetches": .integer(report.partialFetches),
                     "problems": .array(report.problems.map { ["kind": .string($0.kind), "message": .string($0.description)] }),
-                    "repairs": .array((report.repairs + catalogRepairs).map { .string($0) }), "clean": .bool(report.isClean && damage.isEmpty),
+                    "repairs": .array((report.repairs + catalogRepairs).map { .string($0) }), "clean": .bool(report.isClean && damage.isEmpty && packageProblems.isEmpty),
                     "cleaned": .array(cleaned.map { .string($0) }),
                     "catalogEntries": .integer(entries.count), "catalogProblems": .array(catalogProblems.map { .string($0) }),
                     "catalogDamage": .array(damage.map { ["offset": .integer($0.offset), "length": .integer($0.length)] }),
+                    "incompletePackages": .array(incomplete.keys.sorted().map { package in
+                        ["package": .string(package.hex), "missing": .array((incomplete[package] ?? []).map { .string($0.hex) })]
+                    }),
                 ])
             } else {
                 for problem in report.problems { context.console.line(problem.description) }
-                for problem in catalogProblems { context.console.line(problem) }
+                for problem in catalogProblems + packageProblems { context.console.line(problem) }
                 for repair in report.repairs + catalogRepairs { context.console.line("repaired: " + repair) }
                 for line in cleaned { context.console.line("cleaned: " + line) }
                 if report.partialFetches > 0 {
                     context.console.line("\(report.partialFetches) interrupted fetch\(report.partialFetches == 1 ? "" : "es") in store/partial/ (fetch again to resume)")
                 }
                 let summary = "checked \(report.blobsChecked) blobs (\(ByteCount.format(report.bytesChecked)))"
-                let problemCount = report.problems.count + damage.count
+                let problemCount = report.problems.count + damage.count + packageProblems.count
                 context.console.line(problemCount == 0 ? summary + ": no problems"
                                      : summary + ": \(problemCount) problem\(problemCount == 1 ? "" : "s")")
             }

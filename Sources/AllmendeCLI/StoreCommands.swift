@@ -99,13 +99,24 @@ enum StoreCommands {
     static let remove = CommandSpec(
         name: "store rm",
         summary: "remove blobs from the store",
-        discussion: "Removes each blob ID (full or unique prefix) and its chunk index from the store.",
+        discussion: """
+        Removes each blob ID (full or unique prefix) and its chunk index from the store. A blob that a stored
+        package uses is refused unless --force (remove the package with 'allmende rm ID' instead).
+        """,
+        options: [OptionSpec(name: "--force", help: "remove blobs even if a stored package uses them (the package becomes incomplete)")],
         arguments: ArgumentsSpec(display: "ID…", minimum: 1, maximum: .max),
         run: { context in
-            let store = try context.store()
+            let packages = try context.packageStore()
+            let store = packages.blobs
+            let ids = try context.arguments.positional.map { (text) throws(CLIError) in try context.resolve(text, in: store) }
+            if !context.arguments.has("--force") {
+                let used = packages.referencedBlobs()
+                if let needed = ids.first(where: used.contains) {
+                    throw CLIError.failure("blob \(needed.hex) is used by a stored package; remove the package with 'allmende rm ID', or pass --force")
+                }
+            }
             var removed: [JSONValue] = []
-            for text in context.arguments.positional {
-                let id = try context.resolve(text, in: store)
+            for id in ids {
                 try attempt { () throws(StoreError) in try store.remove(id) }
                 if context.isJSON { removed.append(.string(id.hex)) } else { context.console.line("removed \(id.hex)") }
             }

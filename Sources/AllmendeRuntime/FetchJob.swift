@@ -107,11 +107,8 @@ extension NodeRuntime {
             downloaded += stats.downloaded
         }
         let manifest = try store.manifest(id)
-        if let statement = sources.first?.statement {
-            guard statement.statement.identity == manifest.publisher else {
-                throw FetchError.statementNotByPublisher(package: id)
-            }
-            try store.addStatement(statement)
+        if let statement = sources.first?.statement, statement.statement.identity != manifest.publisher {
+            throw FetchError.statementNotByPublisher(package: id)
         }
         let missing = manifest.files.filter { !store.blobs.has($0.sha256) }
         report.bytesTotal = missing.reduce(0) { $0 + $1.size }
@@ -130,7 +127,11 @@ extension NodeRuntime {
             servedBy.formUnion(stats.servedBy)
             progress(report)
         }
+        // Only now, with every file stored, does the package count as stored (an interrupted fetch is not a
+        // package with missing files, just a partial download).
+        if let statement = sources.first?.statement { try store.addStatement(statement) }
         logger.info("fetched package", ["package": id.hex, "files": String(missing.count), "sources": String(servedBy.count)])
+        forgetStanding()
         return FetchResult(packageID: id, manifest: manifest, sources: servedBy.sorted(), bytesDownloaded: downloaded, bytesReused: report.bytesReused)
     }
 

@@ -11,6 +11,11 @@ import Foundation
 extension NodeRuntime {
     /// Most IDs of evicted or refused entries remembered, so reconciliation does not ask for them again.
     static let declinedMemory = 100_000
+    /// How long the set of identities with standing from stored packages is reused before it is read again.
+    static let standingLifetime: Duration = .seconds(5)
+
+    /// Reads the identities with standing again at the next check (packages were added or removed).
+    func forgetStanding() { state.withLock { $0.standing = nil } }
 
     /// True if `identity` has standing: this node or its lab, a trusted lab (config), a publisher followed by a
     /// mirror policy, or the publisher of a package stored here.
@@ -18,11 +23,12 @@ extension NodeRuntime {
         if identity == nodeID || options.trusted.contains(identity) { return true }
         let (mirrors, cached) = state.withLock { ($0.mirrors, $0.standing) }
         if mirrors.contains(where: { if case let .publisher(followed) = $0.match { followed == identity } else { false } }) { return true }
-        let packages = store.packageIDs()
-        if let cached, cached.packages == packages.count { return cached.identities.contains(identity) }
-        var identities = Set(packages.compactMap { try? store.manifest($0).publisher })
+        // Reading every stored package's statements is costly: the set is rebuilt at most every few seconds, or
+        // when packages were added or removed here (`forgetStanding`).
+        if let cached, ContinuousClock.now - cached.at < Self.standingLifetime { return cached.identities.contains(identity) }
+        var identities = Set(store.packageIDs().compactMap { try? store.manifest($0).publisher })
         if let lab = try? LabIdentity.load(home) { identities.insert(lab.identity) }
-        state.withLock { $0.standing = (packages.count, identities) }
+        state.withLock { $0.standing = (ContinuousClock.now, identities) }
         return identities.contains(identity)
     }
 

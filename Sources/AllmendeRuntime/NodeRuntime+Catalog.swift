@@ -74,7 +74,9 @@ extension NodeRuntime {
         guard let bytes = store.catalog.entryBytes(id) else { return false }
         switch try? CatalogEntry(parsing: bytes) {
         case let .revocation(revocation)?: learn(revocation)
-        case let .statement(signed)?: forgetPackageAnswers(signed.statement.package)
+        case let .statement(signed)?:
+            forgetPackageAnswers(signed.statement.package)
+            forgetStanding()
         case nil: break
         }
         gossip(bytes, except: nil)

@@ -134,7 +134,7 @@ public final class NodeRuntime: Sendable {
         /// Node announcements each connection may still send (token buckets, by connection).
         var nodeTokens: [ObjectIdentifier: TokenBucket] = [:]
         /// Identities with standing from stored packages and this node's lab, with the package count they were read at.
-        var standing: (packages: Int, identities: Set<NodeID>)?
+        var standing: (at: ContinuousClock.Instant, identities: Set<NodeID>)?
     }
 
     /// Why this node cannot store new data right now (disk full, I/O error), if it cannot.
@@ -226,6 +226,9 @@ public final class NodeRuntime: Sendable {
             }
         }
         peersWake.wake()
+        // The store may have changed too (`allmende rm`, `gc`): answers and standing are read again.
+        forgetPackageAnswers(nil)
+        forgetStanding()
         scanForMirroring()
     }
 

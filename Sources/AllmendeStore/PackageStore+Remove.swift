@@ -6,17 +6,63 @@ import AllmendeModel
 import AllmendeSystem
 
 extension PackageStore {
-    /// Removes package `id` from the store: its manifest, its statements index, and every file blob that no other
-    /// stored package uses. Its catalog entries stay, so it is still listed (as not stored).
-    public func removePackage(_ id: ContentID) throws(StoreError) {
+    /// Removes package `id` from the store: its manifest, its statements index, and (unless `keepFiles`) every
+    /// file blob that no other stored package uses. Its catalog entries stay, so it is still listed (as not
+    /// stored). Returns the blobs removed.
+    @discardableResult
+    public func removePackage(_ id: ContentID, keepFiles: Bool = false) throws(StoreError) -> [ContentID] {
         let manifest = try self.manifest(id)
         var stillUsed: Set<ContentID> = []
-        for other in packageIDs() where other != id {
-            if let otherManifest = try? self.manifest(other) { stillUsed.formUnion(otherManifest.files.map(\.sha256)) }
+        for other in packageFolderIDs() where other != id {
+            if let otherManifest = try? self.manifest(other) { stillUsed.formUnion(otherManifest.files.map(\.sha256) + [other]) }
         }
-        for file in manifest.files where !stillUsed.contains(file.sha256) { try blobs.remove(file.sha256) }
-        try blobs.remove(id)
+        var removed: [ContentID] = []
+        if !keepFiles {
+            for file in manifest.files where !stillUsed.contains(file.sha256) {
+                if try blobs.remove(file.sha256) { removed.append(file.sha256) }
+            }
+        }
+        if try blobs.remove(id) { removed.append(id) }
         do { try FileSystem.removeTree(indexPath + "/" + id.hex) } catch { throw .system(error) }
+        return removed
+    }
+
+    /// Package IDs with a folder in the statements index (whether or not their statements verify).
+    func packageFolderIDs() -> [ContentID] {
+        ((try? FileSystem.contentsOfDirectory(indexPath)) ?? []).compactMap { try? ContentID(parsing: $0) }.sorted()
+    }
+
+    /// Every blob a stored package uses: manifests, files, and the statements about them.
+    public func referencedBlobs() -> Set<ContentID> {
+        var used: Set<ContentID> = []
+        for package in packageFolderIDs() {
+            used.insert(package)
+            if let manifest = try? manifest(package) { used.formUnion(manifest.files.map(\.sha256)) }
+            let names = (try? FileSystem.contentsOfDirectory(indexPath + "/" + package.hex)) ?? []
+            used.formUnion(names.compactMap { try? ContentID(parsing: $0) })
+        }
+        return used
+    }
+
+    /// Blobs no stored package uses (added by hand, or left by removed packages), sorted.
+    public func unreferencedBlobs() throws(StoreError) -> [ContentID] {
+        let used = referencedBlobs()
+        return try blobs.list().filter { !used.contains($0) }
+    }
+
+    /// Published packages whose manifest or files are missing from the store: package → missing blob IDs.
+    public func incompletePackages() -> [ContentID: [ContentID]] {
+        var incomplete: [ContentID: [ContentID]] = [:]
+        for package in packageIDs() {
+            guard blobs.has(package) else {
+                incomplete[package] = [package]
+                continue
+            }
+            guard let manifest = try? manifest(package) else { continue }
+            let missing = manifest.files.map(\.sha256).filter { !blobs.has($0) }
+            if !missing.isEmpty { incomplete[package] = missing }
+        }
+        return incomplete
     }
 
     private var mirroredPath: String { home.path + "/mirrored" }
