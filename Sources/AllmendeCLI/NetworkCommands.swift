@@ -104,6 +104,11 @@ enum NetworkCommands {
             if let fault = result["storageFault"]?.stringValue {
                 context.console.line("storage  NOT STORING NEW DATA: \(fault) (free space or fix the disk; it retries every few seconds)")
             }
+            for configured in result["configuredPeers"]?.arrayValue ?? [] where configured["connected"]?.boolValue == false {
+                let error = configured["lastError"]?.stringValue.map { ": " + $0 } ?? ""
+                let retry = configured["retryInSeconds"]?.numberValue.map { ", retrying in \(Int($0)) s" } ?? ""
+                context.console.line("not connected to \(configured["address"]?.stringValue ?? "?")\(error)\(retry)")
+            }
             let peers = result["peers"]?.arrayValue ?? []
             context.console.line("peers    \(peers.count)")
             for peer in peers {

@@ -150,6 +150,11 @@ public final class ControlServer: Sendable {
                 "peers": .array(peers), "blobs": .integer(blobs.count), "storeBytes": .integer(bytes),
                 "packages": .integer(runtime.store.packageIDs().count), "catalogEntries": .integer(runtime.store.catalog.count),
                 "knownNodes": .integer(runtime.knownNodes.count),
-                "storageFault": runtime.storageFault.map { .string($0) } ?? .null]
+                "storageFault": runtime.storageFault.map { .string($0) } ?? .null,
+                "configuredPeers": .array(runtime.configuredPeerStates().map { peer in
+                    ["address": .string(peer.entry.address), "node": peer.entry.node.map { .string($0.text) } ?? .null,
+                     "connected": .bool(peer.isConnected), "lastError": peer.lastError.map { .string($0) } ?? .null,
+                     "retryInSeconds": peer.retryIn.map { .integer(Int($0.inSeconds.rounded(.up))) } ?? .null]
+                })]
     }
 }

@@ -103,6 +103,8 @@ public final class NodeRuntime: Sendable {
         var isStopping = false
         var dialing: Set<String> = []
         var backoff: [String: (failures: Int, next: ContinuousClock.Instant)] = [:]
+        /// Why the last dial of each address failed (cleared when it connects).
+        var dialErrors: [String: String] = [:]
         var peers: [PeerEntry] = []
         var handshakes = 0
         var handshakesByHost: [String: Int] = [:]
@@ -248,6 +250,19 @@ public final class NodeRuntime: Sendable {
         return fields
     }
 
+    /// The configured peers with whether each is connected, why its last dial failed and when it is tried again.
+    public func configuredPeerStates() -> [(entry: PeerEntry, isConnected: Bool, lastError: String?, retryIn: Duration?)] {
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            let outbound = state.connections.values.filter(\.isOutbound)
+            return state.peers.map { entry in
+                let isConnected = outbound.contains { $0.remoteAddress == entry.address || ($0.peer == entry.node && entry.node != nil) }
+                let retry = state.backoff[entry.address].map { $0.next > now ? $0.next - now : .zero }
+                return (entry, isConnected, isConnected ? nil : state.dialErrors[entry.address], isConnected ? nil : retry)
+            }
+        }
+    }
+
     /// Ready connections, one per peer.
     func readyConnections() -> [PeerConnection] {
         var seen: Set<NodeID> = []
@@ -316,6 +331,7 @@ public final class NodeRuntime: Sendable {
             peer = try tls.handshake(timeout: options.timeouts.handshake, expectedPeer: expected)
         } catch {
             logger.warning("connection refused", ["address": address, "reason": "\(error)"])
+            if isOutbound { state.withLock { $0.dialErrors[address] = "\(error)" } }
             if case let .unexpectedPeer(expected, actual) = error {
                 events.record(.unexpectedPeer(address: address, expected: expected, actual: actual))
             } else {
@@ -401,12 +417,16 @@ public final class NodeRuntime: Sendable {
         do {
             let socket = try Socket.connect(to: address, timeout: .seconds(5))
             if establish(socket: socket, address: entry.address, isOutbound: true, expected: entry.node) {
-                state.withLock { $0.backoff[entry.address] = nil }
+                state.withLock { state in
+                    state.backoff[entry.address] = nil
+                    state.dialErrors[entry.address] = nil
+                }
                 return
             }
             throw TLSError.handshakeFailed("the connection was refused")
         } catch {
             let delay = state.withLock { state -> Duration in
+                if case .handshakeFailed("the connection was refused")? = error as? TLSError {} else { state.dialErrors[entry.address] = "\(error)" }
                 let failures = (state.backoff[entry.address]?.failures ?? 0) + 1
                 let base = min(options.maximumBackoff, .milliseconds(500) * (1 << min(failures, 10)))
                 let jittered = base * Double.random(in: 0.5...1.0)

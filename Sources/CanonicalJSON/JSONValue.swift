@@ -31,6 +31,12 @@ public enum JSONValue: Equatable, Sendable {
         return nil
     }
 
+    /// The Boolean, if this is one.
+    public var boolValue: Bool? {
+        if case let .bool(value) = self { return value }
+        return nil
+    }
+
     /// The elements, if this is an array.
     public var arrayValue: [JSONValue]? {
         if case let .array(values) = self { return values }

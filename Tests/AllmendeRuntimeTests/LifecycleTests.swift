@@ -39,4 +39,20 @@ struct LifecycleTests {
             #expect(a.runtime.fieldsNeedingRestart(config) == ["name", "maxConnectionsPerRange"])
         }
     }
+
+    @Test("a configured peer that cannot be reached shows in the status as not connected, with why and when it is tried again")
+    func unreachableConfiguredPeer() throws {
+        try withTempDirectory("lifecycle-peers") { folder throws in
+            let a = try TestNode.start("a", in: folder)
+            defer { a.runtime.stop() }
+            let wrongID = NodeID(publicKey: try Ed25519PrivateKey().publicKey)
+            let b = try TestNode.start("b", in: folder, peers: [PeerEntry(address: a.address, node: wrongID)])
+            defer { b.runtime.stop() }
+            #expect(CatalogGossipTests.waitUntil { b.runtime.configuredPeerStates().first?.lastError != nil })
+            let state = try #require(b.runtime.configuredPeerStates().first)
+            #expect(!state.isConnected)
+            #expect(state.retryIn != nil)
+            #expect(b.runtime.events.contains { $0 == .unexpectedPeer(address: a.address, expected: wrongID, actual: a.id) })
+        }
+    }
 }
