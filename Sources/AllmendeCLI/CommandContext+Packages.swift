@@ -16,7 +16,9 @@ extension CommandContext {
     /// Resolves a package ID or unique prefix.
     func resolvePackage(_ text: String, in store: PackageStore) throws(CLIError) -> ContentID {
         let prefix: ContentIDPrefix
-        do { prefix = try ContentIDPrefix(parsing: text) } catch { throw .failure(error.description) }
+        // The form `okh` writes (urn:allmende:package:ID) is accepted too; a malformed ID is a usage error.
+        let bare = text.hasPrefix("urn:allmende:package:") ? String(text.dropFirst("urn:allmende:package:".count)) : text
+        do { prefix = try ContentIDPrefix(parsing: bare) } catch { throw .usage(error.description, command: nil) }
         return try attempt { () throws(StoreError) in try store.resolvePackage(prefix) }
     }
 

@@ -28,7 +28,8 @@ extension CommandContext {
         do {
             return try store.resolve(try ContentIDPrefix(parsing: text))
         } catch let error as CryptoError {
-            throw .failure(error.description)
+            // A malformed ID is a usage error (exit 2), not a failure.
+            throw .usage(error.description, command: nil)
         } catch let error as StoreError {
             throw .failure(error.description)
         } catch {

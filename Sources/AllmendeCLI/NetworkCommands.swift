@@ -136,10 +136,25 @@ enum NetworkCommands {
         run: { context in
             let home = try context.home()
             let text = context.arguments.positional[0]
+            let bare = text.hasPrefix("urn:allmende:package:") ? String(text.dropFirst("urn:allmende:package:".count)) : text
             let id: ContentID
-            do { id = try ContentID(parsing: text) } catch {
+            do { id = try ContentID(parsing: bare) } catch {
                 let store = try context.packageStore()
                 id = try context.resolvePackage(text, in: store)
+            }
+            // Already here: nothing to download (and no daemon needed).
+            let local = try context.packageStore()
+            if local.isStoredComplete(id), let manifest = try? local.manifest(id) {
+                if let folder = context.arguments.value("--to") {
+                    try attempt { () throws(StoreError) in _ = try local.export(id, to: folder, force: false) }
+                }
+                if context.isJSON {
+                    context.printJSON(["event": "done", "package": .string(id.hex), "title": .string(manifest.info.title),
+                                       "size": .integer(manifest.totalSize), "alreadyStored": .bool(true), "downloaded": 0, "reused": 0])
+                } else {
+                    context.console.line("\(id.hex)  \(manifest.info.title) is already stored here" + (context.arguments.value("--to").map { ", written to \($0)" } ?? ""))
+                }
+                return ExitCode.success
             }
             let bar = ProgressBar(console: context.console, label: "fetch \(id.shortHex(8))", total: nil, enabled: !context.isJSON)
             var final: JSONValue = .null

@@ -90,7 +90,7 @@ struct HelpAndUsageTests {
     }
 
     @Test("under --json an error is one line of JSON on standard error with the exit code", arguments: [
-        (["store", "cat", "--json"], ExitCode.usage), (["store", "cat", "zzzz", "--json"], ExitCode.failure),
+        (["store", "cat", "--json"], ExitCode.usage), (["store", "cat", "zzzz", "--json"], ExitCode.usage),
         (["show", "abcd", "--json"], ExitCode.failure),
     ])
     func jsonErrors(arguments: [String], code: Int32) throws {

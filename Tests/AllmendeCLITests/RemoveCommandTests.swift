@@ -70,4 +70,20 @@ struct RemoveCommandTests {
             #expect(incomplete.first?["missing"]?.arrayValue?.compactMap(\.stringValue) == [file.hex])
         }
     }
+
+    @Test("fetch of a package already stored says so without a daemon, also in the urn form okh writes; a malformed ID is exit 2")
+    func fetchAlreadyStored() throws {
+        try withTempDirectory("fetch-local") { folder throws in
+            let home = folder.file("home")
+            let plate = runCLI(["publish", Repository.root + "/Examples/packages/pem-fuel-cell-end-plate", "--key", Self.key], home: home)
+            try #require(plate.status == 0)
+            let id = plate.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            let fetched = runCLI(["fetch", "urn:allmende:package:" + id, "--json"], home: home)
+            #expect(fetched.status == ExitCode.success, "\(fetched.error)")
+            #expect(try JSONParser.parse(fetched.output)["alreadyStored"]?.boolValue == true)
+            for command in [["show", "zzzz"], ["show", "0"], ["verify", "not-an-id"]] {
+                #expect(runCLI(command, home: home).status == ExitCode.usage, "\(command)")
+            }
+        }
+    }
 }
