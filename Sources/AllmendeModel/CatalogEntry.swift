@@ -14,14 +14,25 @@ public enum CatalogEntry: Equatable, Sendable {
     /// otherwise. The bytes must be exactly the canonical (RFC 8785) encoding, so one signed document is one
     /// entry ID (spaces or key order cannot make copies). Signatures are not checked here.
     public init(parsing bytes: [UInt8]) throws(ModelError) {
+        try self.init(parsing: bytes, checkingCanonicalForm: true)
+    }
+
+    /// Parses an entry this node stored itself after checking it (its own catalog log): the bytes' canonical form
+    /// was checked when they were accepted, so it is not checked again.
+    public init(parsingStored bytes: [UInt8]) throws(ModelError) {
+        try self.init(parsing: bytes, checkingCanonicalForm: false)
+    }
+
+    private init(parsing bytes: [UInt8], checkingCanonicalForm: Bool) throws(ModelError) {
         let value: JSONValue
         do { value = try JSONParser.parse(bytes, maximumLength: SignedStatement.maximumSize) } catch { throw .invalidJSON(error) }
         if value["schema"]?.stringValue == Revocation.schema {
-            self = .revocation(try Revocation(parsing: bytes))
+            guard bytes.count <= Revocation.maximumSize else { throw .invalidField(path: "revocation", reason: "longer than \(Revocation.maximumSize) bytes") }
+            self = .revocation(try Revocation.parse(value))
         } else {
-            self = .statement(try SignedStatement(parsing: bytes))
+            self = .statement(try SignedStatement(parsed: value))
         }
-        guard try canonicalBytes() == bytes else {
+        if checkingCanonicalForm, try canonicalBytes() != bytes {
             throw .notCanonical("a catalog entry must be sent in its canonical form (RFC 8785: no spaces, sorted keys)")
         }
     }

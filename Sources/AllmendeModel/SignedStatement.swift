@@ -52,6 +52,11 @@ public struct SignedStatement: Equatable, Sendable {
     public init(parsing bytes: [UInt8]) throws(ModelError) {
         let value: JSONValue
         do { value = try JSONParser.parse(bytes, maximumLength: Self.maximumSize) } catch { throw .invalidJSON(error) }
+        try self.init(parsed: value)
+    }
+
+    /// From JSON already parsed (the caller parsed the bytes once).
+    init(parsed value: JSONValue) throws(ModelError) {
         var reader = try JSONObjectReader(value, path: "")
         guard let statementValue = reader.value("statement") else { throw .invalidField(path: "statement", reason: "is required") }
         statement = try Statement.parse(statementValue, path: "statement")

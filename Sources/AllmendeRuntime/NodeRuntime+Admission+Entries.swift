@@ -35,7 +35,7 @@ extension NodeRuntime {
     /// Bytes of strangers' entries in the catalog now (counted once, at start-up).
     func countStrangerBytes() -> Int {
         store.catalog.ids.reduce(0) { total, id in
-            guard let bytes = store.catalog.entryBytes(id), case let .statement(signed)? = try? CatalogEntry(parsing: bytes),
+            guard let bytes = store.catalog.entryBytes(id), case let .statement(signed)? = try? CatalogEntry(parsingStored: bytes),
                   !hasStanding(signed.statement.identity) else { return total }
             return total + bytes.count
         }
@@ -56,7 +56,7 @@ extension NodeRuntime {
         var chosen: Set<ContentID> = []
         var freed = 0
         for id in store.catalog.ids where freed < goal && id != keeping {
-            guard let entry = store.catalog.entryBytes(id), case let .statement(signed)? = try? CatalogEntry(parsing: entry),
+            guard let entry = store.catalog.entryBytes(id), case let .statement(signed)? = try? CatalogEntry(parsingStored: entry),
                   !hasStanding(signed.statement.identity) else { continue }
             chosen.insert(id)
             freed += entry.count

@@ -108,6 +108,26 @@ public final class CatalogLog: Sendable {
     /// When this node first saw entry `id` (recorded when it was appended), if known.
     public func firstSeen(_ id: ContentID) -> Timestamp? { seen.time(of: id).map { Timestamp(secondsSinceEpoch: $0) } }
 
+    /// The IDs and bytes of the entries from position `start` on (in `ids` order), read in one pass over the
+    /// file instead of one read per entry.
+    public func entryPayloads(from start: Int) -> [(ContentID, [UInt8])] {
+        state.withLock { state -> [(ContentID, [UInt8])] in
+            Self.refresh(&state, path: path)
+            guard start < state.entries.count, let first = state.ids[state.entries[start]] else { return [] }
+            guard let bytes = try? Self.read(state.descriptor, count: state.end - first, atOffset: first) else { return [] }
+            var result: [(ContentID, [UInt8])] = []
+            result.reserveCapacity(state.entries.count - start)
+            for id in state.entries[start...] {
+                guard let offset = state.ids[id], offset >= first, offset - first + 8 <= bytes.count else { continue }
+                let at = offset - first
+                let length = Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
+                guard length > 0, at + 8 + length <= bytes.count else { continue }
+                result.append((id, Array(bytes[(at + 8)..<(at + 8 + length)])))
+            }
+            return result
+        }
+    }
+
     /// Appends `statement` durably; returns false if it was already there.
     @discardableResult
     public func append(_ statement: SignedStatement, seenAt time: Timestamp? = nil) throws(StoreError) -> Bool {

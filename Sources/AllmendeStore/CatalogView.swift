@@ -48,9 +48,12 @@ final class CatalogListingIndex: Sendable {
                 state = State(revocations: rule.revocations.count, generation: generation)
             }
             guard ids.count > state.seen else { return state.listings }
-            for id in ids[state.seen...] {
-                guard let bytes = catalog.entryBytes(id), case let .statement(entry)? = try? CatalogEntry(parsing: bytes) else { continue }
-                let flagged = rule.revocation(against: entry.statement, device: entry.signer, firstSeen: catalog.firstSeen(id)) != nil
+            for (id, bytes) in catalog.entryPayloads(from: state.seen) {
+                guard case let .statement(entry)? = try? CatalogEntry(parsingStored: bytes) else { continue }
+                // First-seen times are looked up only for statements by a revoked device.
+                let isRevokedDevice = rule.revocations.contains { $0.identity == entry.statement.identity && $0.device == entry.signer }
+                let flagged = isRevokedDevice
+                    && rule.revocation(against: entry.statement, device: entry.signer, firstSeen: catalog.firstSeen(id)) != nil
                 Self.apply(entry, flagged: flagged, to: &state.listings, pending: &state.pending)
             }
             state.seen = ids.count
@@ -99,9 +102,11 @@ final class CatalogListingIndex: Sendable {
 extension PackageStore {
     /// Every package the catalog knows (publish entries with a summary), newest first, with `isStored` filled in.
     public func catalogListings() -> [CatalogListing] {
-        listingIndex.listings(from: catalog, rule: RevocationRule(LabIdentity.revocations(home))).values.map { listing in
+        // Only packages with a folder in the statements index can be stored: the others need no look at the disk.
+        let candidates = Set(packageFolderIDs())
+        return listingIndex.listings(from: catalog, rule: RevocationRule(LabIdentity.revocations(home))).values.map { listing in
             var copy = listing
-            copy.isStored = isStoredComplete(listing.package)
+            copy.isStored = candidates.contains(listing.package) && isStoredComplete(listing.package)
             return copy
         }.sorted { ($0.publishedAt, $0.package) > ($1.publishedAt, $1.package) }
     }
