@@ -22,7 +22,7 @@ enum SearchCommand {
         arguments: ArgumentsSpec(display: "[TEXT]", minimum: 0, maximum: 1),
         run: { context in
             let store = try context.packageStore()
-            let text = context.arguments.positional.first?.lowercased()
+            let text = context.arguments.positional.first.map { Array($0.lowercased().utf8) }
             var licenseIDs: Set<String>?
             if let expression = context.arguments.value("--license") {
                 do { licenseIDs = try SPDXExpression(parsing: expression).licenseIDs } catch {
@@ -34,7 +34,7 @@ enum SearchCommand {
             let matches = store.catalogListings().filter { listing in
                 let summary = listing.summary
                 if let text, ![summary.title, summary.category, summary.license, summary.tags.joined(separator: " ")]
-                    .contains(where: { $0.lowercased().contains(text) }) { return false }
+                    .contains(where: { Self.contains(Array($0.lowercased().utf8), text) }) { return false }
                 if let tag, !summary.tags.contains(tag) { return false }
                 if let licenseIDs, (try? SPDXExpression(parsing: summary.license))?.licenseIDs.isDisjoint(with: licenseIDs) ?? true { return false }
                 if let publisher, listing.publisher.text != publisher { return false }
@@ -69,4 +69,16 @@ enum SearchCommand {
             return ExitCode.success
         }
     )
+
+    /// True if `needle` occurs in `haystack` (bytes; the texts are lower-cased UTF-8).
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty else { return true }
+        guard haystack.count >= needle.count else { return false }
+        let first = needle[0]
+        for start in 0...(haystack.count - needle.count) where haystack[start] == first {
+            if haystack[start..<start + needle.count].elementsEqual(needle) { return true }
+        }
+        return false
+    }
+
 }

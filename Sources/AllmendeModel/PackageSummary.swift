@@ -45,7 +45,8 @@ public struct PackageSummary: Equatable, Sendable {
         return PackageSummary(title: title, version: version, license: licenseText, category: category, tags: tags, size: size, files: files)
     }
 
-    init(title: String, version: String, license: String, category: String, tags: [String], size: Int, files: Int) {
+    /// A summary from its fields (as read back from a node's own listing snapshot).
+    public init(title: String, version: String, license: String, category: String, tags: [String], size: Int, files: Int) {
         self.title = title
         self.version = version
         self.license = license

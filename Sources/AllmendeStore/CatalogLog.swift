@@ -70,6 +70,11 @@ public final class CatalogLog: Sendable {
     /// Entry IDs in the order they were accepted.
     public var ids: [ContentID] { state.withLock { Self.refresh(&$0, path: path); return $0.entries } }
 
+    /// The file the log is now (device, inode): another file after a repair or a removal rewrote it.
+    var fileKey: (device: UInt64, inode: UInt64) {
+        state.withLock { Self.refresh(&$0, path: path); return ($0.identity.device, $0.identity.inode) }
+    }
+
     /// Entry IDs with the log's generation, which changes whenever entries were removed or the file replaced (so
     /// an index built on positions must start again).
     public var idsAndGeneration: (ids: [ContentID], generation: Int) {

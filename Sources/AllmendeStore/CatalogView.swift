@@ -2,6 +2,7 @@
 
 import AllmendeCrypto
 import AllmendeModel
+import AllmendeSystem
 import Synchronization
 
 /// One package as the catalog knows it.
@@ -37,15 +38,43 @@ final class CatalogListingIndex: Sendable {
         var pending: [ContentID: [(SignedStatement, Bool)]] = [:]
         var revocations = 0
         var generation = 0
+        /// Entries read when the snapshot file was last written or read (0: never).
+        var savedSeen = 0
+        var isSnapshotChecked = false
     }
     private let state = Mutex<State>(State())
+    /// Where the listings are saved between runs (`catalog.listings` beside the catalog), if anywhere.
+    let snapshotPath: String?
+    /// Most packages with attestations or retractions kept while their publish entry is unknown.
+    static let maximumPendingPackages = 10_000
+    /// Entries read beyond the snapshot before it is written again.
+    static let snapshotInterval = 256
+
+    init(snapshotPath: String? = nil) { self.snapshotPath = snapshotPath }
 
     /// The listings, after reading any entries appended since the last call.
     func listings(from catalog: CatalogLog, rule: RevocationRule) -> [ContentID: CatalogListing] {
         let (ids, generation) = catalog.idsAndGeneration
         return state.withLock { state in
             if rule.revocations.count != state.revocations || generation != state.generation || ids.count < state.seen {
-                state = State(revocations: rule.revocations.count, generation: generation)
+                state = State(revocations: rule.revocations.count, generation: generation, isSnapshotChecked: state.isSnapshotChecked)
+            }
+            let key = { (seen: Int) in
+                CatalogListingKey(file: catalog.fileKey, seen: seen, lastEntry: seen > 0 ? ids[seen - 1] : nil,
+                                  revocations: CatalogListingKey.revocationsDigest(rule))
+            }
+            // First use in this process: start from the saved listings if they match this catalog.
+            if !state.isSnapshotChecked, state.seen == 0, let snapshotPath {
+                state.isSnapshotChecked = true
+                if let bytes = try? FileSystem.readFile(snapshotPath, limit: 1 << 30),
+                   let (saved, listings, pending) = CatalogListingSnapshot.decode(bytes),
+                   saved.seen <= ids.count, saved == key(saved.seen) {
+                    state.listings = listings
+                    state.pending = pending
+                    state.seen = saved.seen
+                    state.savedSeen = saved.seen
+                    Self.countAttestations(&state.listings)
+                }
             }
             guard ids.count > state.seen else { return state.listings }
             for (id, bytes) in catalog.entryPayloads(from: state.seen) {
@@ -57,13 +86,22 @@ final class CatalogListingIndex: Sendable {
                 Self.apply(entry, flagged: flagged, to: &state.listings, pending: &state.pending)
             }
             state.seen = ids.count
-            // "Built by N labs" counts attesters that are publishers themselves.
-            let publishers = Set(state.listings.values.map(\.publisher))
-            for (package, listing) in state.listings {
-                let count = listing.attesters.count { publishers.contains($0) }
-                if count != listing.attestations { state.listings[package]?.attestations = count }
+            if let snapshotPath, state.seen - state.savedSeen >= Self.snapshotInterval {
+                // A cache: written atomically; if it is lost, the listings are built from the catalog again.
+                let bytes = CatalogListingSnapshot.encode(key: key(state.seen), listings: state.listings, pending: state.pending)
+                if (try? FileSystem.writeAtomically(bytes, to: snapshotPath, mode: 0o600)) != nil { state.savedSeen = state.seen }
             }
+            Self.countAttestations(&state.listings)
             return state.listings
+        }
+    }
+
+    /// "Built by N labs" counts attesters that are publishers themselves.
+    private static func countAttestations(_ listings: inout [ContentID: CatalogListing]) {
+        let publishers = Set(listings.values.map(\.publisher))
+        for (package, listing) in listings {
+            let count = listing.attesters.count { publishers.contains($0) }
+            if count != listing.attestations { listings[package]?.attestations = count }
         }
     }
 
@@ -86,7 +124,9 @@ final class CatalogListingIndex: Sendable {
         case .retract, .attest:
             guard !flagged else { return }
             guard var listing = listings[package] else {
-                pending[package, default: []].append((entry, flagged))
+                // Kept until the publish entry arrives; bounded, so that a flood of attestations for packages
+                // nobody published cannot grow the listings (and their snapshot) without end.
+                if pending.count < Self.maximumPendingPackages { pending[package, default: []].append((entry, flagged)) }
                 return
             }
             if entry.statement.kind == .attest {

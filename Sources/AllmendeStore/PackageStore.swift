@@ -14,13 +14,14 @@ public struct PackageStore: Sendable {
     public let home: NodeHome
     /// Every accepted statement, in order (the catalog that gossip will exchange).
     public let catalog: CatalogLog
-    let listingIndex = CatalogListingIndex()
+    let listingIndex: CatalogListingIndex
 
     public init(home: NodeHome) throws(StoreError) {
         self.home = home
         try home.create()
         blobs = try BlobStore(home: home)
         catalog = try CatalogLog(path: home.path + "/catalog", quarantinePath: blobs.quarantinePath)
+        listingIndex = CatalogListingIndex(snapshotPath: home.path + "/catalog.listings")
         do { try FileSystem.makeDirectories(indexPath) } catch { throw .system(error) }
     }
 

@@ -136,9 +136,19 @@ struct CatalogLogTests {
         }
     }
 
-    @Test("CRC-32C matches its published check value")
+    @Test("CRC-32C matches its published check value, and a bit-by-bit reference at every length")
     func crc() {
         #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        func reference(_ bytes: [UInt8]) -> UInt32 {
+            var crc: UInt32 = 0xFFFF_FFFF
+            for byte in bytes {
+                crc ^= UInt32(byte)
+                for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0x82F6_3B78 : crc >> 1 }
+            }
+            return crc ^ 0xFFFF_FFFF
+        }
+        let data = pseudoRandomBytes(count: 300, seed: 77)
+        for length in 0...data.count { #expect(CRC32C.checksum(Array(data.prefix(length))) == reference(Array(data.prefix(length)))) }
     }
 }
 
