@@ -64,7 +64,7 @@ let package = Package(
         .executableTarget(name: "allmende", dependencies: ["AllmendeCLI"], swiftSettings: strict),
         .executableTarget(
             name: "allmende-bench",
-            dependencies: ["AllmendeSystem", "AllmendeCrypto", "AllmendeStore", "AllmendeTLS", "AllmendeNode"],
+            dependencies: ["AllmendeSystem", "AllmendeCrypto", "AllmendeStore", "AllmendeTLS", "AllmendeNode", "AllmendeModel", "CanonicalJSON"],
             swiftSettings: strict
         ),
         .target(

@@ -7,6 +7,7 @@ struct BenchOptions {
     var benchmark = "store"
     var sizeMiB = 1024
     var runs = 3
+    var entries = 10_000
     var directory = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
 }
 

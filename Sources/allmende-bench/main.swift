@@ -6,7 +6,7 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--help") || arguments.contains("-h") {
     print("""
-    usage: allmende-bench [store | fetch | reconcile | gossip] [--size-mib N] [--runs N] [--dir DIR]
+    usage: allmende-bench [store | fetch | reconcile | gossip | catalog] [--size-mib N] [--runs N] [--dir DIR] [--entries N]
 
     Benchmarks, in one run and on the same data, Allmende against the tools a user would otherwise use.
 
@@ -17,6 +17,8 @@ if arguments.contains("--help") || arguments.contains("-h") {
       reconcile  range-based reconciliation of two 100,000-entry catalogs differing in 100 and 1,000 entries:
               bytes and round trips beside the full ID list
       gossip  1,000 simulated nodes: rounds to full coverage of a new entry, messages and bytes per node
+      catalog listing a catalog of --entries publish entries (default 10,000) from a cold process, as search
+              does, with and without the saved listings, beside grep -c over the raw log
 
     options:
       --size-mib N   size of the generated file in MiB (default 1024)
@@ -41,6 +43,8 @@ do {
         case "fetch": options.benchmark = "fetch"
         case "reconcile": options.benchmark = "reconcile"
         case "gossip": options.benchmark = "gossip"
+        case "catalog": options.benchmark = "catalog"
+        case "--entries": options.entries = Int(try value()) ?? 0
         case "--size-mib": options.sizeMiB = Int(try value()) ?? 0
         case "--runs": options.runs = Int(try value()) ?? 0
         case "--dir": options.directory = try value()
@@ -53,6 +57,7 @@ do {
     case "fetch": try FetchBenchmark(options: options).run()
     case "reconcile": try ReconcileBenchmark(options: options).run()
     case "gossip": GossipBenchmark().run()
+    case "catalog": try CatalogBenchmark(options: options, entries: options.entries).run()
     default: try StoreBenchmark(options: options).run()
     }
 } catch let error as BenchError {
