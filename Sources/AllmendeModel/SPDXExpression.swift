@@ -116,6 +116,12 @@ private struct SPDXExpressionParser {
     let text: String
     private var tokens: [Token] = []
     private var index = 0
+    private var depth = 0
+    private var atoms = 0
+    /// Deepest nesting of parentheses accepted (the parser and everything that walks the tree recurse).
+    static let maximumDepth = 32
+    /// Most license terms in one expression.
+    static let maximumTerms = 64
 
     init(text: String) {
         self.text = text
@@ -195,6 +201,9 @@ private struct SPDXExpressionParser {
     private mutating func parseAtom() throws(SPDXExpressionError) -> SPDXExpression {
         guard let token = current else { throw fail("expected a license ID at the end of the expression") }
         if token.text == "(" {
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= Self.maximumDepth else { throw fail("parentheses nested more than \(Self.maximumDepth) deep", at: token.position) }
             index += 1
             let inner = try parseOr()
             guard current?.text == ")" else { throw fail("missing ')' for the '(' at character \(token.position + 1)") }
@@ -203,6 +212,8 @@ private struct SPDXExpressionParser {
         }
         if token.text == ")" { throw fail("expected a license ID before ')'") }
         for word in ["AND", "OR", "WITH"] where isOperator(token, word) { throw fail("expected a license ID before \(token.text)") }
+        atoms += 1
+        guard atoms <= Self.maximumTerms else { throw fail("more than \(Self.maximumTerms) licenses in one expression", at: token.position) }
         index += 1
         return try license(from: token)
     }

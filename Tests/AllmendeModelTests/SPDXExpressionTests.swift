@@ -129,4 +129,23 @@ struct SPDXExpressionTests {
         #expect(ShareAlikeFamily.cernWeaklyReciprocal.isKept(by: ["CERN-OHL-S-2.0"]))
         #expect(!ShareAlikeFamily.cernStronglyReciprocal.isKept(by: ["CERN-OHL-W-2.0"]))
     }
+
+    @Test("deep nesting and long chains are refused with a clear error, never a stack overflow (found by fuzzing)")
+    func depthLimits() throws {
+        // The input libFuzzer found: 4,199 opening parentheses overflowed the stack of the recursive parser.
+        let found = String(repeating: "(", count: 4199) + "MIT"
+        #expect(throws: SPDXExpressionError.self) { try SPDXExpression(parsing: found) }
+        let deepest = String(repeating: "(", count: 32) + "MIT" + String(repeating: ")", count: 32)
+        #expect(try SPDXExpression(parsing: deepest).description == "MIT")
+        let tooDeep = String(repeating: "(", count: 33) + "MIT" + String(repeating: ")", count: 33)
+        do {
+            _ = try SPDXExpression(parsing: tooDeep)
+            Issue.record("33 levels accepted")
+        } catch {
+            #expect(error.description.contains("nested more than 32 deep"))
+        }
+        let longest = Array(repeating: "MIT", count: 64).joined(separator: " AND ")
+        #expect(throws: Never.self) { try SPDXExpression(parsing: longest) }
+        #expect(throws: SPDXExpressionError.self) { try SPDXExpression(parsing: longest + " AND MIT") }
+    }
 }
