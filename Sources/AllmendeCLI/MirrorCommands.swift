@@ -59,15 +59,31 @@ enum MirrorCommands {
 
     static let list = CommandSpec(
         name: "mirror ls",
-        summary: "list the mirror policies",
+        summary: "list the mirror policies, with what each holds against its quota",
+        discussion: """
+        Lists each policy with its number (for 'mirror rm'), its quota and how much of it the packages it
+        mirrored use (packages matching several policies count against each).
+
+        example: allmende mirror ls --json
+        """,
         run: { context in
             let home = try context.home()
             let config = try attempt { () throws(StoreError) in try NodeConfig.load(home) }
-            if context.isJSON {
-                context.printJSON(.array(config.mirrors.map { .string($0.description) }))
-            } else {
-                for (index, policy) in config.mirrors.enumerated() { context.console.line("\(index + 1)  \(policy)") }
+            let store = try context.packageStore()
+            let held = store.mirroredPackages().filter { store.hasManifest($0) }.compactMap { store.catalogListing($0) }
+            var entries: [JSONValue] = []
+            for (index, policy) in config.mirrors.enumerated() {
+                let mine = held.filter { policy.matches(publisher: $0.publisher, tags: $0.summary.tags, from: nil) }
+                let used = mine.reduce(0) { min($0 + $1.summary.size, Int.max / 2) }
+                if context.isJSON {
+                    entries.append(["number": .integer(index + 1), "policy": policy.json, "quota": policy.quota.map { .integer($0) } ?? .null,
+                                    "usedBytes": .integer(used), "packages": .integer(mine.count)])
+                } else {
+                    let quota = policy.quota.map { "quota \(ByteCount.format($0)), " } ?? "no quota, "
+                    context.console.line("\(index + 1)  \(policy)  (\(quota)\(ByteCount.format(used)) in \(mine.count) package\(mine.count == 1 ? "" : "s"))")
+                }
             }
+            if context.isJSON { context.printJSON(.array(entries)) }
             return ExitCode.success
         }
     )

@@ -59,7 +59,8 @@ public struct MirrorPolicy: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    var json: JSONValue {
+    /// The policy as it is written in config.json.
+    public var json: JSONValue {
         var entry: [String: JSONValue]
         switch match {
         case let .peer(node): entry = ["peer": .string(node.text)]

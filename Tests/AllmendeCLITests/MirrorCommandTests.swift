@@ -1,0 +1,30 @@
+// MirrorCommandTests.swift: mirror policies from the command line, listed as structured JSON with their usage.
+
+import AllmendeCLI
+import AllmendeTestSupport
+import CanonicalJSON
+import Testing
+
+@Suite("Mirror policies on the command line")
+struct MirrorCommandTests {
+    @Test("mirror ls --json lists each policy with its number, quota and usage")
+    func listAsJSON() throws {
+        try withTempDirectory("mirror-cli") { folder throws in
+            let home = folder.file("home")
+            #expect(runCLI(["mirror", "add", "--tag", "timber", "--quota", "1000000"], home: home).status == ExitCode.success)
+            #expect(runCLI(["mirror", "add", "--all"], home: home).status == ExitCode.success)
+            let listed = runCLI(["mirror", "ls", "--json"], home: home)
+            #expect(listed.status == ExitCode.success, "\(listed.error)")
+            let entries = try #require(try JSONParser.parse(listed.output).arrayValue)
+            #expect(entries.count == 2)
+            #expect(entries.first?["number"]?.numberValue == 1)
+            #expect(entries.first?["policy"]?["tag"]?.stringValue == "timber")
+            #expect(entries.first?["quota"]?.numberValue == 1_000_000)
+            #expect(entries.first?["usedBytes"]?.numberValue == 0)
+            #expect(entries.last?["policy"]?["all"] == .bool(true))
+            #expect(entries.last?["quota"] == .null)
+            let text = runCLI(["mirror", "ls"], home: home)
+            #expect(text.output.split(separator: "\n").count == 2)
+        }
+    }
+}
