@@ -22,7 +22,7 @@ enum CommandTable {
             LabCommands.group,
             NetworkCommands.daemon,
             NetworkCommands.status,
-            NetworkCommands.fetch,
+            FetchCommand.spec,
             PeerCommands.group,
             MirrorCommands.group,
             DemoCommand.spec,

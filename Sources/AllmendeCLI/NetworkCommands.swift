@@ -1,4 +1,4 @@
-// NetworkCommands.swift: AllmendeCLI. `daemon`, `status`, `fetch`: the node on the network.
+// NetworkCommands.swift: AllmendeCLI. `daemon`, `status`: the node on the network (`fetch`: FetchCommand.swift).
 
 import AllmendeCrypto
 import AllmendeRuntime
@@ -116,67 +116,6 @@ enum NetworkCommands {
                 let outBytes = ByteCount.format(Int(peer["bytesOut"]?.numberValue ?? 0))
                 context.console.line("  \(peer["node"]?.stringValue ?? "?")  \(peer["direction"]?.stringValue ?? "")  \(peer["address"]?.stringValue ?? "")  "
                                      + "\(peer["state"]?.stringValue ?? "")  in \(inBytes)  out \(outBytes)")
-            }
-            return ExitCode.success
-        }
-    )
-
-    static let toOption = OptionSpec(name: "--to", valueName: "DIR", help: "also write the package's files into DIR")
-
-    static let fetch = CommandSpec(
-        name: "fetch",
-        summary: "fetch a package by ID from the peers that have it (needs a running daemon)",
-        discussion: """
-        Asks the daemon to find connected peers that have package ID, download the manifest and every file from
-        several of them at once, verifying each chunk before it is written. An interrupted fetch resumes: chunks
-        already verified on disk are not downloaded again. A progress bar is drawn on a terminal.
-        """,
-        options: [toOption],
-        arguments: ArgumentsSpec(display: "ID", minimum: 1, maximum: 1),
-        run: { context in
-            let home = try context.home()
-            let text = context.arguments.positional[0]
-            let bare = text.hasPrefix("urn:allmende:package:") ? String(text.dropFirst("urn:allmende:package:".count)) : text
-            let id: ContentID
-            do { id = try ContentID(parsing: bare) } catch {
-                let store = try context.packageStore()
-                id = try context.resolvePackage(text, in: store)
-            }
-            // Already here: nothing to download (and no daemon needed).
-            let local = try context.packageStore()
-            if local.isStoredComplete(id), let manifest = try? local.manifest(id) {
-                if let folder = context.arguments.value("--to") {
-                    try attempt { () throws(StoreError) in _ = try local.export(id, to: folder, force: false) }
-                }
-                if context.isJSON {
-                    context.printJSON(["event": "done", "package": .string(id.hex), "title": .string(manifest.info.title),
-                                       "size": .integer(manifest.totalSize), "alreadyStored": .bool(true), "downloaded": 0, "reused": 0])
-                } else {
-                    context.console.line("\(id.hex)  \(manifest.info.title) is already stored here" + (context.arguments.value("--to").map { ", written to \($0)" } ?? ""))
-                }
-                return ExitCode.success
-            }
-            let bar = ProgressBar(console: context.console, label: "fetch \(id.shortHex(8))", total: nil, enabled: !context.isJSON)
-            var final: JSONValue = .null
-            try ControlClient(home: home).send(["command": "fetch", "package": .string(id.hex)]) { value throws(CLIError) in
-                if value["event"]?.stringValue == "progress" {
-                    bar.update(Int(value["done"]?.numberValue ?? 0), total: Int(value["total"]?.numberValue ?? 0))
-                    return true
-                }
-                final = value
-                return false
-            }
-            bar.finish()
-            if let folder = context.arguments.value("--to") {
-                let store = try context.packageStore()
-                try attempt { () throws(StoreError) in _ = try store.export(id, to: folder, force: false) }
-            }
-            if context.isJSON {
-                context.printJSON(final)
-            } else {
-                let sources = final["sources"]?.arrayValue?.count ?? 0
-                context.console.line("fetched \(id.hex)  \(final["title"]?.stringValue ?? "")  \(ByteCount.format(Int(final["size"]?.numberValue ?? 0))) "
-                                     + "from \(sources) peer\(sources == 1 ? "" : "s")" + (context.arguments.value("--to").map { ", written to \($0)" } ?? ""))
             }
             return ExitCode.success
         }

@@ -1,0 +1,107 @@
+// FetchCommand.swift: AllmendeCLI. `fetch ID`: a package and its sub-assemblies, through the running daemon.
+
+import AllmendeCrypto
+import AllmendeStore
+import CanonicalJSON
+
+enum FetchCommand {
+    static let toOption = OptionSpec(name: "--to", valueName: "DIR", help: "also write the package's files into DIR")
+    static let noPartsOption = OptionSpec(name: "--no-parts", help: "do not fetch the sub-assembly packages its bill of materials names")
+    /// Most sub-assembly packages fetched for one package (nested BOMs included).
+    static let maximumParts = 64
+
+    static let spec = CommandSpec(
+        name: "fetch",
+        summary: "fetch a package by ID, and the sub-assemblies its BOM names, from the peers that have them (needs a running daemon)",
+        discussion: """
+        Asks the daemon to find connected peers that have package ID, download the manifest and every file from
+        several of them at once, verifying each chunk before it is written; then the same for every sub-assembly
+        package its bill of materials names (--no-parts to skip them), so that 'allmende bom ID' works at once.
+        An interrupted fetch resumes: chunks already verified on disk are not downloaded again. A package already
+        stored here is not fetched again. A progress bar is drawn on a terminal.
+
+        example: allmende fetch 69ad91 --to garden-studio
+        """,
+        options: [toOption, noPartsOption],
+        arguments: ArgumentsSpec(display: "ID", minimum: 1, maximum: 1),
+        run: { context in
+            let text = context.arguments.positional[0]
+            let bare = text.hasPrefix("urn:allmende:package:") ? String(text.dropFirst("urn:allmende:package:".count)) : text
+            let store = try context.packageStore()
+            let id: ContentID
+            do { id = try ContentID(parsing: bare) } catch { id = try context.resolvePackage(text, in: store) }
+            let wasStored = store.isStoredComplete(id)
+            let final: JSONValue? = wasStored ? nil : try fetch(id, context: context)
+            // Sub-assemblies named by the BOM (nested ones too), each at most once.
+            var parts: [ContentID] = []
+            var failedParts: [(ContentID, String)] = []
+            if !context.arguments.has("--no-parts") {
+                var queue = subAssemblies(of: id, in: store)
+                var seen: Set<ContentID> = [id]
+                while let part = queue.popLast(), seen.count <= maximumParts {
+                    guard seen.insert(part).inserted else { continue }
+                    if !store.isStoredComplete(part) {
+                        do throws(CLIError) {
+                            _ = try fetch(part, context: context)
+                            parts.append(part)
+                        } catch {
+                            failedParts.append((part, error.message))
+                            continue
+                        }
+                    }
+                    queue += subAssemblies(of: part, in: store)
+                }
+            }
+            let manifest = try attempt { () throws(StoreError) in try store.manifest(id) }
+            if let folder = context.arguments.value("--to") {
+                try attempt { () throws(StoreError) in _ = try store.export(id, to: folder, force: false) }
+            }
+            if context.isJSON {
+                var members: [String: JSONValue]?
+                if case let .object(answer)? = final { members = answer }
+                var report: [String: JSONValue] = members ?? [
+                    "event": "done", "package": .string(id.hex), "title": .string(manifest.info.title), "size": .integer(manifest.totalSize),
+                    "downloaded": 0, "reused": 0]
+                report["alreadyStored"] = .bool(wasStored)
+                report["parts"] = .array(parts.map { .string($0.hex) })
+                report["partsMissing"] = .array(failedParts.map { ["package": .string($0.0.hex), "error": .string($0.1)] })
+                context.printJSON(.object(report))
+            } else {
+                let written = context.arguments.value("--to").map { ", written to \($0)" } ?? ""
+                if wasStored {
+                    context.console.line("\(id.hex)  \(manifest.info.title) is already stored here\(written)")
+                } else {
+                    let sources = final?["sources"]?.arrayValue?.count ?? 0
+                    context.console.line("fetched \(id.hex)  \(manifest.info.title)  \(ByteCount.format(manifest.totalSize)) "
+                                         + "from \(sources) peer\(sources == 1 ? "" : "s")\(written)")
+                }
+                if !parts.isEmpty { context.console.line("and \(parts.count) sub-assembl\(parts.count == 1 ? "y" : "ies") its BOM names") }
+            }
+            if let (part, reason) = failedParts.first {
+                throw CLIError.failure("sub-assembly \(part.hex) could not be fetched: \(reason) ('allmende bom ID --flat' works without it)")
+            }
+            return ExitCode.success
+        }
+    )
+
+    /// The packages `id`'s BOM names as sub-assemblies (empty if its manifest is not here).
+    static func subAssemblies(of id: ContentID, in store: PackageStore) -> [ContentID] {
+        ((try? store.manifest(id))?.info.bom ?? []).compactMap(\.package)
+    }
+
+    /// Fetches one package through the daemon, with a progress bar; returns the daemon's final answer.
+    static func fetch(_ id: ContentID, context: CommandContext) throws(CLIError) -> JSONValue {
+        let bar = ProgressBar(console: context.console, label: "fetch \(id.shortHex(8))", total: nil, enabled: !context.isJSON)
+        defer { bar.finish() }
+        var final: JSONValue = .null
+        try ControlClient(home: try context.home()).send(["command": "fetch", "package": .string(id.hex)]) { value throws(CLIError) in
+            if value["event"]?.stringValue == "progress" {
+                bar.update(Int(value["done"]?.numberValue ?? 0), total: Int(value["total"]?.numberValue ?? 0))
+                return true
+            }
+            final = value
+            return false
+        }
+        return final
+    }
+}
