@@ -23,7 +23,7 @@ enum PackageCheckCommands {
             if context.isJSON {
                 context.printJSON(["package": .string(id.hex), "intact": .bool(report.isIntact), "filesChecked": .integer(report.filesChecked),
                                    "bytesChecked": .integer(report.bytesChecked), "problems": .array(report.problems.map { .string($0) }),
-                                   "statements": .array(report.statements.map(PackageCommands.statementJSON))])
+                                   "statements": .array(report.statements.map { PackageCommands.statementJSON($0) })])
             } else {
                 for problem in report.problems { context.console.line("FAILED  \(problem)") }
                 let summary = "\(report.filesChecked) files (\(ByteCount.format(report.bytesChecked))), \(report.statements.count) statements"

@@ -90,7 +90,7 @@ enum PackageCommands {
             let statements = store.statements(about: id)
             if context.isJSON {
                 context.printJSON(["package": .string(id.hex), "manifest": manifest.json,
-                                   "statements": .array(statements.map { statementJSON($0) })])
+                                   "statements": .array(statements.map { statementJSON($0, publisher: manifest.publisher) })])
             } else {
                 PackageReport.print(manifest: manifest, id: id, statements: statements, store: store, console: context.console)
             }
@@ -98,10 +98,13 @@ enum PackageCommands {
         }
     )
 
-    static func statementJSON(_ verified: VerifiedStatement) -> JSONValue {
+    static func statementJSON(_ verified: VerifiedStatement, publisher: NodeID? = nil) -> JSONValue {
         var entry: [String: JSONValue] = ["id": .string(verified.id.hex), "kind": .string(verified.statement.kind.rawValue),
                                           "identity": .string(verified.identity.text), "device": .string(verified.device.text),
                                           "time": .string(verified.statement.time.description)]
+        if let publisher { entry["byPublisher"] = .bool(verified.identity == publisher) }
+        // A retraction by anyone but the publisher does not withdraw the package: it is advice.
+        if let publisher, verified.statement.kind == .retract, verified.identity != publisher { entry["advisory"] = .bool(true) }
         if let note = verified.statement.note { entry["note"] = .string(note) }
         if let reason = verified.statement.reason { entry["reason"] = .string(reason) }
         if !verified.statement.photos.isEmpty { entry["photos"] = .array(verified.statement.photos.map { .string($0.hex) }) }

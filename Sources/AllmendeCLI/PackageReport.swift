@@ -64,8 +64,11 @@ enum PackageReport {
         console.line("")
         console.line("statements:")
         for verified in statements {
-            let by = verified.identity == manifest.publisher ? "publisher" : verified.identity.text
-            var text = "  \(verified.statement.time)  \(verified.statement.kind.rawValue) by \(by)"
+            let isPublisher = verified.identity == manifest.publisher
+            let by = isPublisher ? "publisher" : verified.identity.text
+            // Only the publisher can withdraw a package; anyone else's retraction is a warning to read, not a withdrawal.
+            let kind = verified.statement.kind == .retract && !isPublisher ? "advisory retraction (not by the publisher)" : verified.statement.kind.rawValue
+            var text = "  \(verified.statement.time)  \(kind) by \(by)"
             if verified.device != verified.identity { text += " (device \(verified.device.text.prefix(12))…)" }
             if let note = verified.statement.note { text += ": " + note }
             if let reason = verified.statement.reason { text += ": " + reason }

@@ -86,4 +86,21 @@ struct RemoveCommandTests {
             }
         }
     }
+
+    @Test("a retraction by someone other than the publisher is shown as advisory; the package stays offered")
+    func advisoryRetraction() throws {
+        try withTempDirectory("advisory") { folder throws in
+            let home = folder.file("home")
+            let plate = runCLI(["publish", Repository.root + "/Examples/packages/pem-fuel-cell-end-plate", "--key", Self.key], home: home)
+            try #require(plate.status == 0)
+            let id = plate.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(runCLI(["init"], home: home).status == ExitCode.success)
+            #expect(runCLI(["retract", id, "--reason", "gasket leaks at 2 bar"], home: home).status == ExitCode.success)   // this node's own key
+            let shown = try JSONParser.parse(runCLI(["show", id, "--json"], home: home).output)
+            let retraction = try #require(shown["statements"]?.arrayValue?.first { $0["kind"]?.stringValue == "retract" })
+            #expect(retraction["advisory"] == .bool(true))
+            #expect(retraction["byPublisher"] == .bool(false))
+            #expect(runCLI(["show", id], home: home).output.contains("advisory retraction (not by the publisher)"))
+        }
+    }
 }
