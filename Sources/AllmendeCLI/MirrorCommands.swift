@@ -95,8 +95,11 @@ enum MirrorCommands {
         run: { context in
             let home = try context.home()
             var config = try attempt { () throws(StoreError) in try NodeConfig.load(home) }
-            guard let number = Int(context.arguments.positional[0]), number >= 1, number <= config.mirrors.count else {
-                throw CLIError.failure("no mirror policy number \(context.arguments.positional[0]); see 'allmende mirror ls'")
+            guard let number = Int(context.arguments.positional[0]) else {
+                throw CLIError.usage("'\(context.arguments.positional[0])' is not a policy number; see 'allmende mirror ls'", command: CommandTable.find("mirror rm"))
+            }
+            guard number >= 1, number <= config.mirrors.count else {
+                throw CLIError.failure("no mirror policy number \(number); see 'allmende mirror ls'")
             }
             let removed = config.mirrors.remove(at: number - 1)
             try attempt { () throws(StoreError) in try config.save(home) }

@@ -25,6 +25,9 @@ struct MirrorCommandTests {
             #expect(entries.last?["quota"] == .null)
             let text = runCLI(["mirror", "ls"], home: home)
             #expect(text.output.split(separator: "\n").count == 2)
+            #expect(runCLI(["mirror", "rm", "abc"], home: home).status == ExitCode.usage)
+            #expect(runCLI(["mirror", "rm", "7"], home: home).status == ExitCode.failure)
+            #expect(runCLI(["mirror", "rm", "2"], home: home).status == ExitCode.success)
         }
     }
 }
