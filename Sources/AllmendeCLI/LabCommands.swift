@@ -56,6 +56,12 @@ enum LabCommands {
     static let show = CommandSpec(
         name: "lab show",
         summary: "show which identity this node signs for",
+        discussion: """
+        Prints the lab identity this node signs for (from its delegation), or that it signs as itself, and the
+        device keys this node knows to be revoked.
+
+        example: allmende lab show --json
+        """,
         run: { context in
             let home = try context.home()
             let identity = try attempt { () throws(StoreError) in try LabIdentity.load(home) }

@@ -21,6 +21,13 @@ enum MirrorCommands {
     static let add = CommandSpec(
         name: "mirror add",
         summary: "add a mirror policy: --peer, --publisher, --tag or --all, with an optional --quota",
+        discussion: """
+        Adds a policy to config.json; a running daemon applies it at once and scans the catalog for what it now
+        matches. With --quota BYTES, mirrored packages beyond it evict the oldest ones no other policy pins.
+
+        example: allmende mirror add --tag timber --quota 1000000000
+        example: allmende mirror add --publisher 25njqamcweflpvkl73j4szahhihoc4xt3ktcgjnpaingr5yhkena
+        """,
         options: [peerOption, publisherOption, tagOption, allOption, quotaOption],
         run: { context in
             let chosen = ["--peer", "--publisher", "--tag", "--all"].filter { context.arguments.has($0) }
@@ -91,6 +98,12 @@ enum MirrorCommands {
     static let remove = CommandSpec(
         name: "mirror rm",
         summary: "remove a mirror policy by its number in 'mirror ls'",
+        discussion: """
+        Removes the policy with that number (see 'allmende mirror ls'); a running daemon applies it at once.
+        Packages already mirrored stay until 'allmende rm'.
+
+        example: allmende mirror rm 2
+        """,
         arguments: ArgumentsSpec(display: "N", minimum: 1, maximum: 1),
         run: { context in
             let home = try context.home()

@@ -85,6 +85,13 @@ enum NetworkCommands {
     static let status = CommandSpec(
         name: "status",
         summary: "show the running node: ID, listen port, peers with state and traffic, store size",
+        discussion: """
+        Asks the running daemon for its node ID, listen port, store size, catalog size, connected peers with their
+        traffic, configured peers it cannot reach (with why and when it tries again), and whether it can store new
+        data (storageFault). Needs a running daemon.
+
+        example: allmende status --json
+        """,
         run: { context in
             let home = try context.home()
             var result: JSONValue = .null

@@ -82,6 +82,14 @@ enum PackageCommands {
     static let show = CommandSpec(
         name: "show",
         summary: "show a package: summary, license, files, bill of materials, lineage, statements",
+        discussion: """
+        Shows a stored package: title, version, license (and whether it is open hardware), licensors, files with
+        sizes and roles, the bill of materials, lineage and every statement about it (attestations, retractions; a
+        retraction by anyone but the publisher is marked advisory). ID may be a unique prefix of 4 or more digits.
+
+        example: allmende show dffe5c
+        example: allmende show dffe5c --json
+        """,
         arguments: ArgumentsSpec(display: "ID", minimum: 1, maximum: 1),
         run: { context in
             let store = try context.packageStore()

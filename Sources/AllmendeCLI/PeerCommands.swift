@@ -16,6 +16,12 @@ enum PeerCommands {
     static let add = CommandSpec(
         name: "peers add",
         summary: "add a peer to dial: HOST:PORT and, to authenticate it, its node ID",
+        discussion: """
+        Adds HOST:PORT to config.json; with NODE-ID the peer must present that key (recommended: get it with
+        'allmende id' on the other node). A running daemon dials it at once.
+
+        example: allmende peers add 192.0.2.10:7310 25njqamcweflpvkl73j4szahhihoc4xt3ktcgjnpaingr5yhkena
+        """,
         arguments: ArgumentsSpec(display: "HOST:PORT [NODE-ID]", minimum: 1, maximum: 2),
         run: { context in
             let home = try context.home()
@@ -43,6 +49,11 @@ enum PeerCommands {
     static let list = CommandSpec(
         name: "peers ls",
         summary: "list the configured peers",
+        discussion: """
+        Lists the peers in config.json. 'allmende status' shows which are connected.
+
+        example: allmende peers ls --json
+        """,
         run: { context in
             let home = try context.home()
             let config = try attempt { () throws(StoreError) in try NodeConfig.load(home) }
@@ -62,6 +73,11 @@ enum PeerCommands {
     static let remove = CommandSpec(
         name: "peers rm",
         summary: "remove a configured peer by HOST:PORT or node ID",
+        discussion: """
+        Removes a peer from config.json; a running daemon closes its connection.
+
+        example: allmende peers rm 192.0.2.10:7310
+        """,
         arguments: ArgumentsSpec(display: "HOST:PORT|NODE-ID", minimum: 1, maximum: 1),
         run: { context in
             let home = try context.home()

@@ -16,7 +16,11 @@ enum SearchCommand {
         discussion: """
         Searches the catalog (the signed entries gossiped between nodes), so it finds packages that are not
         downloaded yet. Stored packages are marked *, retracted ones [RETRACTED], and licenses that are not open
-        hardware [not open hardware]. With no TEXT, lists everything that matches the options.
+        hardware [not open hardware], and packages signed by a revoked key [SIGNED BY A REVOKED KEY]. With no
+        TEXT, lists everything that matches the options.
+
+        example: allmende search "wall block" --license CERN-OHL-S-2.0
+        example: allmende search --tag timber --json
         """,
         options: [tagOption, licenseOption, publisherOption],
         arguments: ArgumentsSpec(display: "[TEXT]", minimum: 0, maximum: 1),

@@ -37,7 +37,10 @@ enum StatementCommands {
         summary: "withdraw a package you published, with a reason (e.g. a safety problem)",
         discussion: """
         Signs a retraction. The package stays verifiable, but every listing flags it with the reason, and
-        mirrors stop offering it to new fetchers. Only the publisher's retraction counts as withdrawal.
+        mirrors stop offering it to new fetchers. Only the publisher's retraction counts as withdrawal; anyone
+        else's is shown as advisory.
+
+        example: allmende retract e73772 --reason "gasket groove too shallow: leaks above 0.5 bar"
         """,
         options: [reasonOption, keyOption],
         arguments: ArgumentsSpec(display: "ID", minimum: 1, maximum: 1),
