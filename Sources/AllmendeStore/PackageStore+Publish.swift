@@ -44,8 +44,11 @@ extension PackageStore {
             throw .badPackageFolder(path: path, reason: "\(PackageDraft.fileName): \(error)")
         }
         var warnings = try checkLicense(draft.info, allowNonOpen: options.allowNonOpen)
-        for hinted in draft.fileHints.keys.sorted() where !folder.files.contains(where: { $0.path.text == hinted }) {
-            warnings.append("\(PackageDraft.fileName) describes '\(hinted)', which is not in the folder")
+        // A file the draft describes but the folder lacks would be published without it: refuse, naming it.
+        let missing = draft.fileHints.keys.sorted().filter { hinted in !folder.files.contains(where: { $0.path.text == hinted }) }
+        if !missing.isEmpty {
+            throw .badPackageFolder(path: path, reason: "\(PackageDraft.fileName) describes \(missing.map { "'\($0)'" }.joined(separator: ", ")), "
+                                    + "which \(missing.count == 1 ? "is" : "are") not in the folder (add \(missing.count == 1 ? "it" : "them") or remove the entry)")
         }
         for line in draft.info.bom {
             if let package = line.package, !hasManifest(package) {

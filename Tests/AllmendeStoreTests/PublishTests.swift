@@ -219,6 +219,12 @@ struct PublishTests {
             try folder.write("pkg/allmende.json", text: Self.minimalDraft)
             try folder.write("pkg/.hidden", text: "not published")
         }
+        // A file the draft describes but the folder lacks is an error, not a package published without it.
+        try refuse("describes 'drawings/frame.pdf', which is not in the folder") { folder in
+            try folder.write("pkg/allmende.json", text: Self.minimalDraft.replacingOccurrences(
+                of: "\"created\"", with: "\"files\": {\"drawings/frame.pdf\": {\"role\": \"drawing\"}}, \"created\""))
+            try folder.write("pkg/part.stl", text: "solid\n")
+        }
     }
 
     @Test("a non-commercial license is refused unless allowed, and then published with a warning")
