@@ -81,6 +81,11 @@ extension PackageStore {
             let storedManifest = try blobs.put(bytes: manifestBytes)
             if !storedManifest.wasAlreadyStored { added.append(storedManifest.id) }
             let packageID = storedManifest.id
+            // The same content published again by the same identity: nothing new to sign (no second catalog entry).
+            if let existing = statements(about: packageID).first(where: { $0.statement.kind == .publish && $0.identity == signer.identity }) {
+                return PublishResult(packageID: packageID, manifest: manifest, statementID: existing.id,
+                                     warnings: warnings + ["already published on \(existing.statement.time); nothing new was signed"])
+            }
             let statement = Statement(kind: .publish, package: packageID, identity: signer.identity, time: options.now,
                                       summary: PackageSummary(manifest: manifest))
             let signed: SignedStatement

@@ -39,8 +39,12 @@ struct PublishTests {
                 let first = try store.publish(folder: path, as: signer, options: PublishOptions(now: Self.now))
                 #expect(first.packageID.hex == expected[name], "\(name) has a new ID; update Examples/packages/expected-ids.json")
                 #expect(first.warnings.isEmpty, "\(name): \(first.warnings)")
-                let again = try store.publish(folder: path, as: signer, options: PublishOptions(now: Self.now))
+                let entries = store.catalog.count
+                let again = try store.publish(folder: path, as: signer, options: PublishOptions(now: Timestamp(secondsSinceEpoch: Self.now.secondsSinceEpoch + 60)))
                 #expect(again.packageID == first.packageID)
+                // Publishing the same content again signs nothing new: same statement, no second catalog entry.
+                #expect(again.statementID == first.statementID)
+                #expect(store.catalog.count == entries)
                 let report = try store.verifyPackage(first.packageID)
                 #expect(report.isIntact, "\(report.problems)")
                 #expect(report.filesChecked == first.manifest.files.count)
