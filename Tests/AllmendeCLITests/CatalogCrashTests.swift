@@ -18,7 +18,7 @@ struct CatalogCrashTests {
             try #require(published.status == 0)
             let package = published.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
             let accepted = folder.file("accepted.txt")
-            // A burst of writers, each printing the statement ID only after its entry is durably in the log.
+            // A burst of writers, each printing the statement ID only after its entry is durably in the catalog.
             let script = "for i in $(seq 1 400); do \"$0\" --home \"$1\" attest \"$2\" --note \"build report $i\" >> \"$3\" || exit 1; done"
             let burst = Process()
             burst.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
@@ -37,11 +37,12 @@ struct CatalogCrashTests {
             let ids = ((try? String(contentsOfFile: accepted, encoding: .utf8)) ?? "").split(separator: "\n")
                 .compactMap { try? ContentID(parsing: String($0)) }
             #expect(ids.count >= 10)
-            let log = try CatalogLog(path: home + "/catalog")
-            for id in ids { #expect(log.contains(id), "accepted entry \(id.shortHex()) was lost") }
-            let entries = try log.entries()
-            #expect(entries.count == log.count)
-            #expect(log.count >= ids.count + 1)   // the publish statement too
+            let catalog = try CatalogLog(path: home + "/catalog")
+            let stored = Set(catalog.ids)
+            for id in ids { #expect(stored.contains(id), "accepted entry \(id.shortHex()) was lost") }
+            let entries = try catalog.entries()
+            #expect(entries.count == catalog.count)
+            #expect(catalog.count >= ids.count + 1)   // the publish statement too
             for entry in entries { #expect(throws: Never.self) { try entry.verify() } }
             #expect(try runBinary(["verify", package], home: home).status == 0)
         }

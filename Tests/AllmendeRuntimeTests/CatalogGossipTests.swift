@@ -50,13 +50,13 @@ struct CatalogGossipTests {
             let published = try a.runtime.store.publish(folder: Repository.root + "/Examples/packages/pem-fuel-cell-end-plate", as: signer,
                                                         options: PublishOptions(now: Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))))
             #expect(a.runtime.announceLocal(published.statementID))
-            #expect(Self.waitUntil { e.runtime.store.catalog.contains(published.statementID) })
+            #expect(Self.waitUntil { e.runtime.store.catalog.ids.contains(published.statementID) })
             let retraction = try SignedStatement.sign(
                 Statement(kind: .retract, package: published.packageID, identity: signer.identity,
                           time: Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)), reason: "gasket groove too shallow"),
                 with: key, delegation: nil)
             #expect(a.runtime.acceptEntry(try retraction.canonicalBytes()) == .accepted)
-            #expect(Self.waitUntil { e.runtime.store.catalog.contains(try! retraction.statementID()) })
+            #expect(Self.waitUntil { e.runtime.store.catalog.ids.contains(try! retraction.statementID()) })
             #expect(nodes.allSatisfy { $0.runtime.store.catalog.count == 2 })
         }
     }

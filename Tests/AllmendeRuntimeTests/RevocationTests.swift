@@ -56,14 +56,14 @@ struct RevocationTests {
             let a = try TestNode.start("a", in: folder, peers: [PeerEntry(address: b.address, node: b.id)], configure: CatalogGossipTests.gossipOptions)
             defer { a.runtime.stop() }
             let revocationID = SHA256Hasher.hash(try revocation.canonicalBytes())
-            #expect(CatalogGossipTests.waitUntil { a.runtime.store.catalog.contains(revocationID) })
+            #expect(CatalogGossipTests.waitUntil { a.runtime.store.catalog.ids.contains(revocationID) })
             #expect(CatalogGossipTests.waitUntil { a.runtime.store.catalogListing(after.statement.package)?.isSignerRevoked == true })
             #expect(a.runtime.store.catalogListing(before.statement.package)?.isSignerRevoked == false)
             // B first sees both statements now, after the revocation took effect: it refuses them, without blaming A.
             #expect(a.waitForConnections(to: [b.id]))
-            #expect(CatalogGossipTests.waitUntil(.seconds(3)) { b.runtime.store.catalog.contains(try! before.statementID()) } == false)
-            #expect(!b.runtime.store.catalog.contains(try after.statementID()))
-            #expect(!b.runtime.store.catalog.contains(try backdated.statementID()))
+            #expect(CatalogGossipTests.waitUntil(.seconds(3)) { b.runtime.store.catalog.ids.contains(try! before.statementID()) } == false)
+            #expect(!b.runtime.store.catalog.ids.contains(try after.statementID()))
+            #expect(!b.runtime.store.catalog.ids.contains(try backdated.statementID()))
             #expect(b.runtime.connectionSummaries().contains { $0.peer == a.id && $0.ready })
         }
     }

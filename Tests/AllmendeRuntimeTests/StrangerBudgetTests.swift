@@ -48,7 +48,7 @@ struct StrangerBudgetTests {
             // A trusted lab's entry is kept at once, whatever the flood.
             let honest = try Self.attest(trustedKey, number: 9999, noteSize: 50)
             #expect(target.runtime.acceptEntry(honest) == .accepted)
-            #expect(target.runtime.store.catalog.contains(SHA256Hasher.hash(honest)))
+            #expect(target.runtime.store.catalog.ids.contains(SHA256Hasher.hash(honest)))
             // Everything the flood left is within the budget (plus the one entry that triggered the last eviction).
             #expect(CatalogGossipTests.waitUntil {
                 target.runtime.events.all.contains { if case let .entryOverBudget(_, identity) = $0 { identity == NodeID(publicKey: persistent.publicKey) } else { false } }
