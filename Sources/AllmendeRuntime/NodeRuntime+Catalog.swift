@@ -158,22 +158,12 @@ extension NodeRuntime {
         for connection in targets { connection.send(.announce(entry: bytes)) }
     }
 
-    /// Token bucket per connection: 50 entries a second, bursts of 1,000.
+    /// Token bucket per connection: `WireLimits.announcesPerSecond` entries a second, bursts of `announceBurst`.
     func allowAnnounce(from connection: PeerConnection) -> Bool {
-        let allowed = state.withLock { state -> Bool in
-            let key = ObjectIdentifier(connection)
-            let now = ContinuousClock.now
-            var bucket = state.announceTokens[key] ?? (1000, now)
-            let elapsed = now - bucket.last
-            bucket.tokens = min(1000, bucket.tokens + elapsed.inSeconds * 50)
-            bucket.last = now
-            guard bucket.tokens >= 1 else {
-                state.announceTokens[key] = bucket
-                return false
-            }
-            bucket.tokens -= 1
-            state.announceTokens[key] = bucket
-            return true
+        let now = ContinuousClock.now - startedAt
+        let allowed = state.withLock { state in
+            state.announceTokens[ObjectIdentifier(connection), default: TokenBucket(
+                capacity: WireLimits.announceBurst, perSecond: WireLimits.announcesPerSecond)].take(now: now)
         }
         if !allowed { logger.debug("announce rate limit", ["peer": connection.peer.text]) }
         return allowed

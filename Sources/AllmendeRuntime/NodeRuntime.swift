@@ -109,7 +109,7 @@ public final class NodeRuntime: Sendable {
         var handshakes = 0
         var handshakesByHost: [String: Int] = [:]
         var isStarted = false
-        var announceTokens: [ObjectIdentifier: (tokens: Double, last: ContinuousClock.Instant)] = [:]
+        var announceTokens: [ObjectIdentifier: TokenBucket] = [:]
         var strikes: [NodeID: Int] = [:]
         var reconciler: (count: Int, generation: Int, value: RangeReconciler)?
         var addressBook: [NodeID: NodeAnnouncement] = [:]

@@ -115,16 +115,9 @@ public final class BlobStore: Sendable {
                 if (try? storedChunkIndex(of: id)) == nil { try? writeChunkIndex(index, for: id) }
                 return StoredBlob(id: id, chunkIndex: index, wasAlreadyStored: true)
             }
-            try temporary.descriptor.syncData()
-            try temporary.descriptor.setMode(0o444)
             // The blob first, then its index: a crash in between leaves a blob whose index is rebuilt on demand
             // (and by fsck), never an index whose blob is missing (which would look like lost data).
-            let destination = path(of: id)
-            let folder = FileSystem.parentDirectory(of: destination)
-            try FileSystem.makeDirectories(folder)
-            try FileSystem.rename(temporary.path, to: destination)
-            temporary.close()
-            try FileSystem.syncDirectory(folder)
+            try temporary.moveIntoPlace(at: path(of: id))
         } catch {
             throw .system(error)
         }
@@ -139,13 +132,7 @@ public final class BlobStore: Sendable {
         let temporary = try TemporaryBlobFile.create(in: temporaryPath)
         do throws(SystemError) {
             try temporary.descriptor.writeAll(index.encoded())
-            try temporary.descriptor.syncData()
-            try temporary.descriptor.setMode(0o444)
-            let folder = FileSystem.parentDirectory(of: target)
-            try FileSystem.makeDirectories(folder)
-            try FileSystem.rename(temporary.path, to: target)
-            temporary.close()
-            try FileSystem.syncDirectory(folder)
+            try temporary.moveIntoPlace(at: target)
         } catch {
             temporary.discard()
             throw .system(error)

@@ -220,66 +220,43 @@ public final class CatalogLog: Sendable {
 
     /// Moves damaged runs and the tail to `quarantinePath` and rewrites the log with only its valid records.
     /// Returns what was moved (nothing if the log was intact).
-    public func repair() throws(StoreError) -> [CatalogDamage] {
-        try state.withLock { state throws(StoreError) -> [CatalogDamage] in
-            do throws(SystemError) {
-                let locked = try lockCurrentFile(&state)
-                defer { _ = flock(locked.rawValue, LOCK_UN) }
-                let size = try Int(state.descriptor.status().st_size)
-                var moved = state.damage
-                if size > state.end { moved.append(CatalogDamage(offset: state.end, length: size - state.end)) }
-                guard !moved.isEmpty else { return [] }
-                let bytes = try Self.read(state.descriptor, count: size, atOffset: 0)
-                try quarantine(moved, of: bytes)
-                var kept: [UInt8] = []
-                kept.reserveCapacity(state.end)
-                var offset = 0
-                for run in moved {
-                    kept += bytes[offset..<run.offset]
-                    offset = run.offset + run.length
-                }
-                if offset < state.end { kept += bytes[offset..<min(state.end, bytes.count)] }
-                try FileSystem.writeAtomically(kept, to: path, mode: 0o600)
-                let reopened = try FileDescriptor.open(path, O_RDWR | O_APPEND)
-                state.descriptor.close()
-                state = State(descriptor: reopened, identity: try FileIdentity(reopened.status()), generation: state.generation + 1)
-                Self.refresh(&state, path: path)
-                return moved
-            } catch {
-                throw .system(error)
-            }
-        }
-    }
+    public func repair() throws(StoreError) -> [CatalogDamage] { try rewrite(removing: []).moved }
 
     /// Rewrites the log without the entries `ids` (evicted strangers' entries), atomically; damaged runs and the
     /// tail go to `quarantinePath` first, as in `repair()`. Returns the bytes removed from the log.
     @discardableResult
     public func remove(_ ids: Set<ContentID>) throws(StoreError) -> Int {
         guard !ids.isEmpty else { return 0 }
-        return try state.withLock { state throws(StoreError) -> Int in
+        return try rewrite(removing: ids).removedBytes
+    }
+
+    /// Replaces the log with its valid records except `ids` (temp file, fsync, rename), after copying damaged runs
+    /// and the tail to quarantine; a log with nothing to drop is left as it is.
+    private func rewrite(removing ids: Set<ContentID>) throws(StoreError) -> (moved: [CatalogDamage], removedBytes: Int) {
+        try state.withLock { state throws(StoreError) -> (moved: [CatalogDamage], removedBytes: Int) in
             do throws(SystemError) {
                 let locked = try lockCurrentFile(&state)
                 defer { _ = flock(locked.rawValue, LOCK_UN) }
                 let size = try Int(state.descriptor.status().st_size)
+                var moved = state.damage
+                if size > state.end { moved.append(CatalogDamage(offset: state.end, length: size - state.end)) }
                 let bytes = try Self.read(state.descriptor, count: size, atOffset: 0)
-                var damaged = state.damage
-                if size > state.end { damaged.append(CatalogDamage(offset: state.end, length: size - state.end)) }
-                try quarantine(damaged, of: bytes)
                 var kept: [UInt8] = []
                 kept.reserveCapacity(bytes.count)
                 bytes.withUnsafeBytes { buffer in
                     for record in CatalogRecordScan(buffer, maximumRecordSize: Self.maximumRecordSize).records
-                    where !ids.contains(SHA256Hasher.hash(UnsafeRawBufferPointer(rebasing: buffer[record.payload]))) {
+                    where ids.isEmpty || !ids.contains(SHA256Hasher.hash(UnsafeRawBufferPointer(rebasing: buffer[record.payload]))) {
                         kept += buffer[record.offset..<record.payload.upperBound]
                     }
                 }
-                guard kept.count < bytes.count else { return 0 }
+                guard kept.count < bytes.count else { return ([], 0) }
+                try quarantine(moved, of: bytes)
                 try FileSystem.writeAtomically(kept, to: path, mode: 0o600)
                 let reopened = try FileDescriptor.open(path, O_RDWR | O_APPEND)
                 state.descriptor.close()
                 state = State(descriptor: reopened, identity: try FileIdentity(reopened.status()), generation: state.generation + 1)
                 Self.refresh(&state, path: path)
-                return bytes.count - kept.count
+                return (moved, bytes.count - kept.count)
             } catch {
                 throw .system(error)
             }

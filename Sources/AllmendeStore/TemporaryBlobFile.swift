@@ -30,6 +30,17 @@ struct TemporaryBlobFile {
     /// Closes the descriptor (releasing the lock) after the file was renamed away.
     func close() { descriptor.close() }
 
+    /// Makes the fully written file durable and read-only, then moves it to `destination` and syncs that folder.
+    func moveIntoPlace(at destination: String) throws(SystemError) {
+        try descriptor.syncData()
+        try descriptor.setMode(0o444)
+        let folder = FileSystem.parentDirectory(of: destination)
+        try FileSystem.makeDirectories(folder)
+        try FileSystem.rename(path, to: destination)
+        close()
+        try FileSystem.syncDirectory(folder)
+    }
+
     /// Removes the file and closes it.
     func discard() {
         try? FileSystem.removeFile(path)

@@ -15,6 +15,10 @@ public enum WireLimits {
     /// Most requests a peer may have outstanding at once (get-package, get-index, get-chunk, ping); an answer counts
     /// as given once it is written to the peer.
     public static let maximumOutstandingRequests = 64
+    /// Catalog entries a peer may announce in a burst (more are dropped unread, without a strike).
+    public static let announceBurst: Double = 1000
+    /// Catalog entries a peer may announce per second on average, beyond the burst.
+    public static let announcesPerSecond: Double = 50
     /// Node announcements a peer may send in a burst (more are dropped unread, without a strike).
     public static let nodeAnnouncementBurst: Double = 100
     /// Node announcements a peer may send per second on average, beyond the burst.
