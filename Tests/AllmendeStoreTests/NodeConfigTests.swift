@@ -53,6 +53,10 @@ struct NodeConfigTests {
         (#"{"maxConnectionsPerHost": 0}"#, "maxConnectionsPerHost"),
         (#"{"allowList": ["not-a-node"]}"#, "allowList"),
         (#"{"mirrors": [{"quota": 5}]}"#, "mirrors[0]"),
+        (#"{"trusted": ["not-a-node"]}"#, "trusted"),
+        (#"{"trusted": [42]}"#, "trusted"),
+        (#"{"peers": [{"address": "127.0.0.2:7400", "node": "abc"}]}"#, "peers[0].node"),
+        (#"{"peers": [{"node": "abc"}]}"#, "peers[0].address"),
     ])
     func refused(text: String, field: String) throws {
         try withTempDirectory("config") { folder throws in
