@@ -25,6 +25,12 @@ public struct NodeTimeouts: Sendable {
     /// After a local storage fault (disk full, I/O error), new catalog entries are refused for this long before
     /// a write is tried again; the peers that sent them are not blamed.
     public static let storageFaultRetry: Duration = .seconds(5)
+    /// A reconciliation session silent this long is over (either side may start a new one).
+    public static let reconcileSession: Duration = .seconds(30)
+    /// An entry asked for with `get-entries` is not asked of another peer for this long.
+    public static let entryRequest: Duration = .seconds(10)
+    /// One strike against a peer is forgiven after this long.
+    public static let strikeDecay: Duration = .seconds(600)
 
     public init() {}
     public init(handshake: Duration, pingAfter: Duration, closeAfter: Duration, stalledSend: Duration = .seconds(30)) {

@@ -139,7 +139,7 @@ public enum MessageCodec {
         case MessageType.reconcile: message = .reconcile(session: try reader.integer(), payload: reader.rest())
         case MessageType.getEntries:
             let count = Int(try reader.integer() as UInt16)
-            guard count <= 2000 else { throw reader.fail("\(count) IDs, at most 2000") }
+            guard count <= WireLimits.maximumEntriesPerRequest else { throw reader.fail("\(count) IDs, at most \(WireLimits.maximumEntriesPerRequest)") }
             var ids: [ContentID] = []
             for _ in 0..<count { ids.append(try reader.contentID()) }
             message = .getEntries(ids: ids)

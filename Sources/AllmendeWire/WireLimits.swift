@@ -27,6 +27,14 @@ public enum WireLimits {
     public static let pingBurst: Double = 10
     /// Pings a peer may send per second on average, beyond the burst.
     public static let pingsPerSecond: Double = 0.1
+    /// Reconciliation messages one side handles in one session; the next ends the session.
+    public static let reconcileMessagesPerSession = 32
+    /// Reconciliation sessions started by peers that a node answers at once (others are declined).
+    public static let reconcileSessionsAnswered = 8
+    /// Entry IDs in one `get-entries` request.
+    public static let maximumEntriesPerRequest = 2000
+    /// Invalid catalog entries (or chunks that do not match their index) that get a node disconnected.
+    public static let maximumStrikes = 3
     /// Bytes read from a socket at a time.
     public static let readSize = 256 * 1024
 }

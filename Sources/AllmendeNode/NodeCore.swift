@@ -1,0 +1,219 @@
+// NodeCore.swift: AllmendeNode. The node's catalog decisions as one deterministic state machine: events in,
+// actions out; no clock, disk or socket. The runtime executes its actions; the simulation runs thousands of it.
+// Spec: Protocol/wire.md "Catalog gossip and reconciliation".
+
+import AllmendeCrypto
+import AllmendeWire
+
+/// One node's catalog behaviour: push gossip (fan-out, the catalog as seen-set, a token bucket per peer,
+/// strikes that decay), reconciliation sessions (one of its own at a time, a round cap, a limit on sessions it
+/// answers, an explicit end, time-outs), and which missing entries to ask for (each of one peer at a time).
+///
+/// `now` is monotonic time since the executor started; randomness comes from the seed, so a simulation with
+/// the same seeds replays exactly.
+public struct NodeCore<Link: Hashable & Sendable>: Sendable {
+    public struct Settings: Sendable {
+        /// Peers a new entry is pushed to.
+        public var fanout = 4
+        /// How often to reconcile with one random peer.
+        public var antiEntropyInterval: Duration = .seconds(30)
+        public init() {}
+    }
+
+    struct Peer: Sendable {
+        let node: NodeID
+        let isOutbound: Bool
+        /// Connection order, so choices do not depend on hashing order.
+        let order: UInt64
+        var announces = TokenBucket(capacity: WireLimits.announceBurst, perSecond: WireLimits.announcesPerSecond)
+    }
+
+    /// Most entry IDs remembered as declined (evicted or over budget) or as asked for.
+    public static var memory: Int { 100_000 }
+
+    public let node: NodeID
+    public let settings: Settings
+    private var peers: [Link: Peer] = [:]
+    private var nextOrder: UInt64 = 0
+    private var random: SplitMix64
+    private var strikes = StrikeCounter<NodeID>(limit: WireLimits.maximumStrikes, decay: NodeTimeouts.strikeDecay)
+    public private(set) var sessions = ReconcileSessions<Link>()
+    /// Entries handed to the executor to check and not yet reported.
+    private var checking: Set<ContentID> = []
+    /// Entries asked for with get-entries, and when.
+    private var requested: [ContentID: Duration] = [:]
+    private var declined: Set<ContentID> = []
+    private var nextAntiEntropy: Duration?
+
+    public init(node: NodeID, settings: Settings = Settings(), seed: UInt64) {
+        self.node = node
+        self.settings = settings
+        random = SplitMix64(seed: seed)
+    }
+
+    /// When the core next wants a `.tick`.
+    public var nextWake: Duration {
+        let reconcile = nextAntiEntropy ?? .zero
+        return sessions.nextDeadline.map { min($0, reconcile) } ?? reconcile
+    }
+
+    /// Ready connections, at most one per peer node (the oldest), in connection order.
+    public var readyLinks: [Link] {
+        var seen: Set<NodeID> = []
+        return peers.sorted { $0.value.order < $1.value.order }.filter { seen.insert($0.value.node).inserted }.map(\.key)
+    }
+
+    /// The peer node on `link`, if it is ready.
+    public func peer(on link: Link) -> NodeID? { peers[link]?.node }
+
+    /// Handles one event at `now`; returns what to do, in order.
+    public mutating func handle(_ event: NodeEvent<Link>, at now: Duration, catalog: some CatalogReading) -> [NodeAction<Link>] {
+        var actions: [NodeAction<Link>] = []
+        if nextAntiEntropy == nil {
+            // The first round comes after half to one interval, so nodes started together do not act in lockstep.
+            nextAntiEntropy = now + settings.antiEntropyInterval * (0.5 + Double(random.next() % 1024) / 2048)
+        }
+        switch event {
+        case let .connected(link, peer, isOutbound):
+            peers[link] = Peer(node: peer, isOutbound: isOutbound, order: nextOrder)
+            nextOrder += 1
+            // The dialling side asks at once (a new node gets the catalog from its first peer).
+            if isOutbound && sessions.initiated == nil { startSession(with: link, now: now, catalog: catalog, into: &actions) }
+        case let .closed(link):
+            peers[link] = nil
+            sessions.closed(link)
+        case let .received(link, message):
+            guard peers[link] != nil else { break }
+            receive(message, on: link, now: now, catalog: catalog, into: &actions)
+        case let .entryChecked(id, bytes, from, verdict):
+            checked(id, bytes: bytes, from: from, verdict: verdict, now: now, into: &actions)
+        case let .declined(ids):
+            remember(declined: ids)
+        case let .publishedLocally(id):
+            if let bytes = catalog.entryBytes(id) { forward(bytes, except: nil, into: &actions) }
+        case .reconcileNow:
+            for link in readyLinks where !sessions.isOpen(with: link) { startSession(with: link, now: now, catalog: catalog, into: &actions) }
+        case .tick:
+            tick(now: now, catalog: catalog, into: &actions)
+        }
+        return actions
+    }
+
+    private mutating func tick(now: Duration, catalog: some CatalogReading, into actions: inout [NodeAction<Link>]) {
+        for key in sessions.expire(now: now) {
+            if let peer = peers[key.link] { actions.append(.reconciled(key.link, peer: peer.node, sent: 0, asked: 0)) }
+        }
+        if requested.count > Self.memory { requested = requested.filter { now - $0.value < NodeTimeouts.entryRequest } }
+        guard let due = nextAntiEntropy, now >= due else { return }
+        nextAntiEntropy = now + settings.antiEntropyInterval
+        let links = readyLinks
+        guard sessions.initiated == nil, !links.isEmpty else { return }
+        startSession(with: links[Int(random.next() % UInt64(links.count))], now: now, catalog: catalog, into: &actions)
+    }
+
+    private mutating func receive(_ message: Message, on link: Link, now: Duration, catalog: some CatalogReading,
+                                  into actions: inout [NodeAction<Link>]) {
+        switch message {
+        case let .announce(bytes):
+            // Over the rate: dropped unread, no strike.
+            guard peers[link]?.announces.take(now: now) ?? false else { return }
+            let id = SHA256Hasher.hash(bytes)
+            if catalog.contains(id) || checking.contains(id) || declined.contains(id) { return }
+            checking.insert(id)
+            actions.append(.checkEntry(id, bytes: bytes, from: link))
+        case let .reconcile(session, payload):
+            reconcile(session: session, payload: payload, on: link, now: now, catalog: catalog, into: &actions)
+        case let .getEntries(ids):
+            for id in ids { if let bytes = catalog.entryBytes(id) { actions.append(.send(link, .announce(entry: bytes))) } }
+        default:
+            break
+        }
+    }
+
+    private mutating func checked(_ id: ContentID, bytes: [UInt8], from: Link?, verdict: EntryCheck, now: Duration,
+                                  into actions: inout [NodeAction<Link>]) {
+        checking.remove(id)
+        requested[id] = nil
+        switch verdict {
+        case .accepted:
+            forward(bytes, except: from, into: &actions)
+        case .rejected:
+            guard let from, let peer = peers[from], strikes.strike(peer.node, now: now) else { return }
+            let count = strikes.strikes(peer.node, now: now)
+            for (link, other) in peers where other.node == peer.node {
+                actions.append(.disconnect(link, .misbehaving, "sent \(count) invalid catalog entries"))
+            }
+        case .overBudget:
+            remember(declined: [id])
+        case .duplicate, .notStored, .revokedSigner:
+            break
+        }
+    }
+
+    /// Pushes `bytes` to up to `fanout` random ready peers, never to the sender's node.
+    private mutating func forward(_ bytes: [UInt8], except sender: Link?, into actions: inout [NodeAction<Link>]) {
+        let senderNode = sender.flatMap { peers[$0]?.node }
+        var candidates = readyLinks.filter { $0 != sender && peers[$0]?.node != senderNode }
+        candidates.shuffle(using: &random)
+        for link in candidates.prefix(settings.fanout) { actions.append(.send(link, .announce(entry: bytes))) }
+    }
+
+    private mutating func remember(declined ids: [ContentID]) {
+        if declined.count + ids.count > Self.memory { declined.removeAll() }
+        declined.formUnion(ids)
+    }
+
+    // MARK: Reconciliation
+
+    private mutating func startSession(with link: Link, now: Duration, catalog: some CatalogReading, into actions: inout [NodeAction<Link>]) {
+        var id = UInt32(truncatingIfNeeded: random.next())
+        while id == 0 || sessions.isOpen(ReconcileSessions<Link>.Key(link: link, id: id)) { id = UInt32(truncatingIfNeeded: random.next()) }
+        sessions.begin(ReconcileSessions.Key(link: link, id: id), now: now)
+        actions.append(.send(link, .reconcile(session: id, payload: ReconcileCodec.encode(catalog.reconciler().initialMessage()))))
+    }
+
+    /// "Skip everything": ends a session and is not answered.
+    static var endOfSession: [UInt8] { ReconcileCodec.encode([ReconcileRange(upperBound: nil, mode: .skip)]) }
+
+    private mutating func reconcile(session: UInt32, payload: [UInt8], on link: Link, now: Duration, catalog: some CatalogReading,
+                                    into actions: inout [NodeAction<Link>]) {
+        guard let peer = peers[link] else { return }
+        let ranges: [ReconcileRange]
+        do { ranges = try ReconcileCodec.decode(payload) } catch {
+            actions.append(.disconnect(link, .protocolError, "\(error)"))
+            return
+        }
+        let key = ReconcileSessions.Key(link: link, id: session)
+        if ranges.allSatisfy({ $0.mode == .skip }) {
+            // The peer ended the session (or declined it).
+            if let totals = sessions.finish(key) { actions.append(.reconciled(link, peer: peer.node, sent: totals.sent, asked: totals.asked)) }
+            return
+        }
+        switch sessions.admit(key, now: now, yields: node > peer.node) {
+        case .decline:
+            actions.append(.send(link, .reconcile(session: session, payload: Self.endOfSession)))
+            return
+        case .overCap:
+            actions.append(.send(link, .reconcile(session: session, payload: Self.endOfSession)))
+            actions.append(.reconciled(link, peer: peer.node, sent: 0, asked: 0))
+            return
+        case .proceed:
+            break
+        }
+        let answer = catalog.reconciler().respond(to: ranges)
+        actions.append(.send(link, .reconcile(session: session, payload: answer.reply.map(ReconcileCodec.encode) ?? Self.endOfSession)))
+        for id in answer.have { if let bytes = catalog.entryBytes(id) { actions.append(.send(link, .announce(entry: bytes))) } }
+        // Entries declined here are not asked for again; one asked of another peer lately is not asked twice.
+        let need = answer.need.filter { id in
+            !declined.contains(id) && !checking.contains(id) && !(requested[id].map { now - $0 < NodeTimeouts.entryRequest } ?? false)
+        }
+        for id in need { requested[id] = now }
+        for start in stride(from: 0, to: need.count, by: WireLimits.maximumEntriesPerRequest) {
+            actions.append(.send(link, .getEntries(ids: Array(need[start..<min(start + WireLimits.maximumEntriesPerRequest, need.count)]))))
+        }
+        sessions.record(key, sent: answer.have.count, asked: need.count)
+        if answer.reply == nil, let totals = sessions.finish(key) {
+            actions.append(.reconciled(link, peer: peer.node, sent: totals.sent, asked: totals.asked))
+        }
+    }
+}

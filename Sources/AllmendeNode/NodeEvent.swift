@@ -1,0 +1,63 @@
+// NodeEvent.swift: AllmendeNode. What goes into NodeCore (events) and what comes out (actions), and the narrow
+// read-only view of the catalog it is handed. Pure.
+
+import AllmendeCrypto
+import AllmendeWire
+
+/// The node's catalog as NodeCore may read it: membership, entry bytes, and a reconciler over all IDs. The
+/// runtime backs it with the catalog log; the simulation with shared in-memory sets.
+public protocol CatalogReading {
+    func contains(_ id: ContentID) -> Bool
+    func entryBytes(_ id: ContentID) -> [UInt8]?
+    /// A reconciler over every entry ID (the reader caches it between changes).
+    func reconciler() -> RangeReconciler
+}
+
+/// What checking (verifying, admitting and appending) an offered catalog entry came to.
+public enum EntryCheck: Equatable, Sendable {
+    /// Verified and appended: it is forwarded.
+    case accepted
+    /// Already in the catalog.
+    case duplicate
+    /// Malformed, badly signed or dated in the future: a strike against the sender.
+    case rejected
+    /// A local fault (disk full, I/O error): never the sender's fault.
+    case notStored
+    /// Signed by a revoked device key: refused, no strike.
+    case revokedSigner
+    /// A stranger over its quota or budget: refused, not asked for again, no strike.
+    case overBudget
+}
+
+/// Something that happened to the node. `Link` names one connection (the runtime uses the connection object's
+/// identity, the simulation a node number).
+public enum NodeEvent<Link: Hashable & Sendable>: Sendable {
+    /// A connection completed its hello with `peer`.
+    case connected(Link, peer: NodeID, isOutbound: Bool)
+    /// A connection closed (either side).
+    case closed(Link)
+    /// A catalog message arrived (`announce`, `reconcile`, `get-entries`; others are ignored).
+    case received(Link, Message)
+    /// The executor checked an entry asked for by `.checkEntry` (or offered locally, `from` nil).
+    case entryChecked(ContentID, bytes: [UInt8], from: Link?, EntryCheck)
+    /// Entries evicted from the catalog (strangers' budget): not asked for again by reconciliation.
+    case declined([ContentID])
+    /// This node added an entry itself (publish, a revocation): push it to peers.
+    case publishedLocally(ContentID)
+    /// The operator asked to reconcile now with every ready peer.
+    case reconcileNow
+    /// Time passed (at least by `nextWake`).
+    case tick
+}
+
+/// What NodeCore asks the executor to do.
+public enum NodeAction<Link: Hashable & Sendable>: Equatable, Sendable {
+    /// Queue this message on the connection.
+    case send(Link, Message)
+    /// Say goodbye with this code and close the connection.
+    case disconnect(Link, GoodbyeCode, String)
+    /// Verify, admit and append this entry, then report with `.entryChecked`.
+    case checkEntry(ContentID, bytes: [UInt8], from: Link?)
+    /// A reconciliation session with `peer` ended on this side: it sent `sent` entries and asked for `asked`.
+    case reconciled(Link, peer: NodeID, sent: Int, asked: Int)
+}
