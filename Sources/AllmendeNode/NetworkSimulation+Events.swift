@@ -47,6 +47,9 @@ extension NetworkSimulation {
             drive(node, .publishedLocally(id))
         case let .partition(groups):
             side = groups
+        case let .forge(node, id):
+            guard let bytes = universe.entry(id) else { return }
+            for peer in nodes[node].links.keys.sorted() { send(.announce(entry: bytes), from: node, to: peer) }
         }
     }
 

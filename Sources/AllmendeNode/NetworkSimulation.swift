@@ -28,6 +28,7 @@ public final class NetworkSimulation {
         case rejoin(Int)
         case publish(Int, ContentID)
         case partition([UInt8]?)
+        case forge(Int, ContentID)
     }
 
     struct Node {
@@ -128,6 +129,17 @@ public final class NetworkSimulation {
         receptions[id] = 0
         queue.push(.publish(node, id), at: time)
         return id
+    }
+
+    /// At `time`, `node` announces `count` forged entries (that fail every check) to each of its peers, as a
+    /// liar would; returns their IDs.
+    @discardableResult
+    public func announceForged(from node: Int, count: Int, at time: Duration) -> [ContentID] {
+        (0..<count).map { _ in
+            let id = universe.makeEntry(size: 600, isForged: true).id
+            queue.push(.forge(node, id), at: time)
+            return id
+        }
     }
 
     /// Between `start` and `end` no message crosses between `group` and the other nodes (connections stay up).

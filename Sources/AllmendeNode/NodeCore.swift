@@ -9,6 +9,9 @@ import AllmendeWire
 /// strikes that decay), reconciliation sessions (one of its own at a time, a round cap, a limit on sessions it
 /// answers, an explicit end, time-outs), and which missing entries to ask for (each of one peer at a time).
 ///
+/// Entries that answer this node (sent within a session it started, or asked for with get-entries) are not
+/// held to the gossip rate and are not pushed on; gossip pushes are both.
+///
 /// `now` is monotonic time since the executor started; randomness comes from the seed, so a simulation with
 /// the same seeds replays exactly.
 public struct NodeCore<Link: Hashable & Sendable>: Sendable {
@@ -26,6 +29,8 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
         /// Connection order, so choices do not depend on hashing order.
         let order: UInt64
         var announces = TokenBucket(capacity: WireLimits.announceBurst, perSecond: WireLimits.announcesPerSecond)
+        /// Entries received from this peer during the current session this node started with it.
+        var sessionEntries = 0
     }
 
     /// Most entry IDs remembered as declined (evicted or over budget) or as asked for.
@@ -38,8 +43,9 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
     private var random: SplitMix64
     private var strikes = StrikeCounter<NodeID>(limit: WireLimits.maximumStrikes, decay: NodeTimeouts.strikeDecay)
     public private(set) var sessions = ReconcileSessions<Link>()
-    /// Entries handed to the executor to check and not yet reported.
-    private var checking: Set<ContentID> = []
+    /// Entries handed to the executor to check and not yet reported, and whether to push them on once accepted
+    /// (gossip pushes are; entries learned by reconciliation are not: the peers that lack them reconcile too).
+    private var checking: [ContentID: Bool] = [:]
     /// Entries asked for with get-entries, and when.
     private var requested: [ContentID: Duration] = [:]
     private var declined: Set<ContentID> = []
@@ -115,11 +121,18 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
                                   into actions: inout [NodeAction<Link>]) {
         switch message {
         case let .announce(bytes):
-            // Over the rate: dropped unread, no strike.
-            guard peers[link]?.announces.take(now: now) ?? false else { return }
+            guard var peer = peers[link] else { return }
+            // The answer to this node's own session may bring a whole catalog; gossip from a peer is rate-limited.
+            let inSession = sessions.initiated?.link == link && peer.sessionEntries < WireLimits.reconcileEntriesPerSession
+            if inSession { peer.sessionEntries += 1 }
+            let pushed = !inSession && peer.announces.take(now: now)
+            peers[link] = peer
             let id = SHA256Hasher.hash(bytes)
-            if catalog.contains(id) || checking.contains(id) || declined.contains(id) { return }
-            checking.insert(id)
+            let wasAsked = requested[id] != nil
+            // Over the rate and not asked for: dropped, no strike.
+            guard inSession || pushed || wasAsked else { return }
+            if catalog.contains(id) || checking[id] != nil || declined.contains(id) { return }
+            checking[id] = pushed && !wasAsked
             actions.append(.checkEntry(id, bytes: bytes, from: link))
         case let .reconcile(session, payload):
             reconcile(session: session, payload: payload, on: link, now: now, catalog: catalog, into: &actions)
@@ -132,11 +145,11 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
 
     private mutating func checked(_ id: ContentID, bytes: [UInt8], from: Link?, verdict: EntryCheck, now: Duration,
                                   into actions: inout [NodeAction<Link>]) {
-        checking.remove(id)
+        let isPush = checking.removeValue(forKey: id) ?? (from == nil)
         requested[id] = nil
         switch verdict {
         case .accepted:
-            forward(bytes, except: from, into: &actions)
+            if isPush { forward(bytes, except: from, into: &actions) }
         case .rejected:
             guard let from, let peer = peers[from], strikes.strike(peer.node, now: now) else { return }
             let count = strikes.strikes(peer.node, now: now)
@@ -169,6 +182,7 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
         var id = UInt32(truncatingIfNeeded: random.next())
         while id == 0 || sessions.isOpen(ReconcileSessions<Link>.Key(link: link, id: id)) { id = UInt32(truncatingIfNeeded: random.next()) }
         sessions.begin(ReconcileSessions.Key(link: link, id: id), now: now)
+        peers[link]?.sessionEntries = 0
         actions.append(.send(link, .reconcile(session: id, payload: ReconcileCodec.encode(catalog.reconciler().initialMessage()))))
     }
 
@@ -201,11 +215,12 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
             break
         }
         let answer = catalog.reconciler().respond(to: ranges)
-        actions.append(.send(link, .reconcile(session: session, payload: answer.reply.map(ReconcileCodec.encode) ?? Self.endOfSession)))
+        // Entries first, then the reply: the peer's session is still open while they arrive.
         for id in answer.have { if let bytes = catalog.entryBytes(id) { actions.append(.send(link, .announce(entry: bytes))) } }
+        actions.append(.send(link, .reconcile(session: session, payload: answer.reply.map(ReconcileCodec.encode) ?? Self.endOfSession)))
         // Entries declined here are not asked for again; one asked of another peer lately is not asked twice.
         let need = answer.need.filter { id in
-            !declined.contains(id) && !checking.contains(id) && !(requested[id].map { now - $0 < NodeTimeouts.entryRequest } ?? false)
+            !declined.contains(id) && checking[id] == nil && !(requested[id].map { now - $0 < NodeTimeouts.entryRequest } ?? false)
         }
         for id in need { requested[id] = now }
         for start in stride(from: 0, to: need.count, by: WireLimits.maximumEntriesPerRequest) {

@@ -9,8 +9,6 @@ import AllmendeStore
 import Foundation
 
 extension NodeRuntime {
-    /// Most IDs of evicted or refused entries remembered, so reconciliation does not ask for them again.
-    static let declinedMemory = 100_000
     /// How long the set of identities with standing from stored packages is reused before it is read again.
     static let standingLifetime: Duration = .seconds(5)
 
@@ -66,9 +64,9 @@ extension NodeRuntime {
             state.withLock { state in
                 // The budget counts entries' bytes; the log also spends 8 bytes of header on each.
                 state.admission.evicted(bytes: removed > 0 ? freed : 0)
-                if state.declined.count + chosen.count > Self.declinedMemory { state.declined.removeAll() }
-                state.declined.formUnion(chosen)
             }
+            // Reconciliation does not ask for them again.
+            drive(.declined(Array(chosen)))
             events.record(.strangersEvicted(entries: chosen.count, bytes: freed))
             logger.info("evicted strangers' catalog entries to stay within their budget", ["entries": String(chosen.count), "bytes": String(freed)])
         } catch {

@@ -1,5 +1,6 @@
-// NodeRuntime+Catalog.swift: AllmendeRuntime. Catalog gossip: accept, log and push entries; anti-entropy by
-// range-based reconciliation with a random peer. Spec: Protocol/wire.md "Catalog gossip".
+// NodeRuntime+Catalog.swift: AllmendeRuntime. The executor of NodeCore's catalog decisions: connection events and
+// catalog messages go into the core; its actions are performed here (send, disconnect, check and append an
+// entry). Spec: Protocol/wire.md "Catalog gossip and reconciliation".
 
 import AllmendeCrypto
 import AllmendeModel
@@ -28,45 +29,41 @@ public enum EntryVerdict: Equatable, Sendable {
 extension NodeRuntime {
     /// Largest clock skew accepted for an entry's time.
     static let maximumFutureSkew: Double = 300
-    /// Strikes before a peer sending bad entries is dropped.
-    static let maximumEntryStrikes = 3
 
-    /// Verifies a catalog entry, logs it and pushes it on (never back to `sender`, never twice).
-    @discardableResult
-    public func acceptEntry(_ bytes: [UInt8]) -> EntryVerdict { acceptEntry(bytes, from: nil) }
+    /// Hands `event` to the core (under its lock) and performs the actions it returns (after unlocking).
+    func drive(_ event: NodeEvent<ObjectIdentifier>) {
+        let now = ContinuousClock.now - startedAt
+        let catalog = RuntimeCatalog(runtime: self)
+        let actions = core.withLock { $0.handle(event, at: now, catalog: catalog) }
+        for action in actions { perform(action) }
+    }
 
+    private func perform(_ action: NodeAction<ObjectIdentifier>) {
+        switch action {
+        case let .send(link, message):
+            connection(link)?.send(message)
+        case let .disconnect(link, code, reason):
+            guard let connection = connection(link) else { return }
+            logger.warning("disconnecting peer", ["peer": connection.peer.text, "reason": reason])
+            events.record(.closedPeer(peer: connection.peer, code: code, reason: reason))
+            connection.close(code, reason: reason)
+        case let .checkEntry(id, bytes, from):
+            let verdict = checkAndRecord(bytes, from: from.flatMap(connection(_:)))
+            drive(.entryChecked(id, bytes: bytes, from: from, verdict.check))
+        case let .reconciled(_, peer, sent, asked):
+            if sent > 0 || asked > 0 { logger.debug("reconciled", ["peer": peer.text, "sent": String(sent), "asked": String(asked)]) }
+            events.record(.reconciliationEnded(peer: peer, sent: sent, asked: asked))
+        }
+    }
+
+    func connection(_ link: ObjectIdentifier) -> PeerConnection? { state.withLock { $0.connections[link] } }
+
+    /// Verifies a catalog entry offered locally (the CLI, tests), logs it and pushes it on (never twice).
     @discardableResult
-    func acceptEntry(_ bytes: [UInt8], from sender: PeerConnection?) -> EntryVerdict {
-        let (verdict, entry) = check(bytes)
-        switch verdict {
-        case let .rejected(reason):
-            logger.warning("rejected catalog entry", ["from": sender?.peer.text ?? "local", "reason": reason])
-            events.record(.entryRejected(from: sender?.peer, reason: reason))
-            if let sender { strike(sender.peer, reason: reason) }
-            return verdict
-        case .duplicate:
-            return verdict
-        case let .notStored(reason):
-            logger.warning("could not store a catalog entry (a local fault, not the sender's)", ["from": sender?.peer.text ?? "local", "reason": reason])
-            return verdict
-        case let .revokedSigner(reason):
-            logger.info("refused a catalog entry signed by a revoked key", ["from": sender?.peer.text ?? "local", "reason": reason])
-            events.record(.entryRevoked(from: sender?.peer))
-            return verdict
-        case let .overBudget(reason):
-            logger.debug("not keeping a stranger's catalog entry", ["from": sender?.peer.text ?? "local", "reason": reason])
-            if case let .statement(signed)? = entry { events.record(.entryOverBudget(from: sender?.peer, identity: signed.statement.identity)) }
-            return verdict
-        case .accepted:
-            break
-        }
-        if case let .statement(signed)? = entry {
-            forgetPackageAnswers(signed.statement.package)
-            if store.hasManifest(signed.statement.package) { _ = try? store.addStatement(signed) }
-            if signed.statement.kind == .publish { considerMirroring(signed.statement.package, from: sender?.peer) }
-        }
-        gossip(bytes, except: sender)
-        return .accepted
+    public func acceptEntry(_ bytes: [UInt8]) -> EntryVerdict {
+        let verdict = checkAndRecord(bytes, from: nil)
+        drive(.entryChecked(SHA256Hasher.hash(bytes), bytes: bytes, from: nil, verdict.check))
+        return verdict
     }
 
     /// Pushes the local entry `id` (e.g. just published, or a revocation made, by the CLI) to peers.
@@ -79,8 +76,36 @@ extension NodeRuntime {
             forgetStanding()
         case nil: break
         }
-        gossip(bytes, except: nil)
+        drive(.publishedLocally(id))
         return true
+    }
+
+    /// Checks an entry, appends it if it is good, and does what follows from that here (log, events, the
+    /// package's statements, mirroring). Forwarding and strikes are the core's.
+    private func checkAndRecord(_ bytes: [UInt8], from sender: PeerConnection?) -> EntryVerdict {
+        let (verdict, entry) = check(bytes)
+        switch verdict {
+        case let .rejected(reason):
+            logger.warning("rejected catalog entry", ["from": sender?.peer.text ?? "local", "reason": reason])
+            events.record(.entryRejected(from: sender?.peer, reason: reason))
+        case .duplicate:
+            break
+        case let .notStored(reason):
+            logger.warning("could not store a catalog entry (a local fault, not the sender's)", ["from": sender?.peer.text ?? "local", "reason": reason])
+        case let .revokedSigner(reason):
+            logger.info("refused a catalog entry signed by a revoked key", ["from": sender?.peer.text ?? "local", "reason": reason])
+            events.record(.entryRevoked(from: sender?.peer))
+        case let .overBudget(reason):
+            logger.debug("not keeping a stranger's catalog entry", ["from": sender?.peer.text ?? "local", "reason": reason])
+            if case let .statement(signed)? = entry { events.record(.entryOverBudget(from: sender?.peer, identity: signed.statement.identity)) }
+        case .accepted:
+            if case let .statement(signed)? = entry {
+                forgetPackageAnswers(signed.statement.package)
+                if store.hasManifest(signed.statement.package) { _ = try? store.addStatement(signed) }
+                if signed.statement.kind == .publish { considerMirroring(signed.statement.package, from: sender?.peer) }
+            }
+        }
+        return verdict
     }
 
     /// Revocations this node knows (loaded once, then added to as they arrive).
@@ -126,10 +151,6 @@ extension NodeRuntime {
             // Strangers get quotas and a budget, not free disk.
             switch admit(signed, size: bytes.count, nowSeconds: nowSeconds) {
             case let .refuse(reason):
-                state.withLock { state in
-                    if state.declined.count >= Self.declinedMemory { state.declined.removeAll() }
-                    state.declined.insert(SHA256Hasher.hash(bytes))
-                }
                 return (.overBudget(reason), entry)
             case let .keepAfterEvicting(excess):
                 evictionNeeded = excess
@@ -153,91 +174,54 @@ extension NodeRuntime {
         }
     }
 
-    private func gossip(_ bytes: [UInt8], except sender: PeerConnection?) {
-        let targets = readyConnections().filter { $0 !== sender && $0.peer != sender?.peer }.shuffled().prefix(options.gossipFanout)
-        for connection in targets { connection.send(.announce(entry: bytes)) }
-    }
-
-    /// Token bucket per connection: `WireLimits.announcesPerSecond` entries a second, bursts of `announceBurst`.
-    func allowAnnounce(from connection: PeerConnection) -> Bool {
-        let now = ContinuousClock.now - startedAt
-        let allowed = state.withLock { state in
-            state.announceTokens[ObjectIdentifier(connection), default: TokenBucket(
-                capacity: WireLimits.announceBurst, perSecond: WireLimits.announcesPerSecond)].take(now: now)
-        }
-        if !allowed { logger.debug("announce rate limit", ["peer": connection.peer.text]) }
-        return allowed
-    }
-
-    private func strike(_ peer: NodeID, reason: String) {
-        let strikes = state.withLock { state -> Int in
-            state.strikes[peer, default: 0] += 1
-            return state.strikes[peer] ?? 0
-        }
-        if strikes >= Self.maximumEntryStrikes {
-            disconnect(peer, code: .misbehaving, reason: "sent \(strikes) invalid catalog entries")
-        }
-    }
 
     // MARK: Anti-entropy
 
+    /// Ticks the core (reconciliation rounds, session time-outs) and retries failed mirror fetches.
     func antiEntropyLoop() {
-        var next = ContinuousClock.now + options.antiEntropyInterval / 2
+        var nextMirrorRetry = ContinuousClock.now + options.antiEntropyInterval / 2
         while !state.withLock({ $0.isStopping }) {
             var fds = [pollfd(fd: stopWake.readEnd, events: Int16(POLLIN), revents: 0)]
             _ = poll(&fds, 1, 200)
             if state.withLock({ $0.isStopping }) { break }
-            guard ContinuousClock.now >= next else { continue }
-            next = ContinuousClock.now + options.antiEntropyInterval
+            drive(.tick)
+            guard ContinuousClock.now >= nextMirrorRetry else { continue }
+            nextMirrorRetry = ContinuousClock.now + options.antiEntropyInterval
             retryMirroring()
-            guard let partner = readyConnections().randomElement() else { continue }
-            startReconciliation(with: partner)
         }
     }
 
-    /// Starts a reconciliation session with `connection`.
-    public func reconcileNow() {
-        for connection in readyConnections() { startReconciliation(with: connection) }
-    }
-
-    private func startReconciliation(with connection: PeerConnection) {
-        let session = UInt32.random(in: 1...UInt32.max)
-        let message = reconciler().initialMessage()
-        connection.send(.reconcile(session: session, payload: ReconcileCodec.encode(message)))
-    }
-
-    func handleReconcile(session: UInt32, payload: [UInt8], from connection: PeerConnection) {
-        let ranges: [ReconcileRange]
-        do { ranges = try ReconcileCodec.decode(payload) } catch {
-            connection.close(.protocolError, reason: "\(error)")
-            return
-        }
-        let answer = reconciler().respond(to: ranges)
-        if let reply = answer.reply {
-            connection.send(.reconcile(session: session, payload: ReconcileCodec.encode(reply)))
-        } else if !ranges.allSatisfy({ $0.mode == .skip }) {
-            // Nothing more to say: end the session explicitly with "skip everything", which is not answered.
-            connection.send(.reconcile(session: session, payload: ReconcileCodec.encode([ReconcileRange(upperBound: nil, mode: .skip)])))
-        }
-        for id in answer.have { if let bytes = store.catalog.entryBytes(id) { connection.send(.announce(entry: bytes)) } }
-        // Entries evicted or refused under the strangers' budget are not asked for again.
-        let declined = state.withLock { $0.declined }
-        let need = declined.isEmpty ? answer.need : answer.need.filter { !declined.contains($0) }
-        for start in stride(from: 0, to: need.count, by: 2000) {
-            connection.send(.getEntries(ids: Array(need[start..<min(start + 2000, need.count)])))
-        }
-        if !answer.have.isEmpty || !answer.need.isEmpty {
-            logger.debug("reconciled", ["peer": connection.peer.text, "sent": String(answer.have.count), "asked": String(answer.need.count)])
-        }
-        if answer.reply == nil { events.record(.reconciliationEnded(peer: connection.peer, sent: answer.have.count, asked: answer.need.count)) }
-    }
+    /// Starts a reconciliation session with every ready peer.
+    public func reconcileNow() { drive(.reconcileNow) }
 
     /// A reconciler over the current catalog, rebuilt only when the catalog grew.
-    private func reconciler() -> RangeReconciler {
+    func reconciler() -> RangeReconciler {
         let (ids, generation) = store.catalog.idsAndGeneration
         if let cached = state.withLock({ $0.reconciler }), cached.count == ids.count, cached.generation == generation { return cached.value }
         let reconciler = RangeReconciler(ids: ids)
         state.withLock { $0.reconciler = (ids.count, generation, reconciler) }
         return reconciler
     }
+}
+
+extension EntryVerdict {
+    /// What the core needs to know of the verdict.
+    var check: EntryCheck {
+        switch self {
+        case .accepted: .accepted
+        case .duplicate: .duplicate
+        case .rejected: .rejected
+        case .notStored: .notStored
+        case .revokedSigner: .revokedSigner
+        case .overBudget: .overBudget
+        }
+    }
+}
+
+/// The node's catalog log as NodeCore reads it.
+struct RuntimeCatalog: CatalogReading {
+    let runtime: NodeRuntime
+    func contains(_ id: ContentID) -> Bool { runtime.store.catalog.contains(id) }
+    func entryBytes(_ id: ContentID) -> [UInt8]? { runtime.store.catalog.entryBytes(id) }
+    func reconciler() -> RangeReconciler { runtime.reconciler() }
 }

@@ -166,6 +166,7 @@ extension NodeRuntime: PeerConnectionDelegate {
     func connectionReady(_ connection: PeerConnection) {
         logger.debug("peer ready", ["peer": connection.peer.text, "name": connection.snapshot.name])
         announceSelf(to: connection)
+        drive(.connected(ObjectIdentifier(connection), peer: connection.peer, isOutbound: connection.isOutbound))
     }
 
     func connection(_ connection: PeerConnection, received message: Message) {
@@ -173,10 +174,8 @@ extension NodeRuntime: PeerConnectionDelegate {
         switch message {
         case let .package(request, _, _), let .index(request, _, _), let .chunk(request, _, _):
             completeRequest(request, from: connection, with: message)
-        case let .announce(entry):
-            if allowAnnounce(from: connection) { acceptEntry(entry, from: connection) }
-        case let .reconcile(session, payload):
-            handleReconcile(session: session, payload: payload, from: connection)
+        case .announce, .reconcile, .getEntries:
+            drive(.received(ObjectIdentifier(connection), message))
         case let .node(announcement):
             let now = ContinuousClock.now - startedAt
             let allowed = state.withLock { state in
@@ -184,8 +183,6 @@ extension NodeRuntime: PeerConnectionDelegate {
                     capacity: WireLimits.nodeAnnouncementBurst, perSecond: WireLimits.nodeAnnouncementsPerSecond)].take(now: now)
             }
             if allowed { acceptNodeAnnouncement(announcement, from: connection) }
-        case let .getEntries(ids):
-            for id in ids { if let bytes = store.catalog.entryBytes(id) { connection.send(.announce(entry: bytes)) } }
         default:
             serve(message, to: connection)
         }
@@ -194,12 +191,12 @@ extension NodeRuntime: PeerConnectionDelegate {
     func connectionClosed(_ connection: PeerConnection, reason: String) {
         let orphaned = state.withLock { state -> [@Sendable (Message?) -> Void] in
             state.connections[ObjectIdentifier(connection)] = nil
-            state.announceTokens[ObjectIdentifier(connection)] = nil
             state.nodeTokens[ObjectIdentifier(connection)] = nil
             let numbers = state.pending.filter { $0.value.0 === connection }.map(\.key)
             return numbers.compactMap { state.pending.removeValue(forKey: $0)?.1 }
         }
         for handler in orphaned { handler(nil) }
+        drive(.closed(ObjectIdentifier(connection)))
         logger.info("connection closed", ["peer": connection.peer.text, "reason": reason])
         // What a connection's queue and buffers held goes back to the system, not just to the allocator's free lists
         // (at most once a second: trimming walks the heap).

@@ -83,6 +83,8 @@ public final class NodeRuntime: Sendable {
     /// Wakes the dialler when the peers to dial change.
     let peersWake: WakePipe
     let state = Mutex<RuntimeState>(RuntimeState())
+    /// Every catalog decision (gossip, strikes, reconciliation sessions). Lock order: `core`, then `state`.
+    let core: Mutex<NodeCore<ObjectIdentifier>>
     /// The origin of the monotonic times handed to the pure parts.
     let startedAt = ContinuousClock.now
     /// Every thread this node starts (loops, dials, handshakes, connections): `stop` joins them all.
@@ -109,8 +111,6 @@ public final class NodeRuntime: Sendable {
         var handshakes = 0
         var handshakesByHost: [String: Int] = [:]
         var isStarted = false
-        var announceTokens: [ObjectIdentifier: TokenBucket] = [:]
-        var strikes: [NodeID: Int] = [:]
         var reconciler: (count: Int, generation: Int, value: RangeReconciler)?
         var addressBook: [NodeID: NodeAnnouncement] = [:]
         var mirrorQueue: [(package: ContentID, from: NodeID?)] = []
@@ -127,8 +127,6 @@ public final class NodeRuntime: Sendable {
         var allowList: [NodeID]?
         /// Strangers' quotas and budget.
         var admission = EntryAdmission(limits: StrangerLimits())
-        /// IDs of entries evicted or refused: reconciliation does not ask for them again.
-        var declined: Set<ContentID> = []
         /// Cached ok and refused answers to get-package (NodeRuntime+Serving).
         var packageAnswers: [ContentID: (ResponseStatus, [UInt8])] = [:]
         /// Node announcements seen lately (by hash), so none is forwarded twice even after the address book dropped it.
@@ -153,6 +151,10 @@ public final class NodeRuntime: Sendable {
         state.withLock { $0.revocations = known }
         nodeID = NodeID(publicKey: key.publicKey)
         self.key = key
+        var coreSettings = NodeCore<ObjectIdentifier>.Settings()
+        coreSettings.fanout = options.gossipFanout
+        coreSettings.antiEntropyInterval = options.antiEntropyInterval
+        core = Mutex(NodeCore(node: nodeID, settings: coreSettings, seed: UInt64.random(in: 0...UInt64.max)))
         serverContext = try TLSContext(key: key, isServer: true)
         clientContext = try TLSContext(key: key, isServer: false)
         uploadLimiter = options.uploadBytesPerSecond.map { RateLimiter(bytesPerSecond: $0) }

@@ -31,6 +31,9 @@ public enum WireLimits {
     public static let reconcileMessagesPerSession = 32
     /// Reconciliation sessions started by peers that a node answers at once (others are declined).
     public static let reconcileSessionsAnswered = 8
+    /// Entries a node takes from a peer, beyond the gossip rate, while a reconciliation session it started with
+    /// that peer is open (the peer's answer to an empty or far-behind catalog).
+    public static let reconcileEntriesPerSession = 100_000
     /// Entry IDs in one `get-entries` request.
     public static let maximumEntriesPerRequest = 2000
     /// Invalid catalog entries (or chunks that do not match their index) that get a node disconnected.

@@ -8,6 +8,7 @@ struct BenchOptions {
     var sizeMiB = 1024
     var runs = 3
     var entries = 10_000
+    var nodes: [Int] = []
     var directory = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
 }
 

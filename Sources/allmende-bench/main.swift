@@ -6,7 +6,7 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--help") || arguments.contains("-h") {
     print("""
-    usage: allmende-bench [store | fetch | reconcile | gossip | catalog] [--size-mib N] [--runs N] [--dir DIR] [--entries N]
+    usage: allmende-bench [store | fetch | reconcile | simulate | catalog] [--size-mib N] [--runs N] [--dir DIR] [--entries N] [--nodes N]
 
     Benchmarks, in one run and on the same data, Allmende against the tools a user would otherwise use.
 
@@ -16,7 +16,9 @@ if arguments.contains("--help") || arguments.contains("-h") {
               HTTPS (nginx is installed with apt-get if missing) and a plain TLS 1.3 stream; peak daemon memory
       reconcile  range-based reconciliation of two 100,000-entry catalogs differing in 100 and 1,000 entries:
               bytes and round trips beside the full ID list
-      gossip  1,000 simulated nodes: rounds to full coverage of a new entry, messages and bytes per node
+      simulate  the real node core on a simulated network of --nodes nodes (default 1,000 and 10,000) with a
+              10,000-entry catalog: rounds to full coverage of a new entry, receptions and bytes per node, a new
+              node joining (time, bytes against the entries' own), memory per simulated node
       catalog listing a catalog of --entries publish entries (default 10,000) from a cold process, as search
               does, with and without the saved listings, beside grep -c over the raw log
 
@@ -24,6 +26,7 @@ if arguments.contains("--help") || arguments.contains("-h") {
       --size-mib N   size of the generated file in MiB (default 1024)
       --runs N       timed runs per tool; the median is reported (default 3)
       --dir DIR      folder for the generated file and stores (default $TMPDIR or /tmp)
+      --nodes N      simulated nodes (simulate; may be given more than once)
     """)
     exit(0)
 }
@@ -42,7 +45,8 @@ do {
         case "store": options.benchmark = "store"
         case "fetch": options.benchmark = "fetch"
         case "reconcile": options.benchmark = "reconcile"
-        case "gossip": options.benchmark = "gossip"
+        case "simulate", "gossip": options.benchmark = "simulate"
+        case "--nodes": options.nodes.append(Int(try value()) ?? 0)
         case "catalog": options.benchmark = "catalog"
         case "--entries": options.entries = Int(try value()) ?? 0
         case "--size-mib": options.sizeMiB = Int(try value()) ?? 0
@@ -56,7 +60,7 @@ do {
     switch options.benchmark {
     case "fetch": try FetchBenchmark(options: options).run()
     case "reconcile": try ReconcileBenchmark(options: options).run()
-    case "gossip": GossipBenchmark().run()
+    case "simulate": SimulateBenchmark(nodeCounts: options.nodes.isEmpty ? [1000, 10_000] : options.nodes).run()
     case "catalog": try CatalogBenchmark(options: options, entries: options.entries).run()
     default: try StoreBenchmark(options: options).run()
     }

@@ -1,0 +1,68 @@
+// SimulateBenchmark.swift: allmende-bench. The real NodeCore at network scale: N simulated nodes on a virtual
+// network (100 ms links, 5 % loss), a 10,000-entry catalog; a new entry spreading, and a new node joining.
+
+import AllmendeCrypto
+import AllmendeNode
+import Foundation
+
+struct SimulateBenchmark {
+    let nodeCounts: [Int]
+    var catalogEntries = 10_000
+    var entryBytes = 1200
+    var dials = 4
+
+    func run() {
+        let round = NodeCore<Int>.Settings().antiEntropyInterval
+        print("## simulate: the real NodeCore on a virtual network (each node dials \(dials) others; 100 ms links, 100 Mbit/s, 5 % of messages lost;")
+        print("## a catalog of \(catalogEntries) entries of \(entryBytes) bytes; one round = the reconciliation interval, \(round))")
+        print("| nodes | new entry: rounds to full coverage | receptions per node | bytes per node per round | new node: time to full catalog | bytes received / entry bytes | memory per node | wall time |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for nodes in nodeCounts { measure(nodes: nodes, round: round) }
+        print(String(format: "peak process memory: %.0f MiB", Double(Self.peakResidentBytes()) / 1_048_576))
+    }
+
+    private func measure(nodes: Int, round: Duration) {
+        let started = ContinuousClock.now
+        let baseline = Self.residentBytes()
+        var settings = NetworkSettings()
+        settings.loss = 0.05
+        settings.seed = UInt64(nodes)
+        let network = NetworkSimulation(nodeCount: nodes, sharedEntries: catalogEntries, entryBytes: entryBytes, settings: settings)
+        network.connectRandomly(dials: dials...dials)
+        // Warm up: every connection up and its first reconciliation done.
+        network.run(until: round)
+        let bytesBefore = network.bytes
+        let start = network.now
+        let entry = network.publish(at: 0, time: start)
+        let newcomer = network.join(dials: 3, at: start)
+        var coverageRounds: Int?
+        var joined: Duration?
+        var step = 0
+        while step < 40 * 10 && (coverageRounds == nil || joined == nil) {
+            step += 1
+            network.run(until: start + round * Double(step) / 10)
+            if coverageRounds == nil && network.holders[entry] == network.nodeCount { coverageRounds = (step + 9) / 10 }
+            if joined == nil && network.hasFullCatalog(newcomer) { joined = network.now - start }
+        }
+        let rounds = Double(step) / 10
+        let receptions = Double(network.receptions[entry] ?? 0) / Double(network.nodeCount)
+        let perRound = Double(network.bytes - bytesBefore) / Double(network.nodeCount) / rounds
+        let joinRatio = Double(network.bytesReceived(by: newcomer)) / Double(catalogEntries * entryBytes + entryBytes)
+        let memory = Double(max(0, Self.residentBytes() - baseline)) / Double(network.nodeCount)
+        let wall = ContinuousClock.now - started
+        print(String(format: "| %d | %@ | %.2f | %.0f | %@ | %.3f | %.1f KiB | %.1f s |", nodes,
+                     coverageRounds.map { "\($0)" } ?? "not within 40", receptions, perRound,
+                     joined.map { String(format: "%.1f s", Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18) } ?? "not within 40 rounds",
+                     joinRatio, memory / 1024, Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18))
+    }
+
+    static func residentBytes() -> Int { statusField("VmRSS:") }
+    static func peakResidentBytes() -> Int { statusField("VmHWM:") }
+
+    private static func statusField(_ name: String) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name) }),
+              let kib = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kib * 1024
+    }
+}
