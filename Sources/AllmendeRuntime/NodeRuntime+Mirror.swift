@@ -2,6 +2,7 @@
 
 import AllmendeCrypto
 import AllmendeModel
+import AllmendeNode
 import AllmendeStore
 import Foundation
 
@@ -27,40 +28,38 @@ extension NodeRuntime {
         guard let listing = store.catalogListing(package), listing.retraction == nil else { return false }
         let policies = mirrors.filter { $0.matches(publisher: listing.publisher, tags: listing.summary.tags, from: peer) }
         guard !policies.isEmpty else { return false }
-        if policies.contains(where: { $0.quota == nil }) { return true }
-        let mirrored = store.mirroredPackages().filter { store.hasManifest($0) }
-        for policy in policies {
-            guard let quota = policy.quota, listing.summary.size <= quota else { continue }
-            let held = mirrored.compactMap { store.catalogListing($0) }.filter { policy.matches(publisher: $0.publisher, tags: $0.summary.tags, from: nil) }
-            // Summary sizes are signed claims of at most 2^53 each; the sum saturates far below Int.max, so it cannot trap.
-            var used = held.reduce(0) { min($0 + $1.summary.size, Int.max / 2) }
-            var evict: [CatalogListing] = []
-            for candidate in held where used + listing.summary.size > quota {   // oldest first
-                let pinnedElsewhere = mirrors.contains { other in
-                    other != policy && other.matches(publisher: candidate.publisher, tags: candidate.summary.tags, from: nil)
-                }
-                guard !pinnedElsewhere else { continue }
-                evict.append(candidate)
-                used -= candidate.summary.size
+        let mirrored = policies.contains(where: { $0.quota == nil }) ? [] : store.mirroredPackages().filter { store.hasManifest($0) }
+            .compactMap { store.catalogListing($0) }
+        let facts = policies.map { policy in
+            let held = mirrored.filter { policy.matches(publisher: $0.publisher, tags: $0.summary.tags, from: nil) }
+            let pinned = held.filter { candidate in
+                mirrors.contains { $0 != policy && $0.matches(publisher: candidate.publisher, tags: candidate.summary.tags, from: nil) }
             }
-            guard used + listing.summary.size <= quota else { continue }
-            for victim in evict {
+            return MirrorPlanner.Policy(quota: policy.quota, held: held.map { MirrorPlanner.Item(package: $0.package, size: $0.summary.size) },
+                                        pinnedElsewhere: Set(pinned.map(\.package)))
+        }
+        switch MirrorPlanner.plan(MirrorPlanner.Item(package: package, size: listing.summary.size), policies: facts) {
+        case .noPolicy:
+            return false
+        case .overQuota:
+            logger.info("not mirroring: over quota", ["package": package.shortHex(), "size": String(listing.summary.size)])
+            events.record(.overQuota(package: package))
+            return false
+        case let .mirror(evicting):
+            for victim in evicting {
                 do {
-                    try store.removePackage(victim.package)
-                    forgetPackageAnswers(victim.package)
-                    try store.forgetMirrored(victim.package)
-                    logger.info("evicted mirrored package to stay within quota", ["package": victim.package.hex, "title": victim.summary.title])
-                    events.record(.evicted(package: victim.package))
+                    try store.removePackage(victim)
+                    forgetPackageAnswers(victim)
+                    try store.forgetMirrored(victim)
+                    logger.info("evicted mirrored package to stay within quota", ["package": victim.hex])
+                    events.record(.evicted(package: victim))
                 } catch {
-                    logger.warning("eviction failed", ["package": victim.package.shortHex(), "reason": "\(error)"])
+                    logger.warning("eviction failed", ["package": victim.shortHex(), "reason": "\(error)"])
                     return false
                 }
             }
             return true
         }
-        logger.info("not mirroring: over quota", ["package": package.shortHex(), "size": String(listing.summary.size)])
-        events.record(.overQuota(package: package))
-        return false
     }
 
     /// Queues every catalog package the mirror policies match and that is not stored yet.
