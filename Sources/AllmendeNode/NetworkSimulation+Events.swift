@@ -85,6 +85,9 @@ extension NetworkSimulation {
             drive(node, .entryChecked(id, bytes: bytes, from: from, verdict))
         case .reconciled:
             sessionsEnded += 1
+        case .dial, .checkNodeAnnouncement:
+            // The simulated topology is fixed by the scenario; simulated nodes announce no addresses.
+            break
         }
     }
 

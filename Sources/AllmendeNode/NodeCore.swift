@@ -20,17 +20,22 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
         public var fanout = 4
         /// How often to reconcile with one random peer.
         public var antiEntropyInterval: Duration = .seconds(30)
+        /// Outbound target, back-off and address book size.
+        public var directory = PeerDirectory.Settings()
         public init() {}
     }
 
     struct Peer: Sendable {
         let node: NodeID
         let isOutbound: Bool
+        /// The address dialled (outbound connections).
+        let address: String
         /// Connection order, so choices do not depend on hashing order.
         let order: UInt64
         var announces = TokenBucket(capacity: WireLimits.announceBurst, perSecond: WireLimits.announcesPerSecond)
         /// Entries received from this peer during the current session this node started with it.
         var sessionEntries = 0
+        var nodeAnnouncements = TokenBucket(capacity: WireLimits.nodeAnnouncementBurst, perSecond: WireLimits.nodeAnnouncementsPerSecond)
     }
 
     /// Most entry IDs remembered as declined (evicted or over budget) or as asked for.
@@ -50,10 +55,13 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
     private var requested: [ContentID: Duration] = [:]
     private var declined: Set<ContentID> = []
     private var nextAntiEntropy: Duration?
+    /// Whom to dial: configured peers, the address book, back-off, the allow-list.
+    public private(set) var directory: PeerDirectory
 
     public init(node: NodeID, settings: Settings = Settings(), seed: UInt64) {
         self.node = node
         self.settings = settings
+        directory = PeerDirectory(settings: settings.directory)
         random = SplitMix64(seed: seed)
     }
 
@@ -80,14 +88,16 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
             nextAntiEntropy = now + settings.antiEntropyInterval * (0.5 + Double(random.next() % 1024) / 2048)
         }
         switch event {
-        case let .connected(link, peer, isOutbound):
-            peers[link] = Peer(node: peer, isOutbound: isOutbound, order: nextOrder)
+        case let .connected(link, peer, isOutbound, address):
+            peers[link] = Peer(node: peer, isOutbound: isOutbound, address: address, order: nextOrder)
             nextOrder += 1
+            if isOutbound { directory.dialEnded(DialTarget(address: address, node: peer), .connected, now: now, random: &random) }
             // The dialling side asks at once (a new node gets the catalog from its first peer).
             if isOutbound && sessions.initiated == nil { startSession(with: link, now: now, catalog: catalog, into: &actions) }
         case let .closed(link):
             peers[link] = nil
             sessions.closed(link)
+            dial(now: now, into: &actions)
         case let .received(link, message):
             guard peers[link] != nil else { break }
             receive(message, on: link, now: now, catalog: catalog, into: &actions)
@@ -101,6 +111,21 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
             for link in readyLinks where !sessions.isOpen(with: link) { startSession(with: link, now: now, catalog: catalog, into: &actions) }
         case .tick:
             tick(now: now, catalog: catalog, into: &actions)
+            dial(now: now, into: &actions)
+        case let .configured(targets, allowList):
+            reconfigure(targets, allowList: allowList, into: &actions)
+            dial(now: now, into: &actions)
+        case let .peerAdded(target):
+            directory.add(target)
+            dial(now: now, into: &actions)
+        case let .dialEnded(target, outcome):
+            directory.dialEnded(target, outcome, now: now, random: &random)
+        case let .nodeAnnouncementChecked(announcement, from):
+            guard let announcement, announcement.node != node, directory.learn(announcement, now: now) else { break }
+            let senderNode = peers[from]?.node
+            var targets = readyLinks.filter { $0 != from && peers[$0]?.node != senderNode && peers[$0]?.node != announcement.node }
+            targets.shuffle(using: &random)
+            for link in targets.prefix(settings.fanout) { actions.append(.send(link, .node(announcement: announcement.bytes))) }
         }
         return actions
     }
@@ -115,6 +140,28 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
         let links = readyLinks
         guard sessions.initiated == nil, !links.isEmpty else { return }
         startSession(with: links[Int(random.next() % UInt64(links.count))], now: now, catalog: catalog, into: &actions)
+    }
+
+    /// Dials what the directory says is due.
+    private mutating func dial(now: Duration, into actions: inout [NodeAction<Link>]) {
+        let outbound = peers.values.filter(\.isOutbound)
+        let due = directory.dueDials(now: now, connectedNodes: Set(peers.values.map(\.node)), connectedAddresses: Set(outbound.map(\.address)),
+                                     outbound: outbound.count, random: &random)
+        for target in due { actions.append(.dial(target)) }
+    }
+
+    /// Applies a new configuration: connections to peers no longer configured are closed, and so are
+    /// connections to nodes no longer on the allow-list.
+    private mutating func reconfigure(_ targets: [DialTarget], allowList: [NodeID]?, into actions: inout [NodeAction<Link>]) {
+        let removed = Set(directory.configured.map(\.address)).subtracting(targets.map(\.address))
+        directory.configure(peers: targets, allowList: allowList)
+        for (link, peer) in peers.sorted(by: { $0.value.order < $1.value.order }) {
+            if !directory.allows(peer.node) {
+                actions.append(.disconnect(link, .notAllowed, "this node accepts only listed peers"))
+            } else if peer.isOutbound && removed.contains(peer.address) {
+                actions.append(.disconnect(link, .normal, "no longer a configured peer"))
+            }
+        }
     }
 
     private mutating func receive(_ message: Message, on link: Link, now: Duration, catalog: some CatalogReading,
@@ -138,6 +185,10 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
             reconcile(session: session, payload: payload, on: link, now: now, catalog: catalog, into: &actions)
         case let .getEntries(ids):
             for id in ids { if let bytes = catalog.entryBytes(id) { actions.append(.send(link, .announce(entry: bytes))) } }
+        case let .node(bytes):
+            // Over the rate: dropped unread, no strike.
+            guard peers[link]?.nodeAnnouncements.take(now: now) ?? false else { return }
+            actions.append(.checkNodeAnnouncement(bytes, from: link))
         default:
             break
         }

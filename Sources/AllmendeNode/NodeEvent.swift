@@ -32,8 +32,8 @@ public enum EntryCheck: Equatable, Sendable {
 /// Something that happened to the node. `Link` names one connection (the runtime uses the connection object's
 /// identity, the simulation a node number).
 public enum NodeEvent<Link: Hashable & Sendable>: Sendable {
-    /// A connection completed its hello with `peer`.
-    case connected(Link, peer: NodeID, isOutbound: Bool)
+    /// A connection completed its hello with `peer` (`address`: the one dialled, for outbound connections).
+    case connected(Link, peer: NodeID, isOutbound: Bool, address: String = "")
     /// A connection closed (either side).
     case closed(Link)
     /// A catalog message arrived (`announce`, `reconcile`, `get-entries`; others are ignored).
@@ -46,6 +46,14 @@ public enum NodeEvent<Link: Hashable & Sendable>: Sendable {
     case publishedLocally(ContentID)
     /// The operator asked to reconcile now with every ready peer.
     case reconcileNow
+    /// The peers to keep dialled and the allow-list (at start and on every change of the configuration).
+    case configured(peers: [DialTarget], allowList: [NodeID]?)
+    /// One more configured peer (`peers add` on a running node).
+    case peerAdded(DialTarget)
+    /// A dial asked for by `.dial` ended.
+    case dialEnded(DialTarget, DialOutcome)
+    /// The executor checked a node announcement asked for by `.checkNodeAnnouncement` (nil: refused).
+    case nodeAnnouncementChecked(VerifiedAnnouncement?, from: Link)
     /// Time passed (at least by `nextWake`).
     case tick
 }
@@ -60,4 +68,8 @@ public enum NodeAction<Link: Hashable & Sendable>: Equatable, Sendable {
     case checkEntry(ContentID, bytes: [UInt8], from: Link?)
     /// A reconciliation session with `peer` ended on this side: it sent `sent` entries and asked for `asked`.
     case reconciled(Link, peer: NodeID, sent: Int, asked: Int)
+    /// Dial this address (then report with `.dialEnded`).
+    case dial(DialTarget)
+    /// Verify this node announcement's signature and time, then report with `.nodeAnnouncementChecked`.
+    case checkNodeAnnouncement([UInt8], from: Link)
 }

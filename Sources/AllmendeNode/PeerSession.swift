@@ -4,6 +4,8 @@ import AllmendeWire
 
 /// Timeouts of a connection, as `Duration`s.
 public struct NodeTimeouts: Sendable {
+    /// A TCP connect to a peer gives up after this.
+    public static let dial: Duration = .seconds(5)
     /// Handshake plus hello must complete within this.
     public var handshake: Duration = .seconds(10)
     /// A connection idle this long is pinged.

@@ -44,9 +44,19 @@ extension NodeRuntime {
             connection(link)?.send(message)
         case let .disconnect(link, code, reason):
             guard let connection = connection(link) else { return }
-            logger.warning("disconnecting peer", ["peer": connection.peer.text, "reason": reason])
-            events.record(.closedPeer(peer: connection.peer, code: code, reason: reason))
+            if code != .normal {
+                logger.warning("disconnecting peer", ["peer": connection.peer.text, "reason": reason])
+                events.record(.closedPeer(peer: connection.peer, code: code, reason: reason))
+            }
             connection.close(code, reason: reason)
+        case let .dial(target):
+            guard !state.withLock({ $0.isStopping }) else {
+                drive(.dialEnded(target, .failed))
+                return
+            }
+            threads.spawn("allmende-dial-peer") { [self] in dial(target) }
+        case let .checkNodeAnnouncement(bytes, from):
+            drive(.nodeAnnouncementChecked(checkNodeAnnouncement(bytes, from: connection(from)), from: from))
         case let .checkEntry(id, bytes, from):
             let verdict = checkAndRecord(bytes, from: from.flatMap(connection(_:)))
             drive(.entryChecked(id, bytes: bytes, from: from, verdict.check))
@@ -177,8 +187,9 @@ extension NodeRuntime {
 
     // MARK: Anti-entropy
 
-    /// Ticks the core (reconciliation rounds, session time-outs) and retries failed mirror fetches.
-    func antiEntropyLoop() {
+    /// Ticks the core every 200 ms (reconciliation rounds, session time-outs, dials due) and retries failed mirror
+    /// fetches.
+    func tickLoop() {
         var nextMirrorRetry = ContinuousClock.now + options.antiEntropyInterval / 2
         while !state.withLock({ $0.isStopping }) {
             var fds = [pollfd(fd: stopWake.readEnd, events: Int16(POLLIN), revents: 0)]

@@ -79,7 +79,7 @@ extension NodeRuntime {
             if let host { state.withLock { Self.endHandshake(of: host, in: &$0) } }
             return false
         }
-        if let allowList = state.withLock({ $0.allowList }), !allowList.contains(peer) {
+        if !core.withLock({ $0.directory.allows(peer) }) {
             logger.warning("connection refused: node not on the allow-list", ["peer": peer.text, "address": address])
             events.record(.notAllowed(peer: peer, address: address))
             connection.close(.notAllowed, reason: "this node accepts only listed peers")
@@ -106,58 +106,25 @@ extension NodeRuntime {
         }
     }
 
-    func dialLoop() {
-        while !state.withLock({ $0.isStopping }) {
-            let now = ContinuousClock.now
-            let (peers, connectedAddresses, connectedNodes) = state.withLock { state in
-                (state.peers, Set(state.connections.values.filter(\.isOutbound).map(\.remoteAddress)), Set(state.connections.values.map(\.peer)))
-            }
-            for entry in peers + discoveredPeers(connected: connectedNodes) {
-                if let node = entry.node, connectedNodes.contains(node) { continue }
-                if connectedAddresses.contains(entry.address) { continue }
-                let due = state.withLock { state -> Bool in
-                    if state.dialing.contains(entry.address) { return false }
-                    if let backoff = state.backoff[entry.address], backoff.next > now { return false }
-                    state.dialing.insert(entry.address)
-                    return true
-                }
-                guard due else { continue }
-                threads.spawn("allmende-dial-peer") { [self] in dial(entry) }
-            }
-            var fds = [pollfd(fd: stopWake.readEnd, events: Int16(POLLIN), revents: 0), pollfd(fd: peersWake.readEnd, events: Int16(POLLIN), revents: 0)]
-            _ = poll(&fds, 2, 500)
-            if state.withLock({ $0.isStopping }) { break }
-            peersWake.drain()
-        }
-    }
-
-    func dial(_ entry: PeerEntry) {
-        defer { _ = state.withLock { $0.dialing.remove(entry.address) } }
-        guard let address = SocketAddress(parsing: entry.address) else {
-            logger.error("bad peer address in config", ["address": entry.address])
-            state.withLock { $0.backoff[entry.address] = (99, ContinuousClock.now + .seconds(3600)) }
+    /// Dials `target` (asked for by the core) and reports how it ended.
+    func dial(_ target: DialTarget) {
+        guard let address = SocketAddress(parsing: target.address) else {
+            logger.error("bad peer address in config", ["address": target.address])
+            drive(.dialEnded(target, .unusable))
             return
         }
         do {
-            let socket = try Socket.connect(to: address, timeout: .seconds(5))
-            if establish(socket: socket, address: entry.address, isOutbound: true, expected: entry.node) {
-                state.withLock { state in
-                    state.backoff[entry.address] = nil
-                    state.dialErrors[entry.address] = nil
-                }
+            let socket = try Socket.connect(to: address, timeout: NodeTimeouts.dial)
+            // Once established, the dial ends when the hellos are exchanged (`.connected`) or the connection closes.
+            if establish(socket: socket, address: target.address, isOutbound: true, expected: target.node) {
+                state.withLock { $0.dialErrors[target.address] = nil }
                 return
             }
-            throw TLSError.handshakeFailed("the connection was refused")
+            drive(.dialEnded(target, .failed))
         } catch {
-            let delay = state.withLock { state -> Duration in
-                if case .handshakeFailed("the connection was refused")? = error as? TLSError {} else { state.dialErrors[entry.address] = "\(error)" }
-                let failures = (state.backoff[entry.address]?.failures ?? 0) + 1
-                let base = min(options.maximumBackoff, .milliseconds(500) * (1 << min(failures, 10)))
-                let jittered = base * Double.random(in: 0.5...1.0)
-                state.backoff[entry.address] = (failures, ContinuousClock.now + jittered)
-                return jittered
-            }
-            logger.debug("dial failed", ["address": entry.address, "reason": "\(error)", "retry": "\(delay)"])
+            state.withLock { $0.dialErrors[target.address] = "\(error)" }
+            logger.debug("dial failed", ["address": target.address, "reason": "\(error)"])
+            drive(.dialEnded(target, .failed))
         }
     }
 }
@@ -166,7 +133,7 @@ extension NodeRuntime: PeerConnectionDelegate {
     func connectionReady(_ connection: PeerConnection) {
         logger.debug("peer ready", ["peer": connection.peer.text, "name": connection.snapshot.name])
         announceSelf(to: connection)
-        drive(.connected(ObjectIdentifier(connection), peer: connection.peer, isOutbound: connection.isOutbound))
+        drive(.connected(ObjectIdentifier(connection), peer: connection.peer, isOutbound: connection.isOutbound, address: connection.remoteAddress))
     }
 
     func connection(_ connection: PeerConnection, received message: Message) {
@@ -174,15 +141,8 @@ extension NodeRuntime: PeerConnectionDelegate {
         switch message {
         case let .package(request, _, _), let .index(request, _, _), let .chunk(request, _, _):
             completeRequest(request, from: connection, with: message)
-        case .announce, .reconcile, .getEntries:
+        case .announce, .reconcile, .getEntries, .node:
             drive(.received(ObjectIdentifier(connection), message))
-        case let .node(announcement):
-            let now = ContinuousClock.now - startedAt
-            let allowed = state.withLock { state in
-                state.nodeTokens[ObjectIdentifier(connection), default: TokenBucket(
-                    capacity: WireLimits.nodeAnnouncementBurst, perSecond: WireLimits.nodeAnnouncementsPerSecond)].take(now: now)
-            }
-            if allowed { acceptNodeAnnouncement(announcement, from: connection) }
         default:
             serve(message, to: connection)
         }
@@ -191,12 +151,14 @@ extension NodeRuntime: PeerConnectionDelegate {
     func connectionClosed(_ connection: PeerConnection, reason: String) {
         let orphaned = state.withLock { state -> [@Sendable (Message?) -> Void] in
             state.connections[ObjectIdentifier(connection)] = nil
-            state.nodeTokens[ObjectIdentifier(connection)] = nil
             let numbers = state.pending.filter { $0.value.0 === connection }.map(\.key)
             return numbers.compactMap { state.pending.removeValue(forKey: $0)?.1 }
         }
         for handler in orphaned { handler(nil) }
         drive(.closed(ObjectIdentifier(connection)))
+        if connection.isOutbound && !connection.snapshot.isReady {
+            drive(.dialEnded(DialTarget(address: connection.remoteAddress, node: connection.peer), .failed))
+        }
         logger.info("connection closed", ["peer": connection.peer.text, "reason": reason])
         // What a connection's queue and buffers held goes back to the system, not just to the allocator's free lists
         // (at most once a second: trimming walks the heap).

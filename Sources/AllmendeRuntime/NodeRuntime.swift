@@ -80,8 +80,6 @@ public final class NodeRuntime: Sendable {
     let clientContext: TLSContext
     /// Readable once the node stops (never drained: every loop sees it).
     let stopWake: WakePipe
-    /// Wakes the dialler when the peers to dial change.
-    let peersWake: WakePipe
     let state = Mutex<RuntimeState>(RuntimeState())
     /// Every catalog decision (gossip, strikes, reconciliation sessions). Lock order: `core`, then `state`.
     let core: Mutex<NodeCore<ObjectIdentifier>>
@@ -103,16 +101,12 @@ public final class NodeRuntime: Sendable {
         var pending: [UInt32: (PeerConnection, @Sendable (Message?) -> Void)] = [:]
         var nextRequest: UInt32 = 1
         var isStopping = false
-        var dialing: Set<String> = []
-        var backoff: [String: (failures: Int, next: ContinuousClock.Instant)] = [:]
         /// Why the last dial of each address failed (cleared when it connects).
         var dialErrors: [String: String] = [:]
-        var peers: [PeerEntry] = []
         var handshakes = 0
         var handshakesByHost: [String: Int] = [:]
         var isStarted = false
         var reconciler: (count: Int, generation: Int, value: RangeReconciler)?
-        var addressBook: [NodeID: NodeAnnouncement] = [:]
         var mirrorQueue: [(package: ContentID, from: NodeID?)] = []
         var mirrorQueued: Set<ContentID> = []
         var mirrorRetry: [ContentID: ContinuousClock.Instant] = [:]
@@ -123,16 +117,10 @@ public final class NodeRuntime: Sendable {
         var lastTrim: ContinuousClock.Instant?
         /// The device-key revocations this node honours.
         var revocations = RevocationRule()
-        /// If set, only these nodes may connect or be connected to (changed by `reconfigure`).
-        var allowList: [NodeID]?
         /// Strangers' quotas and budget.
         var admission = EntryAdmission(limits: StrangerLimits())
         /// Cached ok and refused answers to get-package (NodeRuntime+Serving).
         var packageAnswers: [ContentID: (ResponseStatus, [UInt8])] = [:]
-        /// Node announcements seen lately (by hash), so none is forwarded twice even after the address book dropped it.
-        var announcementsSeen = AnnouncementSeenSet<ContentID>()
-        /// Node announcements each connection may still send (token buckets, by connection).
-        var nodeTokens: [ObjectIdentifier: TokenBucket] = [:]
         /// Identities with standing from stored packages and this node's lab, with the package count they were read at.
         var standing: (at: ContinuousClock.Instant, identities: Set<NodeID>)?
     }
@@ -145,7 +133,6 @@ public final class NodeRuntime: Sendable {
         self.options = options
         self.logger = logger
         stopWake = try WakePipe()
-        peersWake = try WakePipe()
         store = try PackageStore(home: home)
         let known = RevocationRule(LabIdentity.revocations(home))
         state.withLock { $0.revocations = known }
@@ -154,15 +141,15 @@ public final class NodeRuntime: Sendable {
         var coreSettings = NodeCore<ObjectIdentifier>.Settings()
         coreSettings.fanout = options.gossipFanout
         coreSettings.antiEntropyInterval = options.antiEntropyInterval
+        coreSettings.directory.targetOutbound = options.targetOutbound
+        coreSettings.directory.maximumBackoff = options.maximumBackoff
         core = Mutex(NodeCore(node: nodeID, settings: coreSettings, seed: UInt64.random(in: 0...UInt64.max)))
         serverContext = try TLSContext(key: key, isServer: true)
         clientContext = try TLSContext(key: key, isServer: false)
         uploadLimiter = options.uploadBytesPerSecond.map { RateLimiter(bytesPerSecond: $0) }
         busyAnswersLeft = Mutex(options.busyAnswersForTesting)
         state.withLock { state in
-            state.peers = options.peers
             state.mirrors = options.mirrors
-            state.allowList = options.allowList
         }
         let strangers = countStrangerBytes()
         state.withLock { $0.admission = EntryAdmission(limits: options.strangerLimits, strangerBytes: strangers) }
@@ -176,9 +163,9 @@ public final class NodeRuntime: Sendable {
         boundPort.withLock { $0 = port }
         logger.info("listening", ["address": "\(options.listen.host):\(port)", "node": nodeID.text])
         threads.spawn("allmende-accept") { [self] in acceptLoop(socket) }
-        threads.spawn("allmende-dial") { [self] in dialLoop() }
-        threads.spawn("allmende-anti-entropy") { [self] in antiEntropyLoop() }
+        threads.spawn("allmende-tick") { [self] in tickLoop() }
         threads.spawn("allmende-mirror") { [self] in mirrorLoop() }
+        drive(.configured(peers: options.peers.map(\.dialTarget), allowList: options.allowList))
         scanForMirroring()
     }
 
@@ -201,35 +188,14 @@ public final class NodeRuntime: Sendable {
     // MARK: Peers
 
     /// Adds a peer to dial (also used after `peers add` on a running node).
-    public func addPeer(_ entry: PeerEntry) {
-        state.withLock { state in
-            if !state.peers.contains(entry) { state.peers.append(entry) }
-            state.backoff[entry.address] = nil
-        }
-        peersWake.wake()
-    }
+    public func addPeer(_ entry: PeerEntry) { drive(.peerAdded(entry.dialTarget)) }
 
     /// Applies a changed configuration while running: the peers to dial (connections to removed ones are closed),
     /// the allow-list (connections to nodes no longer on it are closed) and the mirror policies (the catalog is
     /// scanned again for what they now match).
     public func reconfigure(peers: [PeerEntry], mirrors: [MirrorPolicy], allowList: [NodeID]? = nil) {
-        let removed = state.withLock { state -> [PeerEntry] in
-            let gone = state.peers.filter { !peers.contains($0) }
-            state.peers = peers
-            state.mirrors = mirrors
-            state.allowList = allowList
-            for entry in peers { state.backoff[entry.address] = nil }
-            return gone
-        }
-        for connection in state.withLock({ Array($0.connections.values) }) {
-            if connection.isOutbound && removed.contains(where: { $0.address == connection.remoteAddress }) {
-                connection.close(.normal, reason: "no longer a configured peer")
-            } else if let allowList, !allowList.contains(connection.peer) {
-                events.record(.closedPeer(peer: connection.peer, code: .notAllowed, reason: "no longer on the allow-list"))
-                connection.close(.notAllowed, reason: "this node accepts only listed peers")
-            }
-        }
-        peersWake.wake()
+        state.withLock { $0.mirrors = mirrors }
+        drive(.configured(peers: peers.map(\.dialTarget), allowList: allowList))
         // The store may have changed too (`allmende rm`, `gc`): answers and standing are read again.
         forgetPackageAnswers(nil)
         forgetStanding()
@@ -254,12 +220,15 @@ public final class NodeRuntime: Sendable {
 
     /// The configured peers with whether each is connected, why its last dial failed and when it is tried again.
     public func configuredPeerStates() -> [(entry: PeerEntry, isConnected: Bool, lastError: String?, retryIn: Duration?)] {
-        let now = ContinuousClock.now
+        let now = ContinuousClock.now - startedAt
+        let (configured, retries) = core.withLock { core in
+            (core.directory.configured, core.directory.configured.map { core.directory.retryIn($0.address, now: now) })
+        }
         return state.withLock { state in
             let outbound = state.connections.values.filter(\.isOutbound)
-            return state.peers.map { entry in
+            return zip(configured, retries).map { target, retry in
+                let entry = PeerEntry(address: target.address, node: target.node)
                 let isConnected = outbound.contains { $0.remoteAddress == entry.address || ($0.peer == entry.node && entry.node != nil) }
-                let retry = state.backoff[entry.address].map { $0.next > now ? $0.next - now : .zero }
                 return (entry, isConnected, isConnected ? nil : state.dialErrors[entry.address], isConnected ? nil : retry)
             }
         }
@@ -289,4 +258,9 @@ public final class NodeRuntime: Sendable {
         }
     }
 
+}
+
+extension PeerEntry {
+    /// The peer as the core's directory knows it.
+    var dialTarget: DialTarget { DialTarget(address: address, node: node) }
 }
