@@ -192,111 +192,82 @@ extension NodeRuntime {
         var downloaded = 0
         var servedBy: Set<NodeID> = []
         // Up to 32 chunks in flight per peer keep a fast peer busy while a batch is checked; 40 in all, in flight or
-        // waiting for their check, bound memory (1 MiB each) however many peers serve.
-        var scheduler = ChunkScheduler(chunkCount: index.chunkCount, have: have, window: 32, totalWindow: 40)
-        for peer in peers { scheduler.addPeer(peer) }
+        // waiting for their check, bound memory (1 MiB each) however many peers serve. Arrived chunks are checked
+        // together, up to 16 at once in SIMD lanes where the CPU allows (SHA256ChainLanes).
+        let started = ContinuousClock.now
+        /// Time since the download began: the plan's clock.
+        func elapsed() -> Duration { ContinuousClock.now - started }
+        var plan = BlobFetchPlan(chunkCount: index.chunkCount, have: have, peers: peers,
+                                 batchSize: SHA256ChainLanes.isAccelerated ? SHA256ChainLanes.width : 1)
         let inbox = Inbox()
-        var inFlight: [Int: (peer: NodeID, number: UInt32, sentAt: ContinuousClock.Instant)] = [:]
+        var requestNumbers: [Int: UInt32] = [:]
         // Each chunk is checked against the chained index here, off the connection threads (which only decrypt), and
         // then written from the storage it was received into; when all check out, the blob is proven without a second pass.
         let writer = ChunkWriter(descriptor: descriptor, index: index, store: store.blobs)
         defer { try? writer.finish() }   // also on errors: the writer thread ends
         progress((done, reused))
-        // Arrived chunks wait here to be checked together: up to 16 at once in SIMD lanes where the CPU allows
-        // (SHA256ChainLanes), one at a time elsewhere. A batch is checked when full, when nothing else is on its
-        // way, or after `batchWait`, so a slow peer's chunk is not held back for long.
-        let batchSize = SHA256ChainLanes.isAccelerated ? SHA256ChainLanes.width : 1
-        let batchWait = NodeTimeouts.checkBatchWait
-        var pending: [(chunk: Int, peer: NodeID, data: ChunkData)] = []
-        var pendingSince = ContinuousClock.now
-        let started = ContinuousClock.now
-        /// Time since the download began: the scheduler's clock for resting busy peers.
-        func elapsed() -> Duration { ContinuousClock.now - started }
-        /// Checks whole batches of the pending chunks, or all of them when `all` is set.
-        func checkPending(all: Bool) throws {
-            let count = all ? pending.count : pending.count / batchSize * batchSize
-            guard count > 0 else { return }
-            let batch = pending[..<count]
-            let verdicts = withBorrowedBytes(of: batch.map(\.data)) { buffers in
-                index.verify(chunks: zip(batch, buffers).map { ($0.chunk, $1) })
-            }
-            for (item, isValid) in zip(batch, verdicts) {
-                if isValid {
-                    try writer.write(item.data, chunk: item.chunk)
-                    done += item.data.count
-                    downloaded += item.data.count
-                    servedBy.insert(item.peer)
-                } else {
-                    logger.warning("corrupt chunk from peer", ["peer": item.peer.text, "blob": blob.shortHex(), "chunk": String(item.chunk)])
-                    events.record(.corruptChunk(from: item.peer, blob: blob, chunk: item.chunk))
-                }
-                if scheduler.received(chunk: item.chunk, from: item.peer, isValid: isValid) == .peerDropped {
-                    disconnect(item.peer, code: .misbehaving, reason: "sent \(scheduler.maximumStrikes) chunks that do not match their hashes")
-                }
-            }
-            pending.removeFirst(count)
-            if !pending.isEmpty { pendingSince = ContinuousClock.now }
-            progress((done, reused))
-        }
-        /// Fills the peers' windows with requests.
-        func sendRequests() {
+        /// Performs the plan's actions (checking a batch may lead to more).
+        func perform(_ actions: [BlobFetchPlan.Action]) throws {
+            var queue = actions[...]
             let connections = Dictionary(readyConnections().map { ($0.peer, $0) }, uniquingKeysWith: { first, _ in first })
-            for peer in scheduler.activePeers where connections[peer] == nil { scheduler.removePeer(peer) }
-            for (peer, chunk) in scheduler.nextRequests(now: elapsed()) {
-                guard let connection = connections[peer] else { continue }
-                var number: UInt32 = 0
-                request(connection, { assigned in
-                    number = assigned
-                    return .getChunk(request: assigned, blob: blob, chunk: UInt32(chunk))
-                }, handler: { inbox.put(tag: chunk, peer: peer, message: $0) })
-                inFlight[chunk] = (peer, number, ContinuousClock.now)
+            while let action = queue.popFirst() {
+                switch action {
+                case let .request(peer, chunk):
+                    guard let connection = connections[peer] else {
+                        queue += plan.answered(chunk: chunk, from: peer, .lost, now: elapsed())
+                        continue
+                    }
+                    request(connection, { assigned in
+                        requestNumbers[chunk] = assigned
+                        return .getChunk(request: assigned, blob: blob, chunk: UInt32(chunk))
+                    }, handler: { inbox.put(tag: chunk, peer: peer, message: $0) })
+                case let .cancel(_, chunk):
+                    // A late answer is dropped instead of waiting in the pending table forever.
+                    if let number = requestNumbers.removeValue(forKey: chunk) { cancelRequest(number) }
+                case let .drop(peer, reason):
+                    disconnect(peer, code: .misbehaving, reason: reason)
+                case let .check(batch):
+                    let verdicts = withBorrowedBytes(of: batch.map(\.data)) { buffers in
+                        index.verify(chunks: zip(batch, buffers).map { ($0.chunk, $1) })
+                    }
+                    for (item, isValid) in zip(batch, verdicts) {
+                        if isValid {
+                            try writer.write(item.data, chunk: item.chunk)
+                            done += item.data.count
+                            downloaded += item.data.count
+                            servedBy.insert(item.peer)
+                        } else {
+                            logger.warning("corrupt chunk from peer", ["peer": item.peer.text, "blob": blob.shortHex(), "chunk": String(item.chunk)])
+                            events.record(.corruptChunk(from: item.peer, blob: blob, chunk: item.chunk))
+                        }
+                    }
+                    progress((done, reused))
+                    queue += plan.checked(zip(batch, verdicts).map { ($0.chunk, $0.peer, $1) }, now: elapsed())
+                }
             }
         }
-        while !scheduler.isComplete {
-            sendRequests()
-            // A peer resting after a busy answer is asked again when its rest ends.
-            let now = elapsed()
-            let restLeft = scheduler.nextRestEnd(after: now).map { $0 - now }
-            if inFlight.isEmpty && pending.isEmpty {
-                if let restLeft {
-                    Thread.sleep(forTimeInterval: restLeft.inSeconds)
-                    continue
+        try perform(plan.start(now: elapsed()))
+        while !plan.isComplete {
+            guard !plan.isStuck(now: elapsed()) else {
+                throw FetchError.chunksUnobtainable(blob: blob, stored: plan.storedCount, total: index.chunkCount,
+                                                    failed: plan.unobtainableChunks, peersLeft: !plan.activePeers.isEmpty)
+            }
+            let wait = plan.nextWake(now: elapsed()).map { max(.zero, $0 - elapsed()) } ?? .seconds(1)
+            var actions: [BlobFetchPlan.Action] = []
+            for item in inbox.take(timeout: min(wait, .seconds(1))) {
+                requestNumbers[item.tag] = nil
+                let answer: BlobFetchPlan.Answer
+                switch item.message {
+                case let .chunk(_, .ok, data)?: answer = .data(data)
+                case .chunk(_, .busy, _)?: answer = .busy
+                case nil: answer = .lost
+                default: answer = .failed
                 }
-                throw FetchError.chunksUnobtainable(blob: blob, stored: scheduler.storedCount, total: index.chunkCount,
-                                                    failed: scheduler.unobtainableChunks.sorted(), peersLeft: !scheduler.activePeers.isEmpty)
+                actions += plan.answered(chunk: item.tag, from: item.peer, answer, now: elapsed())
             }
-            let items = inFlight.isEmpty ? [] : inbox.take(timeout: min(pending.isEmpty ? .seconds(1) : batchWait, restLeft ?? .seconds(1)))
-            for item in items {
-                inFlight[item.tag] = nil
-                guard case let .chunk(_, status, data)? = item.message else {
-                    scheduler.failed(chunk: item.tag, from: item.peer)
-                    if item.message == nil { scheduler.removePeer(item.peer) }
-                    continue
-                }
-                guard status == .ok else {
-                    if status == .busy {
-                        scheduler.busy(chunk: item.tag, from: item.peer, now: elapsed())
-                    } else {
-                        scheduler.failed(chunk: item.tag, from: item.peer)
-                    }
-                    continue
-                }
-                scheduler.arrived(chunk: item.tag, from: item.peer)
-                if pending.isEmpty { pendingSince = ContinuousClock.now }
-                pending.append((item.tag, item.peer, data))
-            }
-            // The windows are refilled before the check, so peers keep sending while this thread hashes.
-            if pending.count >= batchSize {
-                sendRequests()
-                try checkPending(all: false)
-            }
-            if !pending.isEmpty && (inFlight.isEmpty || ContinuousClock.now - pendingSince >= batchWait) { try checkPending(all: true) }
-            let stale = inFlight.filter { ContinuousClock.now - $0.value.sentAt > NodeTimeouts.chunkRequest }
-            for (chunk, entry) in stale {
-                inFlight[chunk] = nil
-                cancelRequest(entry.number)   // a late answer is dropped instead of waiting in the pending table forever
-                scheduler.failed(chunk: chunk, from: entry.peer)
-            }
+            actions += plan.peersReady(Set(readyConnections().map(\.peer)), now: elapsed())
+            actions += plan.tick(now: elapsed())
+            try perform(actions)
         }
         try writer.finish()
         _ = try store.blobs.commitPartial(blob, index: index, descriptor: descriptor, chunksVerified: true)
