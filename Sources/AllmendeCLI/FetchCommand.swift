@@ -94,8 +94,14 @@ enum FetchCommand {
         let bar = ProgressBar(console: context.console, label: "fetch \(id.shortHex(8))", total: nil, enabled: !context.isJSON)
         defer { bar.finish() }
         var final: JSONValue = .null
+        var lastConnected = -1
         try ControlClient(home: try context.home()).send(["command": "fetch", "package": .string(id.hex)]) { value throws(CLIError) in
             if value["event"]?.stringValue == "progress" {
+                let known = Int(value["holdersKnown"]?.numberValue ?? 0), connected = Int(value["holdersConnected"]?.numberValue ?? 0)
+                if known > 0 && connected != lastConnected && !context.isJSON {
+                    lastConnected = connected
+                    context.console.errorLine("no connected peer has \(id.shortHex(8)): \(known) holder(s) known, connected to \(connected)")
+                }
                 bar.update(Int(value["done"]?.numberValue ?? 0), total: Int(value["total"]?.numberValue ?? 0))
                 return true
             }

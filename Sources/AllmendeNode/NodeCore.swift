@@ -55,6 +55,8 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
     private var requested: [ContentID: Duration] = [:]
     private var declined: Set<ContentID> = []
     private var nextAntiEntropy: Duration?
+    /// Nodes dialled because a fetch wanted them (their connections may be closed when no longer wanted).
+    private var wasWanted: Set<NodeID> = []
     /// Whom to dial: configured peers, the address book, back-off, the allow-list.
     public private(set) var directory: PeerDirectory
 
@@ -92,6 +94,10 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
             peers[link] = Peer(node: peer, isOutbound: isOutbound, address: address, order: nextOrder)
             nextOrder += 1
             if isOutbound { directory.dialEnded(DialTarget(address: address, node: peer), .connected, now: now, random: &random) }
+            // Peer exchange: a few addresses from the book, so a new node need not wait for announcements to flow.
+            for announcement in directory.sample(WireLimits.addressesOnConnect, excluding: [peer, node]) {
+                actions.append(.send(link, .node(announcement: announcement.bytes)))
+            }
             // The dialling side asks at once (a new node gets the catalog from its first peer).
             if isOutbound && sessions.initiated == nil { startSession(with: link, now: now, catalog: catalog, into: &actions) }
         case let .closed(link):
@@ -111,12 +117,18 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
             for link in readyLinks where !sessions.isOpen(with: link) { startSession(with: link, now: now, catalog: catalog, into: &actions) }
         case .tick:
             tick(now: now, catalog: catalog, into: &actions)
+            closeUnwanted(now: now, into: &actions)
             dial(now: now, into: &actions)
         case let .configured(targets, allowList):
             reconfigure(targets, allowList: allowList, into: &actions)
             dial(now: now, into: &actions)
         case let .peerAdded(target):
             directory.add(target)
+            dial(now: now, into: &actions)
+        case let .seek(nodes, until):
+            directory.want(nodes, until: until)
+            wasWanted.formUnion(nodes.filter { directory.allows($0) })
+            if wasWanted.count > Self.memory { wasWanted.removeAll() }
             dial(now: now, into: &actions)
         case let .dialEnded(target, outcome):
             directory.dialEnded(target, outcome, now: now, random: &random)
@@ -148,6 +160,21 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
         let due = directory.dueDials(now: now, connectedNodes: Set(peers.values.map(\.node)), connectedAddresses: Set(outbound.map(\.address)),
                                      outbound: outbound.count, random: &random)
         for target in due { actions.append(.dial(target)) }
+    }
+
+    /// Closes outbound connections made for a fetch once no fetch wants them and outbound connections are above
+    /// the target (configured peers are kept).
+    private mutating func closeUnwanted(now: Duration, into actions: inout [NodeAction<Link>]) {
+        let configured = Set(directory.configured.map(\.address))
+        var outbound = peers.filter(\.value.isOutbound).sorted { $0.value.order > $1.value.order }
+        outbound.removeAll { configured.contains($0.value.address) || directory.isWanted($0.value.node, now: now) }
+        var excess = peers.values.filter(\.isOutbound).count - settings.directory.targetOutbound
+        for (link, peer) in outbound where excess > 0 && wasWanted.contains(peer.node) {
+            actions.append(.disconnect(link, .normal, "no longer needed for a fetch"))
+            wasWanted.remove(peer.node)
+            excess -= 1
+        }
+        directory.expireWants(now: now)
     }
 
     /// Applies a new configuration: connections to peers no longer configured are closed, and so are

@@ -50,6 +50,9 @@ public enum NodeEvent<Link: Hashable & Sendable>: Sendable {
     case configured(peers: [DialTarget], allowList: [NodeID]?)
     /// One more configured peer (`peers add` on a running node).
     case peerAdded(DialTarget)
+    /// Connect to these nodes (holders of a package being fetched) if the address book knows them, until `until`;
+    /// once it has passed, such connections beyond the outbound target are closed.
+    case seek([NodeID], until: Duration)
     /// A dial asked for by `.dial` ended.
     case dialEnded(DialTarget, DialOutcome)
     /// The executor checked a node announcement asked for by `.checkNodeAnnouncement` (nil: refused).

@@ -59,6 +59,8 @@ public struct PeerDirectory: Sendable {
     private var seen = AnnouncementSeenSet<ContentID>()
     private var backoff: [String: (failures: Int, next: Duration)] = [:]
     private var dialing: Set<String> = []
+    /// Nodes wanted now (holders of a package being fetched), until when.
+    private var wanted: [NodeID: Duration] = [:]
 
     public init(settings: Settings = Settings()) { self.settings = settings }
 
@@ -88,8 +90,28 @@ public struct PeerDirectory: Sendable {
     /// True if `node` may be connected to.
     public func allows(_ node: NodeID) -> Bool { allowList?.contains(node) ?? true }
 
-    /// The dials to start now: every configured peer not connected, then discovered nodes until outbound
-    /// connections (plus dials under way) reach the target — none that is backing off or being dialled.
+    /// The address book's addresses for `node` (empty if it is not known).
+    public func addresses(of node: NodeID) -> [String] { book[node]?.addresses ?? [] }
+
+    /// Up to `count` announcements from the book, freshest first, none of `excluded` (to tell a new peer).
+    public func sample(_ count: Int, excluding excluded: Set<NodeID>) -> [VerifiedAnnouncement] {
+        Array(book.values.filter { !excluded.contains($0.node) }.sorted { ($0.time, $0.node) > ($1.time, $1.node) }.prefix(count))
+    }
+
+    /// Wants connections to `nodes` until `until` (beyond the outbound target): dialled when the book knows them.
+    public mutating func want(_ nodes: [NodeID], until: Duration) {
+        for node in nodes where allows(node) { wanted[node] = max(wanted[node] ?? until, until) }
+    }
+
+    /// True if `node` is wanted at `now`.
+    public func isWanted(_ node: NodeID, now: Duration) -> Bool { wanted[node].map { $0 > now } ?? false }
+
+    /// Forgets wants that ended before `now`.
+    public mutating func expireWants(now: Duration) { wanted = wanted.filter { $0.value > now } }
+
+    /// The dials to start now: every configured peer not connected, every wanted node the book knows, then
+    /// discovered nodes until outbound connections (plus dials under way) reach the target — none that is
+    /// backing off or being dialled.
     public mutating func dueDials(now: Duration, connectedNodes: Set<NodeID>, connectedAddresses: Set<String>, outbound: Int,
                                   random: inout SplitMix64) -> [DialTarget] {
         func isDue(_ target: DialTarget) -> Bool {
@@ -98,6 +120,12 @@ public struct PeerDirectory: Sendable {
             return backoff[target.address].map { $0.next <= now } ?? true
         }
         var due = configured.filter(isDue)
+        for (node, until) in wanted.sorted(by: { $0.key < $1.key }) where until > now {
+            // Each of a wanted node's addresses in turn: the first that is due.
+            if let target = book[node]?.addresses.map({ DialTarget(address: $0, node: node) }).first(where: isDue), !due.contains(target) {
+                due.append(target)
+            }
+        }
         let missing = settings.targetOutbound - outbound - dialing.count - due.count
         if missing > 0 {
             var discovered = book.values.filter { !connectedNodes.contains($0.node) && allows($0.node) }

@@ -27,6 +27,10 @@ public struct NodeTimeouts: Sendable {
     /// After a local storage fault (disk full, I/O error), new catalog entries are refused for this long before
     /// a write is tried again; the peers that sent them are not blamed.
     public static let storageFaultRetry: Duration = .seconds(5)
+    /// A fetch whose package no connected peer has waits this long for a connection to one of its holders.
+    public static let holderConnect: Duration = .seconds(10)
+    /// Connections made to holders for a fetch are kept at least this long (then closed if above the target).
+    public static let holderWanted: Duration = .seconds(120)
     /// A reconciliation session silent this long is over (either side may start a new one).
     public static let reconcileSession: Duration = .seconds(30)
     /// An entry asked for with `get-entries` is not asked of another peer for this long.

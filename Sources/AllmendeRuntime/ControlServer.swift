@@ -125,7 +125,8 @@ public final class ControlServer: Sendable {
                     }
                     guard isDue else { return }
                     reply(["event": "progress", "done": .integer(progress.bytesDone), "total": .integer(progress.bytesTotal),
-                           "reused": .integer(progress.bytesReused), "sources": .integer(progress.sources)])
+                           "reused": .integer(progress.bytesReused), "sources": .integer(progress.sources),
+                           "holdersKnown": .integer(progress.holdersKnown), "holdersConnected": .integer(progress.holdersConnected)])
                 }
                 reply(["event": "done", "package": .string(id.hex), "title": .string(result.manifest.info.title),
                        "sources": .array(result.sources.map { .string($0.text) }), "downloaded": .integer(result.bytesDownloaded),

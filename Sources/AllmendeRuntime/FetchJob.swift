@@ -16,6 +16,9 @@ public struct FetchProgress: Sendable, Equatable {
     /// Bytes found intact on disk from an earlier, interrupted fetch (not downloaded again).
     public var bytesReused = 0
     public var sources = 0
+    /// While no connected peer has the package: holders known from the catalog, and connected to.
+    public var holdersKnown = 0
+    public var holdersConnected = 0
 }
 
 /// What a fetch did.
@@ -32,8 +35,10 @@ public struct FetchResult: Sendable {
 public enum FetchError: Error, Equatable, Sendable, CustomStringConvertible {
     /// No peer is connected.
     case notConnected
-    /// None of the connected peers has the package complete.
+    /// None of the connected peers has the package complete, and no other holder is known.
     case noSource(package: ContentID, askedPeers: Int)
+    /// Holders are known from the catalog but none could be reached.
+    case holdersUnreachable(package: ContentID, holders: Int, withAddress: Int)
     /// A peer's publish statement is not signed by the manifest's publisher.
     case statementNotByPublisher(package: ContentID)
     /// No peer sent a chunk index that checks out for the blob.
@@ -46,7 +51,13 @@ public enum FetchError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .notConnected: return "not connected to any peer; add one with 'allmende peers add HOST:PORT'"
-        case let .noSource(package, askedPeers): return "none of the \(askedPeers) connected peer(s) has package \(package.hex)"
+        case let .noSource(package, askedPeers):
+            return "none of the \(askedPeers) connected peer(s) has package \(package.hex), and the catalog names no other node that holds it; "
+                + "try again later, or add a peer that has it ('allmende peers add HOST:PORT')"
+        case let .holdersUnreachable(package, holders, withAddress):
+            return withAddress == 0
+                ? "no connected peer has package \(package.hex); \(holders) node(s) hold it but none has announced an address yet; try again later"
+                : "no connected peer has package \(package.hex), and none of its \(holders) holder(s) (\(withAddress) with a known address) could be reached; try again later"
         case let .statementNotByPublisher(package): return "the publish statement of \(package.hex) is not by the manifest's publisher"
         case let .noUsableIndex(blob): return "no peer sent a usable chunk index for blob \(blob.hex)"
         case let .noPeerForBlob(blob): return "no peer could supply blob \(blob.hex)"
@@ -97,7 +108,24 @@ extension NodeRuntime {
     /// Fetches package `id` (manifest, statement and every file) from connected peers that have it.
     public func fetch(_ id: ContentID, progress: @escaping @Sendable (FetchProgress) -> Void = { _ in }) throws -> FetchResult {
         var report = FetchProgress()
-        let sources = try findSources(id)
+        let sources: [(peer: NodeID, statement: SignedStatement)]
+        do {
+            sources = try findSources(id)
+        } catch let error as FetchError {
+            // No connected peer has it: connect to the nodes that published it, then ask again (not for a retracted
+            // package, which holders withhold on purpose).
+            guard store.catalogListing(id)?.retraction == nil else { throw error }
+            let holders = connectToHolders(of: id) { known, _, connected in
+                report.holdersKnown = known
+                report.holdersConnected = connected
+                progress(report)
+            }
+            guard holders.known > 0 else { throw error }
+            guard holders.connected > 0 else {
+                throw FetchError.holdersUnreachable(package: id, holders: holders.known, withAddress: holders.withAddress)
+            }
+            sources = try findSources(id)
+        }
         report.sources = sources.count
         var servedBy: Set<NodeID> = []
         var downloaded = 0

@@ -1,0 +1,58 @@
+// HolderFetchTests.swift: real nodes on 127.0.0.1: a package whose only holder is two hops away is fetched by
+// connecting to its publisher through the address book.
+
+import AllmendeCrypto
+import AllmendeModel
+import AllmendeNode
+@testable import AllmendeRuntime
+import AllmendeStore
+import AllmendeTestSupport
+import Foundation
+import Testing
+
+@Suite("Fetching from holders not connected", .serialized)
+struct HolderFetchTests {
+    @Test("A–B–C: C publishes, A (connected only to B) fetches by ID from C, dialled on demand")
+    func twoHopsAway() throws {
+        try withTempDirectory("holders") { folder throws in
+            // Outbound target 1: discovery alone would not connect A and C.
+            let oneOutbound: (inout NodeOptions) -> Void = { $0.targetOutbound = 1 }
+            let b = try TestNode.start("b", in: folder)
+            defer { b.runtime.stop() }
+            let a = try TestNode.start("a", in: folder, peers: [PeerEntry(address: b.address, node: b.id)], configure: oneOutbound)
+            defer { a.runtime.stop() }
+            #expect(a.waitForConnections(to: [b.id]))
+            let c = try TestNode.start("c", in: folder, peers: [PeerEntry(address: b.address, node: b.id)], configure: oneOutbound)
+            defer { c.runtime.stop() }
+            #expect(c.waitForConnections(to: [b.id]))
+            // C publishes with its node key (as `allmende publish` does by default) and announces the entry.
+            let published = try c.runtime.store.publish(folder: Repository.root + "/Examples/packages/timber-wall-block",
+                                                        as: LabIdentity(deviceKey: c.key, delegation: nil),
+                                                        options: PublishOptions(now: Timestamp(secondsSinceEpoch: 1_790_000_000)))
+            #expect(c.runtime.announceLocal(published.statementID))
+            #expect(CatalogGossipTests.waitUntil { a.runtime.store.catalog.contains(published.statementID) && a.runtime.knownNodes.contains(c.id) })
+            #expect(!Set(a.runtime.connectionSummaries().map(\.peer)).contains(c.id))
+            let seen = LockedList<FetchProgress>()
+            let result = try a.runtime.fetch(published.packageID) { seen.append($0) }
+            #expect(result.sources == [c.id])
+            #expect(try a.runtime.store.verifyPackage(published.packageID).isIntact)
+            #expect(seen.all.contains { $0.holdersKnown == 1 && $0.holdersConnected == 1 })
+            #expect(Set(a.runtime.connectionSummaries().map(\.peer)).contains(c.id))
+        }
+    }
+
+    @Test("a package whose publisher never announced an address: the error says its holders are known but not reachable")
+    func holderWithoutAddress() throws {
+        try TestNode.withPair("holders") { a, b, folder throws in
+            #expect(b.waitForConnections(to: [a.id]))
+            // Published in a home no daemon runs: B learns the catalog entry, and nobody it can reach holds it.
+            let offline = try PackageStore(home: NodeHome(path: folder.file("offline")))
+            let published = try offline.publish(folder: Repository.root + "/Examples/packages/timber-wall-block",
+                                                as: LabIdentity(deviceKey: try Ed25519PrivateKey(), delegation: nil),
+                                                options: PublishOptions(now: Timestamp(secondsSinceEpoch: 1_790_000_000)))
+            #expect(b.runtime.acceptEntry(try #require(offline.catalog.entryBytes(published.statementID))) == .accepted)
+            let error = #expect(throws: FetchError.self) { try b.runtime.fetch(published.packageID) }
+            #expect(error == .holdersUnreachable(package: published.packageID, holders: 1, withAddress: 0))
+        }
+    }
+}
