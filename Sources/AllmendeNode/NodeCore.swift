@@ -95,7 +95,7 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
             nextOrder += 1
             if isOutbound { directory.dialEnded(DialTarget(address: address, node: peer), .connected, now: now, random: &random) }
             // Peer exchange: a few addresses from the book, so a new node need not wait for announcements to flow.
-            for announcement in directory.sample(WireLimits.addressesOnConnect, excluding: [peer, node]) {
+            for announcement in directory.sample(WireLimits.addressesOnConnect, excluding: [peer, node], random: &random) {
                 actions.append(.send(link, .node(announcement: announcement.bytes)))
             }
             // The dialling side asks at once (a new node gets the catalog from its first peer).

@@ -93,9 +93,12 @@ public struct PeerDirectory: Sendable {
     /// The address book's addresses for `node` (empty if it is not known).
     public func addresses(of node: NodeID) -> [String] { book[node]?.addresses ?? [] }
 
-    /// Up to `count` announcements from the book, freshest first, none of `excluded` (to tell a new peer).
-    public func sample(_ count: Int, excluding excluded: Set<NodeID>) -> [VerifiedAnnouncement] {
-        Array(book.values.filter { !excluded.contains($0.node) }.sorted { ($0.time, $0.node) > ($1.time, $1.node) }.prefix(count))
+    /// Up to `count` announcements from the book chosen at random, none of `excluded` (to tell a new peer: over
+    /// many connections, random samples spread every address, where the freshest few would repeat).
+    public func sample(_ count: Int, excluding excluded: Set<NodeID>, random: inout SplitMix64) -> [VerifiedAnnouncement] {
+        var candidates = book.values.filter { !excluded.contains($0.node) }.sorted { $0.node < $1.node }
+        candidates.shuffle(using: &random)
+        return Array(candidates.prefix(count))
     }
 
     /// Wants connections to `nodes` until `until` (beyond the outbound target): dialled when the book knows them.

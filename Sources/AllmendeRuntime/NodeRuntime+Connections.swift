@@ -106,6 +106,14 @@ extension NodeRuntime {
         }
     }
 
+    /// The address to dial from: the listen address when it is a specific one (so peers see the address this node
+    /// listens on, as on a network where it is its own host), except a loopback one toward a non-loopback peer.
+    func sourceHost(toward host: String) -> String? {
+        let listen = options.listen.host
+        guard !Self.isUnspecified(listen), !Self.isLoopback(listen) || Self.isLoopback(host) else { return nil }
+        return listen
+    }
+
     /// Dials `target` (asked for by the core) and reports how it ended.
     func dial(_ target: DialTarget) {
         guard let address = SocketAddress(parsing: target.address) else {
@@ -114,7 +122,7 @@ extension NodeRuntime {
             return
         }
         do {
-            let socket = try Socket.connect(to: address, timeout: NodeTimeouts.dial)
+            let socket = try Socket.connect(to: address, from: sourceHost(toward: address.host), timeout: NodeTimeouts.dial)
             // Once established, the dial ends when the hellos are exchanged (`.connected`) or the connection closes.
             if establish(socket: socket, address: target.address, isOutbound: true, expected: target.node) {
                 state.withLock { $0.dialErrors[target.address] = nil }

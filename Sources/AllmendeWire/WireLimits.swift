@@ -34,8 +34,8 @@ public enum WireLimits {
     /// Entries a node takes from a peer, beyond the gossip rate, while a reconciliation session it started with
     /// that peer is open (the peer's answer to an empty or far-behind catalog).
     public static let reconcileEntriesPerSession = 100_000
-    /// Node announcements from its address book a node sends on each new connection (peer exchange).
-    public static let addressesOnConnect = 8
+    /// Node announcements from its address book a node sends on each new connection (peer exchange), at random.
+    public static let addressesOnConnect = 32
     /// Entry IDs in one `get-entries` request.
     public static let maximumEntriesPerRequest = 2000
     /// Invalid catalog entries (or chunks that do not match their index) that get a node disconnected.

@@ -1,0 +1,110 @@
+// DaemonNetworkTests.swift: 30 daemon processes of the built binary, each its own host on the loopback network
+// (127.0.0.2 … 127.0.0.31, all on port 7310), in a sparse graph; each publishes one package that only it holds.
+// Every node reaches its outbound target, and every fetch succeeds, also from holders it was not connected to.
+
+import AllmendeTestSupport
+import CanonicalJSON
+import Foundation
+import Testing
+
+/// Daemon processes, stopped (SIGTERM, then waited for) when this goes away.
+final class DaemonGroup {
+    private(set) var processes: [Process] = []
+
+    func start(home: String, listen: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Repository.allmendeBinary)
+        process.arguments = ["--home", home, "daemon", "--listen", listen]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        processes.append(process)
+    }
+
+    deinit {
+        for process in processes where process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        for process in processes { process.waitUntilExit() }
+    }
+}
+
+@Suite("A network of daemon processes", .serialized)
+struct DaemonNetworkTests {
+    static let count = 30
+
+    /// `status --json` of the daemon in `home`, or nil while it does not answer.
+    static func status(_ home: String) -> JSONValue? {
+        guard let run = try? runBinary(["status", "--json"], home: home), run.status == 0 else { return nil }
+        return try? JSONParser.parse(run.standardOutput)
+    }
+
+    static func waitUntil(_ timeout: Duration, _ condition: () -> Bool) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            usleep(100_000)
+        }
+        return condition()
+    }
+
+    @Test("30 daemons, each dialling 2 others: all reach the outbound target; every package is fetched from its only holder")
+    func thirtyDaemons() throws {
+        try withTempDirectory("network") { folder throws in
+            let homes = (0..<Self.count).map { folder.file("node-\($0)") }
+            let address = { (node: Int) in "127.0.0.\(node + 2):7310" }
+            var seed: UInt64 = 0x5EED
+            func random(_ bound: Int) -> Int {
+                seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return Int((seed >> 33) % UInt64(bound))
+            }
+            for node in 1..<Self.count {
+                var targets: Set<Int> = []
+                while targets.count < min(2, node) { targets.insert(random(node)) }
+                for target in targets.sorted() { #expect(try runBinary(["peers", "add", address(target)], home: homes[node]).status == 0) }
+            }
+            let daemons = DaemonGroup()
+            for node in 0..<Self.count { try daemons.start(home: homes[node], listen: address(node)) }
+            #expect(Self.waitUntil(.seconds(30)) { homes.allSatisfy { Self.status($0) != nil } })
+
+            // Each node publishes one package of its own.
+            var packages: [String] = []
+            for node in 0..<Self.count {
+                _ = try folder.write("package-\(node)/allmende.json", text: """
+                    {"title": "Workshop fixture \(node)", "version": "1.0.0", "summary": "A fixture", "category": "tools-machines",
+                     "license": "CERN-OHL-P-2.0", "licensors": [{"name": "Lab \(node)"}], "documentationLanguage": ["en"], "created": "2026-01-01"}
+                    """)
+                _ = try folder.write("package-\(node)/fixture-\(node).txt", text: "fixture \(node)\n" + String(repeating: "\(node) ", count: 5000))
+                let run = try runBinary(["publish", folder.file("package-\(node)"), "--json"], home: homes[node])
+                #expect(run.status == 0, "\(run.standardError)")
+                packages.append(try JSONParser.parse(run.standardOutput)["package"]?.stringValue ?? "")
+            }
+            // Every catalog has every entry; every node keeps 8 outbound connections (29 others to choose from).
+            #expect(Self.waitUntil(.seconds(90)) {
+                homes.allSatisfy { Int(Self.status($0)?["catalogEntries"]?.numberValue ?? 0) >= Self.count }
+            })
+            let outbound = { (home: String) in
+                (Self.status(home)?["peers"]?.arrayValue ?? []).filter { $0["direction"]?.stringValue == "out" && $0["state"]?.stringValue == "ready" }.count
+            }
+            #expect(Self.waitUntil(.seconds(90)) { homes.allSatisfy { outbound($0) >= 8 } },
+                    "outbound connections: \(homes.map(outbound))")
+
+            // Each node fetches 2 packages of others; count those whose holder it was not connected to.
+            var fetched = 0, fromUnconnected = 0
+            for node in 0..<Self.count {
+                for _ in 0..<2 {
+                    var holder = random(Self.count)
+                    while holder == node { holder = random(Self.count) }
+                    let holderID = Self.status(homes[holder])?["node"]?.stringValue ?? ""
+                    let connected = (Self.status(homes[node])?["peers"]?.arrayValue ?? []).contains { $0["node"]?.stringValue == holderID }
+                    let run = try runBinary(["fetch", packages[holder], "--json"], home: homes[node])
+                    #expect(run.status == 0, "node \(node) fetching the package of node \(holder): \(run.standardError)")
+                    if run.status == 0 {
+                        fetched += 1
+                        if !connected { fromUnconnected += 1 }
+                    }
+                }
+            }
+            #expect(fetched == 2 * Self.count)
+            #expect(fromUnconnected > 0)
+        }
+    }
+}
