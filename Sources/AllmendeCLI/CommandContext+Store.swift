@@ -47,7 +47,7 @@ extension StoreError {
     /// This error as a CLI failure (exit 1), or damage (exit 3) when stored data is corrupt.
     var cliError: CLIError {
         switch self {
-        case .hashMismatch, .corruptChunk: return .damage(description)
+        case .hashMismatch, .corruptChunk, .packageDamaged: return .damage(description)
         default: return .failure(description)
         }
     }

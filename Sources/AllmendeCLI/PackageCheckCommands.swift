@@ -36,27 +36,39 @@ enum PackageCheckCommands {
     static let toOption = OptionSpec(name: "--to", valueName: "DIR", help: "folder to write the files into (default: the current folder)")
     static let forceOption = OptionSpec(name: "--force", help: "overwrite files that already exist")
 
+    static let filesOnlyOption = OptionSpec(name: "--files-only", help: "write only the package's files (no allmende.json, BOM.csv, NOTICE)")
+
     static let export = CommandSpec(
         name: "export",
-        summary: "write a package's files into a folder, verified",
+        summary: "write a package's files into a folder, verified, with its manifest, BOM and NOTICE",
         discussion: """
-        Writes every file of package ID under DIR, checking each chunk against the store as it goes. Never
-        writes outside DIR (symbolic links on the way are refused) and never overwrites an existing file
-        unless --force. Nothing is written if any file is missing or would be overwritten.
+        Writes every file of package ID under DIR, checking each chunk against the store, plus allmende.json (the
+        manifest: its SHA-256 is the package ID, and it lists every file's SHA-256), BOM.csv (when the package has
+        a bill of materials) and NOTICE (licence, licensors, authors, source) unless --files-only. Never writes
+        outside DIR (symbolic links on the way are refused). A file already there with the same content is left
+        alone, so an interrupted export can simply be run again; a file with other content is a conflict unless
+        --force. Everything is written to temporary files first and moved into place only when all checked out:
+        a damaged store (exit 3) or a conflict writes nothing.
+
+        example: allmende export 69ad --to garden-studio
         """,
-        options: [toOption, forceOption],
+        options: [toOption, forceOption, filesOnlyOption],
         arguments: ArgumentsSpec(display: "ID", minimum: 1, maximum: 1),
         run: { context in
             let store = try context.packageStore()
             let id = try context.resolvePackage(context.arguments.positional[0], in: store)
             let folder = context.arguments.value("--to") ?? "."
             let force = context.arguments.has("--force")
-            let written = try attempt { () throws(StoreError) in try store.export(id, to: folder, force: force) }
+            let result = try attempt { () throws(StoreError) in
+                try store.export(id, to: folder, force: force, filesOnly: context.arguments.has("--files-only"))
+            }
             if context.isJSON {
-                context.printJSON(["package": .string(id.hex), "written": .array(written.map { .string($0) })])
+                context.printJSON(["package": .string(id.hex), "written": .array(result.written.map { .string($0) }),
+                                   "unchanged": .array(result.unchanged.map { .string($0) })])
             } else {
-                for path in written { context.console.line(path) }
-                context.console.errorLine("exported \(written.count) files to \(folder)")
+                for path in result.written { context.console.line(path) }
+                let unchanged = result.unchanged.isEmpty ? "" : " (\(result.unchanged.count) already there, unchanged)"
+                context.console.errorLine("exported \(result.written.count) files to \(folder)\(unchanged)")
             }
             return ExitCode.success
         }

@@ -91,6 +91,12 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
         }
         switch event {
         case let .connected(link, peer, isOutbound, address):
+            // The allow-list may have changed while this connection was being set up.
+            guard directory.allows(peer) else {
+                if isOutbound { directory.dialEnded(DialTarget(address: address, node: peer), .failed, now: now, random: &random) }
+                actions.append(.disconnect(link, .notAllowed, "this node accepts only listed peers"))
+                break
+            }
             peers[link] = Peer(node: peer, isOutbound: isOutbound, address: address, order: nextOrder)
             nextOrder += 1
             if isOutbound { directory.dialEnded(DialTarget(address: address, node: peer), .connected, now: now, random: &random) }

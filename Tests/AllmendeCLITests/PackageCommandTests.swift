@@ -69,9 +69,23 @@ struct PackageCommandTests {
             let export = runCLI(["export", garden, "--to", folder.file("out")], home: home)
             #expect(export.status == 0)
             #expect(FileSystem.exists(folder.file("out/drawings/floor-plan.svg")))
+            #expect(FileSystem.exists(folder.file("out/BOM.csv")) && FileSystem.exists(folder.file("out/NOTICE")))
+            // Run again: identical files are not a conflict; a changed one is, and nothing is written.
+            #expect(runCLI(["export", garden, "--to", folder.file("out")], home: home).status == 0)
+            try FileSystem.writeAtomically(Array("changed".utf8), to: folder.file("out/drawings/floor-plan.svg"), mode: 0o644)
             let again = runCLI(["export", garden, "--to", folder.file("out")], home: home)
             #expect(again.status == ExitCode.failure)
             #expect(again.error.contains("already exists; use --force to overwrite"))
+            // A damaged store: exit 3, and nothing is written.
+            let store = try PackageStore(home: NodeHome(path: home))
+            let blob = try #require(try store.manifest(try ContentID(parsing: garden)).files.first).sha256
+            chmod(store.blobs.path(of: blob), 0o644)
+            var bytes = try FileSystem.readFile(store.blobs.path(of: blob))
+            bytes[0] ^= 1
+            try FileSystem.writeAtomically(bytes, to: store.blobs.path(of: blob), mode: 0o444)
+            let damaged = runCLI(["export", garden, "--to", folder.file("fresh")], home: home)
+            #expect(damaged.status == ExitCode.damage)
+            #expect(!FileSystem.exists(folder.file("fresh/NOTICE")))
 
             let csv = runCLI(["bom", garden, "--count", "2", "--csv"], home: home)
             #expect(csv.status == 0)

@@ -124,5 +124,9 @@ struct PeerDirectoryTests {
         let actions = core.handle(.configured(peers: [kept], allowList: [NodeCoreTests.nodeID(1), NodeCoreTests.nodeID(2)]), at: .seconds(2), catalog: catalog)
         let closed = actions.compactMap { if case let .disconnect(link, code, _) = $0 { [link: code] } else { nil } }
         #expect(closed == [[2: .normal], [3: .notAllowed]])
+        // A connection that completes after the allow-list changed is closed at once.
+        let late = core.handle(.connected(4, peer: NodeCoreTests.nodeID(4), isOutbound: false), at: .seconds(3), catalog: catalog)
+        #expect(late == [.disconnect(4, .notAllowed, "this node accepts only listed peers")])
+        #expect(core.peer(on: 4) == nil)
     }
 }

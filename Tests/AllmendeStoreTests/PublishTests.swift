@@ -86,22 +86,58 @@ struct PublishTests {
         }
     }
 
-    @Test("export writes byte-identical files and refuses to overwrite without force")
+    @Test("export writes byte-identical files with manifest and NOTICE, leaves identical files alone, refuses others without force")
     func exportRoundTrip() throws {
         try withTempDirectory("publish") { folder throws in
             let store = try PackageStore(home: NodeHome(path: folder.file("home")))
             let source = Repository.root + "/Examples/packages/pem-fuel-cell-end-plate"
             let result = try store.publish(folder: source, as: LabIdentity(deviceKey: try Self.demoKey, delegation: nil),
                                            options: PublishOptions(now: Self.now))
-            let written = try store.export(result.packageID, to: folder.file("out"), force: false)
-            #expect(written.count == result.manifest.files.count)
+            let extras = result.manifest.info.bom.isEmpty ? 2 : 3
+            let first = try store.export(result.packageID, to: folder.file("out"), force: false)
+            #expect(first.written.count == result.manifest.files.count + extras && first.unchanged.isEmpty)
             for file in result.manifest.files {
                 #expect(try FileSystem.readFile(folder.file("out/" + file.path.text)) == FileSystem.readFile(source + "/" + file.path.text))
             }
+            // The exported manifest is the package: its SHA-256 is the ID. The NOTICE names licence and source.
+            #expect(SHA256Hasher.hash(try FileSystem.readFile(folder.file("out/allmende.json"))) == result.packageID)
+            let notice = String(decoding: try FileSystem.readFile(folder.file("out/NOTICE")), as: UTF8.self)
+            #expect(notice.contains("Licence: \(result.manifest.info.license.description)"))
+            #expect(notice.contains("urn:allmende:package:\(result.packageID.hex)"))
+            // Run again (an interrupted export): everything is there and identical, nothing is rewritten.
+            let again = try store.export(result.packageID, to: folder.file("out"), force: false)
+            #expect(again.written.isEmpty && again.unchanged.count == first.written.count)
+            // A file with other content is a conflict, and nothing at all is written (the removed NOTICE stays gone).
+            try FileSystem.writeAtomically(Array("my notes".utf8), to: folder.file("out/README.md"), mode: 0o644)
+            try FileSystem.removeFile(folder.file("out/NOTICE"))
             #expect(throws: StoreError.exportTargetExists(path: folder.file("out/README.md"))) {
                 try store.export(result.packageID, to: folder.file("out"), force: false)
             }
-            #expect(try store.export(result.packageID, to: folder.file("out"), force: true).count == written.count)
+            #expect(!FileSystem.exists(folder.file("out/NOTICE")))
+            #expect(try store.export(result.packageID, to: folder.file("out"), force: true).written.count == first.written.count)
+            // Files only: no manifest, BOM or NOTICE.
+            let bare = try store.export(result.packageID, to: folder.file("bare"), force: false, filesOnly: true)
+            #expect(bare.written.count == result.manifest.files.count && !FileSystem.exists(folder.file("bare/NOTICE")))
+        }
+    }
+
+    @Test("export from a damaged store writes nothing and leaves no temporary file")
+    func exportDamaged() throws {
+        try withTempDirectory("publish") { folder throws in
+            let store = try PackageStore(home: NodeHome(path: folder.file("home")))
+            let result = try store.publish(folder: Repository.root + "/Examples/packages/pem-fuel-cell-end-plate",
+                                           as: LabIdentity(deviceKey: try Self.demoKey, delegation: nil), options: PublishOptions(now: Self.now))
+            // Damage the last file in the manifest, so the others would be written first.
+            let victim = try #require(result.manifest.files.last)
+            let path = store.blobs.path(of: victim.sha256)
+            chmod(path, 0o644)
+            var bytes = try FileSystem.readFile(path)
+            bytes[bytes.count / 2] ^= 0x40
+            try FileSystem.writeAtomically(bytes, to: path, mode: 0o444)
+            #expect(throws: StoreError.self) { try store.export(result.packageID, to: folder.file("out"), force: false) }
+            // Folders may have been made; no file (nor a temporary) is left.
+            let left = FileManager.default.enumerator(atPath: folder.file("out"))?.allObjects.compactMap { $0 as? String } ?? []
+            #expect(left.allSatisfy { (try? FileSystem.kind(of: folder.file("out/" + $0))) == .directory }, "\(left)")
         }
     }
 
