@@ -77,6 +77,8 @@ enum PackageCheckCommands {
     static let countOption = OptionSpec(name: "--count", valueName: "N", help: "number of builds (default 1)")
     static let csvOption = OptionSpec(name: "--csv", help: "print RFC 4180 CSV for a spreadsheet")
     static let flatOption = OptionSpec(name: "--flat", help: "do not expand sub-assemblies")
+    static let csvLocaleOption = OptionSpec(name: "--csv-locale", valueName: "LOCALE",
+                                            help: "with --csv: en (commas, decimal point; default) or de (semicolons, decimal comma)")
 
     static let bom = CommandSpec(
         name: "bom",
@@ -86,7 +88,7 @@ enum PackageCheckCommands {
         in the local store (recursively; cycles and missing packages are reported), and totals each material
         and the cost per currency.
         """,
-        options: [countOption, csvOption, flatOption],
+        options: [countOption, csvOption, csvLocaleOption, flatOption],
         arguments: ArgumentsSpec(display: "ID", minimum: 1, maximum: 1),
         run: { context in
             let store = try context.packageStore()
@@ -104,7 +106,11 @@ enum PackageCheckCommands {
                 throw CLIError.failure("\(error)")
             }
             if context.arguments.has("--csv") {
-                context.console.write(Array(BOMCSV.csv(rollup).utf8))
+                let localeText = context.arguments.value("--csv-locale") ?? "en"
+                guard let locale = BOMCSV.Locale(rawValue: localeText) else {
+                    throw CLIError.usage("--csv-locale takes en or de, not '\(localeText)'", command: CommandTable.find("bom"))
+                }
+                context.console.write(Array(BOMCSV.csv(rollup, locale: locale).utf8))
             } else if context.isJSON {
                 context.printJSON(BOMPrinter.json(rollup, id: id))
             } else {

@@ -35,6 +35,8 @@ public struct RolledUpLine: Equatable, Sendable {
     public var total: DecimalAmount
     /// Sub-assembly titles this line came through, outermost first (empty for the package's own lines).
     public var via: [String]
+    /// The sub-assembly package this line was expanded from (nil for the package's own lines).
+    public var from: ContentID? = nil
 
     /// total × unit cost, if the line has a cost.
     public var cost: DecimalAmount? { line.unitCost.flatMap { total.multiplied(by: $0.amount) } }
@@ -76,13 +78,13 @@ public struct BOMRollup: Equatable, Sendable {
     }
 
     private mutating func add(
-        _ bom: [BOMLine], times: DecimalAmount, via: [String], stack: inout [(ContentID, String)], expand: Bool,
+        _ bom: [BOMLine], times: DecimalAmount, via: [String], from: ContentID? = nil, stack: inout [(ContentID, String)], expand: Bool,
         resolve: (ContentID) -> DesignManifest?
     ) throws(BOMRollupError) {
         for line in bom {
             guard let total = line.quantity.multiplied(by: times) else { throw .overflow(item: line.item) }
             guard expand, let package = line.package else {
-                lines.append(RolledUpLine(line: line, total: total, via: via))
+                lines.append(RolledUpLine(line: line, total: total, via: via, from: from))
                 continue
             }
             guard line.unit == .pieces || line.unit == .set else { throw .subAssemblyUnit(item: line.item, unit: line.unit.rawValue) }
@@ -91,7 +93,7 @@ public struct BOMRollup: Equatable, Sendable {
             }
             guard let sub = resolve(package) else { throw .missingSubPackage(item: line.item, package: package, via: via) }
             stack.append((package, sub.info.title))
-            try add(sub.info.bom, times: total, via: via + [sub.info.title], stack: &stack, expand: expand, resolve: resolve)
+            try add(sub.info.bom, times: total, via: via + [sub.info.title], from: package, stack: &stack, expand: expand, resolve: resolve)
             stack.removeLast()
         }
     }

@@ -95,5 +95,22 @@ struct BOMRollupTests {
         #expect(lines[1] == "\"Plywood, spruce\",6,sheet,,2440 x 1220 x 18 mm,,38.5,EUR,231.00,,,\"FSC \"\"certified\"\"\nif possible\"")
         #expect(csv.contains("\r\n\"'=HYPERLINK(\"\"x\"\")\",2,pcs,"))
         #expect(csv.hasSuffix("\r\n"))
+        // A totals row per currency, saying what it leaves out.
+        #expect(lines.contains("total,,,,,,,EUR,231.00,,,1 line(s) without a price not included"))
+        // German spreadsheets: semicolons between fields, decimal commas; a comma in text needs no quotes then.
+        let german = BOMCSV.csv(rollup, locale: .german).components(separatedBy: "\r\n")
+        #expect(german[0] == "item;quantity;unit;material;dimensions;source;unit cost;currency;line cost;sub-assembly of;package;notes")
+        #expect(german[1].hasPrefix("Plywood, spruce;6;sheet;;2440 x 1220 x 18 mm;;38,5;EUR;231,00;;;"))
+        #expect(german.contains("total;;;;;;;EUR;231,00;;;1 line(s) without a price not included"))
+    }
+
+    @Test("expanded sub-assembly lines name the package they came from")
+    func expandedLinesNamePackage() throws {
+        let frame = try Fixtures.manifest(bom: [BOMLine(item: "Beam", quantity: Self.amount("4"), unit: .pieces)])
+        let frameID = try frame.packageID()
+        let top = try Fixtures.manifest(bom: [BOMLine(item: "Frame", quantity: Self.amount("2"), unit: .pieces, package: frameID)])
+        let rollup = try BOMRollup(manifest: top, packageID: try top.packageID(), builds: 1, resolve: { $0 == frameID ? frame : nil })
+        #expect(rollup.lines.map(\.from) == [frameID])
+        #expect(BOMCSV.csv(rollup).components(separatedBy: "\r\n")[1].contains(",\(frameID.hex),"))
     }
 }
