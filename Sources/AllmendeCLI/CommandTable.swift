@@ -7,6 +7,7 @@ enum CommandTable {
         subcommands: [
             NodeCommands.initCommand,
             NodeCommands.id,
+            NewCommand.spec,
             PackageCommands.publish,
             PackageCommands.list,
             SearchCommand.spec,

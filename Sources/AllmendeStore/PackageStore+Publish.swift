@@ -33,7 +33,7 @@ extension PackageStore {
         let folder = try PackageFolder(scanning: path)
         let draftPath = folder.root + "/" + PackageDraft.fileName
         guard FileSystem.exists(draftPath) else {
-            throw .badPackageFolder(path: path, reason: "there is no \(PackageDraft.fileName) draft in it (see Examples/ for complete ones)")
+            throw .badPackageFolder(path: path, reason: "there is no \(PackageDraft.fileName) draft in it; write one with 'allmende new \(path) --license SPDX-ID'")
         }
         let draft: PackageDraft
         do {

@@ -8,7 +8,7 @@ import Testing
 @Suite("CLI help and usage")
 struct HelpAndUsageTests {
     static let commands = [
-        "init", "id", "publish", "ls", "search", "show", "verify", "export", "bom", "attest", "retract", "okh", "lab", "lab init", "lab show",
+        "init", "id", "new", "publish", "ls", "search", "show", "verify", "export", "bom", "attest", "retract", "okh", "lab", "lab init", "lab show",
         "lab delegate", "lab import", "lab revoke", "rm", "gc", "daemon", "status", "fetch", "peers", "peers add", "peers ls", "peers rm", "mirror", "mirror add", "mirror ls", "mirror rm", "demo", "hash", "store", "store add", "store cat", "store ls", "store rm", "fsck",
     ]
 

@@ -1,0 +1,73 @@
+// NewCommandTests.swift: `allmende new DIR` writes a draft that publishes as it is; flags for scripts, questions
+// on a terminal (a pseudo-terminal made by script(1)).
+
+import AllmendeCLI
+import AllmendeModel
+import AllmendeStore
+import AllmendeSystem
+import AllmendeTestSupport
+import CanonicalJSON
+import Foundation
+import Testing
+
+@Suite("new: a starting draft")
+struct NewCommandTests {
+    /// A folder of files whose names do not all tell what they are.
+    static func makeFolder(_ folder: TempDirectory) throws -> String {
+        _ = try folder.write("cargo-bike-trailer/README.md", text: "# Cargo bike trailer\n")
+        _ = try folder.write("cargo-bike-trailer/drawings/frame", Array("%PDF-1.4 drawing".utf8))
+        _ = try folder.write("cargo-bike-trailer/hitch.model", Array("ISO-10303-21;\nHEADER;".utf8))
+        _ = try folder.write("cargo-bike-trailer/photos/built", [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10])
+        return folder.file("cargo-bike-trailer")
+    }
+
+    @Test("with flags: every required field, roles and media types guessed from names and contents, and it publishes")
+    func flags() throws {
+        try withTempDirectory("new") { folder throws in
+            let home = folder.file("home"), dir = try Self.makeFolder(folder)
+            let run = runCLI(["new", dir, "--license", "CERN-OHL-S-2.0", "--category", "mobility", "--licensor", "Test Lab", "--json"], home: home)
+            #expect(run.status == 0, "\(run.error)")
+            #expect(try JSONParser.parse(Array(run.output.utf8))["files"]?.numberValue == 4)
+            let draft = try PackageDraft(parsing: try FileSystem.readFile(dir + "/allmende.json"))
+            #expect(draft.info.title == "Cargo bike trailer" && draft.info.category == .mobility && draft.info.license.description == "CERN-OHL-S-2.0")
+            #expect(draft.info.licensors.map(\.name) == ["Test Lab"])
+            #expect(draft.fileHints["drawings/frame"]?.role == .drawing && draft.fileHints["drawings/frame"]?.mediaType == "application/pdf")
+            #expect(draft.fileHints["hitch.model"]?.role == .cad && draft.fileHints["hitch.model"]?.mediaType == "model/step")
+            #expect(draft.fileHints["photos/built"]?.role == .photo && draft.fileHints["photos/built"]?.mediaType == "image/jpeg")
+            #expect(draft.fileHints["README.md"]?.role == .readme)
+            #expect(runCLI(["publish", dir], home: home).status == 0)
+        }
+    }
+
+    @Test("refuses to replace a draft without --force; a script must name the licence; bad values are usage errors")
+    func refusals() throws {
+        try withTempDirectory("new") { folder throws in
+            let home = folder.file("home"), dir = try Self.makeFolder(folder)
+            let noLicense = runCLI(["new", dir], home: home)
+            #expect(noLicense.status == ExitCode.usage && noLicense.error.contains("--license"))
+            #expect(!FileSystem.exists(dir + "/allmende.json"))
+            #expect(runCLI(["new", dir, "--license", "GPL3"], home: home).status == ExitCode.usage)
+            #expect(runCLI(["new", dir, "--license", "CC-BY-4.0", "--category", "bikes"], home: home).status == ExitCode.usage)
+            #expect(runCLI(["new", dir, "--license", "CC-BY-4.0"], home: home).status == 0)
+            let again = runCLI(["new", dir, "--license", "CC-BY-4.0"], home: home)
+            #expect(again.status == ExitCode.failure && again.error.contains("--force"))
+            #expect(runCLI(["new", dir, "--license", "CERN-OHL-W-2.0", "--force"], home: home).status == 0)
+            #expect(try PackageDraft(parsing: try FileSystem.readFile(dir + "/allmende.json")).info.license.description == "CERN-OHL-W-2.0")
+        }
+    }
+
+    @Test("on a terminal it asks for title, summary, category, licence (by number) and licensor")
+    func interactive() throws {
+        try withTempDirectory("new") { folder throws in
+            let dir = try Self.makeFolder(folder)
+            let command = "'\(Repository.allmendeBinary)' --home '\(folder.file("home"))' new '\(dir)'"
+            let answers = "My trailer\nA trailer for cargo bikes.\nmobility\n3\nTest Lab\n"
+            let run = try ProcessRunner.run("script", ["-qec", command, "/dev/null"], input: Array(answers.utf8))
+            #expect(run.status == 0, "\(run.standardOutput)")
+            let draft = try PackageDraft(parsing: try FileSystem.readFile(dir + "/allmende.json"))
+            #expect(draft.info.title == "My trailer" && draft.info.summary == "A trailer for cargo bikes.")
+            #expect(draft.info.category == .mobility && draft.info.license.description == "CERN-OHL-P-2.0")
+            #expect(draft.info.licensors.map(\.name) == ["Test Lab"])
+        }
+    }
+}
