@@ -16,7 +16,15 @@ public indirect enum SPDXExpression: Equatable, Sendable, CustomStringConvertibl
     /// Parses and checks `text` against the shipped SPDX License List.
     public init(parsing text: String) throws(SPDXExpressionError) {
         var parser = SPDXExpressionParser(text: text)
-        self = try parser.parseExpression()
+        do { self = try parser.parseExpression() } catch {
+            // "GPL3", "CERN OHL", "CC-BY-SA 4.0": say which SPDX IDs such a name means.
+            if let ids = InformalLicenseNames.suggestions(for: text), !ids.contains(where: { error.reason.contains("did you mean \($0)?") }) {
+                let choice = ids.count == 1 ? ids[0] : ids.dropLast().joined(separator: ", ") + " or " + ids[ids.count - 1]
+                throw SPDXExpressionError(expression: text, position: 0,
+                                          reason: "'\(text)' is not an SPDX license ID — did you mean \(choice)?")
+            }
+            throw error
+        }
     }
 
     /// The normalised text: canonical ID case, single spaces, parentheses only where needed.

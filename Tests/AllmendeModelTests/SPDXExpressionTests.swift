@@ -51,7 +51,8 @@ struct SPDXExpressionTests {
         ("MIT/Apache-2.0", 4, "'/' cannot appear in a license ID"),
         ("LicenseRef-", 1, "LicenseRef- needs a name"),
         ("LicenseRef-Lab+", 15, "'+' applies to license IDs, not to LicenseRef-"),
-        ("Creative Commons BY-SA", 1, "unknown license 'Creative'"),
+        ("Creative Commons BY-SA", 1, "'Creative Commons BY-SA' is not an SPDX license ID — did you mean CC-BY-SA-4.0?"),
+        ("Kreativ Allmende", 1, "unknown license 'Kreativ'"),
     ])
     func invalid(input: String, position: Int, message: String) {
         do {
@@ -147,5 +148,27 @@ struct SPDXExpressionTests {
         let longest = Array(repeating: "MIT", count: 64).joined(separator: " AND ")
         #expect(throws: Never.self) { try SPDXExpression(parsing: longest) }
         #expect(throws: SPDXExpressionError.self) { try SPDXExpression(parsing: longest + " AND MIT") }
+    }
+}
+
+@Suite("Informal licence names")
+struct InformalLicenseNameTests {
+    @Test("what people write gets the SPDX IDs it means, open-hardware licences first", arguments: [
+        ("GPL3", "GPL-3.0-only"), ("GPLv3", "GPL-3.0-only"), ("CERN OHL", "CERN-OHL-S-2.0"), ("OHL", "CERN-OHL-S-2.0"),
+        ("CERN-OHL-S", "CERN-OHL-S-2.0"), ("CERN OHL v2 weakly reciprocal", "CERN-OHL-W-2.0"), ("CC-BY-SA 4.0", "CC-BY-SA-4.0"),
+        ("CC-BY-SA", "CC-BY-SA-4.0"), ("CC BY 4.0", "CC-BY-4.0"), ("Apache 2", "Apache-2.0"), ("Apache License 2.0", "Apache-2.0"),
+        ("Solderpad-Hardware-License-2.1", "LicenseRef-SHL-2.1"), ("TAPR OHL", "TAPR-OHL-1.0"), ("public domain", "CC0-1.0"),
+    ])
+    func suggestions(typed: String, expected: String) throws {
+        let error = #expect(throws: SPDXExpressionError.self) { try SPDXExpression(parsing: typed) }
+        #expect(error?.reason.contains("did you mean \(expected)") == true, "\(error?.reason ?? "")")
+        #expect(try SPDXExpression(parsing: expected).description == expected)
+    }
+
+    @Test("valid expressions are not touched; unknown names keep the nearest-ID hint")
+    func untouched() throws {
+        #expect(try SPDXExpression(parsing: "CERN-OHL-S-2.0 OR CC-BY-SA-4.0").description == "CERN-OHL-S-2.0 OR CC-BY-SA-4.0")
+        let error = #expect(throws: SPDXExpressionError.self) { try SPDXExpression(parsing: "CERN-OHL-S-2") }
+        #expect(error?.reason.contains("did you mean CERN-OHL-S-2.0") == true)
     }
 }
