@@ -10,12 +10,26 @@ public enum BOMUnit: String, CaseIterable, Sendable {
 
     /// Parses a unit as people write it: "pcs", "pc", "piece(s)", "m²", "m^2", "m³", "L", "kg".
     public init?(parsing text: String) {
-        let aliases: [String: BOMUnit] = ["pc": .pieces, "piece": .pieces, "pieces": .pieces, "stk": .pieces, "m²": .squareMeter,
-                                          "m^2": .squareMeter, "sqm": .squareMeter, "m³": .cubicMeter, "m^3": .cubicMeter,
-                                          "sheets": .sheet, "sets": .set, "litre": .liter, "liter": .liter]
+        let aliases: [String: BOMUnit] = ["pc": .pieces, "piece": .pieces, "pieces": .pieces, "stk": .pieces, "stk.": .pieces,
+                                          "stück": .pieces, "st.": .pieces, "stck": .pieces, "m²": .squareMeter,
+                                          "m^2": .squareMeter, "sqm": .squareMeter, "qm": .squareMeter, "m³": .cubicMeter, "m^3": .cubicMeter,
+                                          "sheets": .sheet, "platte": .sheet, "platten": .sheet, "sets": .set, "satz": .set,
+                                          "litre": .liter, "liter": .liter, "meter": .meter, "metre": .meter, "kilogramm": .kilogram,
+                                          "gramm": .gram]
         let key = text.trimmingCharacters(in: " ").lowercased()
         guard let unit = BOMUnit(rawValue: key) ?? aliases[key] else { return nil }
         self = unit
+    }
+}
+
+extension BOMUnit {
+    /// What to write instead of an imperial unit.
+    static func imperialHint(_ text: String) -> String? {
+        let hints = ["in": "write mm (1 in = 25.4 mm)", "inch": "write mm (1 in = 25.4 mm)", "inches": "write mm (1 in = 25.4 mm)",
+                     "\"": "write mm (1 in = 25.4 mm)", "ft": "write m (1 ft = 0.3048 m)", "foot": "write m (1 ft = 0.3048 m)",
+                     "feet": "write m (1 ft = 0.3048 m)", "lb": "write kg (1 lb = 0.4536 kg)", "lbs": "write kg (1 lb = 0.4536 kg)",
+                     "oz": "write g (1 oz = 28.35 g)", "gal": "write l (1 US gal = 3.785 l)", "yd": "write m (1 yd = 0.9144 m)"]
+        return hints[text.trimmingCharacters(in: " ").lowercased()]
     }
 }
 
@@ -63,11 +77,12 @@ public struct BOMLine: Equatable, Sendable {
     static func parse(_ value: JSONValue, path: String) throws(ModelError) -> BOMLine {
         var reader = try JSONObjectReader(value, path: path)
         let item = try reader.string("item", maximumLength: 200)
-        let quantity = try Self.quantity(try reader.string("quantity", maximumLength: 20), path: reader.fieldPath("quantity"))
+        let quantity = try Self.quantity(try reader.decimalString("quantity", maximumLength: 20), path: reader.fieldPath("quantity"))
         let unitText = try reader.string("unit", maximumLength: 16)
         guard let unit = BOMUnit(parsing: unitText) else {
+            let imperial = BOMUnit.imperialHint(unitText).map { "; \($0)" } ?? ""
             throw .invalidField(path: reader.fieldPath("unit"),
-                                reason: "'\(unitText)' is not a unit; use one of \(BOMUnit.allCases.map(\.rawValue).joined(separator: ", "))")
+                                reason: "'\(unitText)' is not a unit\(imperial); use one of \(BOMUnit.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         var line = BOMLine(item: item, quantity: quantity, unit: unit)
         line.material = try reader.optionalString("material", maximumLength: 200)
@@ -76,13 +91,19 @@ public struct BOMLine: Equatable, Sendable {
         line.notes = try reader.optionalString("notes", maximumLength: 2000)
         if let cost = reader.value("unitCost") {
             var costReader = try JSONObjectReader(cost, path: reader.fieldPath("unitCost"))
-            let amountText = try costReader.string("amount", maximumLength: 20)
+            let amountText = try costReader.decimalString("amount", maximumLength: 20)
             guard let amount = DecimalAmount(parsing: amountText) else {
                 throw .invalidField(path: costReader.fieldPath("amount"), reason: "'\(amountText)' is not a decimal amount such as 38.50")
             }
+            let symbols = ["€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "CHF.": "CHF", "Fr.": "CHF", "euro": "EUR", "Euro": "EUR"]
+            if case let .string(symbol)? = costReader.peek("currency"), let code = symbols[symbol.trimmingCharacters(in: " ")] {
+                throw .invalidField(path: costReader.fieldPath("currency"), reason: "write \(code) (the ISO 4217 code), not '\(symbol)'")
+            }
             let currency = try costReader.string("currency", maximumLength: 3, minimumLength: 3)
             guard currency.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
-                throw .invalidField(path: costReader.fieldPath("currency"), reason: "'\(currency)' is not an ISO 4217 code such as EUR")
+                let upper = currency.uppercased()
+                let hint = upper.allSatisfy({ $0.isASCII && $0.isLetter }) ? "write \(upper)" : "use an ISO 4217 code such as EUR"
+                throw .invalidField(path: costReader.fieldPath("currency"), reason: "'\(currency)' is not an ISO 4217 code; \(hint)")
             }
             try costReader.rejectUnknownKeys()
             line.unitCost = UnitCost(amount: amount, currency: currency)

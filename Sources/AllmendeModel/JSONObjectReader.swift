@@ -17,6 +17,18 @@ struct JSONObjectReader {
 
     func fieldPath(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
 
+    /// The value of `key` without reading it (unknown-field checks still see it as unread).
+    func peek(_ key: String) -> JSONValue? { members[key] }
+
+    /// A decimal written as a JSON string ("6", "0.25"), with a precise message when it was written as a number.
+    mutating func decimalString(_ key: String, maximumLength: Int) throws(ModelError) -> String {
+        if case let .number(number)? = peek(key) {
+            let text = number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+            throw .invalidField(path: fieldPath(key), reason: "write \"\(text)\" (a decimal string, so no digit is lost), not the number \(text)")
+        }
+        return try string(key, maximumLength: maximumLength)
+    }
+
     mutating func value(_ key: String) -> JSONValue? {
         consumed.insert(key)
         guard let value = members[key], value != .null else { return nil }
@@ -26,7 +38,7 @@ struct JSONObjectReader {
     /// A required string of at most `maximumLength` characters (and at least `minimumLength`).
     mutating func string(_ key: String, maximumLength: Int, minimumLength: Int = 1) throws(ModelError) -> String {
         guard let text = try optionalString(key, maximumLength: maximumLength) else {
-            throw .invalidField(path: fieldPath(key), reason: "is required")
+            throw missing(key)
         }
         guard text.unicodeScalars.count >= minimumLength else {
             throw .invalidField(path: fieldPath(key), reason: minimumLength == 1 ? "must not be empty" : "needs at least \(minimumLength) characters")
@@ -51,7 +63,7 @@ struct JSONObjectReader {
 
     /// A required non-negative integer no larger than `maximum`.
     mutating func integer(_ key: String, maximum: Int) throws(ModelError) -> Int {
-        guard let value = value(key) else { throw .invalidField(path: fieldPath(key), reason: "is required") }
+        guard let value = value(key) else { throw missing(key) }
         guard case let .number(number) = value, number == number.rounded(), number >= 0, number <= Double(maximum) else {
             throw .invalidField(path: fieldPath(key), reason: "expected a whole number from 0 to \(maximum)")
         }
@@ -63,7 +75,7 @@ struct JSONObjectReader {
         _ key: String, maximumCount: Int, minimumCount: Int = 0, _ element: (JSONValue, String) throws(ModelError) -> T
     ) throws(ModelError) -> [T] {
         guard let value = value(key) else {
-            guard minimumCount == 0 else { throw .invalidField(path: fieldPath(key), reason: "is required") }
+            guard minimumCount == 0 else { throw missing(key) }
             return []
         }
         guard case let .array(elements) = value else { throw .invalidField(path: fieldPath(key), reason: "expected an array") }
@@ -100,8 +112,31 @@ struct JSONObjectReader {
     /// Refuses keys that were not read.
     func rejectUnknownKeys() throws(ModelError) {
         if let unknown = members.keys.filter({ !consumed.contains($0) }).sorted().first {
-            throw .invalidField(path: fieldPath(unknown), reason: "unknown field")
+            let hint = Self.nearest(unknown, among: consumed).map { "; did you mean '\($0)'?" } ?? ""
+            throw .invalidField(path: fieldPath(unknown), reason: "unknown field\(hint)")
         }
+    }
+
+    /// "is required", naming a field present under a misspelt or informal name ("licence" for "license").
+    func missing(_ key: String) -> ModelError {
+        let misspelt = members.keys.sorted().first { candidate in
+            !consumed.contains(candidate) && Self.nearest(candidate, among: [key]) == key
+        }
+        return .invalidField(path: fieldPath(key), reason: "is required" + (misspelt.map { " (there is '\($0)': did you mean '\(key)'?)" } ?? ""))
+    }
+
+    /// Field names people write for the ones Allmende reads.
+    static let aliases = ["licence": "license", "licenses": "license", "licences": "license", "price": "unitCost", "cost": "unitCost",
+                          "qty": "quantity", "amount": "quantity", "author": "authors", "licensor": "licensors", "tag": "tags",
+                          "language": "documentationLanguage", "languages": "documentationLanguage", "name": "title", "date": "created"]
+
+    /// The known field `name` most likely means: an alias, or one at most two edits away.
+    static func nearest(_ name: String, among known: Set<String>) -> String? {
+        if let alias = aliases[name.lowercased()], known.contains(alias) { return alias }
+        let wanted = Array(name.lowercased().utf8)
+        let scored = known.map { ($0, SPDXLicenseList.editDistance(wanted, Array($0.lowercased().utf8))) }
+        guard let best = scored.min(by: { ($0.1, $0.0) < ($1.1, $1.0) }), best.1 <= min(2, max(1, wanted.count / 3)) else { return nil }
+        return best.0
     }
 }
 

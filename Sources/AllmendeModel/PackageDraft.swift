@@ -24,7 +24,9 @@ public struct PackageDraft: Equatable, Sendable {
     /// Parses a draft, naming the field of every problem.
     public init(parsing bytes: [UInt8]) throws(ModelError) {
         let value: JSONValue
-        do { value = try JSONParser.parse(bytes, maximumLength: DesignManifest.maximumSize) } catch { throw .invalidJSON(error) }
+        // Editors on some systems start UTF-8 files with a byte-order mark: accepted in a draft.
+        let text = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
+        do { value = try JSONParser.parse(text, maximumLength: DesignManifest.maximumSize) } catch { throw .invalidJSON(error) }
         var reader = try JSONObjectReader(value, path: "")
         if reader.value("publisher") != nil {
             throw .invalidField(path: "publisher", reason: "is filled in by 'allmende publish' from your lab key; remove it from the draft")

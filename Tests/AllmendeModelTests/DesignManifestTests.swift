@@ -132,3 +132,40 @@ extension String {
         return replacingCharacters(in: range, with: replacement)
     }
 }
+
+@Suite("Draft field names people get wrong")
+struct DraftFieldNameTests {
+    static func draft(_ fields: String) -> String {
+        """
+        {"title": "Hitch", "version": "1.0.0", "summary": "A hitch", "category": "mobility", \(fields)
+         "licensors": [{"name": "Test Lab"}], "documentationLanguage": ["en"]}
+        """
+    }
+
+    @Test("a misspelt or informal field name gets 'did you mean'", arguments: [
+        (#""licence": "CERN-OHL-S-2.0","#, "license: is required (there is 'licence': did you mean 'license'?)"),
+        (#""license": "CERN-OHL-S-2.0", "desciption": "x","#, "desciption: unknown field; did you mean 'description'?"),
+        (#""license": "CERN-OHL-S-2.0", "bom": [{"item": "Bolt", "quantity": "2", "unit": "pcs", "price": {"amount": "1", "currency": "EUR"}}],"#,
+         "bom[0].price: unknown field; did you mean 'unitCost'?"),
+        (#""license": "CERN-OHL-S-2.0", "colour": "red","#, "colour: unknown field"),
+        (#""license": "CERN-OHL-S-2.0", "bom": [{"item": "Bolt", "quantity": 6, "unit": "pcs"}],"#,
+         #"bom[0].quantity: write "6" (a decimal string, so no digit is lost), not the number 6"#),
+        (#""license": "CERN-OHL-S-2.0", "bom": [{"item": "Bolt", "quantity": "6", "unit": "pcs", "unitCost": {"amount": "1", "currency": "€"}}],"#,
+         "bom[0].unitCost.currency: write EUR (the ISO 4217 code), not '€'"),
+        (#""license": "CERN-OHL-S-2.0", "bom": [{"item": "Bolt", "quantity": "6", "unit": "pcs", "unitCost": {"amount": "1", "currency": "eur"}}],"#,
+         "bom[0].unitCost.currency: 'eur' is not an ISO 4217 code; write EUR"),
+        (#""license": "CERN-OHL-S-2.0", "bom": [{"item": "Rod", "quantity": "6", "unit": "in"}],"#,
+         "bom[0].unit: 'in' is not a unit; write mm (1 in = 25.4 mm); use one of pcs, m, cm, mm, m2, m3, kg, g, t, l, ml, sheet, set"),
+    ])
+    func suggestions(fields: String, message: String) {
+        let error = #expect(throws: ModelError.self) { try PackageDraft(parsing: Array(Self.draft(fields).utf8)) }
+        #expect(error?.description == message)
+    }
+
+    @Test("German unit spellings and a byte-order mark are accepted in a draft")
+    func accepted() throws {
+        let text = Self.draft(#""license": "CERN-OHL-S-2.0", "bom": [{"item": "Bolt", "quantity": "6", "unit": "Stück"}, {"item": "Board", "quantity": "1", "unit": "Platte"}],"#)
+        let draft = try PackageDraft(parsing: [0xEF, 0xBB, 0xBF] + Array(text.utf8))
+        #expect(draft.info.bom.map(\.unit) == [.pieces, .sheet])
+    }
+}
