@@ -29,8 +29,14 @@ enum PackageCommands {
             _ = try attempt { () throws(StoreError) in try PackageFolder(scanning: folder) }
             let store = try context.packageStore()
             let signer = try context.signer()
-            let options = PublishOptions(now: context.now, allowNonOpen: context.arguments.has("--allow-non-open"))
-            let result = try attempt { () throws(StoreError) in try store.publish(folder: folder, as: signer, options: options) }
+            var options = PublishOptions(now: context.now, allowNonOpen: context.arguments.has("--allow-non-open"))
+            // Storing large files takes a while: a progress bar on a terminal.
+            let bar = ProgressBar(console: context.console, label: "publish", total: nil, enabled: !context.isJSON)
+            options.progress = { done, total in bar.update(done, total: total) }
+            let result = try attempt { () throws(StoreError) in
+                defer { bar.finish() }
+                return try store.publish(folder: folder, as: signer, options: options)
+            }
             context.announceToDaemon(result.statementID)
             if context.isJSON {
                 context.printJSON([

@@ -36,13 +36,14 @@ final class ProgressBar: Sendable {
             return true
         }
         let known = total.withLock { $0 }
-        if shouldDraw { console.writeError(Array(("\r" + Self.line(label: label, done: done, total: known, elapsed: now - start)).utf8)) }
+        // Back to the line's start, erase it (a shorter line leaves nothing behind), draw.
+        if shouldDraw { console.writeError(Array(("\r\u{1B}[K" + Self.line(label: label, done: done, total: known, elapsed: now - start)).utf8)) }
     }
 
-    /// Clears the bar.
+    /// Clears the bar's line, so what is printed next (a result, an error) starts on a clean line.
     func finish() {
         guard isEnabled, lastDraw.withLock({ $0 }) != nil else { return }
-        console.writeError(Array(("\r" + String(repeating: " ", count: 79) + "\r").utf8))
+        console.writeError(Array("\r\u{1B}[K".utf8))
     }
 
     /// The text of one progress line. Pure, for tests.

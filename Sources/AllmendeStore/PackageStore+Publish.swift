@@ -10,6 +10,8 @@ public struct PublishOptions: Sendable {
     public var allowNonOpen = false
     /// The time of the publish statement.
     public var now: Timestamp
+    /// Hears the bytes stored so far of all the folder's files (for a progress bar).
+    public var progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
 
     public init(now: Timestamp, allowNonOpen: Bool = false) {
         self.now = now
@@ -62,8 +64,14 @@ extension PackageStore {
         do throws(StoreError) {
             var entries: [FileEntry] = []
             var newest: Int64 = 0
+            let total = folder.files.reduce(0) { $0 + ((try? FileSystem.size(of: $1.source)) ?? 0) }
+            var done = 0
             for file in folder.files {
-                let stored = try blobs.put(contentsOf: file.source)
+                let base = done
+                let report = options.progress
+                let stored = try blobs.put(contentsOf: file.source, progress: report.map { report in { @Sendable bytes in report(base + bytes, total) } })
+                done += stored.size
+                options.progress?(done, total)
                 if !stored.wasAlreadyStored { added.append(stored.id) }
                 let hint = draft.fileHints[file.path.text]
                 entries.append(FileEntry(path: file.path, size: stored.size, sha256: stored.id, chunkIndex: stored.chunkIndex.id,

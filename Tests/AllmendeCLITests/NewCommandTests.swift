@@ -71,3 +71,26 @@ struct NewCommandTests {
         }
     }
 }
+
+@Suite("Progress on a terminal")
+struct PublishProgressTests {
+    @Test("publish draws a progress bar on a terminal, erasing each line before drawing it and clearing it at the end")
+    func publishProgress() throws {
+        try withTempDirectory("progress") { folder throws in
+            let dir = try NewCommandTests.makeFolder(folder)
+            _ = try folder.write("cargo-bike-trailer/frame.step", pseudoRandomBytes(count: 8 << 20, seed: 3))
+            let home = folder.file("home")
+            #expect(runCLI(["new", dir, "--license", "CERN-OHL-S-2.0"], home: home).status == 0)
+            let command = "'\(Repository.allmendeBinary)' --home '\(home)' publish '\(dir)'"
+            let run = try ProcessRunner.run("script", ["-qec", command, "/dev/null"])
+            #expect(run.status == 0, "\(run.standardOutput)")
+            // The bar: erase-line, the label, a bar with the total; the last thing before the result is an erase.
+            #expect(run.standardOutput.contains("\r\u{1B}[Kpublish  ["))
+            #expect(run.standardOutput.contains("/ 8.0 MiB"))
+            #expect(run.standardOutput.range(of: "\r\u{1B}[K", options: .backwards).map { run.standardOutput[$0.upperBound...].contains("published") } == true)
+            // Not a terminal: no bar at all.
+            let plain = runCLI(["publish", dir], home: folder.file("other-home"))
+            #expect(plain.status == 0 && !plain.error.contains("\u{1B}"))
+        }
+    }
+}
