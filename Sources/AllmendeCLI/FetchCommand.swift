@@ -10,6 +10,8 @@ enum FetchCommand {
     /// Most sub-assembly packages fetched for one package (nested BOMs included).
     static let maximumParts = 64
 
+    static let detachOption = OptionSpec(name: "--detach", help: "start the fetch in the daemon and return at once")
+
     static let spec = CommandSpec(
         name: "fetch",
         summary: "fetch a package by ID, and the sub-assemblies its BOM names, from the peers that have them (needs a running daemon)",
@@ -18,11 +20,13 @@ enum FetchCommand {
         several of them at once, verifying each chunk before it is written; then the same for every sub-assembly
         package its bill of materials names (--no-parts to skip them), so that 'allmende bom ID' works at once.
         An interrupted fetch resumes: chunks already verified on disk are not downloaded again. A package already
-        stored here is not fetched again. A progress bar is drawn on a terminal.
+        stored here is not fetched again. A progress bar is drawn on a terminal. Ctrl-C stops the daemon's fetch
+        too (unless another command waits for the same package); --detach leaves it running in the daemon
+        ('allmende status' shows it). A second fetch of a package being fetched joins the running one.
 
         example: allmende fetch 69ad91 --to garden-studio
         """,
-        options: [toOption, noPartsOption],
+        options: [toOption, noPartsOption, detachOption],
         arguments: ArgumentsSpec(display: "ID", minimum: 1, maximum: 1),
         run: { context in
             let text = context.arguments.positional[0]
@@ -31,6 +35,20 @@ enum FetchCommand {
             let id: ContentID
             do { id = try ContentID(parsing: bare) } catch { id = try context.resolvePackage(text, in: store) }
             let wasStored = store.isStoredComplete(id)
+            if context.arguments.has("--detach") && !wasStored {
+                var answer: JSONValue = .null
+                try ControlClient(home: try context.home()).send(["command": "fetch", "package": .string(id.hex), "detach": true]) { value throws(CLIError) in
+                    answer = value
+                    return false
+                }
+                if answer["event"]?.stringValue == "error" { throw CLIError.failure(answer["message"]?.stringValue ?? "the daemon refused the fetch") }
+                if context.isJSON {
+                    context.printJSON(["event": "started", "package": .string(id.hex)])
+                } else {
+                    context.console.errorLine("the daemon is fetching \(id.hex) (no sub-assemblies); 'allmende status' shows how far it is")
+                }
+                return ExitCode.success
+            }
             let final: JSONValue? = wasStored ? nil : try fetch(id, context: context)
             // Sub-assemblies named by the BOM (nested ones too), each at most once.
             var parts: [ContentID] = []

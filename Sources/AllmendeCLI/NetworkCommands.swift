@@ -116,6 +116,10 @@ enum NetworkCommands {
                 let retry = configured["retryInSeconds"]?.numberValue.map { ", retrying in \(Int($0)) s" } ?? ""
                 context.console.line("not connected to \(configured["address"]?.stringValue ?? "?")\(error)\(retry)")
             }
+            for fetch in result["fetches"]?.arrayValue ?? [] {
+                let done = ByteCount.format(Int(fetch["done"]?.numberValue ?? 0)), total = ByteCount.format(Int(fetch["total"]?.numberValue ?? 0))
+                context.console.line("fetching \(fetch["package"]?.stringValue ?? "?")  \(done) / \(total) from \(Int(fetch["sources"]?.numberValue ?? 0)) peer(s)")
+            }
             let peers = result["peers"]?.arrayValue ?? []
             context.console.line("peers    \(peers.count)")
             for peer in peers {

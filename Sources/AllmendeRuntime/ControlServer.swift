@@ -80,6 +80,15 @@ public final class ControlServer: Sendable {
         }
     }
 
+    /// True if the client closed its end (it sends nothing after its request, so readable means end of file).
+    static func hasHungUp(_ client: Socket) -> Bool {
+        var fds = [pollfd(fd: client.descriptor, events: Int16(POLLIN), revents: 0)]
+        guard poll(&fds, 1, 0) > 0 else { return false }
+        if fds[0].revents & Int16(POLLHUP | POLLERR) != 0 { return true }
+        var byte: UInt8 = 0
+        return recv(client.descriptor, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT)) == 0
+    }
+
     private func handle(_ client: Socket) {
         var channel = LineChannel(socket: client, maximumLineLength: 64 * 1024)
         @Sendable func reply(_ value: JSONValue) {
@@ -113,10 +122,18 @@ public final class ControlServer: Sendable {
             guard let text = request["package"]?.stringValue, let id = try? ContentID(parsing: text) else {
                 return reply(["event": "error", "message": "fetch needs a full package ID"])
             }
+            if request["detach"]?.boolValue == true {
+                // The fetch runs on in the daemon whoever waits; `status` shows it.
+                runtime.threads.spawn("allmende-fetch") { [runtime] in
+                    do { _ = try runtime.fetch(id) } catch { runtime.logger.warning("detached fetch failed", ["package": id.hex, "reason": "\(error)"]) }
+                }
+                return reply(["event": "started", "package": .string(id.hex)])
+            }
             do {
                 // At most ten progress events a second (plus the first and the last): enough for a smooth bar.
                 let lastSent = Mutex<ContinuousClock.Instant?>(nil)
-                let result = try runtime.fetch(id) { progress in
+                // Ctrl-C on the CLI closes this connection: the fetch stops waiting for it (and stops, if nobody else waits).
+                let result = try runtime.fetch(id, progress: { progress in
                     let now = ContinuousClock.now
                     let isDue = lastSent.withLock { last in
                         guard progress.bytesDone >= progress.bytesTotal || last.map({ now - $0 >= .milliseconds(100) }) ?? true else { return false }
@@ -127,7 +144,7 @@ public final class ControlServer: Sendable {
                     reply(["event": "progress", "done": .integer(progress.bytesDone), "total": .integer(progress.bytesTotal),
                            "reused": .integer(progress.bytesReused), "sources": .integer(progress.sources),
                            "holdersKnown": .integer(progress.holdersKnown), "holdersConnected": .integer(progress.holdersConnected)])
-                }
+                }, isAbandoned: { Self.hasHungUp(client) })
                 reply(["event": "done", "package": .string(id.hex), "title": .string(result.manifest.info.title),
                        "sources": .array(result.sources.map { .string($0.text) }), "downloaded": .integer(result.bytesDownloaded),
                        "reused": .integer(result.bytesReused), "size": .integer(result.manifest.totalSize)])
@@ -151,6 +168,10 @@ public final class ControlServer: Sendable {
                 "peers": .array(peers), "blobs": .integer(blobs.count), "storeBytes": .integer(bytes),
                 "packages": .integer(runtime.store.packageIDs().count), "catalogEntries": .integer(runtime.store.catalog.count),
                 "knownNodes": .integer(runtime.knownNodes.count),
+                "fetches": .array(runtime.runningFetches.map { fetch in
+                    ["package": .string(fetch.package.hex), "done": .integer(fetch.progress.bytesDone), "total": .integer(fetch.progress.bytesTotal),
+                     "sources": .integer(fetch.progress.sources), "waiting": .integer(fetch.waiting)]
+                }),
                 "storageFault": runtime.storageFault.map { .string($0) } ?? .null,
                 "configuredPeers": .array(runtime.configuredPeerStates().map { peer in
                     ["address": .string(peer.entry.address), "node": peer.entry.node.map { .string($0.text) } ?? .null,

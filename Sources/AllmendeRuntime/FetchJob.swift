@@ -47,6 +47,12 @@ public enum FetchError: Error, Equatable, Sendable, CustomStringConvertible {
     case chunksUnobtainable(blob: ContentID, stored: Int, total: Int, failed: [Int], peersLeft: Bool)
     /// A blob no peer could supply at all.
     case noPeerForBlob(blob: ContentID)
+    /// Everyone who asked for the fetch stopped waiting (e.g. Ctrl-C); what was stored stays for the next one.
+    case cancelled(package: ContentID)
+    /// The node is shutting down.
+    case stopping
+    /// This node failed to store what it fetched (disk full, I/O error).
+    case local(String)
 
     public var description: String {
         switch self {
@@ -61,6 +67,10 @@ public enum FetchError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .statementNotByPublisher(package): return "the publish statement of \(package.hex) is not by the manifest's publisher"
         case let .noUsableIndex(blob): return "no peer sent a usable chunk index for blob \(blob.hex)"
         case let .noPeerForBlob(blob): return "no peer could supply blob \(blob.hex)"
+        case let .cancelled(package):
+            return "the fetch of \(package.hex) was cancelled; what arrived is kept, and fetching it again resumes from there"
+        case .stopping: return "the node is shutting down; fetching again after it restarts resumes where this fetch stopped"
+        case let .local(reason): return "could not store what was fetched: \(reason)"
         case let .chunksUnobtainable(blob, stored, total, failed, peersLeft):
             let which = !peersLeft ? "; no peer left to ask"
                 : failed.isEmpty ? "" : "; chunks \(failed.prefix(8).map(String.init).joined(separator: ", "))\(failed.count > 8 ? ", …" : "") failed at every peer"
@@ -105,17 +115,20 @@ private final class Inbox: Sendable {
 }
 
 extension NodeRuntime {
-    /// Fetches package `id` (manifest, statement and every file) from connected peers that have it.
-    public func fetch(_ id: ContentID, progress: @escaping @Sendable (FetchProgress) -> Void = { _ in }) throws -> FetchResult {
+    /// Fetches package `id` (manifest, statement and every file) from the peers that have it; `control` says
+    /// whether to go on and hears progress.
+    func performFetch(_ id: ContentID, control: RunningFetch) throws -> FetchResult {
+        let progress = { @Sendable (report: FetchProgress) in control.report(report) }
         var report = FetchProgress()
         let sources: [(peer: NodeID, statement: SignedStatement)]
         do {
-            sources = try findSources(id)
+            sources = try findSources(id, control: control)
         } catch let error as FetchError {
+            guard error != .cancelled(package: id) && error != .stopping else { throw error }
             // No connected peer has it: connect to the nodes that published it, then ask again (not for a retracted
             // package, which holders withhold on purpose).
             guard store.catalogListing(id)?.retraction == nil else { throw error }
-            let holders = connectToHolders(of: id) { known, _, connected in
+            let holders = connectToHolders(of: id, isCancelled: { control.isCancelled }) { known, _, connected in
                 report.holdersKnown = known
                 report.holdersConnected = connected
                 progress(report)
@@ -124,13 +137,13 @@ extension NodeRuntime {
             guard holders.connected > 0 else {
                 throw FetchError.holdersUnreachable(package: id, holders: holders.known, withAddress: holders.withAddress)
             }
-            sources = try findSources(id)
+            sources = try findSources(id, control: control)
         }
         report.sources = sources.count
         var servedBy: Set<NodeID> = []
         var downloaded = 0
         if !store.hasManifest(id) {
-            let stats = try fetchBlob(id, expectedIndex: nil, from: sources.map(\.peer), progress: { _ in })
+            let stats = try fetchBlob(id, expectedIndex: nil, from: sources.map(\.peer), control: control, progress: { _ in })
             servedBy.formUnion(stats.servedBy)
             downloaded += stats.downloaded
         }
@@ -143,7 +156,7 @@ extension NodeRuntime {
         progress(report)
         for file in missing where !store.blobs.has(file.sha256) {
             let base = report
-            let stats = try fetchBlob(file.sha256, expectedIndex: file.chunkIndex, from: sources.map(\.peer)) { partial in
+            let stats = try fetchBlob(file.sha256, expectedIndex: file.chunkIndex, from: sources.map(\.peer), control: control) { partial in
                 var current = base
                 current.bytesDone += partial.done
                 current.bytesReused += partial.reused
@@ -164,7 +177,7 @@ extension NodeRuntime {
     }
 
     /// Asks every ready peer whether it has the package; returns those that answer with a valid publish statement.
-    private func findSources(_ id: ContentID) throws -> [(peer: NodeID, statement: SignedStatement)] {
+    private func findSources(_ id: ContentID, control: RunningFetch) throws -> [(peer: NodeID, statement: SignedStatement)] {
         let connections = readyConnections()
         guard !connections.isEmpty else { throw FetchError.notConnected }
         let inbox = Inbox()
@@ -177,6 +190,7 @@ extension NodeRuntime {
         let rule = revocationRule
         let now = Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
         while answered < connections.count && ContinuousClock.now < deadline {
+            try check(control)
             for item in inbox.take(timeout: .milliseconds(200)) {
                 answered += 1
                 guard case let .package(_, .ok, bytes)? = item.message else { continue }
@@ -199,7 +213,19 @@ extension NodeRuntime {
 
     /// Downloads one blob from `peers` into the store; resumes from a partial file.
     private func fetchBlob(
-        _ blob: ContentID, expectedIndex: ContentID?, from peers: [NodeID], progress: (_ partial: (done: Int, reused: Int)) -> Void
+        _ blob: ContentID, expectedIndex: ContentID?, from peers: [NodeID], control: RunningFetch,
+        progress: (_ partial: (done: Int, reused: Int)) -> Void
+    ) throws -> (downloaded: Int, reused: Int, servedBy: Set<NodeID>) {
+        // Another fetch (of another package with the same file) may be writing this blob: wait, then it may be stored.
+        try exclusively(blob, control: control) {
+            if store.blobs.has(blob) { return (0, 0, []) }
+            return try downloadBlob(blob, expectedIndex: expectedIndex, from: peers, control: control, progress: progress)
+        }
+    }
+
+    private func downloadBlob(
+        _ blob: ContentID, expectedIndex: ContentID?, from peers: [NodeID], control: RunningFetch,
+        progress: (_ partial: (done: Int, reused: Int)) -> Void
     ) throws -> (downloaded: Int, reused: Int, servedBy: Set<NodeID>) {
         // An index no signed manifest names (a manifest's own) is vouched for only by its last value, the blob ID:
         // a liar could invent the values before it, and honest peers' chunks would then fail against them. So such
@@ -208,11 +234,14 @@ extension NodeRuntime {
         if expectedIndex == nil && peers.count > 1 {
             var lastError: any Error = FetchError.noPeerForBlob(blob: blob)
             for peer in peers {
-                do { return try fetchBlob(blob, expectedIndex: nil, from: [peer], progress: progress) } catch { lastError = error }
+                do { return try downloadBlob(blob, expectedIndex: nil, from: [peer], control: control, progress: progress) } catch {
+                    if let error = error as? FetchError, error == .cancelled(package: control.package) || error == .stopping { throw error }
+                    lastError = error
+                }
             }
             throw lastError
         }
-        let index = try fetchIndex(blob, expected: expectedIndex, from: peers)
+        let index = try fetchIndex(blob, expected: expectedIndex, from: peers, control: control)
         let (descriptor, have) = try store.blobs.openPartial(blob, index: index)
         defer { descriptor.close() }
         let reused = have.reduce(0) { $0 + index.byteRange(ofChunk: $1).count }
@@ -276,6 +305,7 @@ extension NodeRuntime {
         }
         try perform(plan.start(now: elapsed()))
         while !plan.isComplete {
+            try check(control)
             guard !plan.isStuck(now: elapsed()) else {
                 throw FetchError.chunksUnobtainable(blob: blob, stored: plan.storedCount, total: index.chunkCount,
                                                     failed: plan.unobtainableChunks, peersLeft: !plan.activePeers.isEmpty)
@@ -303,7 +333,7 @@ extension NodeRuntime {
     }
 
     /// Gets and checks a chunk index from the first peer that has a good one.
-    private func fetchIndex(_ blob: ContentID, expected: ContentID?, from peers: [NodeID]) throws -> ChunkIndex {
+    private func fetchIndex(_ blob: ContentID, expected: ContentID?, from peers: [NodeID], control: RunningFetch) throws -> ChunkIndex {
         let connections = readyConnections().filter { peers.contains($0.peer) }
         for connection in connections {
             let inbox = Inbox()
@@ -311,6 +341,7 @@ extension NodeRuntime {
             let deadline = ContinuousClock.now + NodeTimeouts.indexRequest
             var answer: Message??
             while answer == nil && ContinuousClock.now < deadline {
+                try check(control)
                 if let item = inbox.take(timeout: .milliseconds(500)).first { answer = .some(item.message) }
             }
             guard case let .index(_, .ok, bytes)?? = answer, let index = try? ChunkIndex(decoding: bytes) else { continue }

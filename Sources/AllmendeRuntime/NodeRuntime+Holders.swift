@@ -24,7 +24,7 @@ extension NodeRuntime {
     /// Asks the core to connect to the holders of `package` it is not connected to, and waits until one of them is
     /// ready (at most `NodeTimeouts.holderConnect`). Returns how many holders are known, how many have an address
     /// in the address book, and how many are connected now; `progress` hears the same as it changes.
-    func connectToHolders(of package: ContentID, progress: (_ known: Int, _ withAddress: Int, _ connected: Int) -> Void)
+    func connectToHolders(of package: ContentID, isCancelled: () -> Bool, progress: (_ known: Int, _ withAddress: Int, _ connected: Int) -> Void)
         -> (known: Int, withAddress: Int, connected: Int) {
         let holders = publishingNodes(of: package)
         let wantedUntil = ContinuousClock.now - startedAt + NodeTimeouts.holderWanted
@@ -39,7 +39,7 @@ extension NodeRuntime {
         let deadline = ContinuousClock.now + NodeTimeouts.holderConnect
         var now = connected()
         // Dials run on their own threads; the connection is ready once the hellos are exchanged.
-        while now == before && ContinuousClock.now < deadline && !state.withLock({ $0.isStopping }) {
+        while now == before && ContinuousClock.now < deadline && !state.withLock({ $0.isStopping }) && !isCancelled() {
             Thread.sleep(forTimeInterval: 0.02)
             now = connected()
         }

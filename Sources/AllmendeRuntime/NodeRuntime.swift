@@ -93,6 +93,10 @@ public final class NodeRuntime: Sendable {
     let mirrorWake = DispatchSemaphore(value: 0)
     /// Chunk indexes of recently served blobs, so serving a chunk costs no index read (at most 64 kept).
     let servedIndexes = Mutex<[ContentID: ChunkIndex]>([:])
+    /// Fetches running now, by package (FetchRegistry).
+    let fetches = Mutex<[ContentID: RunningFetch]>([:])
+    /// Blobs a fetch is writing now: no two fetches write one blob at once.
+    let blobsInFlight = Mutex<Set<ContentID>>([])
     /// Busy answers still to give (`NodeOptions.busyAnswersForTesting`).
     let busyAnswersLeft: Mutex<Int>
 

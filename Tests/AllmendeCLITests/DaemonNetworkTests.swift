@@ -11,10 +11,10 @@ import Testing
 final class DaemonGroup {
     private(set) var processes: [Process] = []
 
-    func start(home: String, listen: String) throws {
+    func start(home: String, listen: String, extra: [String] = []) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Repository.allmendeBinary)
-        process.arguments = ["--home", home, "daemon", "--listen", listen]
+        process.arguments = ["--home", home, "daemon", "--listen", listen] + extra
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -105,6 +105,62 @@ struct DaemonNetworkTests {
             }
             #expect(fetched == 2 * Self.count)
             #expect(fromUnconnected > 0)
+        }
+    }
+}
+
+@Suite("Ctrl-C on fetch", .serialized)
+struct FetchInterruptTests {
+    @Test("interrupting 'allmende fetch' cancels the daemon's fetch; running it again resumes and completes")
+    func interruptThenResume() throws {
+        try withTempDirectory("interrupt") { folder throws in
+            let seedHome = folder.file("seed"), fetchHome = folder.file("fetcher")
+            _ = try folder.write("package/allmende.json", text: """
+                {"title": "Bench frame", "version": "1.0.0", "summary": "A frame", "category": "furniture", "created": "2026-01-01",
+                 "license": "CERN-OHL-P-2.0", "licensors": [{"name": "Test Lab"}], "documentationLanguage": ["en"]}
+                """)
+            _ = try folder.write("package/frame.step", pseudoRandomBytes(count: 16 << 20, seed: 5))
+            let published = try runBinary(["publish", folder.file("package"), "--json"], home: seedHome)
+            #expect(published.status == 0, "\(published.standardError)")
+            let package = try JSONParser.parse(published.standardOutput)["package"]?.stringValue ?? ""
+            #expect(try runBinary(["peers", "add", "127.0.0.40:7310"], home: fetchHome).status == 0)
+            let daemons = DaemonGroup()
+            try daemons.start(home: seedHome, listen: "127.0.0.40:7310", extra: ["--upload-limit", String(3 << 20)])
+            try daemons.start(home: fetchHome, listen: "127.0.0.41:7310")
+            #expect(DaemonNetworkTests.waitUntil(.seconds(30)) {
+                (DaemonNetworkTests.status(fetchHome)?["peers"]?.arrayValue ?? []).contains { $0["state"]?.stringValue == "ready" }
+            })
+            let fetch = Process()
+            fetch.executableURL = URL(fileURLWithPath: Repository.allmendeBinary)
+            fetch.arguments = ["--home", fetchHome, "fetch", package, "--json"]
+            fetch.standardOutput = FileHandle.nullDevice
+            fetch.standardError = FileHandle.nullDevice
+            try fetch.run()
+            let running = { (DaemonNetworkTests.status(fetchHome)?["fetches"]?.arrayValue ?? []) }
+            #expect(DaemonNetworkTests.waitUntil(.seconds(20)) { running().contains { ($0["done"]?.numberValue ?? 0) > 0 } })
+            // Ctrl-C ends the command on a terminal; here SIGKILL, because a test runner's children inherit its
+            // blocked or ignored SIGINT and SIGTERM. Either way the command's control connection closes.
+            kill(fetch.processIdentifier, SIGKILL)
+            fetch.waitUntilExit()
+            // The daemon stops the fetch it no longer has a caller for.
+            #expect(DaemonNetworkTests.waitUntil(.seconds(10)) { running().isEmpty })
+            let again = try runBinary(["fetch", package, "--json"], home: fetchHome)
+            #expect(again.status == 0, "\(again.standardError)")
+            let result = try JSONParser.parse(again.standardOutput)
+            #expect((result["reused"]?.numberValue ?? 0) > 0, "\(again.standardOutput)")
+            #expect(try runBinary(["verify", package], home: fetchHome).status == 0)
+
+            // --detach: the command returns at once, the daemon fetches on.
+            _ = try folder.write("second/allmende.json", text: """
+                {"title": "Bench top", "version": "1.0.0", "summary": "A top", "category": "furniture", "created": "2026-01-01",
+                 "license": "CERN-OHL-P-2.0", "licensors": [{"name": "Test Lab"}], "documentationLanguage": ["en"]}
+                """)
+            _ = try folder.write("second/top.step", pseudoRandomBytes(count: 4 << 20, seed: 6))
+            let second = try JSONParser.parse(try runBinary(["publish", folder.file("second"), "--json"], home: seedHome).standardOutput)["package"]?.stringValue ?? ""
+            #expect(DaemonNetworkTests.waitUntil(.seconds(30)) { Int(DaemonNetworkTests.status(fetchHome)?["catalogEntries"]?.numberValue ?? 0) >= 2 })
+            let detached = try runBinary(["fetch", second, "--detach", "--json"], home: fetchHome)
+            #expect(detached.status == 0 && detached.standardOutput.contains("\"started\""), "\(detached.standardError)")
+            #expect(DaemonNetworkTests.waitUntil(.seconds(30)) { (try? runBinary(["verify", second], home: fetchHome).status) == 0 })
         }
     }
 }
