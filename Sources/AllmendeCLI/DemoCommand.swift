@@ -21,6 +21,7 @@ enum DemoCommand {
         2) and verifies it. Every step is printed; the nodes stop and the folders are removed at the end.
         """,
         options: [examplesOption, keepOption],
+        epilogue: "example: allmende demo --json",
         run: { context in
             let console = context.console
             guard let examples = findExamples(context.arguments.value("--examples")) else {

@@ -21,6 +21,7 @@ enum FsckCommand {
         fetched again.
         """,
         options: [repairOption],
+        epilogue: "example: allmende fsck --repair",
         run: { context in
             let packages = try context.packageStore()
             let store = packages.blobs

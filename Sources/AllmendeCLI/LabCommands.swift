@@ -28,6 +28,7 @@ enum LabCommands {
         summary: "create a lab identity key and delegate this node's key to it",
         discussion: "Creates keys/lab.pem (mode 0600) and keys/delegation.json for this node. Move lab.pem somewhere offline afterwards.",
         options: [labelOption],
+        epilogue: "example: allmende lab init --label \"workshop node\"",
         run: { context in
             let home = try context.home()
             let node = try attempt { () throws(StoreError) in try NodeKeyStore.loadOrCreate(home).key }
@@ -88,6 +89,7 @@ enum LabCommands {
         name: "lab delegate",
         summary: "sign a delegation for another node's key (prints it; import it there with 'lab import')",
         options: [labKeyOption, deviceOption, labelOption],
+        epilogue: "example: allmende lab delegate --device 25njqamcweflpvkl73j4szahhihoc4xt3ktcgjnpaingr5yhkena --label \"laser room\"",
         run: { context in
             guard let deviceText = context.arguments.value("--device") else {
                 throw CLIError.usage("lab delegate needs --device NODE-ID", command: CommandTable.find("lab delegate"))
@@ -104,6 +106,7 @@ enum LabCommands {
         name: "lab import",
         summary: "install a delegation for this node's key, or record a revocation, made with the lab key",
         arguments: ArgumentsSpec(display: "FILE", minimum: 1, maximum: 1),
+        epilogue: "example: allmende lab import delegation.json",
         run: { context in
             let home = try context.home()
             let path = context.arguments.positional[0]
@@ -131,6 +134,7 @@ enum LabCommands {
         name: "lab revoke",
         summary: "revoke a node key from now on (e.g. lost or copied); every node learns it and refuses what the key signs",
         options: [labKeyOption, deviceOption, reasonOption],
+        epilogue: "example: allmende lab revoke --device 25njqamcweflpvkl73j4szahhihoc4xt3ktcgjnpaingr5yhkena --reason \"laptop stolen\"",
         run: { context in
             guard let deviceText = context.arguments.value("--device"), let reason = context.arguments.value("--reason") else {
                 throw CLIError.usage("lab revoke needs --device NODE-ID and --reason TEXT", command: CommandTable.find("lab revoke"))

@@ -22,6 +22,7 @@ enum NetworkCommands {
         to standard error.
         """,
         options: [listenOption, logOption, uploadOption],
+        epilogue: "example: allmende daemon --listen 0.0.0.0:7310 --upload-limit 5000000",
         run: { context in
             let home = try context.home()
             let key = try attempt { () throws(StoreError) in try NodeKeyStore.loadOrCreate(home).key }

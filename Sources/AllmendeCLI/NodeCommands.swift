@@ -12,6 +12,7 @@ enum NodeCommands {
         Creates the node home folder (mode 0700) with its store and a new Ed25519 node key in keys/node.pem
         (PKCS#8 PEM, mode 0600), then prints the node ID. Running it again changes nothing and prints the same ID.
         """,
+        epilogue: "example: allmende init --json",
         run: { context in
             let home = try context.home()
             let result = try attempt { () throws(StoreError) in
@@ -37,6 +38,7 @@ enum NodeCommands {
         Prints the node ID: the node's Ed25519 public key as 52 base32 characters. Other nodes use it to
         recognise and authenticate this node.
         """,
+        epilogue: "example: allmende id",
         run: { context in
             let home = try context.home()
             let key = try attempt { () throws(StoreError) in try NodeKeyStore.load(home) }

@@ -16,6 +16,7 @@ enum PackageCheckCommands {
         exits 3 if anything is wrong.
         """,
         arguments: ArgumentsSpec(display: "ID", minimum: 1, maximum: 1),
+        epilogue: "example: allmende verify 69ad91",
         run: { context in
             let store = try context.packageStore()
             let id = try context.resolvePackage(context.arguments.positional[0], in: store)
@@ -90,6 +91,7 @@ enum PackageCheckCommands {
         """,
         options: [countOption, csvOption, csvLocaleOption, flatOption],
         arguments: ArgumentsSpec(display: "ID", minimum: 1, maximum: 1),
+        epilogue: "example: allmende bom 69ad91 --count 3 --csv --csv-locale de > garden-studio-bom.csv",
         run: { context in
             let store = try context.packageStore()
             let id = try context.resolvePackage(context.arguments.positional[0], in: store)
@@ -128,6 +130,7 @@ enum PackageCheckCommands {
         discussion: "Maps the package's manifest onto the OKH-LOSH v1 fields (okhv = \"OKH-LOSHv1.0\") so OKH tools and crawlers can read it.",
         options: [outOption],
         arguments: ArgumentsSpec(display: "ID", minimum: 1, maximum: 1),
+        epilogue: "example: allmende okh 69ad91 > garden-studio.toml",
         run: { context in
             let store = try context.packageStore()
             let id = try context.resolvePackage(context.arguments.positional[0], in: store)

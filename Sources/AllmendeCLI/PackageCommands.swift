@@ -60,6 +60,7 @@ enum PackageCommands {
         summary: "list the design packages in the local store",
         discussion: "Lists every package with a verified publish statement: ID, title, version and license; retracted "
             + "packages and licenses that are not open hardware are marked.",
+        epilogue: "example: allmende ls --json",
         run: { context in
             let store = try context.packageStore()
             var entries: [JSONValue] = []

@@ -22,6 +22,7 @@ enum StoreCommands {
         A progress bar is drawn on a terminal for large files.
         """,
         arguments: ArgumentsSpec(display: "FILE…", minimum: 1, maximum: .max),
+        epilogue: "example: allmende store add drawing.svg",
         run: { context in
             let store = try context.store()
             var failed = false
@@ -67,6 +68,7 @@ enum StoreCommands {
         a check of the whole blob against its ID): damaged data is never passed on silently (exit code 3).
         """,
         arguments: ArgumentsSpec(display: "ID", minimum: 1, maximum: 1),
+        epilogue: "example: allmende store cat 5f4c0d44 > drawing.svg",
         run: { context in
             let store = try context.store()
             let id = try context.resolve(context.arguments.positional[0], in: store)
@@ -79,6 +81,7 @@ enum StoreCommands {
         name: "store ls",
         summary: "list stored blobs with their sizes",
         discussion: "Lists every stored blob: its ID and size, sorted by ID.",
+        epilogue: "example: allmende store ls --json",
         run: { context in
             let store = try context.store()
             let ids = try attempt { () throws(StoreError) in try store.list() }
@@ -105,6 +108,7 @@ enum StoreCommands {
         """,
         options: [OptionSpec(name: "--force", help: "remove blobs even if a stored package uses them (the package becomes incomplete)")],
         arguments: ArgumentsSpec(display: "ID…", minimum: 1, maximum: .max),
+        epilogue: "example: allmende store rm 5f4c0d44",
         run: { context in
             let packages = try context.packageStore()
             let store = packages.blobs
