@@ -9,6 +9,8 @@ enum PackageCommands {
     static let allowNonOpen = OptionSpec(name: "--allow-non-open",
                                          help: "publish even if the license forbids commercial use or derived works (marked as not open)")
 
+    static let checkOption = OptionSpec(name: "--check", help: "check only: report every problem at once, store nothing")
+
     static let publish = CommandSpec(
         name: "publish",
         summary: "publish a folder as a signed design package and print its ID",
@@ -18,13 +20,16 @@ enum PackageCommands {
         types, checks everything, signs a publish statement and prints the package ID. The same content from the
         same publisher always gets the same ID. Nothing is stored when a check fails: a missing or invalid
         license, a license that is not open hardware (unless --allow-non-open), symbolic links that leave DIR,
-        names that are not UTF-8 or not valid package paths, or an empty folder.
+        names that are not UTF-8 or not valid package paths, or an empty folder. --check stores and signs
+        nothing: it reports every problem at once, each with its line and column in allmende.json, and exits 1
+        if there is any.
         """,
-        options: [allowNonOpen, keyOption],
+        options: [allowNonOpen, keyOption, checkOption],
         arguments: ArgumentsSpec(display: "DIR", minimum: 1, maximum: 1),
         epilogue: "example: allmende publish Examples/packages/timber-wall-block",
         run: { context in
             let folder = context.arguments.positional[0]
+            if context.arguments.has("--check") { return try check(folder, context: context) }
             // Check the folder before anything is created (a first use would otherwise make a node key for nothing).
             _ = try attempt { () throws(StoreError) in try PackageFolder(scanning: folder) }
             let store = try context.packageStore()

@@ -32,6 +32,14 @@ extension PackageStore {
     /// Publishes the folder at `path`: reads `allmende.json`, checks everything, then stores the files, the
     /// manifest and a signed publish statement. Nothing is stored when a check fails.
     public func publish(folder path: String, as signer: LabIdentity, options: PublishOptions) throws(StoreError) -> PublishResult {
+        let (folder, draft, checkWarnings) = try checkPublishable(folder: path, options: options)
+        var warnings = checkWarnings
+        return try store(folder, draft: draft, as: signer, options: options, warnings: &warnings)
+    }
+
+    /// Every check `publish` makes before it stores anything: the folder, the draft, the licence, the files the
+    /// draft describes, the BOM's sub-assemblies. Returns the scanned folder, the draft and warnings.
+    public func checkPublishable(folder path: String, options: PublishOptions) throws(StoreError) -> (PackageFolder, PackageDraft, [String]) {
         let folder = try PackageFolder(scanning: path)
         let draftPath = folder.root + "/" + PackageDraft.fileName
         guard FileSystem.exists(draftPath) else {
@@ -57,7 +65,11 @@ extension PackageStore {
                 warnings.append("BOM line '\(line.item)' refers to package \(package.shortHex()), which is not in the local store")
             }
         }
+        return (folder, draft, warnings)
+    }
 
+    private func store(_ folder: PackageFolder, draft: PackageDraft, as signer: LabIdentity, options: PublishOptions,
+                       warnings: inout [String]) throws(StoreError) -> PublishResult {
         // Every check passed: store the files. If anything fails from here on, the blobs this publish added
         // are removed again unless a stored package uses them (a full disk leaves no orphans behind).
         var added: [ContentID] = []

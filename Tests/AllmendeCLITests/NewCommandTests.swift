@@ -94,3 +94,46 @@ struct PublishProgressTests {
         }
     }
 }
+
+@Suite("publish --check")
+struct PublishCheckTests {
+    @Test("reports every problem with file:line:column, stores nothing, exit 1; a good folder is ready, exit 0")
+    func check() throws {
+        try withTempDirectory("check") { folder throws in
+            let home = folder.file("home"), dir = try NewCommandTests.makeFolder(folder)
+            _ = try folder.write("cargo-bike-trailer/allmende.json", text: DraftCheckTestsText.broken)
+            let run = runCLI(["publish", "--check", dir], home: home)
+            #expect(run.status == ExitCode.failure)
+            let lines = run.output.split(separator: "\n").map(String.init)
+            #expect(lines.count == 5)
+            #expect(lines.first == "\(dir)/allmende.json:5:3: category: 'bikes' is not one of: building, furniture, energy, water, food-agriculture, electronics, tools-machines, mobility, health-assistive, textiles, science-lab, household, education, other")
+            #expect(lines.contains { $0.hasPrefix("\(dir)/allmende.json:10:59: bom[0].price: unknown field; did you mean 'unitCost'?") })
+            #expect(runCLI(["ls", "--json"], home: home).output.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
+            // A file the draft describes that is not there: found after the fields are right.
+            #expect(runCLI(["new", dir, "--license", "CERN-OHL-S-2.0", "--force"], home: home).status == 0)
+            let ready = runCLI(["publish", "--check", dir, "--json"], home: home)
+            #expect(ready.status == 0)
+            #expect(try JSONParser.parse(Array(ready.output.utf8))["ready"]?.boolValue == true)
+            try FileSystem.removeFile(dir + "/hitch.model")
+            let lacking = runCLI(["publish", "--check", dir], home: home)
+            #expect(lacking.status == ExitCode.failure && lacking.output.contains("'hitch.model'"))
+        }
+    }
+}
+
+/// The broken draft of DraftCheckTests, for the CLI test.
+enum DraftCheckTestsText {
+    static let broken = """
+        {
+          "title": "Cargo bike trailer",
+          "version": "0.1.0",
+          "summary": "A trailer.",
+          "category": "bikes",
+          "licence": "CERN-OHL-S-2.0",
+          "licensors": [{"name": "Test Lab"}],
+          "desciption": "x",
+          "documentationLanguage": ["en"],
+          "bom": [{"item": "Bolt", "quantity": 6, "unit": "Stk.", "price": {"amount": "1", "currency": "€"}}]
+        }
+        """
+}
