@@ -59,7 +59,11 @@ enum MirrorCommands {
             config.mirrors.append(policy)
             try attempt { () throws(StoreError) in try config.save(home) }
             let applied = ControlClient(home: home).reloadIfRunning()
-            context.console.line("mirroring \(policy)" + (applied ? "; the running daemon applies it now" : ""))
+            if context.isJSON {
+                context.printJSON(["added": .string("\(policy)"), "quota": quota.map { .integer($0) } ?? .null, "appliedToDaemon": .bool(applied)])
+            } else {
+                context.console.line("mirroring \(policy)" + (applied ? "; the running daemon applies it now" : ""))
+            }
             return ExitCode.success
         }
     )
@@ -116,8 +120,12 @@ enum MirrorCommands {
             }
             let removed = config.mirrors.remove(at: number - 1)
             try attempt { () throws(StoreError) in try config.save(home) }
-            ControlClient(home: home).reloadIfRunning()
-            context.console.line("removed \(removed)")
+            let applied = ControlClient(home: home).reloadIfRunning()
+            if context.isJSON {
+                context.printJSON(["removed": .string("\(removed)"), "appliedToDaemon": .bool(applied)])
+            } else {
+                context.console.line("removed \(removed)")
+            }
             return ExitCode.success
         }
     )

@@ -138,7 +138,9 @@ enum PackageCheckCommands {
             let toml = OKHExport.toml(manifest, packageID: id)
             if let out = context.arguments.value("--out") {
                 do { try FileSystem.writeAtomically(Array(toml.utf8), to: out) } catch { throw CLIError.failure("\(error)") }
-                context.console.errorLine("wrote \(out)")
+                if context.isJSON { context.printJSON(["package": .string(id.hex), "written": .string(out)]) } else { context.console.errorLine("wrote \(out)") }
+            } else if context.isJSON {
+                context.printJSON(["package": .string(id.hex), "toml": .string(toml)])
             } else {
                 context.console.write(Array(toml.utf8))
             }

@@ -38,8 +38,10 @@ enum PeerCommands {
             config.peers.removeAll { $0.address == addressText }
             config.peers.append(entry)
             try attempt { () throws(StoreError) in try config.save(home) }
-            ControlClient(home: home).reloadIfRunning()
-            if !context.isJSON {
+            let applied = ControlClient(home: home).reloadIfRunning()
+            if context.isJSON {
+                context.printJSON(["added": .string(addressText), "node": node.map { .string($0.text) } ?? .null, "appliedToDaemon": .bool(applied)])
+            } else {
                 context.console.line("added peer \(addressText)" + (node.map { " (\($0.text))" } ?? " (any node ID; give one to authenticate it)"))
             }
             return ExitCode.success
@@ -88,7 +90,11 @@ enum PeerCommands {
             guard config.peers.count < before else { throw CLIError.failure("no configured peer matches '\(target)'") }
             try attempt { () throws(StoreError) in try config.save(home) }
             let applied = ControlClient(home: home).reloadIfRunning()
-            if !context.isJSON { context.console.line("removed \(target)" + (applied ? "; the running daemon disconnected it" : "")) }
+            if context.isJSON {
+                context.printJSON(["removed": .string(target), "appliedToDaemon": .bool(applied)])
+            } else {
+                context.console.line("removed \(target)" + (applied ? "; the running daemon disconnected it" : ""))
+            }
             return ExitCode.success
         }
     )

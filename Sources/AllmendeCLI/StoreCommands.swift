@@ -70,6 +70,10 @@ enum StoreCommands {
         arguments: ArgumentsSpec(display: "ID", minimum: 1, maximum: 1),
         epilogue: "example: allmende store cat 5f4c0d44 > drawing.svg",
         run: { context in
+            if context.isJSON {
+                throw CLIError.usage("store cat writes the blob's own bytes and has no --json form; 'allmende store ls --json' lists blobs",
+                                     command: CommandTable.find("store cat"))
+            }
             let store = try context.store()
             let id = try context.resolve(context.arguments.positional[0], in: store)
             try attempt { () throws(StoreError) in try BlobStreamer.stream(id, from: store, to: context.console) }
