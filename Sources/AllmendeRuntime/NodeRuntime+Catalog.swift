@@ -113,6 +113,7 @@ extension NodeRuntime {
                 forgetPackageAnswers(signed.statement.package)
                 if store.hasManifest(signed.statement.package) { _ = try? store.addStatement(signed) }
                 if signed.statement.kind == .publish { considerMirroring(signed.statement.package, from: sender?.peer) }
+                if signed.statement.kind == .retract { dropRetractedMirror(signed.statement.package) }
             }
         }
         return verdict

@@ -62,8 +62,25 @@ extension NodeRuntime {
         }
     }
 
-    /// Queues every catalog package the mirror policies match and that is not stored yet.
+    /// Removes `package` if this node holds it only as a mirror and its publisher retracted it (unless the node
+    /// serves retracted packages, as an archive does). What the operator published or fetched by hand stays.
+    func dropRetractedMirror(_ package: ContentID) {
+        guard !options.servesRetracted, store.catalogListing(package)?.retraction != nil, store.mirroredPackages().contains(package) else { return }
+        do {
+            try store.removePackage(package)
+            try store.forgetMirrored(package)
+            forgetPackageAnswers(package)
+            logger.info("removed a mirrored package its publisher retracted", ["package": package.hex])
+            events.record(.retractedDropped(package: package))
+        } catch {
+            logger.warning("could not remove a retracted mirrored package", ["package": package.shortHex(), "reason": "\(error)"])
+        }
+    }
+
+    /// Queues every catalog package the mirror policies match and that is not stored yet, and drops mirrored
+    /// packages retracted meanwhile.
     func scanForMirroring() {
+        for package in store.mirroredPackages() { dropRetractedMirror(package) }
         guard !state.withLock({ $0.mirrors.isEmpty }) else { return }
         for listing in store.catalogListings() where !listing.isStored { considerMirroring(listing.package, from: nil) }
     }

@@ -40,6 +40,9 @@ public enum RuntimeEvent: Sendable, Equatable {
     case evicted(package: ContentID)
     /// A package was not mirrored because it does not fit any quota.
     case overQuota(package: ContentID)
+    /// A mirrored package was removed because its publisher retracted it (kept when the node serves retracted
+    /// packages, as an archive does).
+    case retractedDropped(package: ContentID)
 }
 
 /// The most recent events (at most `capacity`), for tests and status.

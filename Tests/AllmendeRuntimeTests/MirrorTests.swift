@@ -208,4 +208,32 @@ struct ReconfigureTests {
             #expect(throws: FetchError.noSource(package: package, askedPeers: 1)) { try second.runtime.fetch(package) }
         }
     }
+
+    @Test("a mirror drops a package its publisher retracts; an archive (serving retracted packages) keeps it", arguments: [false, true])
+    func retractedMirror(isArchive: Bool) throws {
+        try withTempDirectory("mirror-retracted") { folder throws in
+            let seed = try TestNode.start("seed", in: folder)
+            defer { seed.runtime.stop() }
+            let package = try MirrorTests.publishTimber(seed, name: "leaky-beam", size: 5000, in: folder)
+            let mirror = try TestNode.start("mirror", in: folder, peers: [PeerEntry(address: seed.address, node: seed.id)]) {
+                $0.mirrors = [MirrorPolicy(match: .tag("timber"), quota: nil)]
+                $0.servesRetracted = isArchive
+            }
+            defer { mirror.runtime.stop() }
+            #expect(CatalogGossipTests.waitUntil { (try? mirror.runtime.store.verifyPackage(package).isIntact) == true })
+            let retraction = try SignedStatement.sign(Statement(kind: .retract, package: package, identity: seed.id,
+                                                                time: Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)), reason: "a safety problem"),
+                                                      with: seed.key, delegation: nil)
+            #expect(seed.runtime.acceptEntry(try retraction.canonicalBytes()) == .accepted)
+            #expect(CatalogGossipTests.waitUntil { mirror.runtime.store.catalog.contains(try! retraction.statementID()) })
+            if isArchive {
+                #expect(mirror.runtime.store.hasManifest(package))
+                #expect(!mirror.runtime.events.contains { if case .retractedDropped = $0 { true } else { false } })
+            } else {
+                #expect(mirror.waitForEvent { $0 == .retractedDropped(package: package) })
+                #expect(!mirror.runtime.store.hasManifest(package))
+                #expect(!mirror.runtime.store.mirroredPackages().contains(package))
+            }
+        }
+    }
 }
