@@ -11,6 +11,10 @@ extension NetworkSimulation {
             // A message on a connection that closed meanwhile is lost with it.
             guard nodes[to].isOnline, nodes[to].links[from] != nil else { return }
             nodes[to].bytesIn += Self.wireSize(message)
+            if case let .node(bytes) = message {
+                nodeMessages += 1
+                nodeBytes += 5 + bytes.count
+            }
             if case let .announce(entry) = message {
                 let id = SHA256Hasher.hash(entry)
                 if receptions[id] != nil { receptions[id, default: 0] += 1 }
@@ -21,10 +25,18 @@ extension NetworkSimulation {
             nodes[node].tickAt = nil
             drive(node, .tick)
         case let .connect(dialer, listener):
-            guard nodes[dialer].isOnline, nodes[listener].isOnline, nodes[dialer].links[listener] == nil else { return }
+            guard nodes[dialer].isOnline, nodes[listener].isOnline, nodes[dialer].links[listener] == nil else {
+                if nodes[dialer].isOnline { drive(dialer, .dialEnded(DialTarget(address: "sim:\(listener)", node: nodes[listener].id), .failed)) }
+                return
+            }
             nodes[dialer].links[listener] = true
             nodes[listener].links[dialer] = false
-            drive(dialer, .connected(listener, peer: nodes[listener].id, isOutbound: true))
+            // As the daemon: each side announces itself first, then the core adds the peer (and exchanges addresses).
+            if settings.discovery {
+                send(.node(announcement: announcement(of: dialer)), from: dialer, to: listener)
+                send(.node(announcement: announcement(of: listener)), from: listener, to: dialer)
+            }
+            drive(dialer, .connected(listener, peer: nodes[listener].id, isOutbound: true, address: "sim:\(listener)"))
             drive(listener, .connected(dialer, peer: nodes[dialer].id, isOutbound: false))
         case let .leave(node):
             guard nodes[node].isOnline else { return }
@@ -47,6 +59,8 @@ extension NetworkSimulation {
             drive(node, .publishedLocally(id))
         case let .partition(groups):
             side = groups
+        case let .dialFailed(node, target):
+            if nodes[node].isOnline { drive(node, .dialEnded(target, .failed)) }
         case let .forge(node, id):
             guard let bytes = universe.entry(id) else { return }
             for peer in nodes[node].links.keys.sorted() { send(.announce(entry: bytes), from: node, to: peer) }
@@ -85,9 +99,16 @@ extension NetworkSimulation {
             drive(node, .entryChecked(id, bytes: bytes, from: from, verdict))
         case .reconciled:
             sessionsEnded += 1
-        case .dial, .checkNodeAnnouncement:
-            // The simulated topology is fixed by the scenario; simulated nodes announce no addresses.
-            break
+        case let .dial(target):
+            // A dial reaches an online node after a round trip; otherwise it fails after a time-out.
+            guard settings.discovery, let other = Int(target.address.dropFirst(4)), nodes.indices.contains(other),
+                  nodes[other].isOnline, nodes[node].links[other] == nil else {
+                queue.push(.dialFailed(node, target), at: now + settings.latency * 10)
+                return
+            }
+            queue.push(.connect(dialer: node, listener: other), at: now + settings.latency * 2)
+        case let .checkNodeAnnouncement(bytes, from):
+            drive(node, .nodeAnnouncementChecked(announcements[bytes], from: from))
         }
     }
 

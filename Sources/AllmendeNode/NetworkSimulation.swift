@@ -14,6 +14,9 @@ public struct NetworkSettings: Sendable {
     public var loss = 0.0
     /// The settings every node's core runs with.
     public var core = NodeCore<Int>.Settings()
+    /// Nodes announce themselves on every connection (signed node announcements, forwarded and exchanged as the
+    /// daemon does) and the dials their cores ask for are made; without it the topology stays as the scenario set it.
+    public var discovery = false
     public var seed: UInt64 = 1
     public init() {}
 }
@@ -29,6 +32,7 @@ public final class NetworkSimulation {
         case publish(Int, ContentID)
         case partition([UInt8]?)
         case forge(Int, ContentID)
+        case dialFailed(Int, DialTarget)
     }
 
     struct Node {
@@ -59,10 +63,26 @@ public final class NetworkSimulation {
     var random: SplitMix64
     /// The current virtual time.
     public private(set) var now: Duration = .zero
+    /// Node announcements made so far, by their bytes (discovery).
+    var announcements: [[UInt8]: VerifiedAnnouncement] = [:]
+
+    /// `node`'s announcement signed now (whole seconds, as the daemon signs one for each new connection).
+    func announcement(of node: Int) -> [UInt8] {
+        let time = Int64(now.components.seconds)
+        let bytes = Array(("{\"addresses\": [\"sim:\(node)\"], \"node\": \"\(nodes[node].id.text)\", \"schema\": \"allmende/node/1\", "
+                           + "\"signature\": \"\(String(repeating: "0", count: 128))\", \"time\": \"\(time)\"}").utf8)
+        if announcements[bytes] == nil {
+            announcements[bytes] = VerifiedAnnouncement(node: nodes[node].id, addresses: ["sim:\(node)"], time: time, bytes: bytes)
+        }
+        return bytes
+    }
     /// Messages and bytes sent (lost ones included), and reconciliation sessions ended.
     public internal(set) var messages = 0
     public internal(set) var bytes = 0
     public internal(set) var sessionsEnded = 0
+    /// Node-announcement messages delivered, and their bytes.
+    public internal(set) var nodeMessages = 0
+    public internal(set) var nodeBytes = 0
     /// Entries published during the run, and how many nodes hold each.
     public internal(set) var holders: [ContentID: Int] = [:]
     /// How often a node received an `announce` of each entry published during the run (duplicates included).
@@ -84,6 +104,14 @@ public final class NetworkSimulation {
     public func isOnline(_ node: Int) -> Bool { nodes[node].isOnline }
     public func bytesReceived(by node: Int) -> Int { nodes[node].bytesIn }
     public func links(of node: Int) -> [Int] { nodes[node].links.keys.sorted() }
+    /// Outbound connections of `node`.
+    public func outboundCount(of node: Int) -> Int { nodes[node].links.values.filter { $0 }.count }
+    /// True if `node` could dial `other` now: connected already, or its address book has `other`'s address.
+    public func canReach(_ node: Int, _ other: Int) -> Bool {
+        nodes[node].links[other] != nil || !nodes[node].core.directory.addresses(of: nodes[other].id).isEmpty
+    }
+    /// Nodes in `node`'s address book.
+    public func addressBookCount(of node: Int) -> Int { nodes[node].core.directory.knownNodes.count }
 
     /// Node `dialer` connects to `listener` at `time` (and again after each restart of `dialer` or `listener`).
     public func link(_ dialer: Int, to listener: Int, at time: Duration? = nil) {

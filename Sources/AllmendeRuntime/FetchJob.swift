@@ -306,7 +306,13 @@ extension NodeRuntime {
         try perform(plan.start(now: elapsed()))
         while !plan.isComplete {
             try check(control)
-            guard !plan.isStuck(now: elapsed()) else {
+            // Time-outs, batches due, and peers whose rest after a busy answer has ended are asked again — before
+            // deciding that nothing can come any more.
+            // One `now` for both: a rest that ends between two readings of the clock must not look like the end.
+            let now = elapsed()
+            try perform(plan.tick(now: now))
+            if plan.isComplete { break }
+            guard !plan.isStuck(now: now) else {
                 throw FetchError.chunksUnobtainable(blob: blob, stored: plan.storedCount, total: index.chunkCount,
                                                     failed: plan.unobtainableChunks, peersLeft: !plan.activePeers.isEmpty)
             }
@@ -324,7 +330,6 @@ extension NodeRuntime {
                 actions += plan.answered(chunk: item.tag, from: item.peer, answer, now: elapsed())
             }
             actions += plan.peersReady(Set(readyConnections().map(\.peer)), now: elapsed())
-            actions += plan.tick(now: elapsed())
             try perform(actions)
         }
         try writer.finish()

@@ -56,6 +56,35 @@ struct SimulateBenchmark {
                      joinRatio, memory / 1024, Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18))
     }
 
+    /// Discovery at `nodes` nodes: each dials 2 random others, then signed node announcements (re-signed on every
+    /// connection, forwarded, exchanged 32 at a time) and the outbound target do the rest.
+    func discovery(nodes counts: [Int]) {
+        let round = NodeCore<Int>.Settings().antiEntropyInterval
+        print("## simulate --discovery: node announcements and the outbound target in the real core (each node dials 2 at start; 100 ms links; 5 rounds)")
+        print("| nodes | nodes at the outbound target (8) | pairs that can reach each other (20,000 sampled) | node-announcement messages received per node | bytes of them per node | wall time |")
+        print("|---:|---:|---:|---:|---:|---:|")
+        for count in counts {
+            let started = ContinuousClock.now
+            var settings = NetworkSettings()
+            settings.discovery = true
+            settings.seed = UInt64(count) &+ 7
+            let network = NetworkSimulation(nodeCount: count, settings: settings)
+            network.connectRandomly(dials: 2...2)
+            network.run(until: round * 5)
+            let atTarget = (0..<count).filter { network.outboundCount(of: $0) >= 8 }.count
+            var random = SplitMix64(seed: 99)
+            var reachable = 0
+            for _ in 0..<20_000 {
+                let a = Int(random.next() % UInt64(count)), b = Int(random.next() % UInt64(count))
+                if a == b || network.canReach(a, b) { reachable += 1 }
+            }
+            let wall = ContinuousClock.now - started
+            print(String(format: "| %d | %.1f %% | %.2f %% | %.0f | %.0f | %.1f s |", count, Double(atTarget) * 100 / Double(count),
+                         Double(reachable) / 200, Double(network.nodeMessages) / Double(count), Double(network.nodeBytes) / Double(count),
+                         Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18))
+        }
+    }
+
     static func residentBytes() -> Int { statusField("VmRSS:") }
     static func peakResidentBytes() -> Int { statusField("VmHWM:") }
 

@@ -6,7 +6,7 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--help") || arguments.contains("-h") {
     print("""
-    usage: allmende-bench [store | fetch | reconcile | simulate | catalog] [--size-mib N] [--runs N] [--dir DIR] [--entries N] [--nodes N]
+    usage: allmende-bench [store | fetch | reconcile | simulate | catalog] [--size-mib N] [--runs N] [--dir DIR] [--entries N] [--nodes N] [--discovery]
 
     Benchmarks, in one run and on the same data, Allmende against the tools a user would otherwise use.
 
@@ -18,7 +18,9 @@ if arguments.contains("--help") || arguments.contains("-h") {
               bytes and round trips beside the full ID list
       simulate  the real node core on a simulated network of --nodes nodes (default 1,000 and 10,000) with a
               10,000-entry catalog: rounds to full coverage of a new entry, receptions and bytes per node, a new
-              node joining (time, bytes against the entries' own), memory per simulated node
+              node joining (time, bytes against the entries' own), memory per simulated node; with --discovery:
+              signed node announcements and the outbound target (default 250, 500, 1,000 nodes): who reaches the
+              target, which pairs can reach each other, announcement traffic per node
       catalog listing a catalog of --entries publish entries (default 10,000) from a cold process, as search
               does, with and without the saved listings, beside grep -c over the raw log
 
@@ -47,6 +49,7 @@ do {
         case "reconcile": options.benchmark = "reconcile"
         case "simulate", "gossip": options.benchmark = "simulate"
         case "--nodes": options.nodes.append(Int(try value()) ?? 0)
+        case "--discovery": break
         case "catalog": options.benchmark = "catalog"
         case "--entries": options.entries = Int(try value()) ?? 0
         case "--size-mib": options.sizeMiB = Int(try value()) ?? 0
@@ -60,6 +63,8 @@ do {
     switch options.benchmark {
     case "fetch": try FetchBenchmark(options: options).run()
     case "reconcile": try ReconcileBenchmark(options: options).run()
+    case "simulate" where arguments.contains("--discovery"):
+        SimulateBenchmark(nodeCounts: []).discovery(nodes: options.nodes.isEmpty ? [250, 500, 1000] : options.nodes)
     case "simulate": SimulateBenchmark(nodeCounts: options.nodes.isEmpty ? [1000, 10_000] : options.nodes).run()
     case "catalog": try CatalogBenchmark(options: options, entries: options.entries).run()
     default: try StoreBenchmark(options: options).run()

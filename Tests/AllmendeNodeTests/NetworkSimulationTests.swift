@@ -83,3 +83,22 @@ struct NetworkSimulationTests {
         #expect(network.holders[entry] == 300)
     }
 }
+
+@Suite("Discovery in the simulation of the real node core")
+struct DiscoverySimulationTests {
+    @Test("120 nodes that each dial 2: discovery brings every node to its outbound target; 99.9 % of pairs can reach each other")
+    func discovery() {
+        var settings = NetworkSettings()
+        settings.discovery = true
+        settings.seed = 5
+        let count = 120
+        let network = NetworkSimulation(nodeCount: count, settings: settings)
+        network.connectRandomly(dials: 2...2)
+        network.run(until: NetworkSimulationTests.round * 3)
+        let outbound = (0..<count).map { network.outboundCount(of: $0) }
+        #expect(outbound.allSatisfy { $0 >= NodeCore<Int>.Settings().directory.targetOutbound }, "\(outbound.sorted().prefix(10))")
+        var unreachable = 0
+        for node in 0..<count { for other in 0..<count where other != node && !network.canReach(node, other) { unreachable += 1 } }
+        #expect(Double(unreachable) <= Double(count * (count - 1)) * 0.001, "\(unreachable) of \(count * (count - 1)) pairs cannot reach each other")
+    }
+}
