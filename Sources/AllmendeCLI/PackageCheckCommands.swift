@@ -95,6 +95,10 @@ enum PackageCheckCommands {
         run: { context in
             let store = try context.packageStore()
             let id = try context.resolvePackage(context.arguments.positional[0], in: store)
+            if !store.hasManifest(id), store.catalogListing(id) != nil {
+                throw CLIError.failure("\(id.shortHex(8)) is known from the catalog but not fetched; its bill of materials is in the package: "
+                                       + "'allmende fetch \(id.shortHex(8))' first")
+            }
             let manifest = try attempt { () throws(StoreError) in try store.manifest(id) }
             let countText = context.arguments.value("--count") ?? "1"
             guard let count = Int(countText), count >= 1, count <= 1_000_000 else {

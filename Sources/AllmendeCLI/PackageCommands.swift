@@ -97,7 +97,8 @@ enum PackageCommands {
         discussion: """
         Shows a stored package: title, version, license (and whether it is open hardware), licensors, files with
         sizes and roles, the bill of materials, lineage and every statement about it (attestations, retractions; a
-        retraction by anyone but the publisher is marked advisory). ID may be a unique prefix of 4 or more digits.
+        retraction by anyone but the publisher is marked advisory). A package known only from the catalog shows
+        its publisher's signed summary, marked not fetched. ID may be a unique prefix of 4 or more digits.
 
         example: allmende show dffe5c
         example: allmende show dffe5c --json
@@ -106,6 +107,11 @@ enum PackageCommands {
         run: { context in
             let store = try context.packageStore()
             let id = try context.resolvePackage(context.arguments.positional[0], in: store)
+            // Known only from the catalog: what its signed summary says, marked as not fetched.
+            if !store.hasManifest(id), let listing = store.catalogListing(id) {
+                showListing(listing, context: context)
+                return ExitCode.success
+            }
             let manifest = try attempt { () throws(StoreError) in try store.manifest(id) }
             let statements = store.statements(about: id)
             if context.isJSON {
@@ -117,6 +123,29 @@ enum PackageCommands {
             return ExitCode.success
         }
     )
+
+    /// `show` of a package this node knows only from a catalog entry: the publisher's signed summary.
+    static func showListing(_ listing: CatalogListing, context: CommandContext) {
+        let summary = listing.summary
+        if context.isJSON {
+            context.printJSON(["package": .string(listing.package.hex), "fetched": false,
+                               "summary": ["title": .string(summary.title), "version": .string(summary.version), "license": .string(summary.license),
+                                           "category": .string(summary.category), "tags": .array(summary.tags.map { .string($0) }),
+                                           "size": .integer(summary.size), "files": .integer(summary.files)],
+                               "publisher": .string(listing.publisher.text), "publishedAt": .string(listing.publishedAt.description),
+                               "attestations": .integer(listing.attestations), "retraction": listing.retraction.map { .string($0) } ?? .null])
+            return
+        }
+        let console = context.console
+        console.line("\(summary.title) \(summary.version)  (not fetched: this node knows it from the catalog; 'allmende fetch \(listing.package.shortHex(8))' gets it)")
+        console.line("package   \(listing.package.hex)")
+        console.line("license   \(summary.license)")
+        console.line("category  \(summary.category)" + (summary.tags.isEmpty ? "" : "  tags: \(summary.tags.joined(separator: ", "))"))
+        console.line("size      \(ByteCount.format(summary.size)) in \(summary.files) file(s)")
+        console.line("publisher \(listing.publisher.text), \(listing.publishedAt)")
+        if listing.attestations > 0 { console.line("built by  \(listing.attestations) lab(s)") }
+        if let reason = listing.retraction { console.line("RETRACTED by its publisher: \(reason)") }
+    }
 
     static func statementJSON(_ verified: VerifiedStatement, publisher: NodeID? = nil) -> JSONValue {
         var entry: [String: JSONValue] = ["id": .string(verified.id.hex), "kind": .string(verified.statement.kind.rawValue),

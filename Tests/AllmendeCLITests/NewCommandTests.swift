@@ -2,6 +2,7 @@
 // on a terminal (a pseudo-terminal made by script(1)).
 
 import AllmendeCLI
+import AllmendeCrypto
 import AllmendeModel
 import AllmendeStore
 import AllmendeSystem
@@ -136,4 +137,30 @@ enum DraftCheckTestsText {
           "bom": [{"item": "Bolt", "quantity": 6, "unit": "Stk.", "price": {"amount": "1", "currency": "€"}}]
         }
         """
+}
+
+@Suite("A package known only from the catalog")
+struct CatalogOnlyTests {
+    @Test("show prints its signed summary marked not fetched (text and JSON); bom says to fetch it first")
+    func showAndBom() throws {
+        try withTempDirectory("catalog-only") { folder throws in
+            let publisher = try PackageStore(home: NodeHome(path: folder.file("publisher")))
+            let result = try publisher.publish(folder: Repository.root + "/Examples/packages/timber-wall-block",
+                                               as: LabIdentity(deviceKey: try Ed25519PrivateKey(), delegation: nil),
+                                               options: PublishOptions(now: Timestamp(secondsSinceEpoch: 1_790_000_000)))
+            let home = folder.file("maker")
+            let maker = try PackageStore(home: NodeHome(path: home))
+            _ = try maker.catalog.append(entryBytes: try #require(publisher.catalog.entryBytes(result.statementID)),
+                                         seenAt: Timestamp(secondsSinceEpoch: 1_790_000_000))
+            let prefix = String(result.packageID.hex.prefix(8))
+            let text = runCLI(["show", prefix], home: home)
+            #expect(text.status == 0)
+            #expect(text.output.contains("not fetched") && text.output.contains(result.manifest.info.title))
+            let json = try JSONParser.parse(Array(runCLI(["show", prefix, "--json"], home: home).output.utf8))
+            #expect(json["fetched"]?.boolValue == false)
+            #expect(json["summary"]?["title"]?.stringValue == result.manifest.info.title)
+            let bom = runCLI(["bom", prefix], home: home)
+            #expect(bom.status == ExitCode.failure && bom.error.contains("allmende fetch"))
+        }
+    }
 }
