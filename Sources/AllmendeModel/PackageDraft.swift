@@ -21,12 +21,14 @@ public struct PackageDraft: Equatable, Sendable {
     /// Hints by relative path.
     public var fileHints: [String: FileHint]
 
-    /// Parses a draft, naming the field of every problem.
-    public init(parsing bytes: [UInt8]) throws(ModelError) {
-        let value: JSONValue
+    /// Parses a draft, naming the field of every problem. `resolve` turns a short package ID prefix (in
+    /// `derivedFrom` and BOM `package` fields) into the full ID, as every ID argument of the CLI accepts prefixes.
+    public init(parsing bytes: [UInt8], resolve: (String) -> ContentID? = { _ in nil }) throws(ModelError) {
+        var value: JSONValue
         // Editors on some systems start UTF-8 files with a byte-order mark: accepted in a draft.
         let text = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
         do { value = try JSONParser.parse(text, maximumLength: DesignManifest.maximumSize) } catch { throw .invalidJSON(error) }
+        value = Self.normalised(value, resolve: resolve)
         var reader = try JSONObjectReader(value, path: "")
         if reader.value("publisher") != nil {
             throw .invalidField(path: "publisher", reason: "is filled in by 'allmende publish' from your lab key; remove it from the draft")
@@ -60,5 +62,23 @@ public struct PackageDraft: Equatable, Sendable {
         }
         fileHints = hints
         try reader.rejectUnknownKeys()
+    }
+
+    /// What a person writes, made what the manifest needs: tags in lower case, package ID prefixes in full.
+    static func normalised(_ value: JSONValue, resolve: (String) -> ContentID?) -> JSONValue {
+        guard case var .object(members) = value else { return value }
+        if case let .array(tags)? = members["tags"] {
+            members["tags"] = .array(tags.map { tag in if case let .string(text) = tag { .string(text.lowercased()) } else { tag } })
+        }
+        func full(_ entry: JSONValue) -> JSONValue {
+            guard case var .object(fields) = entry, case let .string(text)? = fields["package"], text.count >= 4, text.count < 64,
+                  let id = resolve(text) else { return entry }
+            fields["package"] = .string(id.hex)
+            return .object(fields)
+        }
+        for key in ["derivedFrom", "bom"] {
+            if case let .array(entries)? = members[key] { members[key] = .array(entries.map(full)) }
+        }
+        return .object(members)
     }
 }

@@ -47,7 +47,9 @@ extension PackageStore {
         }
         let draft: PackageDraft
         do {
-            draft = try PackageDraft(parsing: try FileSystem.readFile(draftPath, limit: DesignManifest.maximumSize))
+            draft = try PackageDraft(parsing: try FileSystem.readFile(draftPath, limit: DesignManifest.maximumSize)) { prefix in
+                (try? ContentIDPrefix(parsing: prefix)).flatMap { try? self.resolvePackage($0) }
+            }
         } catch let error as ModelError {
             throw .badPackageFolder(path: path, reason: "\(PackageDraft.fileName): \(error)")
         } catch {

@@ -316,3 +316,34 @@ struct PublishTests {
         }
     }
 }
+
+@Suite("Drafts as people write them")
+struct DraftNormalisingTests {
+    @Test("tags are lower-cased; derivedFrom and BOM package prefixes are resolved and stored in full")
+    func prefixesAndTags() throws {
+        try withTempDirectory("normalise") { folder throws in
+            let store = try PackageStore(home: NodeHome(path: folder.file("home")))
+            let lab = LabIdentity(deviceKey: try Ed25519PrivateKey(), delegation: nil)
+            let base = try store.publish(folder: Repository.root + "/Examples/packages/timber-wall-block", as: lab,
+                                         options: PublishOptions(now: Timestamp(secondsSinceEpoch: 1_790_000_000)))
+            let prefix = String(base.packageID.hex.prefix(6))
+            _ = try folder.write("wall/allmende.json", text: """
+                {"title": "Wall with window", "version": "1.0.0", "summary": "A wall", "category": "building", "tags": ["Timber", "CNC"],
+                 "license": "CC-BY-SA-4.0", "licensors": [{"name": "Test Lab"}], "documentationLanguage": ["en"], "created": "2026-01-01",
+                 "derivedFrom": [{"package": "\(prefix)", "note": "added a window"}],
+                 "bom": [{"item": "Wall block", "quantity": "2", "unit": "pcs", "package": "\(prefix)"}]}
+                """)
+            _ = try folder.write("wall/window.dxf", text: "0\nSECTION\n")
+            let wall = try store.publish(folder: folder.file("wall"), as: lab, options: PublishOptions(now: Timestamp(secondsSinceEpoch: 1_790_000_000)))
+            #expect(wall.manifest.info.tags == ["timber", "cnc"])
+            #expect(wall.manifest.info.derivedFrom.map(\.package) == [base.packageID])
+            #expect(wall.manifest.info.bom.compactMap(\.package) == [base.packageID])
+            // A prefix that matches nothing stays what it is: refused, naming the field.
+            _ = try folder.write("wall/allmende.json", text: """
+                {"title": "Wall", "version": "1.0.0", "summary": "A wall", "category": "building", "license": "CC-BY-SA-4.0",
+                 "licensors": [{"name": "Test Lab"}], "documentationLanguage": ["en"], "derivedFrom": [{"package": "ffff0000", "note": "x"}]}
+                """)
+            #expect(throws: StoreError.self) { try store.publish(folder: folder.file("wall"), as: lab, options: PublishOptions(now: Timestamp(secondsSinceEpoch: 1_790_000_000))) }
+        }
+    }
+}
