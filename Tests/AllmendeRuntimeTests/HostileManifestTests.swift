@@ -92,7 +92,9 @@ struct HostileManifestTests {
             let b = try TestNode.start("b", in: folder, peers: [PeerEntry(address: a.address, node: a.id)]) { $0.name = name }
             defer { b.runtime.stop() }
             #expect(b.waitForConnections(to: [a.id]))
-            let seen = a.runtime.connectionSummaries().first { $0.peer == b.id }?.name ?? ""
+            // Ready on both sides (each side finishes its own hello exchange).
+            #expect(a.waitForConnections(to: [b.id]))
+            let seen = a.runtime.connectionSummaries().first { $0.peer == b.id && $0.ready }?.name ?? ""
             #expect(!seen.isEmpty && name.hasPrefix(seen))
         }
     }
