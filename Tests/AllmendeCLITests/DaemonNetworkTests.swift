@@ -164,3 +164,49 @@ struct FetchInterruptTests {
         }
     }
 }
+
+@Suite("The walkthrough, from a fresh home", .serialized)
+struct WalkthroughTests {
+    @Test("new → publish --check → publish (a part, then a bench using it) → fetch on a second node with the part → bom → export → rm → gc")
+    func walkthrough() throws {
+        try withTempDirectory("walkthrough") { folder throws in
+            let lab = folder.file("lab"), maker = folder.file("maker")
+            func run(_ arguments: [String], _ home: String) throws -> JSONValue {
+                let result = try runBinary(arguments + ["--json"], home: home)
+                #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.standardError)")
+                return (try? JSONParser.parse(result.standardOutput)) ?? .null
+            }
+            // The part: a folder of files, a starting draft, a check, a publish.
+            _ = try folder.write("frame/frame.step", Array("ISO-10303-21;\nHEADER;\n".utf8))
+            _ = try folder.write("frame/README.md", text: "# Bench frame\n")
+            _ = try run(["new", folder.file("frame"), "--license", "CERN-OHL-S-2.0", "--category", "furniture", "--title", "Bench frame"], lab)
+            #expect(try run(["publish", "--check", folder.file("frame")], lab)["ready"]?.boolValue == true)
+            let frame = try run(["publish", folder.file("frame")], lab)["package"]?.stringValue ?? ""
+            // The bench names the frame in its bill of materials, by a short prefix.
+            _ = try folder.write("bench/top.dxf", text: "0\nSECTION\n")
+            _ = try folder.write("bench/allmende.json", text: """
+                {"title": "Workshop bench", "version": "1.0.0", "summary": "A bench", "category": "furniture", "created": "2026-01-01",
+                 "license": "CERN-OHL-S-2.0", "licensors": [{"name": "Test Lab"}], "documentationLanguage": ["en"],
+                 "bom": [{"item": "Bench frame", "quantity": "1", "unit": "pcs", "package": "\(frame.prefix(8))"},
+                         {"item": "Beech top 40 mm", "quantity": "1", "unit": "sheet", "unitCost": {"amount": "120", "currency": "EUR"}}]}
+                """)
+            let bench = try run(["publish", folder.file("bench")], lab)["package"]?.stringValue ?? ""
+            // A second node fetches the bench by ID and gets the frame with it.
+            #expect(try runBinary(["peers", "add", "127.0.0.50:7310"], home: maker).status == 0)
+            let daemons = DaemonGroup()
+            try daemons.start(home: lab, listen: "127.0.0.50:7310")
+            try daemons.start(home: maker, listen: "127.0.0.51:7310")
+            #expect(DaemonNetworkTests.waitUntil(.seconds(30)) { Int(DaemonNetworkTests.status(maker)?["catalogEntries"]?.numberValue ?? 0) >= 2 })
+            let fetched = try run(["fetch", String(bench.prefix(8))], maker)
+            #expect(fetched["parts"]?.arrayValue?.compactMap(\.stringValue) == [frame])
+            let bom = try run(["bom", bench, "--count", "2"], maker)
+            #expect("\(bom)".contains("Beech top"))
+            let exported = try run(["export", bench, "--to", folder.file("out")], maker)
+            #expect(exported["written"]?.arrayValue?.count == 4)   // top.dxf, allmende.json, BOM.csv, NOTICE
+            _ = try run(["rm", bench], maker)
+            #expect(try run(["ls"], maker).arrayValue?.compactMap { $0["package"]?.stringValue } == [frame])
+            _ = try run(["gc"], maker)
+            #expect(try runBinary(["verify", frame], home: maker).status == 0)
+        }
+    }
+}
