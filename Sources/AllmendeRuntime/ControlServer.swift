@@ -168,6 +168,7 @@ public final class ControlServer: Sendable {
                 "peers": .array(peers), "blobs": .integer(blobs.count), "storeBytes": .integer(bytes),
                 "packages": .integer(runtime.store.packageIDs().count), "catalogEntries": .integer(runtime.store.catalog.count),
                 "knownNodes": .integer(runtime.knownNodes.count),
+                "seemsUnreachable": .bool(runtime.seemsUnreachable()),
                 "fetches": .array(runtime.runningFetches.map { fetch in
                     ["package": .string(fetch.package.hex), "done": .integer(fetch.progress.bytesDone), "total": .integer(fetch.progress.bytesTotal),
                      "sources": .integer(fetch.progress.sources), "waiting": .integer(fetch.waiting)]

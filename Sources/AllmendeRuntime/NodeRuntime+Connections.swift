@@ -102,6 +102,7 @@ extension NodeRuntime {
             if let host { Self.endHandshake(of: host, in: &state) }
             guard !state.isStopping else { return false }
             state.connections[ObjectIdentifier(connection)] = connection
+            if !connection.isOutbound { state.lastInbound = ContinuousClock.now }
             return true
         }
     }

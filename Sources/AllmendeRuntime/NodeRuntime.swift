@@ -119,6 +119,8 @@ public final class NodeRuntime: Sendable {
         var storageFault: (reason: String, since: ContinuousClock.Instant)?
         /// When freed memory was last given back to the system.
         var lastTrim: ContinuousClock.Instant?
+        /// When a peer last completed a handshake on an inbound connection (nil: never since start).
+        var lastInbound: ContinuousClock.Instant?
         /// The device-key revocations this node honours.
         var revocations = RevocationRule()
         /// Strangers' quotas and budget.
@@ -127,6 +129,17 @@ public final class NodeRuntime: Sendable {
         var packageAnswers: [ContentID: (ResponseStatus, [UInt8])] = [:]
         /// Identities with standing from stored packages and this node's lab, with the package count they were read at.
         var standing: (at: ContinuousClock.Instant, identities: Set<NodeID>)?
+    }
+
+    /// True if this node seems unreachable: it has been running for `after`, has outbound peers but no inbound
+    /// one, and no peer has connected to it in that time (a firewall, NAT, or an advertised address others cannot
+    /// reach).
+    public func seemsUnreachable(after: Duration = .seconds(600)) -> Bool {
+        let now = ContinuousClock.now
+        let ready = readyConnections()
+        // Connected from outside right now, or never dialled out: nothing to say.
+        guard now - startedAt >= after, ready.contains(where: \.isOutbound), !ready.contains(where: { !$0.isOutbound }) else { return false }
+        return state.withLock { state in state.lastInbound.map { now - $0 >= after } ?? true }
     }
 
     /// Why this node cannot store new data right now (disk full, I/O error), if it cannot.

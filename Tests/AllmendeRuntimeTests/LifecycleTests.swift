@@ -56,4 +56,15 @@ struct LifecycleTests {
             #expect(b.runtime.events.contains { $0 == .unexpectedPeer(address: a.address, expected: wrongID, actual: a.id) })
         }
     }
+
+    @Test("a node that dials out but that nobody dials says it seems unreachable; the node it dials does not")
+    func unreachable() throws {
+        try TestNode.withPair("lifecycle-reach") { a, b, _ throws in
+            #expect(b.waitForConnections(to: [a.id]) && a.waitForConnections(to: [b.id]))
+            // Only after the waiting time: B has an outbound peer and no inbound one; A has an inbound one.
+            #expect(!b.runtime.seemsUnreachable(after: .seconds(3600)))
+            #expect(CatalogGossipTests.waitUntil(.seconds(5)) { b.runtime.seemsUnreachable(after: .milliseconds(50)) })
+            #expect(!a.runtime.seemsUnreachable(after: .milliseconds(50)))
+        }
+    }
 }
