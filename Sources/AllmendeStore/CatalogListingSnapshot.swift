@@ -28,7 +28,8 @@ struct CatalogListingKey: Equatable {
 /// Binary encoding of listings and pending statements: `"AMLIST1\n"`, the key, the listings, then the SHA-256 of
 /// everything before it (a flipped bit makes the whole snapshot unused, never a wrong listing).
 enum CatalogListingSnapshot {
-    static let magic = Array("AMLIST1\n".utf8)
+    /// Version 2 (2026-12): every retraction, not only the last.
+    static let magic = Array("AMLIST2\n".utf8)
 
     static func encode(key: CatalogListingKey, listings: [ContentID: CatalogListing],
                        pending: [ContentID: [(SignedStatement, Bool)]]) -> [UInt8] {
@@ -43,8 +44,14 @@ enum CatalogListingSnapshot {
             out += listing.package.bytes
             out += listing.publisher.publicKey.rawRepresentation
             out.u64(UInt64(bitPattern: listing.publishedAt.secondsSinceEpoch))
-            out.append((listing.isSignerRevoked ? 1 : 0) | (listing.retraction != nil ? 2 : 0))
-            if let retraction = listing.retraction { out.string(retraction) }
+            out.append((listing.isSignerRevoked ? 1 : 0) | (listing.retractions.isEmpty ? 0 : 2))
+            if !listing.retractions.isEmpty {
+                out.u64(UInt64(listing.retractions.count))
+                for note in listing.retractions {
+                    out.u64(UInt64(bitPattern: note.time.secondsSinceEpoch))
+                    out.string(note.reason)
+                }
+            }
             let summary = listing.summary
             for text in [summary.title, summary.version, summary.license, summary.category] { out.string(text) }
             out.u64(UInt64(summary.tags.count))
@@ -83,8 +90,14 @@ enum CatalogListingSnapshot {
         for _ in 0..<listingCount {
             guard let packageBytes = reader.take(32), let package = try? ContentID(validatingDigest: packageBytes),
                   let publisher = reader.nodeID(), let published = reader.u64(), let flags = reader.take(1)?.first else { return nil }
-            let retraction = flags & 2 != 0 ? reader.string() : nil
-            if flags & 2 != 0 && retraction == nil { return nil }
+            var retractions: [RetractionNote] = []
+            if flags & 2 != 0 {
+                guard let count = reader.count(), count <= CatalogListingIndex.maximumRetractions else { return nil }
+                for _ in 0..<count {
+                    guard let time = reader.u64(), let reason = reader.string() else { return nil }
+                    retractions.append(RetractionNote(time: Timestamp(secondsSinceEpoch: Int64(bitPattern: time)), reason: reason))
+                }
+            }
             guard let title = reader.string(), let version = reader.string(), let license = reader.string(),
                   let category = reader.string(), let tagCount = reader.count() else { return nil }
             var tags: [String] = []
@@ -102,7 +115,7 @@ enum CatalogListingSnapshot {
             var listing = CatalogListing(package: package, summary: PackageSummary(title: title, version: version, license: license, category: category,
                                                                                    tags: tags, size: Int(size), files: files),
                                          publisher: publisher, publishedAt: Timestamp(secondsSinceEpoch: Int64(bitPattern: published)))
-            listing.retraction = retraction
+            listing.retractions = retractions
             listing.isSignerRevoked = flags & 1 != 0
             listing.attesters = attesters
             listings[package] = listing

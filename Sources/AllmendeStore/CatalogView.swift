@@ -6,13 +6,21 @@ import AllmendeSystem
 import Synchronization
 
 /// One package as the catalog knows it.
+/// One retraction by a package's publisher: when, and why.
+public struct RetractionNote: Sendable, Equatable {
+    public let time: Timestamp
+    public let reason: String
+}
+
 public struct CatalogListing: Sendable, Equatable {
     public let package: ContentID
     public let summary: PackageSummary
     public let publisher: NodeID
     public let publishedAt: Timestamp
-    /// The publisher's reason, if the package was retracted.
-    public var retraction: String?
+    /// The publisher's retractions (a second one does not hide the first), oldest first.
+    public var retractions: [RetractionNote] = []
+    /// The publisher's reasons, oldest first, if the package was retracted.
+    public var retraction: String? { retractions.isEmpty ? nil : retractions.map(\.reason).joined(separator: "; ") }
     /// How many labs signed that they built it: distinct identities that have published a package themselves
     /// (a throw-away identity cannot inflate the count).
     public var attestations = 0
@@ -45,6 +53,8 @@ final class CatalogListingIndex: Sendable {
     private let state = Mutex<State>(State())
     /// Where the listings are saved between runs (`catalog.listings` beside the catalog), if anywhere.
     let snapshotPath: String?
+    /// Most retractions kept per package (a publisher has little reason to retract more often).
+    static let maximumRetractions = 16
     /// Most packages with attestations or retractions kept while their publish entry is unknown.
     static let maximumPendingPackages = 10_000
     /// Entries read beyond the snapshot before it is written again.
@@ -115,7 +125,7 @@ final class CatalogListingIndex: Sendable {
             var listing = CatalogListing(package: package, summary: summary, publisher: entry.statement.identity, publishedAt: entry.statement.time)
             listing.isSignerRevoked = flagged
             listing.attesters = listings[package]?.attesters ?? []
-            if listings[package]?.publisher == listing.publisher { listing.retraction = listings[package]?.retraction }
+            if listings[package]?.publisher == listing.publisher { listing.retractions = listings[package]?.retractions ?? [] }
             listings[package] = listing
             // Attestations and retractions that arrived before the publish entry.
             for (earlier, isFlagged) in pending.removeValue(forKey: package) ?? [] {
@@ -131,8 +141,11 @@ final class CatalogListingIndex: Sendable {
             }
             if entry.statement.kind == .attest {
                 listing.attesters.insert(entry.statement.identity)
-            } else if entry.statement.identity == listing.publisher {
-                listing.retraction = entry.statement.reason
+            } else if entry.statement.identity == listing.publisher, listing.retractions.count < Self.maximumRetractions {
+                // Every reason stays visible, oldest first (entries arrive in any order).
+                let note = RetractionNote(time: entry.statement.time, reason: entry.statement.reason ?? "no reason given")
+                let position = listing.retractions.lastIndex { $0.time <= note.time }.map { $0 + 1 } ?? 0
+                listing.retractions.insert(note, at: position)
             }
             listings[package] = listing
         }

@@ -159,6 +159,9 @@ struct PackageCommandTests {
             #expect(runCLI(["search", "--license", "CERN-OHL-S-2"], home: home).status == ExitCode.usage)
             #expect(runCLI(["retract", plate, "--reason", "cracked", "--key", Self.demoKey], home: home).status == 0)
             #expect(runCLI(["search", "plate"], home: home).output.contains("[RETRACTED: cracked]"))
+            // A second retraction does not hide the first: both reasons, oldest first.
+            #expect(runCLI(["retract", plate, "--reason", "the bolts fail too", "--key", Self.demoKey], home: home).status == 0)
+            #expect(runCLI(["search", "plate"], home: home).output.contains("[RETRACTED: cracked; the bolts fail too]"))
             #expect(runCLI(["search", "nothing-like-this"], home: home).error.contains("no package in the catalog matches"))
             let unknown = block.hasPrefix("0000") ? "ffff" : "0000"
             #expect(runCLI(["show", unknown], home: home).error.hasPrefix("error: no package known here starts with '\(unknown)'"))

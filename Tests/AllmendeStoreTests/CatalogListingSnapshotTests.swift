@@ -91,7 +91,7 @@ struct CatalogListingSnapshotTests {
             let dropped = store.catalog.ids.first.map { Set([$0]) } ?? []
             try store.catalog.remove(dropped)
             #expect(try PackageStore(home: home).catalogListings().count == expected.count - 1)
-            #expect(CatalogListingSnapshot.decode(Array("AMLIST1\n".utf8) + [1, 2, 3]) == nil)
+            #expect(CatalogListingSnapshot.decode(Array("AMLIST2\n".utf8) + [1, 2, 3]) == nil)
         }
     }
 }
