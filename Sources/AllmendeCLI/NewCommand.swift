@@ -19,7 +19,9 @@ enum NewCommand {
         summary: "write a starting allmende.json for a folder of design files",
         discussion: """
         Writes DIR/allmende.json with every required field filled in, and every file in DIR listed with the role
-        and media type guessed from its name and first bytes; the result publishes as it is. On a terminal, asks
+        and media type guessed from its name and first bytes; a bom.csv in DIR (columns such as item, quantity,
+        unit, material, unit cost, currency — English or German names, comma or semicolon separated) becomes the
+        bill of materials, and rows it cannot read are named. The result publishes as it is. On a terminal, asks
         for what the options do not give (title, summary, category, licence); in scripts, give --license (the
         other fields have defaults). Open-hardware licences to choose from:
         \(DraftTemplate.openHardwareLicenses.map { "  \($0.id): \($0.meaning)" }.joined(separator: "\n"))
@@ -63,6 +65,15 @@ enum NewCommand {
             var template = DraftTemplate(title: title, summary: summary, category: category, license: license, licensor: licensor,
                                          created: Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)).date, files: files)
             template.version = "0.1.0"
+            // A spreadsheet BOM in the folder becomes the draft's bill of materials.
+            var bomNote: String?
+            if let csv = scanned.files.first(where: { ["bom.csv", "stückliste.csv"].contains($0.path.text.lowercased()) }),
+               let bytes = try? FileSystem.readFile(csv.source, limit: 4 << 20) {
+                let (lines, problems) = BOMCSVReader.read(String(decoding: bytes, as: UTF8.self))
+                template.bom = Array(lines.prefix(5000))
+                for problem in problems { context.console.errorLine("warning: \(csv.path.text): \(problem)") }
+                bomNote = "\(template.bom.count) BOM line(s) from \(csv.path.text)"
+            }
             let text = template.text()
             // What is written must parse as a draft: the same checks publish makes on it.
             do { _ = try PackageDraft(parsing: Array(text.utf8)) } catch {
@@ -70,11 +81,12 @@ enum NewCommand {
             }
             do { try FileSystem.writeAtomically(Array(text.utf8), to: draftPath, mode: 0o644) } catch { throw CLIError.failure("\(error)") }
             if context.isJSON {
-                context.printJSON(["draft": .string(draftPath), "files": .integer(files.count), "license": .string(license.description),
+                context.printJSON(["draft": .string(draftPath), "files": .integer(files.count), "bomLines": .integer(template.bom.count),
+                                   "license": .string(license.description),
                                    "category": .string(category.rawValue)])
             } else {
                 context.console.line(draftPath)
-                context.console.errorLine("wrote a draft listing \(files.count) file(s); edit it, then run 'allmende publish \(folder)'")
+                context.console.errorLine("wrote a draft listing \(files.count) file(s)\(bomNote.map { " and \($0)" } ?? ""); edit it, then run 'allmende publish \(folder)'")
             }
             return ExitCode.success
         }

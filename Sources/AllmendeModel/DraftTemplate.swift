@@ -34,6 +34,8 @@ public struct DraftTemplate: Sendable {
     /// The date written as `created` (YYYY-MM-DD).
     public var created: String
     public var files: [File]
+    /// Bill of materials lines (read from the folder's bom.csv, if it has one).
+    public var bom: [BOMLine] = []
 
     public init(title: String, summary: String, category: DesignCategory, license: SPDXExpression, licensor: String, created: String,
                 files: [File]) {
@@ -68,7 +70,7 @@ public struct DraftTemplate: Sendable {
             "  \"authors\": [],",
             "  \"created\": \(quoted(created)),",
             "  \"documentationLanguage\": [\(quoted(language))],",
-            "  \"bom\": [],",
+            bom.isEmpty ? "  \"bom\": []," : "  \"bom\": [\n" + bom.map { "    " + ((try? CanonicalEncoder.string($0.json)) ?? "{}") }.joined(separator: ",\n") + "\n  ],",
         ]
         let entries = files.map { file in
             "    \(quoted(file.path)): {\"role\": \(quoted(MediaType.guessRole(forPath: file.path, head: file.head).rawValue)), "

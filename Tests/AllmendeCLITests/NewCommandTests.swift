@@ -40,6 +40,21 @@ struct NewCommandTests {
         }
     }
 
+    @Test("a bom.csv in the folder becomes the draft's bill of materials, and bom works after publishing")
+    func bomFromSpreadsheet() throws {
+        try withTempDirectory("new") { folder throws in
+            let home = folder.file("home"), dir = try Self.makeFolder(folder)
+            _ = try folder.write("cargo-bike-trailer/bom.csv", text: "item,quantity,unit,unit cost,currency\nSteel tube 25 mm,6,m,4.20,EUR\nWheel 20 in,2,pcs,35,EUR\n")
+            let run = runCLI(["new", dir, "--license", "CERN-OHL-S-2.0", "--json"], home: home)
+            #expect(run.status == 0, "\(run.error)")
+            #expect(try JSONParser.parse(Array(run.output.utf8))["bomLines"]?.numberValue == 2)
+            let published = runCLI(["publish", dir, "--json"], home: home)
+            let id = try JSONParser.parse(Array(published.output.utf8))["package"]?.stringValue ?? ""
+            let bom = runCLI(["bom", id, "--csv"], home: home)
+            #expect(bom.output.contains("Steel tube 25 mm,6,m,") && bom.output.contains("total,,,,,,,EUR,95.20"))
+        }
+    }
+
     @Test("refuses to replace a draft without --force; a script must name the licence; bad values are usage errors")
     func refusals() throws {
         try withTempDirectory("new") { folder throws in

@@ -48,3 +48,33 @@ struct DraftCheckTests {
         #expect(Set(DraftCheck.problems(in: Array(missing.utf8)).map(\.path)) == ["title", "colour"])
     }
 }
+
+@Suite("BOM from a spreadsheet")
+struct BOMCSVReaderTests {
+    @Test("German semicolon CSV with quoted fields: lines read, decimal commas, € as EUR; unusable rows named")
+    func german() {
+        let text = "Bezeichnung;Menge;Einheit;Werkstoff;Preis;Währung;Bemerkung\r\n"
+            + "\"Sperrholzplatte; 18 mm\";3;Platte;Fichte;38,50;€;\"sagt \"\"FSC\"\"\"\r\n"
+            + "Schraube 4x50;48;Stk.;Stahl;0,06;EUR;\r\n"
+            + ";2;Stk.;;;;\r\n"
+            + "Leim;viel;l;;;;\r\n"
+        let (lines, warnings) = BOMCSVReader.read(text)
+        #expect(lines.map(\.item) == ["Sperrholzplatte; 18 mm", "Schraube 4x50"])
+        #expect(lines.map(\.unit) == [.sheet, .pieces])
+        #expect(lines[0].unitCost == UnitCost(amount: DecimalAmount(parsing: "38.50")!, currency: "EUR"))
+        #expect(lines[0].notes == "sagt \"FSC\"")
+        #expect(warnings.count == 2 && warnings[0].hasPrefix("row 4") && warnings[1].hasPrefix("row 5"))
+    }
+
+    @Test("the CSV Allmende writes reads back; a file without item and quantity columns says so")
+    func roundTripAndRefusal() throws {
+        let manifest = try Fixtures.manifest(bom: [BOMLine(item: "Plywood, spruce", quantity: DecimalAmount(parsing: "3")!, unit: .sheet,
+                                                           unitCost: UnitCost(amount: DecimalAmount(parsing: "38.5")!, currency: "EUR"))])
+        let rollup = try BOMRollup(manifest: manifest, packageID: try manifest.packageID(), builds: 1, resolve: { _ in nil })
+        let (lines, warnings) = BOMCSVReader.read(BOMCSV.csv(rollup))
+        #expect(lines.map(\.item) == ["Plywood, spruce"] && lines.first?.quantity == DecimalAmount(parsing: "3"))
+        // The totals row has an item ("total") but no quantity: named, not read.
+        #expect(warnings.count == 1)
+        #expect(BOMCSVReader.read("a,b\n1,2\n").warnings.first?.contains("no 'item' and 'quantity' columns") == true)
+    }
+}
