@@ -21,6 +21,8 @@ public final class ControlServer: Sendable {
     private let clients = Mutex(0)
     /// Most control clients served at once.
     static let maximumClients = 16
+    /// Most fetches running at once when a detached one is asked for.
+    static let maximumDetachedFetches = 16
 
     /// Binds the control socket (replacing a stale one).
     public init(runtime: NodeRuntime) throws(SystemError) {
@@ -123,6 +125,10 @@ public final class ControlServer: Sendable {
                 return reply(["event": "error", "message": "fetch needs a full package ID"])
             }
             if request["detach"]?.boolValue == true {
+                // Each detached fetch is a thread of its own: a bounded number run at once.
+                guard runtime.runningFetches.count < Self.maximumDetachedFetches else {
+                    return reply(["event": "error", "message": .string("\(Self.maximumDetachedFetches) fetches are running already; wait for one to end ('allmende status')")])
+                }
                 // The fetch runs on in the daemon whoever waits; `status` shows it.
                 runtime.threads.spawn("allmende-fetch") { [runtime] in
                     do { _ = try runtime.fetch(id) } catch { runtime.logger.warning("detached fetch failed", ["package": id.hex, "reason": "\(error)"]) }

@@ -77,7 +77,7 @@ extension NodeRuntime {
     /// control client that disconnected, e.g. on Ctrl-C); when every caller has gone, the fetch is cancelled and
     /// what it stored so far stays for the next fetch to resume from.
     public func fetch(_ id: ContentID, progress: @escaping @Sendable (FetchProgress) -> Void = { _ in },
-                      isAbandoned: @escaping @Sendable () -> Bool = { false }) throws -> FetchResult {
+                      isAbandoned: (@Sendable () -> Bool)? = nil) throws -> FetchResult {
         let (running, isNew) = fetches.withLock { fetches -> (RunningFetch, Bool) in
             if let running = fetches[id] { return (running, false) }
             let running = RunningFetch(package: id)
@@ -87,14 +87,17 @@ extension NodeRuntime {
         let key = running.join(progress)
         if !isNew { progress(running.progress) }
         if isNew {
-            // This thread does the work; joiners wait on `running`. A watcher leaves for this caller if it gives up.
-            let watcher = Thread { [running] in
-                while running.waiting > 0 && !running.isCancelled {
-                    if isAbandoned() { running.leave(key); return }
-                    Thread.sleep(forTimeInterval: 0.1)
+            // This thread does the work; joiners wait on `running`. A watcher leaves for this caller if it gives up
+            // (a caller that cannot give up, such as the mirror loop, needs none).
+            if let isAbandoned {
+                let watcher = Thread { [running] in
+                    while running.waiting > 0 && !running.isCancelled {
+                        if isAbandoned() { running.leave(key); return }
+                        Thread.sleep(forTimeInterval: 0.1)
+                    }
                 }
+                watcher.start()
             }
-            watcher.start()
             let outcome: Result<FetchResult, FetchError>
             do {
                 outcome = .success(try performFetch(id, control: running))
@@ -108,7 +111,7 @@ extension NodeRuntime {
             running.finish(outcome)
             return try outcome.get()
         }
-        guard let outcome = running.wait(until: isAbandoned) else {
+        guard let outcome = running.wait(until: isAbandoned ?? { false }) else {
             running.leave(key)
             throw FetchError.cancelled(package: id)
         }

@@ -117,7 +117,7 @@ struct PublishCheckTests {
     func check() throws {
         try withTempDirectory("check") { folder throws in
             let home = folder.file("home"), dir = try NewCommandTests.makeFolder(folder)
-            _ = try folder.write("cargo-bike-trailer/allmende.json", text: DraftCheckTestsText.broken)
+            _ = try folder.write("cargo-bike-trailer/allmende.json", text: DraftFixtures.broken)
             let run = runCLI(["publish", "--check", dir], home: home)
             #expect(run.status == ExitCode.failure)
             let lines = run.output.split(separator: "\n").map(String.init)
@@ -137,22 +137,6 @@ struct PublishCheckTests {
     }
 }
 
-/// The broken draft of DraftCheckTests, for the CLI test.
-enum DraftCheckTestsText {
-    static let broken = """
-        {
-          "title": "Cargo bike trailer",
-          "version": "0.1.0",
-          "summary": "A trailer.",
-          "category": "bikes",
-          "licence": "CERN-OHL-S-2.0",
-          "licensors": [{"name": "Test Lab"}],
-          "desciption": "x",
-          "documentationLanguage": ["en"],
-          "bom": [{"item": "Bolt", "quantity": 6, "unit": "Stk.", "price": {"amount": "1", "currency": "€"}}]
-        }
-        """
-}
 
 @Suite("A package known only from the catalog")
 struct CatalogOnlyTests {

@@ -1,27 +1,14 @@
 // DraftCheckTests.swift: every problem of a draft at once, with line and column.
 
 import AllmendeModel
+import AllmendeTestSupport
 import Testing
 
 @Suite("Draft check")
 struct DraftCheckTests {
-    static let broken = """
-        {
-          "title": "Cargo bike trailer",
-          "version": "0.1.0",
-          "summary": "A trailer.",
-          "category": "bikes",
-          "licence": "CERN-OHL-S-2.0",
-          "licensors": [{"name": "Test Lab"}],
-          "desciption": "x",
-          "documentationLanguage": ["en"],
-          "bom": [{"item": "Bolt", "quantity": 6, "unit": "Stk.", "price": {"amount": "1", "currency": "€"}}]
-        }
-        """
-
     @Test("reports every problem in one run, in text order, each with line:column, a misspelt key once")
     func everyProblem() {
-        let problems = DraftCheck.problems(in: Array(Self.broken.utf8))
+        let problems = DraftCheck.problems(in: Array(DraftFixtures.broken.utf8))
         #expect(problems.map(\.path) == ["category", "license", "desciption", "bom[0].quantity", "bom[0].price"])
         #expect(problems.map { "\($0.line ?? 0):\($0.column ?? 0)" } == ["5:3", "6:3", "8:3", "10:28", "10:59"])
         #expect(problems[1].message.contains("did you mean 'license'"))
@@ -76,5 +63,28 @@ struct BOMCSVReaderTests {
         // The totals row has an item ("total") but no quantity: named, not read.
         #expect(warnings.count == 1)
         #expect(BOMCSVReader.read("a,b\n1,2\n").warnings.first?.contains("no 'item' and 'quantity' columns") == true)
+    }
+}
+
+@Suite("Hostile drafts and spreadsheets")
+struct HostileDraftInputTests {
+    @Test("an unterminated quote, a row of separators and 100,000 rows: read without a crash, bounded")
+    func hostileCSV() {
+        let open = BOMCSVReader.read("item,quantity\n\"Bolt, never closed,2\nNut,3\n")
+        #expect(open.lines.isEmpty && open.warnings.count == 1)   // the quote swallows the rest into one field
+        let separators = BOMCSVReader.read("item,quantity\n" + String(repeating: ",", count: 100_000) + "\n")
+        #expect(separators.lines.isEmpty)
+        let many = BOMCSVReader.read("item,quantity\n" + String(repeating: "Bolt,1\n", count: 100_000))
+        #expect(many.lines.count == 100_000 && many.warnings.isEmpty)
+        #expect(BOMCSVReader.read("").warnings == ["the file is empty"])
+    }
+
+    @Test("a draft of 5,000 unknown fields: at most 64 problems, and a truncated draft is a syntax error with its position")
+    func hostileDraft() {
+        let fields = (0..<5000).map { "\"junk\($0)\": \($0)" }.joined(separator: ", ")
+        let problems = DraftCheck.problems(in: Array("{\(fields)}".utf8))
+        #expect(!problems.isEmpty && problems.count <= 64)
+        let truncated = DraftCheck.problems(in: Array(DraftFixtures.broken.utf8.prefix(120)))
+        #expect(truncated.count == 1 && truncated[0].path.isEmpty && truncated[0].line != nil)
     }
 }

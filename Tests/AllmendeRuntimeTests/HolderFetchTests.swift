@@ -30,7 +30,7 @@ struct HolderFetchTests {
                                                         as: LabIdentity(deviceKey: c.key, delegation: nil),
                                                         options: PublishOptions(now: Timestamp(secondsSinceEpoch: 1_790_000_000)))
             #expect(c.runtime.announceLocal(published.statementID))
-            #expect(CatalogGossipTests.waitUntil { a.runtime.store.catalog.contains(published.statementID) && a.runtime.knownNodes.contains(c.id) })
+            #expect(CatalogGossipTests.waitUntil { a.runtime.store.catalog.ids.contains(published.statementID) && a.runtime.knownNodes.contains(c.id) })
             #expect(!Set(a.runtime.connectionSummaries().map(\.peer)).contains(c.id))
             let seen = LockedList<FetchProgress>()
             let result = try a.runtime.fetch(published.packageID) { seen.append($0) }
