@@ -22,6 +22,20 @@ extension CommandContext {
         return try attempt { () throws(StoreError) in try store.resolvePackage(prefix) }
     }
 
+    /// `--limit N` and `--after ID` (paging through a list, newest first: the next page starts after the last
+    /// package of the one before).
+    func page(in store: PackageStore, command: String) throws(CLIError) -> (after: ContentID?, limit: Int?) {
+        var limit: Int?
+        if let text = arguments.value("--limit") {
+            guard let value = Int(text), value > 0 else {
+                throw .usage("--limit takes a positive whole number, got '\(text)'", command: CommandTable.find(command))
+            }
+            limit = value
+        }
+        let after = try arguments.value("--after").map { text throws(CLIError) in try resolvePackage(text, in: store) }
+        return (after, limit)
+    }
+
     /// Who signs: `--key PEM` (that key is its own identity), else this node (creating its key on first use).
     func signer() throws(CLIError) -> LabIdentity {
         if let keyPath = arguments.value("--key") {

@@ -26,7 +26,8 @@ enum FsckCommand {
             let packages = try context.packageStore()
             let store = packages.blobs
             let isRepairing = context.arguments.has("--repair")
-            let catalog = packages.catalog
+            // Every record is read and checked (not taken from the index).
+            let catalog = try attempt { () throws(StoreError) in try packages.fullScanCatalog() }
             // What a crash leaves behind is cleaned on every run; it is not damage.
             var cleaned: [String] = []
             let cut = try attempt { () throws(StoreError) in try catalog.cutTornTail() }
@@ -39,6 +40,9 @@ enum FsckCommand {
                 let moved = try attempt { () throws(StoreError) in try catalog.repair() }
                 catalogRepairs = moved.map { "catalog: moved \($0) to store/quarantine/; peers send the lost entries again by reconciliation" }
             }
+            // The index is a cache of the log: one that disagrees is rebuilt (nothing is lost).
+            let indexProblem = try attempt { () throws(StoreError) in try packages.checkCatalogIndex() }
+            if let indexProblem { cleaned.append("catalog index: \(indexProblem); rebuilt from the catalog log") }
             let bar = ProgressBar(console: context.console, label: "fsck", total: nil, enabled: !context.isJSON)
             defer { bar.finish() }
             let report = try attempt { () throws(StoreError) in
@@ -64,7 +68,7 @@ enum FsckCommand {
                     "problems": .array(report.problems.map { ["kind": .string($0.kind), "message": .string($0.description)] }),
                     "repairs": .array((report.repairs + catalogRepairs).map { .string($0) }), "clean": .bool(report.isClean && damage.isEmpty && packageProblems.isEmpty),
                     "cleaned": .array(cleaned.map { .string($0) }),
-                    "catalogEntries": .integer(entries.count), "catalogProblems": .array(catalogProblems.map { .string($0) }),
+                    "catalogEntries": .integer(entries.count), "catalogIndexRebuilt": .bool(indexProblem != nil), "catalogProblems": .array(catalogProblems.map { .string($0) }),
                     "catalogDamage": .array(damage.map { ["offset": .integer($0.offset), "length": .integer($0.length)] }),
                     "incompletePackages": .array(incomplete.keys.sorted().map { package in
                         ["package": .string(package.hex), "missing": .array((incomplete[package] ?? []).map { .string($0.hex) })]

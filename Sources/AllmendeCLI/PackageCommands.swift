@@ -63,27 +63,43 @@ enum PackageCommands {
     static let list = CommandSpec(
         name: "ls",
         summary: "list the design packages in the local store",
-        discussion: "Lists every package with a verified publish statement: ID, title, version and license; retracted "
-            + "packages and licenses that are not open hardware are marked.",
-        epilogue: "example: allmende ls --json",
+        discussion: """
+        Lists the packages stored here, newest first: ID, title, version and license; retracted packages, licenses
+        that are not open hardware and packages signed by a revoked key are marked. Reads the catalog index, so it
+        costs what it shows; scripts page with --limit and --after (the last package of the page before).
+        """,
+        options: [SearchCommand.limitOption, SearchCommand.afterOption],
+        epilogue: """
+        example: allmende ls --json
+        example: allmende ls --limit 50 --after 3f2a9c
+        """,
         run: { context in
             let store = try context.packageStore()
+            let page = try context.page(in: store, command: "ls")
+            let (listed, unlisted) = try attempt { () throws(StoreError) in try store.storedListings(after: page.after, limit: page.limit) }
+            var rows: [(id: ContentID, summary: PackageSummary, retraction: String?, revoked: Bool)] =
+                listed.map { ($0.package, $0.summary, $0.retraction, $0.isSignerRevoked) }
+            // Stored packages whose catalog entry was lost: read from the store.
+            for id in unlisted {
+                guard let manifest = try? store.manifest(id), store.statements(about: id).contains(where: { $0.statement.kind == .publish }) else { continue }
+                rows.append((id, PackageSummary(manifest: manifest), store.retraction(of: id).map { $0.statement.reason ?? "" }, false))
+            }
             var entries: [JSONValue] = []
-            for id in store.packageIDs() {
-                guard let manifest = try? store.manifest(id) else { continue }
-                let retraction = store.retraction(of: id)
-                let notOpen = manifest.info.license.openHardwareProblem
+            for row in rows {
+                let notOpen = (try? SPDXExpression(parsing: row.summary.license))?.openHardwareProblem
                 if context.isJSON {
-                    var entry: [String: JSONValue] = ["package": .string(id.hex), "title": .string(manifest.info.title),
-                                                      "version": .string(manifest.info.version), "license": .string(manifest.info.license.description),
-                                                      "size": .integer(manifest.totalSize), "openHardware": .bool(notOpen == nil)]
-                    if let retraction { entry["retracted"] = .string(retraction.statement.reason ?? "") }
+                    var entry: [String: JSONValue] = ["package": .string(row.id.hex), "title": .string(row.summary.title),
+                                                      "version": .string(row.summary.version), "license": .string(row.summary.license),
+                                                      "size": .integer(row.summary.size), "openHardware": .bool(notOpen == nil)]
+                    if let reason = row.retraction { entry["retracted"] = .string(reason) }
+                    if row.revoked { entry["signerRevoked"] = .bool(true) }
                     entries.append(.object(entry))
                 } else {
                     var marks = ""
-                    if retraction != nil { marks += "  [RETRACTED]" }
+                    if row.retraction != nil { marks += "  [RETRACTED]" }
                     if notOpen != nil { marks += "  [not open hardware]" }
-                    context.console.line("\(id.shortHex())  \(manifest.info.title)  \(manifest.info.version)  \(manifest.info.license)\(marks)")
+                    if row.revoked { marks += "  [SIGNED BY A REVOKED KEY]" }
+                    context.console.line("\(row.id.shortHex())  \(row.summary.title)  \(row.summary.version)  \(row.summary.license)\(marks)")
                 }
             }
             if context.isJSON { context.printJSON(.array(entries)) }

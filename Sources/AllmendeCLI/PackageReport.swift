@@ -55,7 +55,7 @@ enum PackageReport {
                 console.line("  \(parent.package.shortHex())  \(title): \(parent.note)")
             }
         }
-        let children = store.packageIDs().filter { (try? store.manifest($0))?.info.derivedFrom.contains { $0.package == id } == true }
+        let children = store.derivedPackages(of: id)
         if !children.isEmpty {
             console.line("")
             console.line("derived packages:")

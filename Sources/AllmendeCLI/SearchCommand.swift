@@ -9,41 +9,38 @@ enum SearchCommand {
     static let tagOption = OptionSpec(name: "--tag", valueName: "TAG", help: "only packages with this tag")
     static let licenseOption = OptionSpec(name: "--license", valueName: "EXPR", help: "only packages under one of the licenses in this SPDX expression")
     static let publisherOption = OptionSpec(name: "--publisher", valueName: "KEY", help: "only packages from this publisher (node or lab ID)")
+    static let limitOption = OptionSpec(name: "--limit", valueName: "N", help: "show at most N packages (newest first)")
+    static let afterOption = OptionSpec(name: "--after", valueName: "ID", help: "start after this package (the last one of the page before)")
 
     static let spec = CommandSpec(
         name: "search",
         summary: "search every package this node has heard of (title, tags, category, license)",
         discussion: """
         Searches the catalog (the signed entries gossiped between nodes), so it finds packages that are not
-        downloaded yet. Stored packages are marked *, retracted ones [RETRACTED], and licenses that are not open
-        hardware [not open hardware], and packages signed by a revoked key [SIGNED BY A REVOKED KEY]. With no
-        TEXT, lists everything that matches the options.
+        downloaded yet. Every word of TEXT must begin a word of the title, category, license or a tag ("wall
+        bl" finds "Wall Block"). Newest first. Stored packages are marked *, retracted ones [RETRACTED], and
+        licenses that are not open hardware [not open hardware], and packages signed by a revoked key [SIGNED BY
+        A REVOKED KEY]. With no TEXT, lists everything that matches the options. Scripts page with --limit and
+        --after (the last package of the page before).
 
         example: allmende search "wall block" --license CERN-OHL-S-2.0
         example: allmende search --tag timber --json
+        example: allmende search timber --limit 20 --after 3f2a9c
         """,
-        options: [tagOption, licenseOption, publisherOption],
+        options: [tagOption, licenseOption, publisherOption, limitOption, afterOption],
         arguments: ArgumentsSpec(display: "[TEXT]", minimum: 0, maximum: 1),
         run: { context in
             let store = try context.packageStore()
-            let text = context.arguments.positional.first.map { Array($0.lowercased().utf8) }
             var licenseIDs: Set<String>?
             if let expression = context.arguments.value("--license") {
                 do { licenseIDs = try SPDXExpression(parsing: expression).licenseIDs } catch {
                     throw CLIError.usage("\(error)", command: CommandTable.find("search"))
                 }
             }
-            let tag = context.arguments.value("--tag")?.lowercased()
-            let publisher = context.arguments.value("--publisher")
-            let matches = store.catalogListings().filter { listing in
-                let summary = listing.summary
-                if let text, ![summary.title, summary.category, summary.license, summary.tags.joined(separator: " ")]
-                    .contains(where: { Self.contains(Array($0.lowercased().utf8), text) }) { return false }
-                if let tag, !summary.tags.contains(tag) { return false }
-                if let licenseIDs, (try? SPDXExpression(parsing: summary.license))?.licenseIDs.isDisjoint(with: licenseIDs) ?? true { return false }
-                if let publisher, listing.publisher.text != publisher { return false }
-                return true
-            }
+            let query = CatalogQuery(text: context.arguments.positional.first, tag: context.arguments.value("--tag"), licenseIDs: licenseIDs,
+                                     publisher: context.arguments.value("--publisher"))
+            let page = try context.page(in: store, command: "search")
+            let matches = try attempt { () throws(StoreError) in try store.searchCatalog(query, after: page.after, limit: page.limit) }
             if context.isJSON {
                 context.printJSON(.array(matches.map { listing in
                     var entry: [String: JSONValue] = [
@@ -73,16 +70,4 @@ enum SearchCommand {
             return ExitCode.success
         }
     )
-
-    /// True if `needle` occurs in `haystack` (bytes; the texts are lower-cased UTF-8).
-    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard !needle.isEmpty else { return true }
-        guard haystack.count >= needle.count else { return false }
-        let first = needle[0]
-        for start in 0...(haystack.count - needle.count) where haystack[start] == first {
-            if haystack[start..<start + needle.count].elementsEqual(needle) { return true }
-        }
-        return false
-    }
-
 }

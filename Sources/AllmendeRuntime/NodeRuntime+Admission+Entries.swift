@@ -13,21 +13,24 @@ extension NodeRuntime {
     static let standingLifetime: Duration = .seconds(5)
 
     /// Reads the identities with standing again at the next check (packages were added or removed).
-    func forgetStanding() { state.withLock { $0.standing = nil } }
+    func forgetStanding() { state.withLock { $0.standing.removeAll() } }
 
     /// True if `identity` has standing: this node or its lab, a trusted lab (config), a publisher followed by a
     /// mirror policy, or the publisher of a package stored here.
     func hasStanding(_ identity: NodeID) -> Bool {
         if identity == nodeID || options.trusted.contains(identity) { return true }
-        let (mirrors, cached) = state.withLock { ($0.mirrors, $0.standing) }
+        let (mirrors, cached) = state.withLock { ($0.mirrors, $0.standing[identity]) }
         if mirrors.contains(where: { if case let .publisher(followed) = $0.match { followed == identity } else { false } }) { return true }
-        // Reading every stored package's statements is costly: the set is rebuilt at most every few seconds, or
-        // when packages were added or removed here (`forgetStanding`).
-        if let cached, ContinuousClock.now - cached.at < Self.standingLifetime { return cached.identities.contains(identity) }
-        var identities = Set(store.packageIDs().compactMap { try? store.manifest($0).publisher })
-        if let lab = try? LabIdentity.load(home) { identities.insert(lab.identity) }
-        state.withLock { $0.standing = (ContinuousClock.now, identities) }
-        return identities.contains(identity)
+        // Answers are kept for a few seconds, or until packages are added or removed here (`forgetStanding`).
+        if let cached, ContinuousClock.now - cached.at < Self.standingLifetime { return cached.has }
+        // The catalog index lists the identity's packages; it has standing if one of them is stored here.
+        var has = store.storesPackage(publishedBy: identity)
+        if !has, let lab = try? LabIdentity.load(home), lab.identity == identity { has = true }
+        state.withLock { state in
+            if state.standing.count >= 10_000 { state.standing.removeAll() }
+            state.standing[identity] = (ContinuousClock.now, has)
+        }
+        return has
     }
 
     /// Bytes of strangers' entries in the catalog now (counted once, at start-up).

@@ -127,8 +127,8 @@ public final class NodeRuntime: Sendable {
         var admission = EntryAdmission(limits: StrangerLimits())
         /// Cached ok and refused answers to get-package (NodeRuntime+Serving).
         var packageAnswers: [ContentID: (ResponseStatus, [UInt8])] = [:]
-        /// Identities with standing from stored packages and this node's lab, with the package count they were read at.
-        var standing: (at: ContinuousClock.Instant, identities: Set<NodeID>)?
+        /// Whether identities have standing from stored packages or as this node's lab, and when that was read.
+        var standing: [NodeID: (at: ContinuousClock.Instant, has: Bool)] = [:]
     }
 
     /// True if this node seems unreachable: it has been running for `after`, has outbound peers but no inbound

@@ -27,9 +27,17 @@ public final class CatalogLog: Sendable {
     /// When each entry was first seen here (`catalog.seen`), for the revocation rule.
     private let seen: FirstSeenLog
 
-    private struct State: Sendable {
+    fileprivate struct State: Sendable {
         var descriptor: FileDescriptor
         var identity: FileIdentity
+        /// The entries the index file covers (read from it, not from the log), if it matched this log.
+        var base: CatalogIndexFile?
+        var baseCount = 0
+        /// Their IDs, once someone asked for all of them.
+        var baseIDs: [ContentID]?
+        /// Whether the index file was looked at since the log was (re)opened.
+        var isBaseChecked = false
+        /// Entries after the base: ID → record offset, and the IDs in order.
         var ids: [ContentID: Int] = [:]
         var entries: [ContentID] = []
         /// Where the last valid record ends.
@@ -43,15 +51,60 @@ public final class CatalogLog: Sendable {
         var generation = 0
     }
 
-    /// Opens (creating) the log and indexes every valid record; writes nothing.
-    public init(path: String, quarantinePath: String? = nil) throws(StoreError) {
+    /// True if `base` describes the start of the log open in `state`: same file, its last covered record is where
+    /// the index says and hashes to the entry it names.
+    private static func covers(_ base: CatalogIndexFile, state: State) -> Bool {
+        let key = base.key
+        guard key.device == state.identity.device, key.inode == state.identity.inode, key.entryCount > 0,
+              let size = try? Int(state.descriptor.status().st_size), key.coveredEnd <= size,
+              let offsets = base.section(.entryOffsets), base.section(.entryIDs) != nil, base.section(.entrySorted) != nil else { return false }
+        let last = Int(offsets.u64(at: (key.entryCount - 1) * 8))
+        guard last < key.coveredEnd, let bytes = try? read(state.descriptor, count: key.coveredEnd - last, atOffset: last),
+              let record = bytes.withUnsafeBytes({ CatalogRecordScan.record(in: $0, at: 0, maximumRecordSize: Self.maximumRecordSize) }),
+              record.upperBound == bytes.count else { return false }
+        return SHA256Hasher.hash(Array(bytes[record])) == key.lastEntry
+    }
+
+    /// The entries' IDs and record offsets in log order, the first `count` of them, and where the last one ends
+    /// (what the catalog index records so that the next process need not read them).
+    func checkpoint(count: Int) -> (entries: [(id: ContentID, offset: Int)], end: Int, device: UInt64, inode: UInt64)? {
+        state.withLock { state in
+            refresh(&state)
+            guard count > 0, count <= state.count else { return nil }
+            var entries: [(id: ContentID, offset: Int)] = []
+            entries.reserveCapacity(count)
+            let ids = state.allIDs()
+            for position in 0..<count { entries.append((ids[position], state.offset(at: position))) }
+            var header = [UInt8](repeating: 0, count: 4)
+            let last = entries[count - 1].offset
+            guard header.withUnsafeMutableBytes({ (try? state.descriptor.readFully(into: $0, atOffset: last)) ?? 0 }) == 4 else { return nil }
+            let length = header.reduce(0) { $0 << 8 | Int($1) }
+            return (entries, last + 8 + length, state.identity.device, state.identity.inode)
+        }
+    }
+
+    /// The ID of the entry at `position` in log order.
+    func id(at position: Int) -> ContentID? {
+        state.withLock { state in
+            refresh(&state)
+            return position >= 0 && position < state.count ? state.id(at: position) : nil
+        }
+    }
+
+    /// Where the catalog index is (`catalog.index` beside the log): entries it covers are not read again.
+    let indexPath: String?
+
+    /// Opens (creating) the log; writes nothing. Records are indexed when first needed: those the catalog index
+    /// (`indexPath`) covers from it, the rest by reading and checking them. Without `indexPath`, every record is
+    /// read and checked (what `fsck` does).
+    public init(path: String, quarantinePath: String? = nil, indexPath: String? = nil) throws(StoreError) {
         self.path = path
         self.quarantinePath = quarantinePath ?? FileSystem.parentDirectory(of: path) + "/quarantine"
+        self.indexPath = indexPath
         do {
             try FileSystem.makeDirectories(FileSystem.parentDirectory(of: path))
             let file = try FileDescriptor.open(path, O_RDWR | O_CREAT | O_APPEND, mode: 0o600)
-            var fresh = State(descriptor: file, identity: try FileIdentity(file.status()))
-            Self.refresh(&fresh, path: path)
+            let fresh = State(descriptor: file, identity: try FileIdentity(file.status()))
             state = Mutex(fresh)
             seen = FirstSeenLog(path: path + ".seen")
         } catch {
@@ -62,43 +115,48 @@ public final class CatalogLog: Sendable {
     deinit { state.withLock { _ = $0.descriptor.close() } }
 
     /// The number of entries.
-    public var count: Int { state.withLock { Self.refresh(&$0, path: path); return $0.entries.count } }
+    public var count: Int { state.withLock { refresh(&$0); return $0.count } }
 
     /// True if the entry with this statement ID is in the log.
-    public func contains(_ id: ContentID) -> Bool { state.withLock { Self.refresh(&$0, path: path); return $0.ids[id] != nil } }
+    public func contains(_ id: ContentID) -> Bool { state.withLock { refresh(&$0); return $0.offset(of: id) != nil } }
 
     /// Entry IDs in the order they were accepted.
-    public var ids: [ContentID] { state.withLock { Self.refresh(&$0, path: path); return $0.entries } }
+    public var ids: [ContentID] { state.withLock { refresh(&$0); return $0.allIDs() } }
 
     /// The file the log is now (device, inode): another file after a repair or a removal rewrote it.
     var fileKey: (device: UInt64, inode: UInt64) {
-        state.withLock { Self.refresh(&$0, path: path); return ($0.identity.device, $0.identity.inode) }
+        state.withLock { refresh(&$0); return ($0.identity.device, $0.identity.inode) }
     }
 
     /// Entry IDs with the log's generation, which changes whenever entries were removed or the file replaced (so
     /// an index built on positions must start again).
     public var idsAndGeneration: (ids: [ContentID], generation: Int) {
-        state.withLock { Self.refresh(&$0, path: path); return ($0.entries, $0.generation) }
+        state.withLock { refresh(&$0); return ($0.allIDs(), $0.generation) }
+    }
+
+    /// The number of entries with the log's generation (see `idsAndGeneration`).
+    public var countAndGeneration: (count: Int, generation: Int) {
+        state.withLock { refresh(&$0); return ($0.count, $0.generation) }
     }
 
     /// Damaged runs (skipped; `repair()` removes them): between valid records, and after the last one unless
     /// those bytes look like an append cut short.
     public var damage: [CatalogDamage] {
         state.withLock { state in
-            Self.refresh(&state, path: path)
+            refresh(&state)
             return state.damage + (state.tail > 0 && !state.isTailTorn ? [CatalogDamage(offset: state.end, length: state.tail)] : [])
         }
     }
 
     /// Bytes after the last valid record that look like an append cut short by a crash (the next append or
     /// `cutTornTail()` cuts them).
-    public var tornTailBytes: Int { state.withLock { Self.refresh(&$0, path: path); return $0.isTailTorn ? $0.tail : 0 } }
+    public var tornTailBytes: Int { state.withLock { refresh(&$0); return $0.isTailTorn ? $0.tail : 0 } }
 
     /// The canonical bytes of entry `id`, read from the log.
     public func entryBytes(_ id: ContentID) -> [UInt8]? {
         state.withLock { state -> [UInt8]? in
-            Self.refresh(&state, path: path)
-            guard let offset = state.ids[id] else { return nil }
+            refresh(&state)
+            guard let offset = state.offset(of: id) else { return nil }
             var header = [UInt8](repeating: 0, count: 8)
             guard header.withUnsafeMutableBytes({ (try? state.descriptor.readFully(into: $0, atOffset: offset)) ?? 0 }) == 8 else { return nil }
             let length = header[0..<4].reduce(0) { $0 << 8 | Int($1) }
@@ -117,13 +175,15 @@ public final class CatalogLog: Sendable {
     /// file instead of one read per entry.
     public func entryPayloads(from start: Int) -> [(ContentID, [UInt8])] {
         state.withLock { state -> [(ContentID, [UInt8])] in
-            Self.refresh(&state, path: path)
-            guard start < state.entries.count, let first = state.ids[state.entries[start]] else { return [] }
+            refresh(&state)
+            guard start >= 0, start < state.count else { return [] }
+            let first = state.offset(at: start)
             guard let bytes = try? Self.read(state.descriptor, count: state.end - first, atOffset: first) else { return [] }
             var result: [(ContentID, [UInt8])] = []
-            result.reserveCapacity(state.entries.count - start)
-            for id in state.entries[start...] {
-                guard let offset = state.ids[id], offset >= first, offset - first + 8 <= bytes.count else { continue }
+            result.reserveCapacity(state.count - start)
+            for position in start..<state.count {
+                let id = state.id(at: position), offset = state.offset(at: position)
+                guard offset >= first, offset - first + 8 <= bytes.count else { continue }
                 let at = offset - first
                 let length = Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
                 guard length > 0, at + 8 + length <= bytes.count else { continue }
@@ -163,7 +223,7 @@ public final class CatalogLog: Sendable {
             do throws(SystemError) {
                 let locked = try lockCurrentFile(&state)
                 defer { _ = flock(locked.rawValue, LOCK_UN) }
-                guard state.ids[id] == nil else { return false }
+                guard state.offset(of: id) == nil else { return false }
                 if state.tail > 0 { try cutTail(&state) }
                 do throws(SystemError) {
                     try state.descriptor.writeAll(record)
@@ -212,7 +272,7 @@ public final class CatalogLog: Sendable {
     /// are damage or tail.
     public static func records(in bytes: [UInt8]) -> (payloads: [[UInt8]], damagedBytes: Int) {
         bytes.withUnsafeBytes { buffer in
-            let scan = CatalogRecordScan(buffer, maximumRecordSize: maximumRecordSize)
+            let scan = CatalogRecordScan(buffer, maximumRecordSize: Self.maximumRecordSize)
             let payloads = scan.records.map { Array(buffer[$0.payload]) }
             return (payloads, scan.damage.reduce(0) { $0 + $1.length } + bytes.count - scan.end)
         }
@@ -255,7 +315,7 @@ public final class CatalogLog: Sendable {
                 let reopened = try FileDescriptor.open(path, O_RDWR | O_APPEND)
                 state.descriptor.close()
                 state = State(descriptor: reopened, identity: try FileIdentity(reopened.status()), generation: state.generation + 1)
-                Self.refresh(&state, path: path)
+                refresh(&state)
                 return (moved, bytes.count - kept.count)
             } catch {
                 throw .system(error)
@@ -270,7 +330,7 @@ public final class CatalogLog: Sendable {
             let descriptor = state.descriptor
             _ = try descriptor.lockExclusive(wait: true)
             if (try? FileIdentity(path: path)) == state.identity || !FileSystem.exists(path) {
-                Self.refresh(&state, path: path)
+                refresh(&state)
                 return descriptor
             }
             _ = flock(descriptor.rawValue, LOCK_UN)
@@ -310,12 +370,21 @@ public final class CatalogLog: Sendable {
     }
 
     /// Indexes records appended since the last look (by this or another process); reopens a replaced file.
-    private static func refresh(_ state: inout State, path: String) {
-        reopenIfReplaced(&state, path: path)
+    /// The first time, records the catalog index covers are taken from it (if it matches this log file).
+    private func refresh(_ state: inout State) {
+        Self.reopenIfReplaced(&state, path: path)
+        if !state.isBaseChecked {
+            state.isBaseChecked = true
+            if state.end == 0, let indexPath, let base = CatalogIndexFile.open(indexPath), Self.covers(base, state: state) {
+                state.base = base
+                state.baseCount = base.key.entryCount
+                state.end = base.key.coveredEnd
+            }
+        }
         guard let size = try? Int(state.descriptor.status().st_size) else { return }
         if size < state.end {
             // Cut by another process's repair in place (not something we do): index again from the start.
-            state = State(descriptor: state.descriptor, identity: state.identity, generation: state.generation + 1)
+            state = State(descriptor: state.descriptor, identity: state.identity, isBaseChecked: true, generation: state.generation + 1)
         }
         guard size > state.end else {
             state.tail = 0
@@ -326,10 +395,10 @@ public final class CatalogLog: Sendable {
         let read = bytes.withUnsafeMutableBytes { (try? state.descriptor.readFully(into: $0, atOffset: state.end)) ?? 0 }
         let base = state.end
         bytes.withUnsafeBytes { buffer in
-            let scan = CatalogRecordScan(UnsafeRawBufferPointer(rebasing: buffer[0..<read]), maximumRecordSize: maximumRecordSize)
+            let scan = CatalogRecordScan(UnsafeRawBufferPointer(rebasing: buffer[0..<read]), maximumRecordSize: Self.maximumRecordSize)
             for record in scan.records {
                 let id = SHA256Hasher.hash(UnsafeRawBufferPointer(rebasing: buffer[record.payload]))
-                if state.ids[id] == nil {
+                if state.offset(of: id) == nil {
                     state.ids[id] = base + record.offset
                     state.entries.append(id)
                 }
@@ -338,7 +407,7 @@ public final class CatalogLog: Sendable {
             state.end = base + scan.end
             state.tail = size - state.end
             state.isTailTorn = CatalogRecordScan.isTorn(tail: UnsafeRawBufferPointer(rebasing: buffer[min(scan.end, read)..<read]),
-                                                        maximumRecordSize: maximumRecordSize)
+                                                        maximumRecordSize: Self.maximumRecordSize)
         }
     }
 
@@ -352,6 +421,37 @@ public final class CatalogLog: Sendable {
         }
         state.descriptor.close()
         state = State(descriptor: reopened, identity: identity, generation: state.generation + 1)
+    }
+}
+
+extension CatalogLog.State {
+    /// Entries: the base's, then those after it.
+    var count: Int { baseCount + entries.count }
+
+    /// The record offset of entry `id`, if it is in the log.
+    func offset(of id: ContentID) -> Int? {
+        if let offset = ids[id] { return offset }
+        guard let base, let position = base.position(of: id), let offsets = base.section(.entryOffsets) else { return nil }
+        return Int(offsets.u64(at: position * 8))
+    }
+
+    func id(at position: Int) -> ContentID {
+        if position >= baseCount { return entries[position - baseCount] }
+        if let baseIDs { return baseIDs[position] }
+        return base!.entryID(at: position, in: base!.section(.entryIDs)!)
+    }
+
+    func offset(at position: Int) -> Int {
+        position >= baseCount ? ids[entries[position - baseCount]]! : Int(base!.section(.entryOffsets)!.u64(at: position * 8))
+    }
+
+    /// Every entry ID in log order (the base's are read from the index once).
+    mutating func allIDs() -> [ContentID] {
+        guard let base else { return entries }
+        if baseIDs == nil, let section = base.section(.entryIDs) {
+            baseIDs = (0..<baseCount).map { base.entryID(at: $0, in: section) }
+        }
+        return (baseIDs ?? []) + entries
     }
 }
 

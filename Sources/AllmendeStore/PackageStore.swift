@@ -14,14 +14,16 @@ public struct PackageStore: Sendable {
     public let home: NodeHome
     /// Every accepted statement, in order (the catalog that gossip will exchange).
     public let catalog: CatalogLog
-    let listingIndex: CatalogListingIndex
+    let listingIndex: CatalogIndex
 
     public init(home: NodeHome) throws(StoreError) {
         self.home = home
         try home.create()
         blobs = try BlobStore(home: home)
-        catalog = try CatalogLog(path: home.path + "/catalog", quarantinePath: blobs.quarantinePath)
-        listingIndex = CatalogListingIndex(snapshotPath: home.path + "/catalog.listings")
+        catalog = try CatalogLog(path: home.path + "/catalog", quarantinePath: blobs.quarantinePath, indexPath: home.path + "/catalog.index")
+        listingIndex = CatalogIndex(path: home.path + "/catalog.index")
+        // The listings cache of earlier versions (replaced by the index).
+        try? FileSystem.removeFile(home.path + "/catalog.listings")
         do { try FileSystem.makeDirectories(indexPath) } catch { throw .system(error) }
     }
 
@@ -53,6 +55,7 @@ public struct PackageStore: Sendable {
         do { verified = try signed.verify(revocations: LabIdentity.revocations(home)) } catch { throw .model(error) }
         if verified.statement.kind == .publish {
             let manifest = try manifest(verified.statement.package)
+            try recordLineage(of: verified.statement.package, manifest: manifest)
             guard manifest.publisher == verified.identity else {
                 throw .model(.badSignature(what: "the publish statement is by \(verified.identity.text) but the manifest's publisher is \(manifest.publisher.text)"))
             }
@@ -106,9 +109,12 @@ public struct PackageStore: Sendable {
             guard hasManifest(id) || catalogListing(id) != nil else { throw .packageNotFound(id) }
             return id
         }
-        let names = (try? FileSystem.contentsOfDirectory(indexPath)) ?? []
-        var known = Set(names.filter { $0.hasPrefix(prefix.hex) }.compactMap { try? ContentID(parsing: $0) })
-        known.formUnion(listingIndex.listings(from: catalog, rule: RevocationRule(LabIdentity.revocations(home))).keys.filter { $0.hasPrefix(prefix) })
+        var known = catalogPackages(withPrefix: prefix)
+        if known.isEmpty {
+            // A stored package the catalog does not list (its entry lost): look at the statements index.
+            let names = (try? FileSystem.contentsOfDirectory(indexPath)) ?? []
+            known = Set(names.filter { $0.hasPrefix(prefix.hex) }.compactMap { try? ContentID(parsing: $0) })
+        }
         let matches = known.sorted()
         guard let first = matches.first else { throw .noPackageMatch(prefix: prefix.hex) }
         guard matches.count == 1 else { throw .ambiguousPrefix(prefix: prefix.hex, candidates: matches) }

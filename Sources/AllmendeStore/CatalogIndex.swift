@@ -1,0 +1,257 @@
+// CatalogIndex.swift: AllmendeStore. The catalog as packages, searchable without reading the log: the index file
+// (`catalog.index`) plus the entries appended after it, kept in memory until the file is written again.
+// Spec: Protocol/catalog-log.md "The index".
+
+import AllmendeCrypto
+import AllmendeModel
+import AllmendeSystem
+import Glibc
+import Synchronization
+
+/// Listings built from the catalog log. The index file covers the log up to some entry; entries after it are
+/// read, parsed and applied to an in-memory overlay, and the file is written again (whole, renamed into place)
+/// once enough entries were added. Any process may write it; a file that does not match the log (another log
+/// file, entries it names not where it says, other revocations) is not used, and the listings are rebuilt from
+/// the log. Statements by revoked device keys are judged by `RevocationRule`: a flagged publish is listed with
+/// `isSignerRevoked`, flagged attestations and retractions do not count.
+final class CatalogIndex: Sendable {
+    /// Most retractions kept per package (a publisher has little reason to retract more often).
+    static let maximumRetractions = 16
+    /// Most packages with attestations or retractions kept while their publish entry is unknown.
+    static let maximumPendingPackages = 10_000
+    /// Entries past the index file before it is written again.
+    static let rebuildThreshold = 256
+    /// A long-running process (the daemon) writes it at most this often.
+    static let rebuildInterval: Duration = .seconds(10)
+
+    let path: String
+
+    private struct State {
+        var file: CatalogIndexFile?
+        var generation = -1
+        var revocations: ContentID?
+        /// Log entries applied: the file's and the overlay's.
+        var seen = 0
+        var overlay: [ContentID: CatalogListing] = [:]
+        /// Publishers of overlay listings.
+        var publishers: Set<NodeID> = []
+        /// Statements waiting for their publish entry (the file's, read when first needed, plus the overlay's).
+        var pending: [ContentID: [(SignedStatement, Bool)]]?
+        var lastWrite: ContinuousClock.Instant?
+        /// Set when the file had a damaged record: the listings are built from the log and the file is rewritten.
+        var isFileDistrusted = false
+    }
+    private let state = Mutex<State>(State())
+
+    init(path: String) { self.path = path }
+
+    // MARK: Queries
+
+    /// The listing of `package` (attestations counted), if the catalog has its publish entry.
+    func listing(_ package: ContentID, catalog: CatalogLog, rule: RevocationRule) -> CatalogListing? {
+        state.withLock { state in
+            refresh(&state, catalog: catalog, rule: rule)
+            if state.overlay[package] == nil, let file = state.file, let number = file.number(of: package), file.listing(at: number) == nil {
+                // A damaged listing record: the listings are rebuilt from the log, without the file.
+                state = State(generation: state.generation, revocations: state.revocations, isFileDistrusted: true)
+                refresh(&state, catalog: catalog, rule: rule)
+            }
+            return Self.find(package, in: state).map { Self.counted($0, state) }
+        }
+    }
+
+    /// Listings matching `query`, newest first (by publish time, then package ID), those after `after` only, at
+    /// most `limit`. Nil if `after` is not a listed package.
+    func search(_ query: CatalogQuery, after: ContentID? = nil, limit: Int? = nil, catalog: CatalogLog, rule: RevocationRule) -> [CatalogListing]? {
+        state.withLock { state -> [CatalogListing]? in
+            refresh(&state, catalog: catalog, rule: rule)
+            switch Self.search(query, after: after, limit: limit, in: state) {
+            case let .found(listings): return listings
+            case .unknownCursor: return nil
+            case .damaged: break
+            }
+            // A damaged listing record: the listings are rebuilt from the log, without the file.
+            state = State(generation: state.generation, revocations: state.revocations, isFileDistrusted: true)
+            refresh(&state, catalog: catalog, rule: rule)
+            if case let .found(listings) = Self.search(query, after: after, limit: limit, in: state) { return listings }
+            return nil
+        }
+    }
+
+    private enum SearchOutcome {
+        case found([CatalogListing])
+        case unknownCursor
+        /// A listing record the file names did not check.
+        case damaged
+    }
+
+    private static func search(_ query: CatalogQuery, after: ContentID?, limit: Int?, in state: State) -> SearchOutcome {
+        var cursor: (Int64, ContentID)?
+        if let after {
+            guard let listing = Self.find(after, in: state) else { return .unknownCursor }
+            cursor = (listing.publishedAt.secondsSinceEpoch, after)
+        }
+        let limit = limit ?? Int.max
+        let isBefore = { (time: Int64, package: ContentID) -> Bool in
+            guard let cursor else { return true }
+            return time != cursor.0 ? time < cursor.0 : package < cursor.1
+        }
+        let extra = state.overlay.values.filter { query.matches($0) && isBefore($0.publishedAt.secondsSinceEpoch, $0.package) }
+            .sorted { ($0.publishedAt, $0.package) > ($1.publishedAt, $1.package) }
+        var fromFile: [(time: Int64, package: ContentID, number: Int)] = []
+        if let file = state.file {
+            fromFile = file.candidates(query, shadowed: state.overlay, isBefore: isBefore, limit: limit)
+        }
+        // Merge the two newest-first lists.
+        var result: [CatalogListing] = []
+        var (i, j) = (0, 0)
+        while result.count < limit && (i < extra.count || j < fromFile.count) {
+            let takeExtra = j == fromFile.count
+                || (i < extra.count && (extra[i].publishedAt.secondsSinceEpoch, extra[i].package) > (fromFile[j].time, fromFile[j].package))
+            if takeExtra {
+                result.append(Self.counted(extra[i], state))
+                i += 1
+            } else {
+                guard let listing = state.file?.listing(at: fromFile[j].number) else { return .damaged }
+                result.append(Self.counted(listing, state))
+                j += 1
+            }
+        }
+        return .found(result)
+    }
+
+    /// Listed packages whose ID starts with `prefix`.
+    func packages(withPrefix prefix: ContentIDPrefix, catalog: CatalogLog, rule: RevocationRule) -> Set<ContentID> {
+        state.withLock { state in
+            refresh(&state, catalog: catalog, rule: rule)
+            var found = Set(state.overlay.keys.filter { $0.hasPrefix(prefix) })
+            found.formUnion(state.file?.packages(withPrefix: prefix) ?? [])
+            return found
+        }
+    }
+
+    /// True if the index file matches the log and its listings are those the log gives (for `fsck`); a file
+    /// that does not is rebuilt.
+    func check(catalog: CatalogLog, rule: RevocationRule) -> (wasGood: Bool, problem: String?) {
+        state.withLock { state in
+            let digest = CatalogIndexBuilder.revocationsDigest(rule)
+            let generation = catalog.countAndGeneration.generation
+            var problem: String?
+            let file = CatalogIndexFile.open(path)
+            if file == nil && !FileSystem.exists(path) {
+                // Not written yet (a small catalog) or removed: a cache, so it is just written now.
+                state = State(generation: generation, revocations: digest)
+                refresh(&state, catalog: catalog, rule: rule, forceWrite: true)
+                return (true, nil)
+            }
+            if let file, !file.isIntact {
+                problem = "the catalog index is damaged (a checksum does not match)"
+            } else if let file, !Self.matches(file, catalog: catalog, digest: digest) {
+                problem = "the catalog index does not match the catalog log"
+            } else if let file {
+                // Listings as the log gives them up to the entries the file covers.
+                var expected: [ContentID: CatalogListing] = [:]
+                var pending: [ContentID: [(SignedStatement, Bool)]] = [:]
+                for (id, bytes) in catalog.entryPayloads(from: 0).prefix(file.key.entryCount) {
+                    CatalogIndexBuilder.apply(id, bytes, to: &expected, pending: &pending, catalog: catalog, rule: rule, lookup: { _ in nil })
+                }
+                let listed = (0..<file.listingCount).compactMap { file.listing(at: $0) }
+                if listed.count != expected.count || listed.contains(where: { expected[$0.package] != $0 }) {
+                    problem = "the catalog index lists other packages than the catalog log"
+                }
+            } else {
+                problem = "the catalog index is damaged (its header does not check)"
+            }
+            guard problem != nil else { return (true, nil) }
+            state = State(generation: generation, revocations: digest, isFileDistrusted: true)
+            refresh(&state, catalog: catalog, rule: rule, forceWrite: true)
+            return (false, problem)
+        }
+    }
+
+    // MARK: Keeping up with the log
+
+    private func refresh(_ state: inout State, catalog: CatalogLog, rule: RevocationRule, forceWrite: Bool = false) {
+        let digest = CatalogIndexBuilder.revocationsDigest(rule)
+        let (count, generation) = catalog.countAndGeneration
+        if generation != state.generation || digest != state.revocations || count < state.seen {
+            state = State(generation: generation, revocations: digest)
+        }
+        if let file = state.file, !Self.matches(file, catalog: catalog, digest: digest) { state = State(generation: generation, revocations: digest) }
+        if state.file == nil && state.seen == 0 && !state.isFileDistrusted, let file = CatalogIndexFile.open(path),
+           Self.matches(file, catalog: catalog, digest: digest) {
+            state.file = file
+            state.seen = file.key.entryCount
+        }
+        if count > state.seen {
+            if state.pending == nil { state.pending = state.file?.pending() ?? [:] }
+            let file = state.file
+            for (id, bytes) in catalog.entryPayloads(from: state.seen) {
+                CatalogIndexBuilder.apply(id, bytes, to: &state.overlay, pending: &state.pending!, catalog: catalog, rule: rule,
+                                          lookup: { package in file?.number(of: package).flatMap { file?.listing(at: $0) } })
+            }
+            state.publishers = Set(state.overlay.values.map(\.publisher))
+            state.seen = count
+        }
+        let unwritten = state.seen - (state.file?.key.entryCount ?? 0)
+        let isDue = state.lastWrite.map { ContinuousClock.now - $0 >= Self.rebuildInterval } ?? true
+        if forceWrite || state.isFileDistrusted || (unwritten >= Self.rebuildThreshold && isDue) { write(&state, catalog: catalog, rule: rule) }
+    }
+
+    /// Writes the index file for everything applied so far, if no other process is writing it now.
+    private func write(_ state: inout State, catalog: CatalogLog, rule: RevocationRule) {
+        state.lastWrite = ContinuousClock.now
+        guard state.seen > 0, let lock = try? FileDescriptor.open(path + ".lock", O_RDWR | O_CREAT, mode: 0o600) else { return }
+        defer { lock.close() }
+        guard (try? lock.lockExclusive(wait: false)) == true else { return }
+        defer { _ = flock(lock.rawValue, LOCK_UN) }
+        var listings = state.overlay
+        if let file = state.file {
+            for number in 0..<file.listingCount {
+                guard let listing = file.listing(at: number) else {
+                    // A damaged record: the listings are built from the log instead, and written.
+                    state = State(generation: state.generation, revocations: state.revocations, isFileDistrusted: true)
+                    refresh(&state, catalog: catalog, rule: rule)
+                    return
+                }
+                if listings[listing.package] == nil { listings[listing.package] = listing }
+            }
+        }
+        guard let checkpoint = catalog.checkpoint(count: state.seen), let revocations = state.revocations else { return }
+        let key = CatalogIndexKey(device: checkpoint.device, inode: checkpoint.inode, entryCount: state.seen, coveredEnd: checkpoint.end,
+                                  lastEntry: checkpoint.entries.last?.id, revocations: revocations)
+        let bytes = CatalogIndexFormat.encode(CatalogIndexContents(key: key, entries: checkpoint.entries, listings: listings,
+                                                                   pending: state.pending ?? state.file?.pending() ?? [:]))
+        // A cache: if it cannot be written, the listings stay in memory and the next process builds them again.
+        guard (try? FileSystem.writeAtomically(bytes, to: path, mode: 0o600)) != nil, let file = CatalogIndexFile.open(path), file.key == key else { return }
+        state.file = file
+        state.overlay = [:]
+        state.publishers = []
+        state.pending = nil
+        state.isFileDistrusted = false
+    }
+
+    /// True if `file` describes this log: same file, a covered last entry that is where it says, same revocations.
+    private static func matches(_ file: CatalogIndexFile, catalog: CatalogLog, digest: ContentID) -> Bool {
+        let key = file.key
+        let (device, inode) = catalog.fileKey
+        guard key.device == device, key.inode == inode, key.revocations == digest, key.entryCount > 0,
+              CatalogIndexSection.allCases.allSatisfy({ $0 == .listingRecords || file.section($0) != nil }) else { return false }
+        return catalog.id(at: key.entryCount - 1) == key.lastEntry
+    }
+
+    private static func find(_ package: ContentID, in state: State) -> CatalogListing? {
+        if let listing = state.overlay[package] { return listing }
+        return state.file?.number(of: package).flatMap { state.file?.listing(at: $0) }
+    }
+
+    /// "Built by N labs" counts attesters that are publishers themselves.
+    private static func counted(_ listing: CatalogListing, _ state: State) -> CatalogListing {
+        var copy = listing
+        copy.attestations = listing.attesters.count { attester in
+            state.publishers.contains(attester)
+                || !(state.file?.postings(CatalogTerms.publisherTerm(attester.text), isPrefix: false)?.isEmpty ?? true)
+        }
+        return copy
+    }
+}
