@@ -85,8 +85,13 @@ enum PackageCommands {
                 rows.append((id, PackageSummary(manifest: manifest), store.retraction(of: id).map { $0.statement.reason ?? "" }, false))
             }
             var entries: [JSONValue] = []
+            var problems: [String: String?] = [:]
             for row in rows {
-                let notOpen = (try? SPDXExpression(parsing: row.summary.license))?.openHardwareProblem
+                let notOpen = problems[row.summary.license] ?? {
+                    let problem = (try? SPDXExpression(parsing: row.summary.license))?.openHardwareProblem
+                    problems[row.summary.license] = .some(problem)
+                    return problem
+                }()
                 if context.isJSON {
                     var entry: [String: JSONValue] = ["package": .string(row.id.hex), "title": .string(row.summary.title),
                                                       "version": .string(row.summary.version), "license": .string(row.summary.license),

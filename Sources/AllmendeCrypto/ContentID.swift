@@ -22,6 +22,36 @@ public struct ContentID: Hashable, Comparable, Sendable, CustomStringConvertible
         }
     }
 
+    /// Builds an ID from exactly 32 raw bytes (an index file's mapped bytes: no copy).
+    public init(raw: UnsafeRawBufferPointer) {
+        precondition(raw.count == 32, "a ContentID digest has 32 bytes, got \(raw.count)")
+        words = Self.words(raw)
+    }
+
+    /// Exactly 64 hex digits, read from the UTF-8 bytes (the common case: names in the store); nil otherwise.
+    private static func parseExact(_ text: String) -> ContentID? {
+        var copy = text
+        return copy.withUTF8 { utf8 -> ContentID? in
+            guard utf8.count == 64 else { return nil }
+            var bytes = [UInt8](repeating: 0, count: 32)
+            for index in 0..<32 {
+                let high = nibble(utf8[index * 2]), low = nibble(utf8[index * 2 + 1])
+                guard high < 16, low < 16 else { return nil }
+                bytes[index] = high << 4 | low
+            }
+            return bytes.withUnsafeBytes { ContentID(raw: $0) }
+        }
+    }
+
+    private static func nibble(_ ascii: UInt8) -> UInt8 {
+        switch ascii {
+        case 0x30...0x39: ascii - 0x30
+        case 0x61...0x66: ascii - 0x61 + 10
+        case 0x41...0x46: ascii - 0x41 + 10
+        default: 0xFF
+        }
+    }
+
     /// Four big-endian words from 32 bytes.
     private static func words(_ raw: UnsafeRawBufferPointer) -> (UInt64, UInt64, UInt64, UInt64) {
         func word(_ offset: Int) -> UInt64 { UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
@@ -36,6 +66,10 @@ public struct ContentID: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Parses the 64-hex-digit text form.
     public init(parsing text: String) throws(CryptoError) {
+        if let parsed = Self.parseExact(text) {
+            self = parsed
+            return
+        }
         let trimmed = text.trimmingASCIIWhitespace()
         let digits = try HexDigits.parse(trimmed, original: text)
         guard digits.count == 64 else { throw .invalidContentIDLength(text: text, length: trimmed.count) }

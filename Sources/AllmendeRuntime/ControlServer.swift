@@ -172,7 +172,7 @@ public final class ControlServer: Sendable {
         let bytes = blobs.reduce(0) { $0 + ((try? runtime.store.blobs.size(of: $1)) ?? 0) }
         return ["event": "status", "node": .string(runtime.nodeID.text), "listenPort": .integer(Int(runtime.listenPort)),
                 "peers": .array(peers), "blobs": .integer(blobs.count), "storeBytes": .integer(bytes),
-                "packages": .integer(runtime.store.packageIDs().count), "catalogEntries": .integer(runtime.store.catalog.count),
+                "packages": .integer(runtime.store.storedPackageCount()), "catalogEntries": .integer(runtime.store.catalog.count),
                 "knownNodes": .integer(runtime.knownNodes.count),
                 "seemsUnreachable": .bool(runtime.seemsUnreachable()),
                 "fetches": .array(runtime.runningFetches.map { fetch in

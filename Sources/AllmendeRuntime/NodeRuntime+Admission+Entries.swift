@@ -33,13 +33,10 @@ extension NodeRuntime {
         return has
     }
 
-    /// Bytes of strangers' entries in the catalog now (counted once, at start-up).
+    /// Bytes of strangers' entries in the catalog now (counted once, at start-up, from the catalog index's bytes
+    /// per identity: no entry is read).
     func countStrangerBytes() -> Int {
-        store.catalog.ids.reduce(0) { total, id in
-            guard let bytes = store.catalog.entryBytes(id), case let .statement(signed)? = try? CatalogEntry(parsingStored: bytes),
-                  !hasStanding(signed.statement.identity) else { return total }
-            return total + bytes.count
-        }
+        store.catalogBytesByIdentity().reduce(0) { total, item in hasStanding(item.key) ? total : total + item.value }
     }
 
     /// The admission decision for a verified statement of `size` bytes arriving now.

@@ -35,6 +35,8 @@ final class CatalogIndex: Sendable {
         var overlay: [ContentID: CatalogListing] = [:]
         /// Publishers of overlay listings.
         var publishers: Set<NodeID> = []
+        /// Entry bytes per signing identity in the overlay's entries.
+        var identityBytes: [NodeID: Int] = [:]
         /// Statements waiting for their publish entry (the file's, read when first needed, plus the overlay's).
         var pending: [ContentID: [(SignedStatement, Bool)]]?
         var lastWrite: ContinuousClock.Instant?
@@ -49,13 +51,8 @@ final class CatalogIndex: Sendable {
 
     /// The listing of `package` (attestations counted), if the catalog has its publish entry.
     func listing(_ package: ContentID, catalog: CatalogLog, rule: RevocationRule) -> CatalogListing? {
-        state.withLock { state in
-            refresh(&state, catalog: catalog, rule: rule)
-            if state.overlay[package] == nil, let file = state.file, let number = file.number(of: package), file.listing(at: number) == nil {
-                // A damaged listing record: the listings are rebuilt from the log, without the file.
-                state = State(generation: state.generation, revocations: state.revocations, isFileDistrusted: true)
-                refresh(&state, catalog: catalog, rule: rule)
-            }
+        read(catalog: catalog, rule: rule) { state in
+            if state.overlay[package] == nil, let file = state.file, let number = file.number(of: package), file.listing(at: number) == nil { return nil }
             return Self.find(package, in: state).map { Self.counted($0, state) }
         }
     }
@@ -63,18 +60,22 @@ final class CatalogIndex: Sendable {
     /// Listings matching `query`, newest first (by publish time, then package ID), those after `after` only, at
     /// most `limit`. Nil if `after` is not a listed package.
     func search(_ query: CatalogQuery, after: ContentID? = nil, limit: Int? = nil, catalog: CatalogLog, rule: RevocationRule) -> [CatalogListing]? {
-        state.withLock { state -> [CatalogListing]? in
+        let outcome = read(catalog: catalog, rule: rule) { state -> SearchOutcome in Self.search(query, after: after, limit: limit, in: state) }
+        if case let .found(listings) = outcome { return listings }
+        return nil
+    }
+
+    /// Runs `body` on the state brought up to date with the log. The file's sections and records are checked as
+    /// they are first used: if `body` met damage, the listings are rebuilt from the log (without the file, which
+    /// is written again) and `body` runs again.
+    private func read<T>(catalog: CatalogLog, rule: RevocationRule, _ body: (State) -> T) -> T {
+        state.withLock { state in
             refresh(&state, catalog: catalog, rule: rule)
-            switch Self.search(query, after: after, limit: limit, in: state) {
-            case let .found(listings): return listings
-            case .unknownCursor: return nil
-            case .damaged: break
-            }
-            // A damaged listing record: the listings are rebuilt from the log, without the file.
+            let result = body(state)
+            guard state.file?.sawDamage == true else { return result }
             state = State(generation: state.generation, revocations: state.revocations, isFileDistrusted: true)
             refresh(&state, catalog: catalog, rule: rule)
-            if case let .found(listings) = Self.search(query, after: after, limit: limit, in: state) { return listings }
-            return nil
+            return body(state)
         }
     }
 
@@ -120,10 +121,18 @@ final class CatalogIndex: Sendable {
         return .found(result)
     }
 
+    /// Bytes of catalog statements per signing identity (for the strangers' budget).
+    func identityBytes(catalog: CatalogLog, rule: RevocationRule) -> [NodeID: Int] {
+        read(catalog: catalog, rule: rule) { state in
+            var total = state.file?.identityBytes() ?? [:]
+            total.merge(state.identityBytes, uniquingKeysWith: +)
+            return total
+        }
+    }
+
     /// Listed packages whose ID starts with `prefix`.
     func packages(withPrefix prefix: ContentIDPrefix, catalog: CatalogLog, rule: RevocationRule) -> Set<ContentID> {
-        state.withLock { state in
-            refresh(&state, catalog: catalog, rule: rule)
+        read(catalog: catalog, rule: rule) { state in
             var found = Set(state.overlay.keys.filter { $0.hasPrefix(prefix) })
             found.formUnion(state.file?.packages(withPrefix: prefix) ?? [])
             return found
@@ -152,12 +161,16 @@ final class CatalogIndex: Sendable {
                 // Listings as the log gives them up to the entries the file covers.
                 var expected: [ContentID: CatalogListing] = [:]
                 var pending: [ContentID: [(SignedStatement, Bool)]] = [:]
+                var identityBytes: [NodeID: Int] = [:]
                 for (id, bytes) in catalog.entryPayloads(from: 0).prefix(file.key.entryCount) {
-                    CatalogIndexBuilder.apply(id, bytes, to: &expected, pending: &pending, catalog: catalog, rule: rule, lookup: { _ in nil })
+                    CatalogIndexBuilder.apply(id, bytes, to: &expected, pending: &pending, identityBytes: &identityBytes, catalog: catalog,
+                                              rule: rule, lookup: { _ in nil })
                 }
                 let listed = (0..<file.listingCount).compactMap { file.listing(at: $0) }
                 if listed.count != expected.count || listed.contains(where: { expected[$0.package] != $0 }) {
                     problem = "the catalog index lists other packages than the catalog log"
+                } else if file.identityBytes() != identityBytes {
+                    problem = "the catalog index counts other entry bytes per identity than the catalog log"
                 }
             } else {
                 problem = "the catalog index is damaged (its header does not check)"
@@ -187,7 +200,8 @@ final class CatalogIndex: Sendable {
             if state.pending == nil { state.pending = state.file?.pending() ?? [:] }
             let file = state.file
             for (id, bytes) in catalog.entryPayloads(from: state.seen) {
-                CatalogIndexBuilder.apply(id, bytes, to: &state.overlay, pending: &state.pending!, catalog: catalog, rule: rule,
+                CatalogIndexBuilder.apply(id, bytes, to: &state.overlay, pending: &state.pending!, identityBytes: &state.identityBytes,
+                                          catalog: catalog, rule: rule,
                                           lookup: { package in file?.number(of: package).flatMap { file?.listing(at: $0) } })
             }
             state.publishers = Set(state.overlay.values.map(\.publisher))
@@ -220,13 +234,17 @@ final class CatalogIndex: Sendable {
         guard let checkpoint = catalog.checkpoint(count: state.seen), let revocations = state.revocations else { return }
         let key = CatalogIndexKey(device: checkpoint.device, inode: checkpoint.inode, entryCount: state.seen, coveredEnd: checkpoint.end,
                                   lastEntry: checkpoint.entries.last?.id, revocations: revocations)
+        var identityBytes = state.file?.identityBytes() ?? [:]
+        identityBytes.merge(state.identityBytes, uniquingKeysWith: +)
         let bytes = CatalogIndexFormat.encode(CatalogIndexContents(key: key, entries: checkpoint.entries, listings: listings,
-                                                                   pending: state.pending ?? state.file?.pending() ?? [:]))
+                                                                   pending: state.pending ?? state.file?.pending() ?? [:],
+                                                                   identityBytes: identityBytes))
         // A cache: if it cannot be written, the listings stay in memory and the next process builds them again.
         guard (try? FileSystem.writeAtomically(bytes, to: path, mode: 0o600)) != nil, let file = CatalogIndexFile.open(path), file.key == key else { return }
         state.file = file
         state.overlay = [:]
         state.publishers = []
+        state.identityBytes = [:]
         state.pending = nil
         state.isFileDistrusted = false
     }
@@ -235,8 +253,7 @@ final class CatalogIndex: Sendable {
     private static func matches(_ file: CatalogIndexFile, catalog: CatalogLog, digest: ContentID) -> Bool {
         let key = file.key
         let (device, inode) = catalog.fileKey
-        guard key.device == device, key.inode == inode, key.revocations == digest, key.entryCount > 0,
-              CatalogIndexSection.allCases.allSatisfy({ $0 == .listingRecords || file.section($0) != nil }) else { return false }
+        guard key.device == device, key.inode == inode, key.revocations == digest, key.entryCount > 0 else { return false }
         return catalog.id(at: key.entryCount - 1) == key.lastEntry
     }
 

@@ -14,9 +14,10 @@ enum CatalogIndexBuilder {
     /// Applies entry `id` (its stored bytes) to `listings`. A listing not in `listings` is looked up with `lookup`
     /// (the index file) and copied in when the entry changes it.
     static func apply(_ id: ContentID, _ bytes: [UInt8], to listings: inout [ContentID: CatalogListing],
-                      pending: inout [ContentID: [(SignedStatement, Bool)]], catalog: CatalogLog, rule: RevocationRule,
-                      lookup: (ContentID) -> CatalogListing?) {
+                      pending: inout [ContentID: [(SignedStatement, Bool)]], identityBytes: inout [NodeID: Int], catalog: CatalogLog,
+                      rule: RevocationRule, lookup: (ContentID) -> CatalogListing?) {
         guard case let .statement(entry)? = try? CatalogEntry(parsingStored: bytes) else { return }
+        identityBytes[entry.statement.identity, default: 0] += bytes.count
         // First-seen times are looked up only for statements by a revoked device.
         let isRevokedDevice = rule.revocations.contains { $0.identity == entry.statement.identity && $0.device == entry.signer }
         let flagged = isRevokedDevice && rule.revocation(against: entry.statement, device: entry.signer, firstSeen: catalog.firstSeen(id)) != nil
@@ -106,7 +107,18 @@ extension CatalogIndexFile {
                 member = [Bool](repeating: false, count: listingCount)
                 for number in chosen where Int(number) < listingCount { member![Int(number)] = true }
             }
-            for rank in 0..<listingCount {
+            // isBefore is false up to the cursor and true after it: start where it turns true.
+            var (low, high) = (0, listingCount)
+            while low < high {
+                let middle = (low + high) / 2
+                let number = Int(newest.u32(at: middle * 4))
+                if number < listingCount && !isBefore(publishedAt(number, times: times), package(at: number, table: table)) {
+                    low = middle + 1
+                } else {
+                    high = middle
+                }
+            }
+            for rank in low..<listingCount {
                 let number = Int(newest.u32(at: rank * 4))
                 guard number < listingCount, member?[number] ?? true else { continue }
                 if !consider(number) { break }

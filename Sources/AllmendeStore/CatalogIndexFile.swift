@@ -26,6 +26,8 @@ struct CatalogIndexContents {
     var entries: [(id: ContentID, offset: Int)]
     var listings: [ContentID: CatalogListing]
     var pending: [ContentID: [(SignedStatement, Bool)]]
+    /// Bytes of statements per signing identity.
+    var identityBytes: [NodeID: Int]
 }
 
 /// The sections of an index file, in file order.
@@ -52,6 +54,8 @@ enum CatalogIndexSection: Int, CaseIterable {
     case postings
     /// Attestations and retractions whose publish entry is not known yet.
     case pending
+    /// Per signing identity, sorted by key: 32-byte key and u64 bytes of its statements.
+    case identityBytes
 }
 
 enum CatalogIndexFormat {
@@ -107,6 +111,10 @@ enum CatalogIndexFormat {
             postingCount += postings.count
         }
         CatalogListingCodec.encode(pending: contents.pending, into: &sections[10])
+        for (identity, bytes) in contents.identityBytes.sorted(by: { $0.key < $1.key }) {
+            sections[11] += identity.publicKey.rawRepresentation
+            sections[11].u64(UInt64(bytes))
+        }
 
         var out = magic
         out.u64(key.device)
@@ -141,6 +149,10 @@ final class CatalogIndexFile: Sendable {
     private let mapping: FileMapping?
     private let sections: [(offset: Int, length: Int, checksum: UInt32)]
     private let checked: Mutex<[Bool?]>
+    private let damagedRecord = Mutex(false)
+
+    /// True once a section or a listing record was found damaged (the caller then stops believing the file).
+    var sawDamage: Bool { damagedRecord.withLock { $0 } || checked.withLock { $0.contains(false) } }
 
     /// Opens and maps `path`; nil if there is no such file or its header does not check.
     static func open(_ path: String) -> CatalogIndexFile? {
@@ -210,7 +222,7 @@ final class CatalogIndexFile: Sendable {
     // MARK: Entries
 
     func entryID(at position: Int, in ids: UnsafeRawBufferPointer) -> ContentID {
-        ContentID(digest: UnsafeRawBufferPointer(rebasing: ids[position * 32..<position * 32 + 32]))
+        ContentID(raw: UnsafeRawBufferPointer(rebasing: ids[position * 32..<position * 32 + 32]))
     }
 
     /// The log position of entry `id`, if the index covers it.
@@ -235,18 +247,22 @@ final class CatalogIndexFile: Sendable {
         guard number >= 0, number < listingCount, let table = section(.listingTable) else { return nil }
         guard let records = records ?? section(.listingRecords) else { return nil }
         let start = Int(table.u64(at: number * 40 + 32))
-        guard start <= records.count - 8 else { return nil }
+        guard start <= records.count - 8, Int(records.u32(at: start)) <= records.count - start - 8 else {
+            damagedRecord.withLock { $0 = true }
+            return nil
+        }
         let length = Int(records.u32(at: start))
-        guard length <= records.count - start - 8 else { return nil }
         let payload = UnsafeRawBufferPointer(rebasing: records[start + 8..<start + 8 + length])
-        guard CRC32C.checksum(payload) == records.u32(at: start + 4) else { return nil }
         var reader = IndexReader(payload)
-        guard let listing = CatalogListingCodec.decode(&reader), reader.isAtEnd else { return nil }
+        guard CRC32C.checksum(payload) == records.u32(at: start + 4), let listing = CatalogListingCodec.decode(&reader), reader.isAtEnd else {
+            damagedRecord.withLock { $0 = true }
+            return nil
+        }
         return listing
     }
 
     func package(at number: Int, table: UnsafeRawBufferPointer) -> ContentID {
-        ContentID(digest: UnsafeRawBufferPointer(rebasing: table[number * 40..<number * 40 + 32]))
+        ContentID(raw: UnsafeRawBufferPointer(rebasing: table[number * 40..<number * 40 + 32]))
     }
 
     /// The listing number of `package`, if the index lists it.
@@ -307,6 +323,17 @@ final class CatalogIndexFile: Sendable {
         guard let bytes = section(.pending) else { return nil }
         var reader = IndexReader(bytes)
         return CatalogListingCodec.decodePending(&reader)
+    }
+
+    /// Bytes of statements per signing identity; nil if the section does not check.
+    func identityBytes() -> [NodeID: Int]? {
+        guard let bytes = section(.identityBytes), bytes.count % 40 == 0 else { return nil }
+        var result: [NodeID: Int] = [:]
+        for start in stride(from: 0, to: bytes.count, by: 40) {
+            guard let key = try? Ed25519PublicKey(rawRepresentation: Array(bytes[start..<start + 32])) else { return nil }
+            result[NodeID(publicKey: key)] = Int(bytes.u64(at: start + 32))
+        }
+        return result
     }
 
     /// The first index in 0..<count for which `isBelow` is false (`isBelow` is true for a prefix of the range).

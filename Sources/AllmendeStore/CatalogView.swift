@@ -33,7 +33,20 @@ public struct CatalogListing: Sendable, Equatable {
     public var isSignerRevoked = false
 
     /// Why it is not open hardware, if it is not.
-    public var openHardwareProblem: String? { (try? SPDXExpression(parsing: summary.license))?.openHardwareProblem }
+    public var openHardwareProblem: String? { Self.openHardwareProblem(of: summary.license) }
+
+    /// Answers per license text: a catalog names few licenses many times.
+    private static let problems = Mutex<[String: String?]>([:])
+
+    static func openHardwareProblem(of license: String) -> String? {
+        if let known = problems.withLock({ $0[license] }) { return known }
+        let problem = (try? SPDXExpression(parsing: license))?.openHardwareProblem
+        problems.withLock { cache in
+            if cache.count >= 4096 { cache.removeAll() }
+            cache[license] = .some(problem)
+        }
+        return problem
+    }
 }
 
 extension PackageStore {
@@ -43,12 +56,19 @@ extension PackageStore {
     /// Packages the catalog knows that match `query`, newest first (publish time, then ID), after the package
     /// `after` if given, at most `limit`, with `isStored` filled in.
     public func searchCatalog(_ query: CatalogQuery, after: ContentID? = nil, limit: Int? = nil) throws(StoreError) -> [CatalogListing] {
+        try searchCatalog(query, after: after, limit: limit, storedAmong: nil)
+    }
+
+    /// `searchCatalog`, with `isStored` from `folders` (the statements index, read once) if given.
+    func searchCatalog(_ query: CatalogQuery, after: ContentID?, limit: Int?, storedAmong folders: Set<ContentID>?) throws(StoreError) -> [CatalogListing] {
         guard let found = listingIndex.search(query, after: after, limit: limit, catalog: catalog, rule: revocationRule()) else {
             throw .packageNotFound(after!)
         }
+        // Many results: read the statements index once rather than look at each package's folder.
+        let folders = folders ?? (limit == nil && found.count > 512 ? Set(packageFolderIDs()) : nil)
         return found.map { listing in
             var copy = listing
-            copy.isStored = isStored(listing.package)
+            copy.isStored = folders.map { $0.contains(listing.package) } ?? isStored(listing.package)
             return copy
         }
     }
@@ -56,21 +76,28 @@ extension PackageStore {
     /// The packages stored here, as the catalog lists them, newest first, after `after`, at most `limit`. Stored
     /// packages the catalog does not list (their entry lost) follow, when no limit is given, as `unlisted`.
     public func storedListings(after: ContentID? = nil, limit: Int? = nil) throws(StoreError) -> (listed: [CatalogListing], unlisted: [ContentID]) {
+        guard let limit else {
+            // Everything: one pass over the listings, and the statements index read once instead of two `stat`s each.
+            let folders = Set(packageFolderIDs())
+            let listed = try searchCatalog(CatalogQuery(), after: after, limit: nil, storedAmong: folders).filter(\.isStored)
+            guard after == nil else { return (listed, []) }
+            let listedIDs = Set(listed.map(\.package))
+            return (listed, folders.filter { !listedIDs.contains($0) && blobs.has($0) }.sorted())
+        }
         var found: [CatalogListing] = []
         var cursor = after
-        let wanted = limit ?? Int.max
         // In pages through the catalog's newest-first order; each stored package costs two `stat`s.
-        while found.count < wanted {
-            let page = try searchCatalog(CatalogQuery(), after: cursor, limit: 1024)
-            found += page.filter(\.isStored).prefix(wanted - found.count)
-            guard page.count == 1024, let last = page.last else { break }
+        while found.count < limit {
+            let page = try searchCatalog(CatalogQuery(), after: cursor, limit: 256)
+            found += page.filter(\.isStored).prefix(limit - found.count)
+            guard page.count == 256, let last = page.last else { break }
             cursor = last.package
         }
-        guard limit == nil, after == nil else { return (found, []) }
-        let listed = Set(found.map(\.package))
-        let unlisted = packageFolderIDs().filter { !listed.contains($0) && blobs.has($0) }
-        return (found, unlisted)
+        return (found, [])
     }
+
+    /// Bytes of the catalog's statements per signing identity, from the index (no entry is read).
+    public func catalogBytesByIdentity() -> [NodeID: Int] { listingIndex.identityBytes(catalog: catalog, rule: revocationRule()) }
 
     /// True if a package whose catalog listing names `publisher` is stored here.
     public func storesPackage(publishedBy publisher: NodeID) -> Bool {
@@ -110,10 +137,8 @@ extension PackageStore {
     func revocationRule() -> RevocationRule { RevocationRule(LabIdentity.revocations(home)) }
 
     /// True if package `id` was stored here: its statements are filed (a publish or fetch files them once the
-    /// manifest and every file are stored) and its manifest is present. `isStoredComplete` checks every file.
-    public func isStored(_ id: ContentID) -> Bool {
-        FileSystem.exists(indexPath + "/" + id.hex) && blobs.has(id)
-    }
+    /// manifest and every file are stored; removing a package removes them). `isStoredComplete` checks every file.
+    public func isStored(_ id: ContentID) -> Bool { FileSystem.exists(indexPath + "/" + id.hex) }
 
     /// True if the manifest and every file of `package` are stored.
     public func isStoredComplete(_ package: ContentID) -> Bool {

@@ -28,10 +28,17 @@ extension PackageStore {
         return names.compactMap { try? ContentID(parsing: $0) }.filter { isStored($0) }.sorted()
     }
 
-    /// Stores from before lineage was recorded: read every stored manifest once, then mark it done.
-    private func buildLineageIfNeeded() {
+    /// Stores from before lineage was recorded: read every stored manifest once, then mark it done. A new store
+    /// (nothing filed yet) is marked done when it is created.
+    func buildLineageIfNeeded(isNewStore: Bool = false) {
         let done = lineagePath + "/.complete"
         guard !FileSystem.exists(done) else { return }
+        if isNewStore {
+            guard (try? FileSystem.isEmptyDirectory(indexPath)) == true else { return }
+            try? FileSystem.makeDirectories(lineagePath)
+            try? FileSystem.writeAtomically([], to: done, mode: 0o644)
+            return
+        }
         for package in packageFolderIDs() {
             if let manifest = try? manifest(package) { try? recordLineage(of: package, manifest: manifest) }
         }

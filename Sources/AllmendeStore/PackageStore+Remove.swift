@@ -27,6 +27,9 @@ extension PackageStore {
         return removed
     }
 
+    /// How many packages are stored here (folders in the statements index; nothing is read or verified).
+    public func storedPackageCount() -> Int { packageFolderIDs().count }
+
     /// Package IDs with a folder in the statements index (whether or not their statements verify).
     func packageFolderIDs() -> [ContentID] {
         ((try? FileSystem.contentsOfDirectory(indexPath)) ?? []).compactMap { try? ContentID(parsing: $0) }.sorted()

@@ -25,6 +25,7 @@ public struct PackageStore: Sendable {
         // The listings cache of earlier versions (replaced by the index).
         try? FileSystem.removeFile(home.path + "/catalog.listings")
         do { try FileSystem.makeDirectories(indexPath) } catch { throw .system(error) }
+        buildLineageIfNeeded(isNewStore: true)
     }
 
     var indexPath: String { blobs.root + "/packages" }

@@ -61,6 +61,17 @@ public enum FileSystem {
         return names
     }
 
+    /// True if directory `path` has no entries besides "." and ".." (reads only until it finds one).
+    public static func isEmptyDirectory(_ path: String) throws(SystemError) -> Bool {
+        guard let dir = opendir(path) else { throw SystemError.current("list directory", path: path) }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let isDot = withUnsafeBytes(of: entry.pointee.d_name) { raw in raw[0] == 0x2E && (raw[1] == 0 || (raw[1] == 0x2E && raw[2] == 0)) }
+            if !isDot { return false }
+        }
+        return true
+    }
+
     /// Removes a file; a missing file is not an error.
     public static func removeFile(_ path: String) throws(SystemError) {
         if unlink(path) != 0 && errno != ENOENT { throw SystemError.current("remove", path: path) }

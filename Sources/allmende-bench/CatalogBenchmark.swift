@@ -1,5 +1,5 @@
-// CatalogBenchmark.swift: allmende-bench. Listing a catalog of many entries, as `search` and `ls` do, from a
-// cold process: without the saved listings, with them, and beside `grep` over the raw log.
+// CatalogBenchmark.swift: allmende-bench. The catalog at network size: the built `allmende` binary run as a user
+// runs it (a cold process per command) on a home with N catalog entries, beside `grep -c` over the raw log.
 
 import AllmendeCrypto
 import AllmendeModel
@@ -7,65 +7,155 @@ import AllmendeStore
 import AllmendeSystem
 import CanonicalJSON
 import Foundation
+import Synchronization
 
 struct CatalogBenchmark {
     let options: BenchOptions
     /// Publish entries in the catalog.
     let entries: Int
+    /// How many of them are stored here (manifest and statements; files are not needed for listing).
+    var stored: Int { options.stored ?? min(entries, 10_000) }
+
+    static let words = ["wall", "block", "trailer", "stack", "frame", "hinge", "panel", "rack", "wheel", "clamp", "beam", "joint"]
 
     func run() throws {
         let home = NodeHome(path: options.directory + "/allmende-bench-catalog-\(getpid())")
-        defer { try? FileSystem.removeTree(home.path) }
-        print("catalog: \(entries) publish entries, \(options.runs) runs each, cold (a fresh PackageStore per run)")
-        try fill(home)
-        let snapshot = home.path + "/catalog.listings"
-        var withoutSnapshot: [Double] = []
-        var withSnapshot: [Double] = []
-        var grep: [Double] = []
-        for _ in 0..<options.runs {
-            try? FileSystem.removeFile(snapshot)
-            withoutSnapshot.append(try measure { try search(home) })
-            withSnapshot.append(try measure { try search(home) })
-            grep.append(measure { _ = try? runCommand("grep", ["-c", "Design number 42", home.path + "/catalog"]) })
+        defer { if options.keep { print("kept \(home.path)") } else { try? FileSystem.removeTree(home.path) } }
+        let binary = FileSystem.parentDirectory(of: CommandLine.arguments[0]) + "/allmende"
+        guard FileSystem.exists(binary) else { throw BenchError(message: "build the CLI first: swift build -c release (looked for \(binary))") }
+        print("catalog: \(entries) publish entries (\(stored) stored here), home in \(options.directory), \(options.runs) runs each, a cold process per command")
+        var probe: ContentID?
+        let fillTime = try measure { probe = try fill(home) }
+        print("filled in \(String(format: "%.1f", fillTime)) s")
+        let run = { (arguments: [String]) throws in
+            try spawnQuietly(binary, arguments + ["--home", home.path])
         }
+        // The first command after the catalog grew builds the index; the rest read it.
+        let first = try measure { try run(["search", "trailer hinge"]) }
+        let shown = (probe ?? SHA256Hasher.hash([0])).hex
+        var rows: [(String, [Double])] = []
+        let commands: [(String, [String])] = [
+            ("search WORD (few hits: `search hinge 42`)", ["search", "hinge 42"]),
+            ("search WORD (1 in 12: `search trailer --limit 20`)", ["search", "trailer", "--limit", "20"]),
+            ("search WORD --tag --license (`search wall --tag timber --license CERN-OHL-S-2.0`)",
+             ["search", "wall", "--tag", "timber", "--license", "CERN-OHL-S-2.0", "--limit", "50"]),
+            ("show ID (a stored package)", ["show", String(shown.prefix(10))]),
+            ("ls --limit 100", ["ls", "--limit", "100"]),
+            ("ls (every stored package)", ["ls"]),
+            ("search (the whole catalog, --json)", ["search", "--json"]),
+        ]
+        for (name, arguments) in commands {
+            rows.append((name, try (0..<options.runs).map { _ in try measure { try run(arguments) } }))
+        }
+        let grep = try (0..<options.runs).map { _ in try measure { try spawnQuietly("/usr/bin/grep", ["-c", "hinge", home.path + "/catalog"], output: home.path + "-grep-output") } }
+        rows.append(("grep -c hinge on the raw log", grep))
+        let (start, rss) = try daemonStart(binary: binary, home: home)
+        let publishing = try publishThroughput(binary: binary, home: home)
         let size = try FileSystem.size(of: home.path + "/catalog")
+        let index = (try? FileSystem.size(of: home.path + "/catalog.index")) ?? 0
+
         print("")
-        print("| what | median (ms) | ratio to grep -c |")
+        print("| command (\(entries) entries) | median (ms) | ratio to grep -c |")
         print("|---|---:|---:|")
-        for (name, times) in [("allmende listings, first run (parses every entry)", withoutSnapshot),
-                              ("allmende listings, saved listings (catalog.listings)", withSnapshot), ("grep -c on the raw log", grep)] {
+        for (name, times) in rows {
             print("| \(name) | \(String(format: "%.1f", median(times) * 1000)) | \(String(format: "%.2f", median(times) / median(grep)))× |")
         }
-        print("\ncatalog log \(size / 1024) KiB")
+        print("")
+        print("first command after the catalog was filled (builds catalog.index): \(String(format: "%.0f", first * 1000)) ms")
+        print("daemon: start to listening \(String(format: "%.0f", start * 1000)) ms, RSS idle \(rss / 1024) MiB")
+        print("publish: \(String(format: "%.1f", publishing)) packages/s (8 processes at once, 3 small packages each)")
+        print("catalog log \(size / 1024) KiB, catalog.index \(index / 1024) KiB")
     }
 
-    /// What `search TEXT` does: open the store, list every package, match the text.
-    private func search(_ home: NodeHome) throws {
-        let store = try PackageStore(home: home)
-        let matches = store.catalogListings().filter { $0.summary.title.lowercased().contains("number 42") }
-        guard !matches.isEmpty else { throw BenchError(message: "no match") }
+    /// Starts a daemon on this home and measures how long until its control socket answers, then its resident
+    /// memory after a second of idling.
+    private func daemonStart(binary: String, home: NodeHome) throws -> (seconds: Double, rssKiB: Int) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["daemon", "--home", home.path, "--listen", "127.0.0.1:0"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let clock = ContinuousClock()
+        let started = clock.now
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        var listening: Duration?
+        while clock.now - started < .seconds(60) {
+            if (try? spawnQuietly(binary, ["status", "--json", "--home", home.path])) != nil {
+                listening = clock.now - started
+                break
+            }
+            usleep(5_000)
+        }
+        guard let listening else { throw BenchError(message: "the daemon did not answer within 60 s") }
+        sleep(1)
+        let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
+        let rss = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.flatMap { Int($0.split(separator: " ")[1]) } ?? 0
+        return (listening.inSeconds, rss)
     }
 
-    private func fill(_ home: NodeHome) throws {
+    /// Packages per second published by 8 processes at once, 3 small packages each.
+    private func publishThroughput(binary: String, home: NodeHome) throws -> Double {
+        let drafts = home.path + "-drafts"
+        defer { try? FileSystem.removeTree(drafts) }
+        var folders: [String] = []
+        for number in 0..<24 {
+            let folder = drafts + "/design-\(number)"
+            try FileSystem.makeDirectories(folder)
+            try FileSystem.writeAtomically(Array("solid\nendsolid \(number)\n".utf8), to: folder + "/part.stl", mode: 0o644)
+            try runCommand(binary, ["new", folder, "--license", "CERN-OHL-S-2.0", "--title", "Bench publish \(number)", "--home", home.path])
+            folders.append(folder)
+        }
+        let ready = folders
+        let seconds = try measure {
+            let group = DispatchGroup()
+            let failures = Mutex(0)
+            for worker in 0..<8 {
+                group.enter()
+                Thread.detachNewThread {
+                    for folder in ready[(worker * 3)..<(worker * 3 + 3)] where (try? spawnQuietly(binary, ["publish", folder, "--home", home.path])) == nil {
+                        failures.withLock { $0 += 1 }
+                    }
+                    group.leave()
+                }
+            }
+            group.wait()
+            if failures.withLock({ $0 }) > 0 { throw BenchError(message: "a publish failed") }
+        }
+        return Double(ready.count) / seconds
+    }
+
+    /// Fills the catalog; returns a stored package from the middle.
+    private func fill(_ home: NodeHome) throws -> ContentID? {
+        var middle: ContentID?
         let store = try PackageStore(home: home)
-        let key = try Ed25519PrivateKey()
-        let lab = NodeID(publicKey: key.publicKey)
+        let labs = try (0..<20).map { _ in try Ed25519PrivateKey() }
         let files = (0..<3).map { index in
             #"{"path": "parts/p\#(index).stl", "size": 1000, "sha256": "\#(String(repeating: "ab", count: 32))", "#
                 + #""chunkIndex": "\#(String(repeating: "cd", count: 32))", "mediaType": "model/stl", "role": "cad"}"#
         }.joined(separator: ", ")
-        let manifest = try DesignManifest(parsing: CanonicalEncoder.encode(try JSONParser.parse("""
-            {"schema": "allmende/design-package/1", "title": "Bench", "version": "1.0.0", "summary": "Generated",
-             "category": "tools-machines", "license": "CERN-OHL-P-2.0", "licensors": [{"name": "Bench Lab"}],
-             "documentationLanguage": ["en"], "publisher": "\(lab.text)", "created": "2026-01-01T00:00:00Z", "files": [\(files)]}
-            """)))
         for number in 0..<entries {
-            var summary = PackageSummary(manifest: manifest)
-            summary.title = "Design number \(number)"
-            try store.catalog.append(try SignedStatement.sign(
-                Statement(kind: .publish, package: SHA256Hasher.hash(Array("package \(number)".utf8)), identity: lab,
-                          time: Timestamp(secondsSinceEpoch: 1_790_000_000 + Int64(number)), summary: summary),
-                with: key, delegation: nil))
+            let key = labs[number % labs.count]
+            let lab = NodeID(publicKey: key.publicKey)
+            let title = "\(Self.words[number % 12].capitalized) \(Self.words[(number / 12) % 12]) \(number)"
+            let tags = number % 3 == 0 ? #"["timber"]"# : #"["energy", "bench"]"#
+            let manifest = try DesignManifest(parsing: CanonicalEncoder.encode(try JSONParser.parse("""
+                {"schema": "allmende/design-package/1", "title": "\(title)", "version": "1.0.\(number % 7)", "summary": "Generated",
+                 "category": "tools-machines", "license": "\(number % 2 == 0 ? "CERN-OHL-S-2.0" : "CC-BY-SA-4.0")", "tags": \(tags),
+                 "licensors": [{"name": "Bench Lab"}], "documentationLanguage": ["en"], "publisher": "\(lab.text)",
+                 "created": "2026-01-01T00:00:00Z", "files": [\(files)]}
+                """)))
+            let package = number < stored ? try store.putManifest(manifest) : SHA256Hasher.hash(Array("package \(number)".utf8))
+            let statement = try SignedStatement.sign(
+                Statement(kind: .publish, package: package, identity: lab, time: Timestamp(secondsSinceEpoch: 1_790_000_000 + Int64(number)),
+                          summary: PackageSummary(manifest: manifest)),
+                with: key, delegation: nil)
+            if number < stored { try store.addStatement(statement) } else { try store.catalog.append(statement) }
+            if number == stored / 2 { middle = package }
         }
+        return middle
     }
 }

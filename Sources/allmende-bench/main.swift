@@ -6,7 +6,7 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--help") || arguments.contains("-h") {
     print("""
-    usage: allmende-bench [store | fetch | reconcile | simulate | catalog] [--size-mib N] [--runs N] [--dir DIR] [--entries N] [--nodes N] [--discovery]
+    usage: allmende-bench [store | fetch | reconcile | simulate | catalog] [--size-mib N] [--runs N] [--dir DIR] [--entries N] [--stored N] [--nodes N] [--discovery]
 
     Benchmarks, in one run and on the same data, Allmende against the tools a user would otherwise use.
 
@@ -21,8 +21,9 @@ if arguments.contains("--help") || arguments.contains("-h") {
               node joining (time, bytes against the entries' own), memory per simulated node; with --discovery:
               signed node announcements and the outbound target (default 250, 500, 1,000 nodes): who reaches the
               target, which pairs can reach each other, announcement traffic per node
-      catalog listing a catalog of --entries publish entries (default 10,000) from a cold process, as search
-              does, with and without the saved listings, beside grep -c over the raw log
+      catalog the built allmende binary on a home with --entries catalog entries (default 10,000; --stored N of
+              them stored, default up to 10,000): search, show, ls, daemon start and memory, publish
+              throughput, beside grep -c over the raw log
 
     options:
       --size-mib N   size of the generated file in MiB (default 1024)
@@ -52,6 +53,8 @@ do {
         case "--discovery": break
         case "catalog": options.benchmark = "catalog"
         case "--entries": options.entries = Int(try value()) ?? 0
+        case "--stored": options.stored = Int(try value()) ?? 0
+        case "--keep": options.keep = true
         case "--size-mib": options.sizeMiB = Int(try value()) ?? 0
         case "--runs": options.runs = Int(try value()) ?? 0
         case "--dir": options.directory = try value()

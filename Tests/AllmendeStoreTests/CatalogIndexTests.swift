@@ -82,6 +82,13 @@ struct CatalogIndexTests {
             #expect(second.catalogListing(Self.package(17))?.retraction == "unsafe")
             #expect(second.catalogListing(Self.package(132))?.attestations == 1, "an attestation that came before the publish entry counts")
             #expect(second.catalogListing(SHA256Hasher.hash(Array("never".utf8))) == nil)
+            // Bytes per signing identity (the strangers' budget is counted from them at start-up).
+            var perIdentity: [NodeID: Int] = [:]
+            for (_, bytes) in try CatalogLog(path: home.path + "/catalog").entryPayloads(from: 0) {
+                if case let .statement(entry)? = try? CatalogEntry(parsingStored: bytes) { perIdentity[entry.statement.identity, default: 0] += bytes.count }
+            }
+            #expect(second.catalogBytesByIdentity() == perIdentity)
+            #expect(perIdentity.count == 2)
         }
     }
 
@@ -160,7 +167,8 @@ struct CatalogIndexTests {
             forgedListing.retractions = genuine.retractions
             listings[Self.package(8)] = forgedListing
             let checkpoint = try #require(store.catalog.checkpoint(count: file.key.entryCount))
-            let forged = CatalogIndexFormat.encode(CatalogIndexContents(key: file.key, entries: checkpoint.entries, listings: listings, pending: file.pending() ?? [:]))
+            let forged = CatalogIndexFormat.encode(CatalogIndexContents(key: file.key, entries: checkpoint.entries, listings: listings, pending: file.pending() ?? [:],
+                                                                        identityBytes: file.identityBytes() ?? [:]))
             try FileSystem.writeAtomically(forged, to: path, mode: 0o600)
             #expect(try PackageStore(home: home).catalogListing(Self.package(8))?.summary.title == "Forged", "(a consistent file is believed…)")
             #expect(try PackageStore(home: home).checkCatalogIndex() == "the catalog index lists other packages than the catalog log")
