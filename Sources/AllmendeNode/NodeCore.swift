@@ -35,6 +35,8 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
         var announces = TokenBucket(capacity: WireLimits.announceBurst, perSecond: WireLimits.announcesPerSecond)
         /// Entries received from this peer during the current session this node started with it.
         var sessionEntries = 0
+        /// Of those, the ones new here (handed to the executor to check).
+        var sessionNew = 0
         var nodeAnnouncements = TokenBucket(capacity: WireLimits.nodeAnnouncementBurst, perSecond: WireLimits.nodeAnnouncementsPerSecond)
     }
 
@@ -55,6 +57,14 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
     private var requested: [ContentID: Duration] = [:]
     private var declined: Set<ContentID> = []
     private var nextAntiEntropy: Duration?
+    /// The peer to reconcile with again as soon as the entries asked of it have come: its last session brought or
+    /// asked for entries (a catalog larger than one session carries), and when to look next.
+    private var again: (link: Link, at: Duration)?
+    /// Sessions started in a row that way; at `maximumRepeats` the usual interval applies again.
+    private var repeats = 0
+    static var maximumRepeats: Int { 64 }
+    /// How often to look whether the entries asked for have come.
+    static var repeatCheck: Duration { .milliseconds(200) }
     /// Nodes dialled because a fetch wanted them (their connections may be closed when no longer wanted).
     private var wasWanted: Set<NodeID> = []
     /// Whom to dial: configured peers, the address book, back-off, the allow-list.
@@ -69,7 +79,7 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
 
     /// When the core next wants a `.tick`.
     public var nextWake: Duration {
-        let reconcile = nextAntiEntropy ?? .zero
+        let reconcile = min(nextAntiEntropy ?? .zero, again?.at ?? .seconds(Int64.max / 2))
         return sessions.nextDeadline.map { min($0, reconcile) } ?? reconcile
     }
 
@@ -153,6 +163,19 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
             if let peer = peers[key.link] { actions.append(.reconciled(key.link, peer: peer.node, sent: 0, asked: 0)) }
         }
         if requested.count > Self.memory { requested = requested.filter { now - $0.value < NodeTimeouts.entryRequest } }
+        if let pending = again, now >= pending.at {
+            // Once the entries asked for have come (or timed out), the next session with the same peer starts.
+            let waiting = !checking.isEmpty || requested.values.contains { now - $0 < NodeTimeouts.entryRequest }
+            if peers[pending.link] == nil || sessions.initiated != nil {
+                again = nil
+            } else if waiting {
+                again?.at = now + Self.repeatCheck
+            } else {
+                again = nil
+                startSession(with: pending.link, now: now, catalog: catalog, into: &actions)
+                return
+            }
+        }
         guard let due = nextAntiEntropy, now >= due else { return }
         nextAntiEntropy = now + settings.antiEntropyInterval
         let links = readyLinks
@@ -212,6 +235,7 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
             // Over the rate and not asked for: dropped, no strike.
             guard inSession || pushed || wasAsked else { return }
             if catalog.contains(id) || checking[id] != nil || declined.contains(id) { return }
+            if inSession { peers[link]?.sessionNew += 1 }
             checking[id] = pushed && !wasAsked
             actions.append(.checkEntry(id, bytes: bytes, from: link))
         case let .reconcile(session, payload):
@@ -267,6 +291,7 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
         while id == 0 || sessions.isOpen(ReconcileSessions<Link>.Key(link: link, id: id)) { id = UInt32(truncatingIfNeeded: random.next()) }
         sessions.begin(ReconcileSessions.Key(link: link, id: id), now: now)
         peers[link]?.sessionEntries = 0
+        peers[link]?.sessionNew = 0
         actions.append(.send(link, .reconcile(session: id, payload: ReconcileCodec.encode(catalog.reconciler().initialMessage()))))
     }
 
@@ -282,9 +307,13 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
             return
         }
         let key = ReconcileSessions.Key(link: link, id: session)
+        let isOwn = sessions.initiated == key
         if ranges.allSatisfy({ $0.mode == .skip }) {
             // The peer ended the session (or declined it).
-            if let totals = sessions.finish(key) { actions.append(.reconciled(link, peer: peer.node, sent: totals.sent, asked: totals.asked)) }
+            if let totals = sessions.finish(key) {
+                if isOwn { ownSessionEnded(with: link, progressed: totals.asked > 0 || (peers[link]?.sessionNew ?? 0) > 0, now: now) }
+                actions.append(.reconciled(link, peer: peer.node, sent: totals.sent, asked: totals.asked))
+            }
             return
         }
         switch sessions.admit(key, now: now, yields: node > peer.node) {
@@ -294,6 +323,8 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
         case .overCap:
             actions.append(.send(link, .reconcile(session: session, payload: Self.endOfSession)))
             actions.append(.reconciled(link, peer: peer.node, sent: 0, asked: 0))
+            // Cut short by the message cap: there is more to reconcile.
+            if isOwn { ownSessionEnded(with: link, progressed: true, now: now) }
             return
         case .proceed:
             break
@@ -312,7 +343,20 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
         }
         sessions.record(key, sent: answer.have.count, asked: need.count)
         if answer.reply == nil, let totals = sessions.finish(key) {
+            if isOwn { ownSessionEnded(with: link, progressed: totals.asked > 0 || (peers[link]?.sessionNew ?? 0) > 0, now: now) }
             actions.append(.reconciled(link, peer: peer.node, sent: totals.sent, asked: totals.asked))
         }
+    }
+
+    /// This node's session with `link` ended. If it brought or asked for entries, the catalogs may still differ
+    /// (a session carries at most `reconcileEntriesPerSession` entries in `reconcileMessagesPerSession` messages):
+    /// the next one starts as soon as the entries asked for have come, not an interval later.
+    private mutating func ownSessionEnded(with link: Link, progressed: Bool, now: Duration) {
+        guard progressed, repeats < Self.maximumRepeats else {
+            repeats = 0
+            return
+        }
+        repeats += 1
+        again = (link, now + Self.repeatCheck)
     }
 }

@@ -93,7 +93,7 @@ extension NodeRuntime {
     /// Checks an entry, appends it if it is good, and does what follows from that here (log, events, the
     /// package's statements, mirroring). Forwarding and strikes are the core's.
     private func checkAndRecord(_ bytes: [UInt8], from sender: PeerConnection?) -> EntryVerdict {
-        let (verdict, entry) = check(bytes)
+        let (verdict, entry) = check(bytes, isLocal: sender == nil)
         switch verdict {
         case let .rejected(reason):
             logger.warning("rejected catalog entry", ["from": sender?.peer.text ?? "local", "reason": reason])
@@ -136,7 +136,7 @@ extension NodeRuntime {
     }
 
     /// The verdict on `bytes`, with the parsed entry when it parsed.
-    private func check(_ bytes: [UInt8]) -> (EntryVerdict, CatalogEntry?) {
+    private func check(_ bytes: [UInt8], isLocal: Bool) -> (EntryVerdict, CatalogEntry?) {
         let entry: CatalogEntry
         do { entry = try CatalogEntry(parsing: bytes) } catch { return (.rejected("\(error)"), nil) }
         var evictionNeeded = 0
@@ -174,7 +174,8 @@ extension NodeRuntime {
             return (.notStored(fault.reason), entry)
         }
         do {
-            let appended = try store.catalog.append(entryBytes: bytes, seenAt: Timestamp(secondsSinceEpoch: nowSeconds))
+            // From a peer: made durable by the next tick (one fdatasync per batch); from here (the CLI): at once.
+            let appended = try store.catalog.append(entryBytes: bytes, seenAt: Timestamp(secondsSinceEpoch: nowSeconds), durable: isLocal)
             state.withLock { $0.storageFault = nil }
             if appended && evictionNeeded > 0 { evictStrangers(atLeast: evictionNeeded, keeping: SHA256Hasher.hash(bytes)) }
             return (appended ? .accepted : .duplicate, entry)
@@ -197,9 +198,19 @@ extension NodeRuntime {
             _ = poll(&fds, 1, 200)
             if state.withLock({ $0.isStopping }) { break }
             drive(.tick)
+            syncCatalog()
             guard ContinuousClock.now >= nextMirrorRetry else { continue }
             nextMirrorRetry = ContinuousClock.now + options.antiEntropyInterval
             retryMirroring()
+        }
+    }
+
+    /// Makes the catalog entries taken from peers since the last tick durable.
+    func syncCatalog() {
+        do { try store.catalog.syncPending() } catch {
+            let reason = "\(error)"
+            logger.warning("could not make catalog entries durable (a local fault)", ["reason": reason])
+            state.withLock { $0.storageFault = (reason, ContinuousClock.now) }
         }
     }
 
@@ -208,8 +219,9 @@ extension NodeRuntime {
 
     /// A reconciler over the current catalog, rebuilt only when the catalog grew.
     func reconciler() -> RangeReconciler {
+        let (count, currentGeneration) = store.catalog.countAndGeneration
+        if let cached = state.withLock({ $0.reconciler }), cached.count == count, cached.generation == currentGeneration { return cached.value }
         let (ids, generation) = store.catalog.idsAndGeneration
-        if let cached = state.withLock({ $0.reconciler }), cached.count == ids.count, cached.generation == generation { return cached.value }
         let reconciler = RangeReconciler(ids: ids)
         state.withLock { $0.reconciler = (ids.count, generation, reconciler) }
         return reconciler

@@ -199,6 +199,7 @@ public final class NodeRuntime: Sendable {
         mirrorWake.signal()
         // Connections flush their goodbye (at most NodeTimeouts.goodbyeFlush); dials and handshakes time out.
         let left = threads.join(timeout: NodeTimeouts.goodbyeFlush + options.timeouts.handshake + .seconds(1))
+        syncCatalog()
         if left > 0 { logger.warning("stopped with threads still running", ["threads": String(left)]) } else { logger.info("stopped") }
     }
 

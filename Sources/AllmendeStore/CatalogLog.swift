@@ -49,6 +49,8 @@ public final class CatalogLog: Sendable {
         var damage: [CatalogDamage] = []
         /// Incremented whenever the log was rewritten or replaced (entries may have gone, positions changed).
         var generation = 0
+        /// Appends written without `fdatasync` since the last `syncPending()`.
+        var hasUnsynced = false
     }
 
     /// True if `base` describes the start of the log open in `state`: same file, its last covered record is where
@@ -205,18 +207,38 @@ public final class CatalogLog: Sendable {
 
     /// Appends one entry's canonical bytes (a signed statement or a revocation) durably and records when it was
     /// first seen (`time`, default now); returns false if it was already there.
+    ///
+    /// Without `durable` the record is written but not yet `fdatasync`ed: `syncPending()` (the daemon calls it
+    /// every 200 ms) makes it durable, so a node taking in a whole catalog from a peer syncs once per batch, not
+    /// once per entry. A crash may lose such entries (never damage the log); peers send them again.
     @discardableResult
-    public func append(entryBytes payload: [UInt8], seenAt time: Timestamp? = nil) throws(StoreError) -> Bool {
+    public func append(entryBytes payload: [UInt8], seenAt time: Timestamp? = nil, durable: Bool = true) throws(StoreError) -> Bool {
         guard payload.count <= Self.maximumRecordSize else { throw .model(.invalidField(path: "statement", reason: "too large for the catalog")) }
-        let appended = try appendRecord(payload)
+        let appended = try appendRecord(payload, durable: durable)
         if appended {
             let seconds = time?.secondsSinceEpoch ?? Int64(Date().timeIntervalSince1970)
-            do { try seen.record(SHA256Hasher.hash(payload), at: seconds) } catch { throw .system(error) }
+            do { try seen.record(SHA256Hasher.hash(payload), at: seconds, durable: durable) } catch { throw .system(error) }
         }
         return appended
     }
 
-    private func appendRecord(_ payload: [UInt8]) throws(StoreError) -> Bool {
+    /// Makes appends made without `durable` durable (one `fdatasync` each for the log and the first-seen times).
+    public func syncPending() throws(StoreError) {
+        let pending = state.withLock { state in
+            defer { state.hasUnsynced = false }
+            return state.hasUnsynced
+        }
+        guard pending else { return }
+        do throws(SystemError) {
+            try state.withLock { state throws(SystemError) in try state.descriptor.syncData() }
+            try seen.sync()
+        } catch {
+            state.withLock { $0.hasUnsynced = true }
+            throw .system(error)
+        }
+    }
+
+    private func appendRecord(_ payload: [UInt8], durable: Bool) throws(StoreError) -> Bool {
         let id = SHA256Hasher.hash(payload)
         let record = CatalogRecordScan.encode(payload)
         return try state.withLock { state throws(StoreError) -> Bool in
@@ -227,7 +249,9 @@ public final class CatalogLog: Sendable {
                 if state.tail > 0 { try cutTail(&state) }
                 do throws(SystemError) {
                     try state.descriptor.writeAll(record)
-                    try state.descriptor.syncData()
+                    // A durable append also makes every earlier one durable.
+                    if durable { try state.descriptor.syncData() }
+                    state.hasUnsynced = !durable
                 } catch {
                     // Never leave half a record: cut back to the last good end.
                     try? state.descriptor.truncate(to: state.end)

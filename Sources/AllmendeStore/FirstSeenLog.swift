@@ -25,14 +25,14 @@ final class FirstSeenLog: Sendable {
     /// When entry `id` was first seen, if recorded.
     func time(of id: ContentID) -> Int64? { state.withLock { refresh(&$0); return $0.times[id] } }
 
-    /// Records that `id` was first seen at `seconds` (unless a time is recorded already).
-    func record(_ id: ContentID, at seconds: Int64) throws(SystemError) {
+    /// Records that `id` was first seen at `seconds` (called when the entry is appended to the catalog, so once;
+    /// should a record exist already, the first one wins when read). Without `durable`, `syncPending()` makes it
+    /// durable later.
+    func record(_ id: ContentID, at seconds: Int64, durable: Bool = true) throws(SystemError) {
         try state.withLock { state throws(SystemError) in
             guard let descriptor = state.descriptor else { throw SystemError(operation: "open", path: path, errno: EBADF) }
             _ = try descriptor.lockExclusive(wait: true)
             defer { _ = flock(descriptor.rawValue, LOCK_UN) }
-            refresh(&state)
-            guard state.times[id] == nil else { return }
             let size = Int(try descriptor.status().st_size)
             if size % Self.recordSize != 0 { try descriptor.truncate(to: size - size % Self.recordSize) }
             var bytes = id.bytes
@@ -40,10 +40,13 @@ final class FirstSeenLog: Sendable {
             let checksum = CRC32C.checksum(bytes)
             for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: checksum >> UInt32(shift))) }
             try descriptor.writeAll(bytes)
-            try descriptor.syncData()
-            state.times[id] = seconds
-            state.size = size - size % Self.recordSize + Self.recordSize
+            if durable { try descriptor.syncData() }
         }
+    }
+
+    /// Makes records written without `durable` durable.
+    func sync() throws(SystemError) {
+        try state.withLock { state throws(SystemError) in try state.descriptor?.syncData() }
     }
 
     /// Reads records appended since the last look (by this or another process).

@@ -6,7 +6,7 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--help") || arguments.contains("-h") {
     print("""
-    usage: allmende-bench [store | fetch | reconcile | simulate | catalog] [--size-mib N] [--runs N] [--dir DIR] [--entries N] [--stored N] [--nodes N] [--discovery]
+    usage: allmende-bench [store | fetch | reconcile | simulate | catalog | sync] [--size-mib N] [--runs N] [--dir DIR] [--entries N] [--stored N] [--nodes N] [--discovery]
 
     Benchmarks, in one run and on the same data, Allmende against the tools a user would otherwise use.
 
@@ -24,6 +24,7 @@ if arguments.contains("--help") || arguments.contains("-h") {
       catalog the built allmende binary on a home with --entries catalog entries (default 10,000; --stored N of
               them stored, default up to 10,000): search, show, ls, daemon start and memory, publish
               throughput, beside grep -c over the raw log
+      sync    a fresh daemon learns --entries catalog entries from one peer on loopback: time, bytes received
 
     options:
       --size-mib N   size of the generated file in MiB (default 1024)
@@ -52,6 +53,7 @@ do {
         case "--nodes": options.nodes.append(Int(try value()) ?? 0)
         case "--discovery": break
         case "catalog": options.benchmark = "catalog"
+        case "sync": options.benchmark = "sync"
         case "--entries": options.entries = Int(try value()) ?? 0
         case "--stored": options.stored = Int(try value()) ?? 0
         case "--keep": options.keep = true
@@ -70,6 +72,7 @@ do {
         SimulateBenchmark(nodeCounts: []).discovery(nodes: options.nodes.isEmpty ? [250, 500, 1000] : options.nodes)
     case "simulate": SimulateBenchmark(nodeCounts: options.nodes.isEmpty ? [1000, 10_000] : options.nodes).run()
     case "catalog": try CatalogBenchmark(options: options, entries: options.entries).run()
+    case "sync": try SyncBenchmark(options: options).run()
     default: try StoreBenchmark(options: options).run()
     }
 } catch let error as BenchError {

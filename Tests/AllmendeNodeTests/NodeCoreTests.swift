@@ -136,6 +136,49 @@ struct NodeCoreTests {
         #expect(a.sessions.count == 0 && b.sessions.count == 0)
     }
 
+    @Test("a session that brought new entries is followed at once by another with the same peer; one that brought none is not")
+    func sessionRepeatsWhileItFindsDifferences() throws {
+        var mine = DictionaryCatalog()
+        var theirs = DictionaryCatalog()
+        for number in 0..<300 { _ = theirs.add(Array("theirs \(number)".utf8)) }
+        var a = NodeCore<Int>(node: Self.nodeID(1), seed: 1)
+        var b = NodeCore<Int>(node: Self.nodeID(2), seed: 2)
+        _ = b.handle(.connected(1, peer: Self.nodeID(1), isOutbound: false), at: .zero, catalog: theirs)
+        /// Runs a session a started until neither side has anything to send; returns a's reports.
+        func exchange(_ first: [NodeAction<Int>], at now: Duration) -> [NodeAction<Int>] {
+            var toB = first
+            var reports: [NodeAction<Int>] = []
+            for _ in 0..<40 where !toB.isEmpty {
+                var toA: [NodeAction<Int>] = []
+                for case let .send(_, message) in toB { toA += b.handle(.received(1, message), at: now, catalog: theirs) }
+                toB = []
+                for case let .send(_, message) in toA {
+                    for action in a.handle(.received(2, message), at: now, catalog: mine) {
+                        if case let .checkEntry(id, bytes, from) = action {
+                            _ = mine.add(bytes)
+                            toB += a.handle(.entryChecked(id, bytes: bytes, from: from, .accepted), at: now, catalog: mine)
+                        } else {
+                            toB.append(action)
+                        }
+                    }
+                }
+                reports += toB.filter { if case .reconciled = $0 { true } else { false } }
+            }
+            return reports
+        }
+        let first = a.handle(.connected(2, peer: Self.nodeID(2), isOutbound: true), at: .zero, catalog: mine)
+        #expect(!exchange(first, at: .zero).isEmpty)
+        #expect(mine.entries.count == 300)
+        // It brought entries: the next session starts at the next tick, not an anti-entropy interval later.
+        let again = a.handle(.tick, at: .milliseconds(300), catalog: mine)
+        #expect(again.contains { $0.sentReconcile?.link == 2 })
+        #expect(a.nextWake >= .seconds(10), "the regular round is still far off")
+        _ = exchange(again, at: .milliseconds(300))
+        // That one found nothing new: no further session until the regular round.
+        #expect(!a.handle(.tick, at: .milliseconds(600), catalog: mine).contains { $0.sentReconcile != nil })
+        #expect(!a.handle(.tick, at: .seconds(1), catalog: mine).contains { $0.sentReconcile != nil })
+    }
+
     @Test("a session past the message cap is ended; more than 8 answered at once are declined")
     func sessionLimits() {
         var catalog = DictionaryCatalog()
