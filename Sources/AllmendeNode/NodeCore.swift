@@ -89,6 +89,10 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
         return peers.sorted { $0.value.order < $1.value.order }.filter { seen.insert($0.value.node).inserted }.map(\.key)
     }
 
+    /// True if entries from `link` would be taken beyond the gossip rate now: this node's session with it is open,
+    /// or it asked for entries lately.
+    public func expectsEntries(on link: Link) -> Bool { sessions.initiated?.link == link || !requested.isEmpty }
+
     /// The peer node on `link`, if it is ready.
     public func peer(on link: Link) -> NodeID? { peers[link]?.node }
 
@@ -165,7 +169,7 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
         if requested.count > Self.memory { requested = requested.filter { now - $0.value < NodeTimeouts.entryRequest } }
         if let pending = again, now >= pending.at {
             // Once the entries asked for have come (or timed out), the next session with the same peer starts.
-            let waiting = !checking.isEmpty || requested.values.contains { now - $0 < NodeTimeouts.entryRequest }
+            let waiting = !checking.isEmpty || requested.contains { now - $0.value < NodeTimeouts.entryRequest && !catalog.contains($0.key) }
             if peers[pending.link] == nil || sessions.initiated != nil {
                 again = nil
             } else if waiting {
@@ -234,7 +238,11 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
             let wasAsked = requested[id] != nil
             // Over the rate and not asked for: dropped, no strike.
             guard inSession || pushed || wasAsked else { return }
-            if catalog.contains(id) || checking[id] != nil || declined.contains(id) { return }
+            if catalog.contains(id) || checking[id] != nil || declined.contains(id) {
+                // Asked for, but it came another way meanwhile: the request is answered all the same.
+                if wasAsked && checking[id] == nil { requested[id] = nil }
+                return
+            }
             if inSession { peers[link]?.sessionNew += 1 }
             checking[id] = pushed && !wasAsked
             actions.append(.checkEntry(id, bytes: bytes, from: link))
@@ -330,8 +338,17 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
             break
         }
         let answer = catalog.reconciler().respond(to: ranges)
-        // Entries first, then the reply: the peer's session is still open while they arrive.
-        for id in answer.have { if let bytes = catalog.entryBytes(id) { actions.append(.send(link, .announce(entry: bytes))) } }
+        // Entries first, then the reply: the peer's session is still open while they arrive. At most
+        // `reconcileAnswerBytes` of them: the rest come with the peer's next session.
+        var budget = WireLimits.reconcileAnswerBytes
+        var sent = 0
+        for id in answer.have {
+            guard let bytes = catalog.entryBytes(id) else { continue }
+            if bytes.count > budget { break }
+            budget -= bytes.count
+            sent += 1
+            actions.append(.send(link, .announce(entry: bytes)))
+        }
         actions.append(.send(link, .reconcile(session: session, payload: answer.reply.map(ReconcileCodec.encode) ?? Self.endOfSession)))
         // Entries declined here are not asked for again; one asked of another peer lately is not asked twice.
         let need = answer.need.filter { id in
@@ -341,7 +358,7 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
         for start in stride(from: 0, to: need.count, by: WireLimits.maximumEntriesPerRequest) {
             actions.append(.send(link, .getEntries(ids: Array(need[start..<min(start + WireLimits.maximumEntriesPerRequest, need.count)]))))
         }
-        sessions.record(key, sent: answer.have.count, asked: need.count)
+        sessions.record(key, sent: sent, asked: need.count)
         if answer.reply == nil, let totals = sessions.finish(key) {
             if isOwn { ownSessionEnded(with: link, progressed: totals.asked > 0 || (peers[link]?.sessionNew ?? 0) > 0, now: now) }
             actions.append(.reconciled(link, peer: peer.node, sent: totals.sent, asked: totals.asked))

@@ -137,8 +137,15 @@ extension NodeRuntime {
 
     /// The verdict on `bytes`, with the parsed entry when it parsed.
     private func check(_ bytes: [UInt8], isLocal: Bool) -> (EntryVerdict, CatalogEntry?) {
+        // Parsed and signature-checked ahead when it came in a batch (NodeRuntime+Preverify).
+        let ahead = isLocal ? nil : takePreverified(SHA256Hasher.hash(bytes))
         let entry: CatalogEntry
-        do { entry = try CatalogEntry(parsing: bytes) } catch { return (.rejected("\(error)"), nil) }
+        if let ahead {
+            guard let parsed = ahead.entry else { return (.rejected(ahead.problem ?? "malformed entry"), nil) }
+            entry = parsed
+        } else {
+            do { entry = try CatalogEntry(parsing: bytes) } catch { return (.rejected("\(error)"), nil) }
+        }
         var evictionNeeded = 0
         if store.catalog.contains(SHA256Hasher.hash(bytes)) { return (.duplicate, entry) }
         let nowSeconds = Int64(Date().timeIntervalSince1970)
@@ -150,7 +157,11 @@ extension NodeRuntime {
             }
             learn(revocation)
         case let .statement(signed):
-            do { _ = try signed.verify() } catch { return (.rejected("\(error)"), entry) }
+            if let ahead {
+                if let problem = ahead.problem { return (.rejected(problem), entry) }
+            } else {
+                do { _ = try signed.verify() } catch { return (.rejected("\(error)"), entry) }
+            }
             guard signed.statement.time.secondsSinceEpoch <= nowSeconds + Int64(Self.maximumFutureSkew) else {
                 return (.rejected("its time \(signed.statement.time) is in the future"), entry)
             }

@@ -129,6 +129,8 @@ public final class NodeRuntime: Sendable {
         var packageAnswers: [ContentID: (ResponseStatus, [UInt8])] = [:]
         /// Whether identities have standing from stored packages or as this node's lab, and when that was read.
         var standing: [NodeID: (at: ContinuousClock.Instant, has: Bool)] = [:]
+        /// Catalog entries parsed and signature-checked ahead (NodeRuntime+Preverify).
+        var preverified: [ContentID: PreverifiedEntry] = [:]
     }
 
     /// True if this node seems unreachable: it has been running for `after`, has outbound peers but no inbound

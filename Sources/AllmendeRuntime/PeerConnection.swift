@@ -12,6 +12,9 @@ import Synchronization
 protocol PeerConnectionDelegate: AnyObject, Sendable {
     func connectionReady(_ connection: PeerConnection)
     func connection(_ connection: PeerConnection, received message: Message)
+    /// Catalog entries that arrived together and are about to be delivered one by one (to check them ahead, in
+    /// parallel).
+    func connection(_ connection: PeerConnection, willReceive entries: [[UInt8]])
     func connectionClosed(_ connection: PeerConnection, reason: String)
 }
 
@@ -46,6 +49,8 @@ final class PeerConnection: @unchecked Sendable {
     private let tls: TLSConnection
     private var session: PeerSession
     private var decoder = FrameDecoder()
+    /// Most messages taken from the decoder before they are handled.
+    static let batchLimit = 1024
     private let wake: WakePipe
     private let clock = ContinuousClock()
     private let startInstant: ContinuousClock.Instant
@@ -201,11 +206,23 @@ final class PeerConnection: @unchecked Sendable {
                     decoder.didReadDirectly(count)
                 } else {
                     decoder.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+                    // Records already here are taken too (a peer answering a reconciliation sends one small frame
+                    // per record), so that what arrived together is handled together.
+                    var gathered = count
+                    while gathered < WireLimits.readSize, decoder.directReadSpace == nil, tls.pendingBytes > 0 || socketHasData(),
+                          case let .bytes(more)? = try? tls.read(into: buffer) {
+                        info.withLock { $0.bytesIn += more }
+                        decoder.append(UnsafeRawBufferPointer(rebasing: buffer[0..<more]))
+                        gathered += more
+                    }
                 }
                 do {
-                    while let message = try decoder.nextMessage() {
-                        if !apply(session.receive(message, now: now)) { break }
-                    }
+                    // Everything that arrived, then in order; catalog entries among it are checked ahead together.
+                    var batch: [Message] = []
+                    while batch.count < Self.batchLimit, let message = try decoder.nextMessage() { batch.append(message) }
+                    let entries = batch.compactMap { message -> [UInt8]? in if case let .announce(bytes) = message { bytes } else { nil } }
+                    if entries.count > 1 { delegate?.connection(self, willReceive: entries) }
+                    for message in batch where !apply(session.receive(message, now: now)) { break }
                 } catch {
                     logger.warning("dropping peer: bad frame", ["peer": peer.text, "reason": error.description])
                     apply(session.close(error.goodbyeCode, error.description))
@@ -219,6 +236,12 @@ final class PeerConnection: @unchecked Sendable {
             }
             apply(session.tick(now: now))
         }
+    }
+
+    /// True if the socket has bytes to read now.
+    private func socketHasData() -> Bool {
+        var fds = [pollfd(fd: tls.socket.descriptor, events: Int16(POLLIN), revents: 0)]
+        return poll(&fds, 1, 0) > 0 && fds[0].revents & Int16(POLLIN) != 0
     }
 
     /// Carries out session actions; returns false once the session is closing.

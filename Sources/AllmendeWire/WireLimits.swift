@@ -34,6 +34,10 @@ public enum WireLimits {
     /// Entries a node takes from a peer, beyond the gossip rate, while a reconciliation session it started with
     /// that peer is open (the peer's answer to an empty or far-behind catalog).
     public static let reconcileEntriesPerSession = 100_000
+    /// Bytes of entries a node sends with one reconciliation answer (those beyond it come with the initiator's
+    /// next session, which it starts at once): the send queue holds 8 MiB of memory, and the initiator's next
+    /// message comes only after it has read these, so a whole catalog never sits in one queue.
+    public static let reconcileAnswerBytes = 2 << 20
     /// Node announcements from its address book a node sends on each new connection (peer exchange), at random.
     public static let addressesOnConnect = 32
     /// Entry IDs in one `get-entries` request.

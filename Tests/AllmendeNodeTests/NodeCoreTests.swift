@@ -136,21 +136,27 @@ struct NodeCoreTests {
         #expect(a.sessions.count == 0 && b.sessions.count == 0)
     }
 
-    @Test("a session that brought new entries is followed at once by another with the same peer; one that brought none is not")
+    @Test("a catalog larger than one answer comes in sessions back to back, each answer at most 2 MiB; then they stop")
     func sessionRepeatsWhileItFindsDifferences() throws {
         var mine = DictionaryCatalog()
         var theirs = DictionaryCatalog()
-        for number in 0..<300 { _ = theirs.add(Array("theirs \(number)".utf8)) }
+        // 4,000 entries of 700 bytes: more than one answer carries (2 MiB).
+        for number in 0..<4000 { _ = theirs.add(Array("theirs \(number) ".utf8) + [UInt8](repeating: 0x41, count: 700)) }
         var a = NodeCore<Int>(node: Self.nodeID(1), seed: 1)
         var b = NodeCore<Int>(node: Self.nodeID(2), seed: 2)
         _ = b.handle(.connected(1, peer: Self.nodeID(1), isOutbound: false), at: .zero, catalog: theirs)
+        var answerBytes: [Int] = []
         /// Runs a session a started until neither side has anything to send; returns a's reports.
         func exchange(_ first: [NodeAction<Int>], at now: Duration) -> [NodeAction<Int>] {
             var toB = first
             var reports: [NodeAction<Int>] = []
             for _ in 0..<40 where !toB.isEmpty {
                 var toA: [NodeAction<Int>] = []
-                for case let .send(_, message) in toB { toA += b.handle(.received(1, message), at: now, catalog: theirs) }
+                for case let .send(_, message) in toB {
+                    let answer = b.handle(.received(1, message), at: now, catalog: theirs)
+                    answerBytes.append(answer.compactMap(\.sentAnnounce).reduce(0) { $0 + $1.bytes.count })
+                    toA += answer
+                }
                 toB = []
                 for case let .send(_, message) in toA {
                     for action in a.handle(.received(2, message), at: now, catalog: mine) {
@@ -168,15 +174,23 @@ struct NodeCoreTests {
         }
         let first = a.handle(.connected(2, peer: Self.nodeID(2), isOutbound: true), at: .zero, catalog: mine)
         #expect(!exchange(first, at: .zero).isEmpty)
-        #expect(mine.entries.count == 300)
-        // It brought entries: the next session starts at the next tick, not an anti-entropy interval later.
-        let again = a.handle(.tick, at: .milliseconds(300), catalog: mine)
-        #expect(again.contains { $0.sentReconcile?.link == 2 })
-        #expect(a.nextWake >= .seconds(10), "the regular round is still far off")
-        _ = exchange(again, at: .milliseconds(300))
-        // That one found nothing new: no further session until the regular round.
-        #expect(!a.handle(.tick, at: .milliseconds(600), catalog: mine).contains { $0.sentReconcile != nil })
-        #expect(!a.handle(.tick, at: .seconds(1), catalog: mine).contains { $0.sentReconcile != nil })
+        #expect(mine.entries.count > 0 && mine.entries.count < 4000, "one answer carries at most 2 MiB")
+        // It brought entries: the next session starts at the next tick, not an anti-entropy interval later; and so on
+        // until a session brings nothing new.
+        var now = Duration.zero
+        var sessionsStarted = 1
+        while true {
+            now += .milliseconds(300)
+            let next = a.handle(.tick, at: now, catalog: mine)
+            guard next.contains(where: { $0.sentReconcile?.link == 2 }) else { break }
+            sessionsStarted += 1
+            #expect(a.nextWake >= now + .seconds(10), "the regular round is still far off")
+            _ = exchange(next, at: now)
+        }
+        #expect(mine.entries.count == 4000)
+        #expect(sessionsStarted >= 3 && sessionsStarted < 20, "\(sessionsStarted) sessions")
+        #expect(answerBytes.allSatisfy { $0 <= WireLimits.reconcileAnswerBytes })
+        #expect(!a.handle(.tick, at: now + .seconds(1), catalog: mine).contains { $0.sentReconcile != nil })
     }
 
     @Test("a session past the message cap is ended; more than 8 answered at once are declined")
