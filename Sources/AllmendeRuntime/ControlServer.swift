@@ -168,10 +168,9 @@ public final class ControlServer: Sendable {
              "state": .string(summary.ready ? "ready" : "handshake"), "name": .string(summary.name),
              "bytesIn": .integer(summary.bytesIn), "bytesOut": .integer(summary.bytesOut)]
         }
-        let blobs = (try? runtime.store.blobs.list()) ?? []
-        let bytes = blobs.reduce(0) { $0 + ((try? runtime.store.blobs.size(of: $1)) ?? 0) }
+        let (blobCount, bytes) = runtime.storeUsage()
         return ["event": "status", "node": .string(runtime.nodeID.text), "listenPort": .integer(Int(runtime.listenPort)),
-                "peers": .array(peers), "blobs": .integer(blobs.count), "storeBytes": .integer(bytes),
+                "peers": .array(peers), "blobs": .integer(blobCount), "storeBytes": .integer(bytes),
                 "packages": .integer(runtime.store.storedPackageCount()), "catalogEntries": .integer(runtime.store.catalog.count),
                 "knownNodes": .integer(runtime.knownNodes.count),
                 "seemsUnreachable": .bool(runtime.seemsUnreachable()),

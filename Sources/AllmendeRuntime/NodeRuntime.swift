@@ -129,6 +129,8 @@ public final class NodeRuntime: Sendable {
         var packageAnswers: [ContentID: (ResponseStatus, [UInt8])] = [:]
         /// Whether identities have standing from stored packages or as this node's lab, and when that was read.
         var standing: [NodeID: (at: ContinuousClock.Instant, has: Bool)] = [:]
+        /// Blobs and bytes in the store, and when they were counted (a status every second must not walk the store).
+        var storeUsage: (at: ContinuousClock.Instant, blobs: Int, bytes: Int)?
         /// Catalog entries parsed and signature-checked ahead (NodeRuntime+Preverify).
         var preverified: [ContentID: PreverifiedEntry] = [:]
     }
@@ -142,6 +144,15 @@ public final class NodeRuntime: Sendable {
         // Connected from outside right now, or never dialled out: nothing to say.
         guard now - startedAt >= after, ready.contains(where: \.isOutbound), !ready.contains(where: { !$0.isOutbound }) else { return false }
         return state.withLock { state in state.lastInbound.map { now - $0 >= after } ?? true }
+    }
+
+    /// Blobs and bytes in the store, counted at most every 10 s (walking 200,000 blobs takes a second).
+    func storeUsage() -> (blobs: Int, bytes: Int) {
+        if let cached = state.withLock({ $0.storeUsage }), ContinuousClock.now - cached.at < .seconds(10) { return (cached.blobs, cached.bytes) }
+        let blobs = (try? store.blobs.list()) ?? []
+        let bytes = blobs.reduce(0) { $0 + ((try? store.blobs.size(of: $1)) ?? 0) }
+        state.withLock { $0.storeUsage = (ContinuousClock.now, blobs.count, bytes) }
+        return (blobs.count, bytes)
     }
 
     /// Why this node cannot store new data right now (disk full, I/O error), if it cannot.

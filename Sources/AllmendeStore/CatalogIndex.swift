@@ -130,6 +130,21 @@ final class CatalogIndex: Sendable {
         }
     }
 
+    /// True if some package whose listing names `publisher` passes `test` (read from the postings: no listing
+    /// is decoded; stops at the first).
+    func containsPackage(publishedBy publisher: NodeID, catalog: CatalogLog, rule: RevocationRule, where test: (ContentID) -> Bool) -> Bool {
+        read(catalog: catalog, rule: rule) { state in
+            if state.overlay.values.contains(where: { $0.publisher == publisher && test($0.package) }) { return true }
+            guard let file = state.file, let table = file.section(.listingTable),
+                  let numbers = file.postings(CatalogTerms.publisherTerm(publisher.text), isPrefix: false) else { return false }
+            for number in numbers.lazy.map(Int.init) where number < file.listingCount {
+                let package = file.package(at: number, table: table)
+                if state.overlay[package] == nil && test(package) { return true }
+            }
+            return false
+        }
+    }
+
     /// Listed packages whose ID starts with `prefix`.
     func packages(withPrefix prefix: ContentIDPrefix, catalog: CatalogLog, rule: RevocationRule) -> Set<ContentID> {
         read(catalog: catalog, rule: rule) { state in

@@ -101,14 +101,7 @@ extension PackageStore {
 
     /// True if a package whose catalog listing names `publisher` is stored here.
     public func storesPackage(publishedBy publisher: NodeID) -> Bool {
-        var cursor: ContentID?
-        while true {
-            guard let page = listingIndex.search(CatalogQuery(publisher: publisher.text), after: cursor, limit: 256, catalog: catalog,
-                                                 rule: revocationRule()) else { return false }
-            if page.contains(where: { isStored($0.package) }) { return true }
-            guard page.count == 256, let last = page.last else { return false }
-            cursor = last.package
-        }
+        listingIndex.containsPackage(publishedBy: publisher, catalog: catalog, rule: revocationRule()) { isStored($0) }
     }
 
     /// The catalog's listing of one package (without `isStored`), if it knows the package.

@@ -49,7 +49,7 @@ struct CatalogBenchmark {
         }
         let grep = try (0..<options.runs).map { _ in try measure { try spawnQuietly("/usr/bin/grep", ["-c", "hinge", home.path + "/catalog"], output: home.path + "-grep-output") } }
         rows.append(("grep -c hinge on the raw log", grep))
-        let (start, rss) = try daemonStart(binary: binary, home: home)
+        let (start, rss, statusTime) = try daemonStart(binary: binary, home: home)
         let publishing = try publishThroughput(binary: binary, home: home)
         let size = try FileSystem.size(of: home.path + "/catalog")
         let index = (try? FileSystem.size(of: home.path + "/catalog.index")) ?? 0
@@ -62,17 +62,19 @@ struct CatalogBenchmark {
         }
         print("")
         print("first command after the catalog was filled (builds catalog.index): \(String(format: "%.0f", first * 1000)) ms")
-        print("daemon: start to listening \(String(format: "%.0f", start * 1000)) ms, RSS idle \(rss / 1024) MiB")
+        print("daemon: start to listening \(String(format: "%.0f", start * 1000)) ms, RSS idle \(rss / 1024) MiB, "
+              + "first `status --json` \(String(format: "%.0f", statusTime * 1000)) ms")
         print("publish: \(String(format: "%.1f", publishing)) packages/s (8 processes at once, 3 small packages each)")
         print("catalog log \(size / 1024) KiB, catalog.index \(index / 1024) KiB")
     }
 
     /// Starts a daemon on this home and measures how long until its control socket answers, then its resident
     /// memory after a second of idling.
-    private func daemonStart(binary: String, home: NodeHome) throws -> (seconds: Double, rssKiB: Int) {
+    private func daemonStart(binary: String, home: NodeHome) throws -> (seconds: Double, rssKiB: Int, status: Double) {
+        var statusSeconds = 0.0
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["daemon", "--home", home.path, "--listen", "127.0.0.1:0"]
+        process.arguments = ["daemon", "--home", home.path, "--listen", "127.0.0.1:7393"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         let clock = ContinuousClock()
@@ -83,18 +85,34 @@ struct CatalogBenchmark {
             process.waitUntilExit()
         }
         var listening: Duration?
+        // Listening: its port accepts a TCP connection.
         while clock.now - started < .seconds(60) {
-            if (try? spawnQuietly(binary, ["status", "--json", "--home", home.path])) != nil {
+            if Self.accepts(port: 7393) {
                 listening = clock.now - started
                 break
             }
-            usleep(5_000)
+            usleep(2_000)
         }
         guard let listening else { throw BenchError(message: "the daemon did not answer within 60 s") }
         sleep(1)
+        statusSeconds = (try? measure { try spawnQuietly(binary, ["status", "--json", "--home", home.path]) }) ?? 0
         let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
         let rss = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.flatMap { Int($0.split(separator: " ")[1]) } ?? 0
-        return (listening.inSeconds, rss)
+        return (listening.inSeconds, rss, statusSeconds)
+    }
+
+    /// True if 127.0.0.1:`port` accepts a TCP connection.
+    static func accepts(port: UInt16) -> Bool {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { return false }
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
     }
 
     /// Packages per second published by 8 processes at once, 3 small packages each.
