@@ -20,18 +20,6 @@ struct SyncBenchmark {
         let (seeder, learner) = (NodeHome(path: base + "/seeder"), NodeHome(path: base + "/learner"))
         print("sync: a fresh node learns \(options.entries) catalog entries from one peer (two daemons on loopback, homes in \(options.directory))")
         let (labs, entryBytes) = try fill(seeder)
-        if ProcessInfo.processInfo.environment["ALLMENDE_BENCH_CHECK"] != nil {
-            let payloads = try PackageStore(home: seeder).catalog.entryPayloads(from: 0)
-            for start in stride(from: 0, to: payloads.count, by: 10_000) {
-                let seconds = try measure {
-                    for (_, bytes) in payloads[start..<min(start + 10_000, payloads.count)] {
-                        guard case let .statement(signed) = try CatalogEntry(parsing: bytes) else { continue }
-                        _ = try signed.verify()
-                    }
-                }
-                print("entries \(start)…: \(String(format: "%.0f", 10_000 / seconds)) parsed and verified per second")
-            }
-        }
         // The learner trusts the publishing labs (as a lab trusts its network's labs): no strangers' quota applies.
         var config = NodeConfig()
         config.trusted = labs
