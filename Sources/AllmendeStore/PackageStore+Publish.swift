@@ -3,6 +3,7 @@
 import AllmendeCrypto
 import AllmendeModel
 import AllmendeSystem
+import Synchronization
 
 /// Choices for one publish.
 public struct PublishOptions: Sendable {
@@ -79,14 +80,31 @@ extension PackageStore {
             var entries: [FileEntry] = []
             var newest: Int64 = 0
             let total = folder.files.reduce(0) { $0 + ((try? FileSystem.size(of: $1.source)) ?? 0) }
-            var done = 0
-            for file in folder.files {
-                let base = done
-                let report = options.progress
-                let stored = try blobs.put(contentsOf: file.source, progress: report.map { report in { @Sendable bytes in report(base + bytes, total) } })
-                done += stored.size
-                options.progress?(done, total)
-                if !stored.wasAlreadyStored { added.append(stored.id) }
+            // Files smaller than a chunk go in one pass from memory, several at once, made durable together
+            // (BlobStore+Batch); larger ones stream through the chunked pipeline, one at a time.
+            let doneSmall = Mutex(0)
+            let report = options.progress
+            let (small, smallError) = blobs.putSmallFiles(folder.files.map(\.source)) { size in
+                let done = doneSmall.withLock { value -> Int in
+                    value += size
+                    return value
+                }
+                report?(done, total)
+            }
+            added += small.compactMap { $0 }.filter { !$0.wasAlreadyStored }.map(\.id)
+            if let smallError { throw smallError }
+            var done = doneSmall.withLock { $0 }
+            for (position, file) in folder.files.enumerated() {
+                let stored: StoredBlob
+                if let blob = small[position] {
+                    stored = blob
+                } else {
+                    let base = done
+                    stored = try blobs.put(contentsOf: file.source, progress: report.map { report in { @Sendable bytes in report(base + bytes, total) } })
+                    done += stored.size
+                    options.progress?(done, total)
+                    if !stored.wasAlreadyStored { added.append(stored.id) }
+                }
                 let hint = draft.fileHints[file.path.text]
                 entries.append(FileEntry(path: file.path, size: stored.size, sha256: stored.id, chunkIndex: stored.chunkIndex.id,
                                          mediaType: hint?.mediaType ?? MediaType.guess(forPath: file.path.text),

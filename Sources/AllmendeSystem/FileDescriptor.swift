@@ -33,6 +33,23 @@ public struct FileDescriptor: Sendable, Hashable {
         }
     }
 
+    /// Opens a new file without a name in `folder` (`O_TMPFILE`), for writing: it vanishes if the process dies
+    /// before `link(to:)` gives it one. Throws (EOPNOTSUPP, EISDIR, EINVAL) where the file system cannot.
+    public static func openUnnamed(in folder: String, mode: mode_t) throws(SystemError) -> FileDescriptor {
+        // O_TMPFILE is __O_TMPFILE | O_DIRECTORY (asm-generic/fcntl.h); Swift does not see it without _GNU_SOURCE.
+        try open(folder, 0o20_200_000 | O_WRONLY, mode: mode)
+    }
+
+    /// Gives a file opened with `openUnnamed` the name `path`; false if that name exists already.
+    public func link(to path: String) throws(SystemError) -> Bool {
+        while linkat(AT_FDCWD, "/proc/self/fd/\(rawValue)", AT_FDCWD, path, AT_SYMLINK_FOLLOW) != 0 {
+            if errno == EINTR { continue }
+            if errno == EEXIST { return false }
+            throw SystemError.current("link", path: path)
+        }
+        return true
+    }
+
     /// Opens `path` read-only.
     public static func openForReading(_ path: String) throws(SystemError) -> FileDescriptor {
         try open(path, O_RDONLY)
@@ -123,6 +140,25 @@ public struct FileDescriptor: Sendable, Hashable {
             throw SystemError.current("fsync", path: path)
         }
     }
+
+    /// Writes the file's dirty pages to the device and waits for that to finish, without flushing the device's
+    /// cache or the file's metadata (`sync_file_range`): a later `fsync` of any file on the device (one per
+    /// batch) makes them durable. Where it is not supported, falls back to `fdatasync`.
+    public func writeOut() throws(SystemError) {
+        guard let syncFileRange = Self.syncFileRange else { return try syncData() }
+        // SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER (linux/fs.h).
+        while syncFileRange(rawValue, 0, 0, 1 | 2 | 4) != 0 {
+            if errno == EINTR { continue }
+            if errno == ENOSYS || errno == EINVAL || errno == ESPIPE { return try syncData() }
+            throw SystemError.current("sync_file_range", path: path)
+        }
+    }
+
+    /// glibc's `sync_file_range`, which Swift does not see without _GNU_SOURCE.
+    private static let syncFileRange: (@convention(c) (Int32, Int64, Int64, UInt32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sync_file_range") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int32, Int64, Int64, UInt32) -> Int32).self)
+    }()
 
     /// Flushes file data (and the metadata needed to read it back) to the device.
     public func syncData() throws(SystemError) {

@@ -10,6 +10,8 @@ struct BenchOptions {
     var entries = 10_000
     /// Catalog entries whose package is stored (catalog benchmark; default min(entries, 10,000)).
     var stored: Int?
+    /// Files in the publish-files benchmark.
+    var files = 10_000
     /// Keep the generated home (catalog benchmark) for a closer look.
     var keep = false
     var nodes: [Int] = []

@@ -6,7 +6,7 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--help") || arguments.contains("-h") {
     print("""
-    usage: allmende-bench [store | fetch | reconcile | simulate | catalog | sync] [--size-mib N] [--runs N] [--dir DIR] [--entries N] [--stored N] [--nodes N] [--discovery]
+    usage: allmende-bench [store | fetch | reconcile | simulate | catalog | sync | publish-files] [--size-mib N] [--runs N] [--dir DIR] [--entries N] [--stored N] [--nodes N] [--discovery]
 
     Benchmarks, in one run and on the same data, Allmende against the tools a user would otherwise use.
 
@@ -25,6 +25,7 @@ if arguments.contains("--help") || arguments.contains("-h") {
               them stored, default up to 10,000): search, show, ls, daemon start and memory, publish
               throughput, beside grep -c over the raw log
       sync    a fresh daemon learns --entries catalog entries from one peer on loopback: time, bytes received
+      publish-files  publishing --files small files (default 10,000), beside git add -A && git commit
 
     options:
       --size-mib N   size of the generated file in MiB (default 1024)
@@ -54,6 +55,8 @@ do {
         case "--discovery": break
         case "catalog": options.benchmark = "catalog"
         case "sync": options.benchmark = "sync"
+        case "publish-files": options.benchmark = "publish-files"
+        case "--files": options.files = Int(try value()) ?? 0
         case "--entries": options.entries = Int(try value()) ?? 0
         case "--stored": options.stored = Int(try value()) ?? 0
         case "--keep": options.keep = true
@@ -73,6 +76,7 @@ do {
     case "simulate": SimulateBenchmark(nodeCounts: options.nodes.isEmpty ? [1000, 10_000] : options.nodes).run()
     case "catalog": try CatalogBenchmark(options: options, entries: options.entries).run()
     case "sync": try SyncBenchmark(options: options).run()
+    case "publish-files": try PublishFilesBenchmark(options: options).run()
     default: try StoreBenchmark(options: options).run()
     }
 } catch let error as BenchError {
