@@ -36,7 +36,7 @@ struct CrashMomentTests {
         return (run.status, problems == 0, run.standardOutput + run.standardError)
     }
 
-    @Test("kill -9 at 20 moments of a publish: fsck exits 0 and the package published before is intact")
+    @Test("kill -9 at 20 moments of a publish (large and 60 small files): fsck exits 0 and the package published before is intact")
     func killDuringPublish() throws {
         try withTempDirectory("crash-publish") { folder throws in
             let home = folder.file("home")
@@ -51,6 +51,10 @@ struct CrashMomentTests {
             func writeParts(seed: UInt64) throws {
                 for (index, size) in [3 << 20, 2 << 20, 700_000, 12_000].enumerated() {
                     try folder.write("parts/part-\(index).step", pseudoRandomBytes(count: size, seed: seed * 10 + UInt64(index)))
+                }
+                // Small files take the batched path (unnamed files, one sync per folder at the end).
+                for index in 0..<60 {
+                    try folder.write("parts/small/s-\(index).svg", pseudoRandomBytes(count: 1000 + index * 97, seed: seed * 1000 + UInt64(index)))
                 }
             }
             // How long one publish takes here, to spread the kills over it.
