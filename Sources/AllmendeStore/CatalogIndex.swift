@@ -224,7 +224,8 @@ final class CatalogIndex: Sendable {
         }
         let unwritten = state.seen - (state.file?.key.entryCount ?? 0)
         let isDue = state.lastWrite.map { ContinuousClock.now - $0 >= Self.rebuildInterval } ?? true
-        if forceWrite || state.isFileDistrusted || (unwritten >= Self.rebuildThreshold && isDue) { write(&state, catalog: catalog, rule: rule) }
+        // A distrusted file is replaced as soon as possible (if another process holds the lock, at the next due time).
+        if forceWrite || ((state.isFileDistrusted || unwritten >= Self.rebuildThreshold) && isDue) { write(&state, catalog: catalog, rule: rule) }
     }
 
     /// Writes the index file for everything applied so far, if no other process is writing it now.

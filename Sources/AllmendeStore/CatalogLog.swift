@@ -23,11 +23,11 @@ public final class CatalogLog: Sendable {
     public let path: String
     /// Where damaged bytes are copied before they leave the log.
     public let quarantinePath: String
-    private let state: Mutex<State>
+    let state: Mutex<State>
     /// When each entry was first seen here (`catalog.seen`), for the revocation rule.
     private let seen: FirstSeenLog
 
-    fileprivate struct State: Sendable {
+    struct State: Sendable {
         var descriptor: FileDescriptor
         var identity: FileIdentity
         /// The entries the index file covers (read from it, not from the log), if it matched this log.
@@ -51,46 +51,6 @@ public final class CatalogLog: Sendable {
         var generation = 0
         /// Appends written without `fdatasync` since the last `syncPending()`.
         var hasUnsynced = false
-    }
-
-    /// True if `base` describes the start of the log open in `state`: same file, its last covered record is where
-    /// the index says and hashes to the entry it names.
-    private static func covers(_ base: CatalogIndexFile, state: State) -> Bool {
-        let key = base.key
-        guard key.device == state.identity.device, key.inode == state.identity.inode, key.entryCount > 0,
-              let size = try? Int(state.descriptor.status().st_size), key.coveredEnd <= size,
-              let offsets = base.section(.entryOffsets), base.section(.entryIDs) != nil, base.section(.entrySorted) != nil else { return false }
-        let last = Int(offsets.u64(at: (key.entryCount - 1) * 8))
-        guard last < key.coveredEnd, let bytes = try? read(state.descriptor, count: key.coveredEnd - last, atOffset: last),
-              let record = bytes.withUnsafeBytes({ CatalogRecordScan.record(in: $0, at: 0, maximumRecordSize: Self.maximumRecordSize) }),
-              record.upperBound == bytes.count else { return false }
-        return SHA256Hasher.hash(Array(bytes[record])) == key.lastEntry
-    }
-
-    /// The entries' IDs and record offsets in log order, the first `count` of them, and where the last one ends
-    /// (what the catalog index records so that the next process need not read them).
-    func checkpoint(count: Int) -> (entries: [(id: ContentID, offset: Int)], end: Int, device: UInt64, inode: UInt64)? {
-        state.withLock { state in
-            refresh(&state)
-            guard count > 0, count <= state.count else { return nil }
-            var entries: [(id: ContentID, offset: Int)] = []
-            entries.reserveCapacity(count)
-            let ids = state.allIDs()
-            for position in 0..<count { entries.append((ids[position], state.offset(at: position))) }
-            var header = [UInt8](repeating: 0, count: 4)
-            let last = entries[count - 1].offset
-            guard header.withUnsafeMutableBytes({ (try? state.descriptor.readFully(into: $0, atOffset: last)) ?? 0 }) == 4 else { return nil }
-            let length = header.reduce(0) { $0 << 8 | Int($1) }
-            return (entries, last + 8 + length, state.identity.device, state.identity.inode)
-        }
-    }
-
-    /// The ID of the entry at `position` in log order.
-    func id(at position: Int) -> ContentID? {
-        state.withLock { state in
-            refresh(&state)
-            return position >= 0 && position < state.count ? state.id(at: position) : nil
-        }
     }
 
     /// Where the catalog index is (`catalog.index` beside the log): entries it covers are not read again.
@@ -386,7 +346,7 @@ public final class CatalogLog: Sendable {
     }
 
     /// Up to `count` bytes at `offset` (fewer at the end of the file).
-    private static func read(_ descriptor: FileDescriptor, count: Int, atOffset offset: Int) throws(SystemError) -> [UInt8] {
+    static func read(_ descriptor: FileDescriptor, count: Int, atOffset offset: Int) throws(SystemError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         let result = bytes.withUnsafeMutableBytes { buffer in Result { () throws(SystemError) in try descriptor.readFully(into: buffer, atOffset: offset) } }
         bytes.removeLast(bytes.count - (try result.get()))
@@ -395,7 +355,7 @@ public final class CatalogLog: Sendable {
 
     /// Indexes records appended since the last look (by this or another process); reopens a replaced file.
     /// The first time, records the catalog index covers are taken from it (if it matches this log file).
-    private func refresh(_ state: inout State) {
+    func refresh(_ state: inout State) {
         Self.reopenIfReplaced(&state, path: path)
         if !state.isBaseChecked {
             state.isBaseChecked = true
@@ -448,39 +408,8 @@ public final class CatalogLog: Sendable {
     }
 }
 
-extension CatalogLog.State {
-    /// Entries: the base's, then those after it.
-    var count: Int { baseCount + entries.count }
-
-    /// The record offset of entry `id`, if it is in the log.
-    func offset(of id: ContentID) -> Int? {
-        if let offset = ids[id] { return offset }
-        guard let base, let position = base.position(of: id), let offsets = base.section(.entryOffsets) else { return nil }
-        return Int(offsets.u64(at: position * 8))
-    }
-
-    func id(at position: Int) -> ContentID {
-        if position >= baseCount { return entries[position - baseCount] }
-        if let baseIDs { return baseIDs[position] }
-        return base!.entryID(at: position, in: base!.section(.entryIDs)!)
-    }
-
-    func offset(at position: Int) -> Int {
-        position >= baseCount ? ids[entries[position - baseCount]]! : Int(base!.section(.entryOffsets)!.u64(at: position * 8))
-    }
-
-    /// Every entry ID in log order (the base's are read from the index once).
-    mutating func allIDs() -> [ContentID] {
-        guard let base else { return entries }
-        if baseIDs == nil, let section = base.section(.entryIDs) {
-            baseIDs = (0..<baseCount).map { base.entryID(at: $0, in: section) }
-        }
-        return (baseIDs ?? []) + entries
-    }
-}
-
 /// Device and inode: tells whether a path still names the file a descriptor has open.
-private struct FileIdentity: Sendable, Equatable {
+struct FileIdentity: Sendable, Equatable {
     let device: UInt64
     let inode: UInt64
 
