@@ -107,6 +107,14 @@ damaged[len(log) // 2] ^= 0x10
 write("catalog", "log-with-damage", bytes(damaged))
 write("catalog", "log-torn", log[:-7])
 
+# catalog indexes: an example written by `fsck` over the Examples packages, cut short, and with a flipped bit
+example = open(os.path.join(root, "Protocol", "vectors", "catalog-index-example.bin"), "rb").read()
+write("index", "example", example)
+write("index", "header-only", example[:368])
+flipped = bytearray(example)
+flipped[len(example) // 2] ^= 0x04
+write("index", "flipped", bytes(flipped))
+
 # reconciliation messages
 for case in vectors("reconciliation.json"):
     if case.get("hex"):

@@ -146,7 +146,13 @@ final class CatalogIndexFile: Sendable {
     let key: CatalogIndexKey
     let listingCount: Int
     let termCount: Int
+    /// The file's bytes: a mapping of it, or (`init?(copying:)`) a copy this object owns.
+    private let address: UInt
+    private let byteCount: Int
     private let mapping: FileMapping?
+    /// True if `address` is an allocation this object frees.
+    private let ownsBytes: Bool
+    private var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: address), count: byteCount) }
     private let sections: [(offset: Int, length: Int, checksum: UInt32)]
     private let checked: Mutex<[Bool?]>
     private let damagedRecord = Mutex(false)
@@ -160,19 +166,33 @@ final class CatalogIndexFile: Sendable {
         defer { descriptor.close() }
         guard let size = try? Int(descriptor.status().st_size), size >= CatalogIndexFormat.headerSize,
               let mapping = try? FileMapping.map(descriptor, offset: 0, count: size) else { return nil }
-        guard let file = CatalogIndexFile(mapping: mapping) else {
+        guard let file = CatalogIndexFile(bytes: mapping.bytes, mapping: mapping) else {
             mapping.unmap()
             return nil
         }
         return file
     }
 
-    private init?(mapping: FileMapping) {
-        let bytes = mapping.bytes
+    /// An index from bytes in memory (copied), for tests and fuzzing.
+    static func decoding(_ source: [UInt8]) -> CatalogIndexFile? {
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(source.count, 1), alignment: 16)
+        source.withUnsafeBytes { raw in if let base = raw.baseAddress { copy.baseAddress!.copyMemory(from: base, byteCount: raw.count) } }
+        guard let file = CatalogIndexFile(bytes: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(copy)[0..<source.count]), mapping: nil,
+                                          owned: copy) else {
+            copy.deallocate()
+            return nil
+        }
+        return file
+    }
+
+    private init?(bytes: UnsafeRawBufferPointer, mapping: FileMapping?, owned: UnsafeMutableRawBufferPointer? = nil) {
         let headerSize = CatalogIndexFormat.headerSize
         guard bytes.count >= headerSize, bytes.prefix(8).elementsEqual(CatalogIndexFormat.magic),
               CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<headerSize - 4])) == bytes.u32(at: headerSize - 4),
               Int(bytes.u32(at: 120)) == CatalogIndexFormat.sectionCount else { return nil }
+        // Counts and offsets no larger than the file (and so no overflow below); the covered end within 2^48.
+        let limit = UInt64(bytes.count)
+        guard bytes.u64(at: 24) <= limit, bytes.u64(at: 32) < 1 << 48, bytes.u64(at: 104) <= limit, bytes.u64(at: 112) <= limit else { return nil }
         let last = UnsafeRawBufferPointer(rebasing: bytes[40..<72])
         key = CatalogIndexKey(device: bytes.u64(at: 8), inode: bytes.u64(at: 16), entryCount: Int(bytes.u64(at: 24)),
                               coveredEnd: Int(bytes.u64(at: 32)), lastEntry: last.allSatisfy { $0 == 0 } ? nil : ContentID(digest: last),
@@ -191,18 +211,23 @@ final class CatalogIndexFile: Sendable {
                                                     .listingTable: listings * 40, .listingTimes: listings * 8, .listingNewest: listings * 4,
                                                     .termTable: terms * 16]
         for (section, length) in expected where sections[section.rawValue].length != length { return nil }
+        address = UInt(bitPattern: bytes.baseAddress)
+        byteCount = bytes.count
         self.mapping = mapping
+        ownsBytes = owned != nil
         self.sections = sections
         checked = Mutex([Bool?](repeating: nil, count: sections.count))
     }
 
-    deinit { mapping?.unmap() }
+    deinit {
+        mapping?.unmap()
+        if ownsBytes { UnsafeMutableRawPointer(bitPattern: address)?.deallocate() }
+    }
 
     /// The bytes of `section` if its checksum matches (listing records are checked record by record instead).
     func section(_ section: CatalogIndexSection) -> UnsafeRawBufferPointer? {
-        guard let mapping else { return nil }
         let (offset, length, checksum) = sections[section.rawValue]
-        let bytes = UnsafeRawBufferPointer(rebasing: mapping.bytes[offset..<offset + length])
+        let bytes = UnsafeRawBufferPointer(rebasing: self.bytes[offset..<offset + length])
         guard section != .listingRecords else { return bytes }
         let isGood = checked.withLock { flags -> Bool in
             if let known = flags[section.rawValue] { return known }
@@ -246,7 +271,7 @@ final class CatalogIndexFile: Sendable {
     func listing(at number: Int, records: UnsafeRawBufferPointer? = nil) -> CatalogListing? {
         guard number >= 0, number < listingCount, let table = section(.listingTable) else { return nil }
         guard let records = records ?? section(.listingRecords) else { return nil }
-        let start = Int(table.u64(at: number * 40 + 32))
+        let start = Int(clamping: table.u64(at: number * 40 + 32))
         guard start <= records.count - 8, Int(records.u32(at: start)) <= records.count - start - 8 else {
             damagedRecord.withLock { $0 = true }
             return nil
@@ -331,7 +356,7 @@ final class CatalogIndexFile: Sendable {
         var result: [NodeID: Int] = [:]
         for start in stride(from: 0, to: bytes.count, by: 40) {
             guard let key = try? Ed25519PublicKey(rawRepresentation: Array(bytes[start..<start + 32])) else { return nil }
-            result[NodeID(publicKey: key)] = Int(bytes.u64(at: start + 32))
+            result[NodeID(publicKey: key)] = Int(clamping: bytes.u64(at: start + 32))
         }
         return result
     }
@@ -344,5 +369,28 @@ final class CatalogIndexFile: Sendable {
             if isBelow(middle) { low = middle + 1 } else { high = middle }
         }
         return low
+    }
+}
+
+/// Reads every part of catalog index bytes, as the commands would (for fuzzing: none of it may crash).
+public enum CatalogIndexProbe {
+    /// Decodes `bytes` as an index and reads its entries, listings, terms, pending statements and identity bytes.
+    /// Returns nil if the header does not decode, else whether every section and listing record checks.
+    public static func readEverything(_ bytes: [UInt8]) -> Bool? {
+        guard let file = CatalogIndexFile.decoding(bytes) else { return nil }
+        let intact = file.isIntact
+        for number in 0..<min(file.listingCount, 64) { _ = file.listing(at: number) }
+        if let ids = file.section(.entryIDs), file.key.entryCount > 0 {
+            _ = file.position(of: file.entryID(at: file.key.entryCount - 1, in: ids))
+        }
+        _ = file.position(of: SHA256Hasher.hash(bytes))
+        _ = file.pending()
+        _ = file.identityBytes()
+        _ = file.postings("w:", isPrefix: true)
+        _ = file.postings("t:timber", isPrefix: false)
+        if let prefix = try? ContentIDPrefix(parsing: "0000") { _ = file.packages(withPrefix: prefix) }
+        _ = file.candidates(CatalogQuery(text: "a b", tag: "x", licenseIDs: ["MIT"]), shadowed: [:], isBefore: { _, _ in true }, limit: 16)
+        _ = file.candidates(CatalogQuery(), shadowed: [:], isBefore: { time, _ in time < 0 }, limit: 16)
+        return intact
     }
 }

@@ -13,8 +13,9 @@ extension CatalogLog {
         guard key.device == state.identity.device, key.inode == state.identity.inode, key.entryCount > 0,
               let size = try? Int(state.descriptor.status().st_size), key.coveredEnd <= size,
               let offsets = base.section(.entryOffsets), base.section(.entryIDs) != nil, base.section(.entrySorted) != nil else { return false }
-        let last = Int(offsets.u64(at: (key.entryCount - 1) * 8))
-        guard last < key.coveredEnd, let bytes = try? read(state.descriptor, count: key.coveredEnd - last, atOffset: last),
+        let last = Int(clamping: offsets.u64(at: (key.entryCount - 1) * 8))
+        guard last < key.coveredEnd, key.coveredEnd - last <= 8 + maximumRecordSize,
+              let bytes = try? read(state.descriptor, count: key.coveredEnd - last, atOffset: last),
               let record = bytes.withUnsafeBytes({ CatalogRecordScan.record(in: $0, at: 0, maximumRecordSize: Self.maximumRecordSize) }),
               record.upperBound == bytes.count else { return false }
         return SHA256Hasher.hash(Array(bytes[record])) == key.lastEntry
@@ -56,7 +57,7 @@ extension CatalogLog.State {
     func offset(of id: ContentID) -> Int? {
         if let offset = ids[id] { return offset }
         guard let base, let position = base.position(of: id), let offsets = base.section(.entryOffsets) else { return nil }
-        return Int(offsets.u64(at: position * 8))
+        return Int(clamping: offsets.u64(at: position * 8))
     }
 
     func id(at position: Int) -> ContentID {
@@ -66,7 +67,7 @@ extension CatalogLog.State {
     }
 
     func offset(at position: Int) -> Int {
-        position >= baseCount ? ids[entries[position - baseCount]]! : Int(base!.section(.entryOffsets)!.u64(at: position * 8))
+        position >= baseCount ? ids[entries[position - baseCount]]! : Int(clamping: base!.section(.entryOffsets)!.u64(at: position * 8))
     }
 
     /// Every entry ID in log order (the base's are read from the index once).

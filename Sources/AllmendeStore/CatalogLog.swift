@@ -140,7 +140,7 @@ public final class CatalogLog: Sendable {
             refresh(&state)
             guard start >= 0, start < state.count else { return [] }
             let first = state.offset(at: start)
-            guard let bytes = try? Self.read(state.descriptor, count: state.end - first, atOffset: first) else { return [] }
+            guard first <= state.end, let bytes = try? Self.read(state.descriptor, count: state.end - first, atOffset: first) else { return [] }
             var result: [(ContentID, [UInt8])] = []
             result.reserveCapacity(state.count - start)
             for position in start..<state.count {

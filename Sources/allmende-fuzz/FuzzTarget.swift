@@ -25,6 +25,8 @@ enum FuzzTarget: String, CaseIterable {
     case catalog
     /// Reconciliation messages: a decoded message encodes to the same bytes.
     case reconcile
+    /// Catalog index files (a flipped bit on disk, or any bytes): every part reads without a crash.
+    case index
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -36,6 +38,7 @@ enum FuzzTarget: String, CaseIterable {
         case .chunkIndex: Self.chunkIndex(bytes)
         case .catalog: Self.catalog(bytes)
         case .reconcile: Self.reconcile(bytes)
+        case .index: _ = CatalogIndexProbe.readEverything(bytes)
         }
     }
 

@@ -211,4 +211,24 @@ struct CatalogIndexTests {
             #expect(try CatalogLog(path: home.path + "/catalog").damage.isEmpty)
         }
     }
+
+    @Test("the example index in Protocol/vectors reads whole; any byte of it flipped, cut short or extended reads without a crash")
+    func exampleAndFlips() throws {
+        let example = try FileSystem.readFile(Repository.root + "/Protocol/vectors/catalog-index-example.bin", limit: 1 << 20)
+        #expect(CatalogIndexProbe.readEverything(example) == true)
+        let file = try #require(CatalogIndexFile.decoding(example))
+        #expect(file.listingCount == 3 && file.key.entryCount == 3)
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<400 {
+            var damaged = example
+            let offset = Int.random(in: 0..<damaged.count, using: &random)
+            damaged[offset] ^= UInt8.random(in: 1...255, using: &random)
+            // A flip in a checked part is found; nothing crashes either way.
+            if let intact = CatalogIndexProbe.readEverything(damaged), offset >= CatalogIndexFormat.headerSize {
+                #expect(!intact, "a flip at \(offset) went unnoticed")
+            }
+        }
+        for length in [0, 8, 367, 368, 369, example.count - 1] { _ = CatalogIndexProbe.readEverything(Array(example.prefix(length))) }
+        _ = CatalogIndexProbe.readEverything(example + [0, 1, 2])
+    }
 }
