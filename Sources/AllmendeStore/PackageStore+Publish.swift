@@ -68,6 +68,11 @@ extension PackageStore {
                 warnings.append("BOM line '\(line.item)' refers to package \(package.shortHex()), which is not in the local store")
             }
         }
+        // A spreadsheet BOM that never made it into the draft: published as a file, but 'allmende bom' shows nothing.
+        if draft.info.bom.isEmpty, let sheet = folder.files.first(where: { $0.path.text.lowercased() == "bom.csv" }) {
+            warnings.append("\(sheet.path.text) is in the folder but \(PackageDraft.fileName) has no \"bom\": it would be published as a file only, "
+                            + "and 'allmende bom' would show nothing; copy its rows into \"bom\" ('allmende new' reads it when it writes a draft)")
+        }
         return (folder, draft, warnings)
     }
 

@@ -135,6 +135,22 @@ struct PublishCheckTests {
             #expect(lacking.status == ExitCode.failure && lacking.output.contains("'hitch.model'"))
         }
     }
+
+    @Test("a bom.csv the draft's bill of materials does not carry is warned about (--json), not refused")
+    func unusedBOMSheet() throws {
+        try withTempDirectory("check-bom") { folder throws in
+            let home = folder.file("home"), dir = try NewCommandTests.makeFolder(folder)
+            #expect(runCLI(["new", dir, "--license", "CERN-OHL-S-2.0"], home: home).status == 0)
+            let quiet = try JSONParser.parse(Array(runCLI(["publish", "--check", dir, "--json"], home: home).output.utf8))
+            #expect(quiet["warnings"]?.arrayValue?.isEmpty == true)
+            // The sheet arrives after the draft was written: its rows are not in "bom".
+            _ = try folder.write("cargo-bike-trailer/bom.csv", text: "item,quantity,unit\nM8 bolt,12,pcs\n")
+            let run = try JSONParser.parse(Array(runCLI(["publish", "--check", dir, "--json"], home: home).output.utf8))
+            #expect(run["ready"]?.boolValue == true)
+            let warnings = run["warnings"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            #expect(warnings.contains { $0.hasPrefix("bom.csv is in the folder") }, "\(warnings)")
+        }
+    }
 }
 
 

@@ -61,6 +61,47 @@ struct CatalogGossipTests {
         }
     }
 
+    @Test("a new node takes in a catalog larger than one answer (6,000 entries, 4 MB) in sessions back to back, not one per interval")
+    func largeCatalogBackToBack() throws {
+        try withTempDirectory("gossip-large") { folder throws in
+            let labs = try (0..<2).map { _ in try Ed25519PrivateKey() }
+            // The seeder's catalog, written before it starts (synced once, as a daemon does).
+            let seederHome = NodeHome(path: folder.file("seeder"))
+            let filling = try PackageStore(home: seederHome)
+            for number in 0..<6000 {
+                let key = labs[number % 2]
+                let summary = PackageSummary(title: "Part \(number) " + String(repeating: "x", count: 60), version: "1.0.0", license: "CERN-OHL-S-2.0",
+                                             category: "tools-machines", tags: ["timber"], size: 1000, files: 1)
+                let entry = try SignedStatement.sign(Statement(kind: .publish, package: SHA256Hasher.hash(Array("large \(number)".utf8)),
+                                                               identity: NodeID(publicKey: key.publicKey),
+                                                               time: Timestamp(secondsSinceEpoch: 1_790_000_000 + Int64(number)), summary: summary),
+                                                     with: key, delegation: nil)
+                try filling.catalog.append(entryBytes: try entry.canonicalBytes(), durable: false)
+            }
+            try filling.catalog.syncPending()
+            // Neither side starts a regular round within the test: only the new node's sessions back to back bring the rest.
+            let seeder = try TestNode.start("seeder", in: folder) { options in
+                options.targetOutbound = 0
+                options.antiEntropyInterval = .seconds(600)
+            }
+            defer { seeder.runtime.stop() }
+            // The new node trusts both labs (no strangers' quota) and would reconcile again only after 10 minutes.
+            let learner = try TestNode.start("learner", in: folder, peers: [PeerEntry(address: seeder.address, node: seeder.id)]) { options in
+                options.targetOutbound = 0
+                options.antiEntropyInterval = .seconds(600)
+                options.trusted = labs.map { NodeID(publicKey: $0.publicKey) }
+            }
+            defer { learner.runtime.stop() }
+            #expect(Self.waitUntil(.seconds(120)) { learner.runtime.store.catalog.count == 6000 },
+                    "the new node has \(learner.runtime.store.catalog.count) of 6,000 entries")
+            let missing = Set(seeder.runtime.store.catalog.ids).subtracting(learner.runtime.store.catalog.ids).count
+            #expect(missing == 0, "\(missing) entries missing")
+            // More than one session carried them (an answer carries at most 2 MiB).
+            let sessions = learner.runtime.events.all.filter { if case .reconciliationEnded = $0 { true } else { false } }.count
+            #expect(sessions >= 2, "\(sessions) sessions")
+        }
+    }
+
     @Test("partition and heal: stop C, publish on both sides, restart C: every catalog converges")
     func partitionAndHeal() throws {
         try withTempDirectory("gossip") { folder throws in
