@@ -217,12 +217,16 @@ final class PeerConnection: @unchecked Sendable {
                     }
                 }
                 do {
-                    // Everything that arrived, then in order; catalog entries among it are checked ahead together.
-                    var batch: [Message] = []
-                    while batch.count < Self.batchLimit, let message = try decoder.nextMessage() { batch.append(message) }
-                    let entries = batch.compactMap { message -> [UInt8]? in if case let .announce(bytes) = message { bytes } else { nil } }
-                    if entries.count > 1 { delegate?.connection(self, willReceive: entries) }
-                    for message in batch where !apply(session.receive(message, now: now)) { break }
+                    // Everything that arrived, in batches of at most `batchLimit` messages handled in order (catalog
+                    // entries among them are checked ahead together), until the decoder holds no whole frame.
+                    draining: while true {
+                        var batch: [Message] = []
+                        while batch.count < Self.batchLimit, let message = try decoder.nextMessage() { batch.append(message) }
+                        guard !batch.isEmpty else { break }
+                        let entries = batch.compactMap { message -> [UInt8]? in if case let .announce(bytes) = message { bytes } else { nil } }
+                        if entries.count > 1 { delegate?.connection(self, willReceive: entries) }
+                        for message in batch where !apply(session.receive(message, now: now)) { break draining }
+                    }
                 } catch {
                     logger.warning("dropping peer: bad frame", ["peer": peer.text, "reason": error.description])
                     apply(session.close(error.goodbyeCode, error.description))
