@@ -129,6 +129,36 @@ struct HostileInputTests {
         }
     }
 
+    @Test("a burst of 1,500 small frames in one write is handled to its last frame without waiting for more bytes")
+    func burstOfSmallFrames() throws {
+        try withTempDirectory("hostile-burst") { folder throws in
+            let target = try Self.node(in: folder)
+            defer { target.runtime.stop() }
+            let raw = try RawClient(port: target.runtime.listenPort)
+            defer { raw.close() }
+            // 1,500 tiny node announcements (beyond their rate: dropped unread, no strike), then one ping at the end.
+            var burst = RawClient.hello
+            for number in 0..<1500 { burst += MessageCodec.frame(.node(announcement: [UInt8(truncatingIfNeeded: number), 1, 2, 3])) }
+            burst += MessageCodec.frame(.ping(nonce: 42))
+            try raw.send(burst)
+            // The pong comes although nothing follows the ping.
+            var decoder = FrameDecoder()
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            var answered = false
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !answered && ContinuousClock.now < deadline {
+                switch buffer.withUnsafeMutableBytes({ try? raw.tls.read(into: $0) }) {
+                case let .bytes(count)?:
+                    decoder.append(buffer[0..<count])
+                    while let message = try? decoder.nextMessage() { if message == .pong(nonce: 42) { answered = true } }
+                case .wantRead?, .wantWrite?: _ = raw.tls.socket.waitUntil(writable: false, timeout: .milliseconds(200))
+                case .closed?, nil: break
+                }
+            }
+            #expect(answered, "no pong to the ping after 1,500 frames")
+        }
+    }
+
     @Test("a truncated frame followed by silence is closed by the idle timeout")
     func truncatedThenSilence() throws {
         try withTempDirectory("hostile") { folder throws in
