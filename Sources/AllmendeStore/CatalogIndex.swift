@@ -154,9 +154,9 @@ final class CatalogIndex: Sendable {
         }
     }
 
-    /// True if the index file matches the log and its listings are those the log gives (for `fsck`); a file
-    /// that does not is rebuilt.
-    func check(catalog: CatalogLog, rule: RevocationRule) -> (wasGood: Bool, problem: String?) {
+    /// What is wrong with the index file, if it does not match the log or list what the log gives (for `fsck`);
+    /// such a file is rebuilt. A missing file is just written.
+    func check(catalog: CatalogLog, rule: RevocationRule) -> String? {
         state.withLock { state in
             let digest = CatalogIndexBuilder.revocationsDigest(rule)
             let generation = catalog.countAndGeneration.generation
@@ -166,7 +166,7 @@ final class CatalogIndex: Sendable {
                 // Not written yet (a small catalog) or removed: a cache, so it is just written now.
                 state = State(generation: generation, revocations: digest)
                 refresh(&state, catalog: catalog, rule: rule, forceWrite: true)
-                return (true, nil)
+                return nil
             }
             if let file, !file.isIntact {
                 problem = "the catalog index is damaged (a checksum does not match)"
@@ -190,10 +190,10 @@ final class CatalogIndex: Sendable {
             } else {
                 problem = "the catalog index is damaged (its header does not check)"
             }
-            guard problem != nil else { return (true, nil) }
+            guard problem != nil else { return nil }
             state = State(generation: generation, revocations: digest, isFileDistrusted: true)
             refresh(&state, catalog: catalog, rule: rule, forceWrite: true)
-            return (false, problem)
+            return problem
         }
     }
 

@@ -119,7 +119,7 @@ extension PackageStore {
     public func checkCatalogIndex() throws(StoreError) -> String? {
         let fullScan = try fullScanCatalog()
         guard fullScan.count > 0 else { return nil }
-        return listingIndex.check(catalog: fullScan, rule: revocationRule()).problem
+        return listingIndex.check(catalog: fullScan, rule: revocationRule())
     }
 
     /// The catalog log opened without its index: every record read and checked (for `fsck`).

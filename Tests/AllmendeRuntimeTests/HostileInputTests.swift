@@ -35,11 +35,16 @@ struct RawClient {
 
     /// Reads until the node closes the connection (or `timeout`); returns the messages it sent.
     func readUntilClosed(timeout: Duration = .seconds(10)) -> (messages: [Message], closed: Bool) {
+        read(timeout: timeout) { _ in false }
+    }
+
+    /// Reads until `isEnough` holds for the messages so far, the node closes the connection, or `timeout`.
+    func read(timeout: Duration = .seconds(10), until isEnough: ([Message]) -> Bool) -> (messages: [Message], closed: Bool) {
         var decoder = FrameDecoder()
         var messages: [Message] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        while ContinuousClock.now < deadline && !isEnough(messages) {
             let result = buffer.withUnsafeMutableBytes { try? tls.read(into: $0) }
             switch result {
             case let .bytes(count)?:
@@ -142,19 +147,7 @@ struct HostileInputTests {
             burst += MessageCodec.frame(.ping(nonce: 42))
             try raw.send(burst)
             // The pong comes although nothing follows the ping.
-            var decoder = FrameDecoder()
-            var buffer = [UInt8](repeating: 0, count: 65_536)
-            var answered = false
-            let deadline = ContinuousClock.now + .seconds(10)
-            while !answered && ContinuousClock.now < deadline {
-                switch buffer.withUnsafeMutableBytes({ try? raw.tls.read(into: $0) }) {
-                case let .bytes(count)?:
-                    decoder.append(buffer[0..<count])
-                    while let message = try? decoder.nextMessage() { if message == .pong(nonce: 42) { answered = true } }
-                case .wantRead?, .wantWrite?: _ = raw.tls.socket.waitUntil(writable: false, timeout: .milliseconds(200))
-                case .closed?, nil: break
-                }
-            }
+            let answered = raw.read { $0.contains(.pong(nonce: 42)) }.messages.contains(.pong(nonce: 42))
             #expect(answered, "no pong to the ping after 1,500 frames")
         }
     }
