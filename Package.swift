@@ -42,6 +42,7 @@ let package = Package(
         .target(name: "SHA256LanesAVX512", dependencies: ["SHA256Lanes"], swiftSettings: avx512Kernel),
         .target(name: "AllmendeCrypto", dependencies: ["COpenSSL", "SHA256Lanes", "SHA256LanesAVX512"], swiftSettings: strict),
         .target(name: "CanonicalJSON", swiftSettings: strict),
+        .target(name: "AllmendeHTTP", swiftSettings: strict),
         .target(name: "AllmendeModel", dependencies: ["AllmendeCrypto", "CanonicalJSON"], swiftSettings: strict),
         .target(name: "AllmendeWire", dependencies: ["AllmendeCrypto"], swiftSettings: strict),
         .target(name: "AllmendeNode", dependencies: ["AllmendeWire", "AllmendeCrypto"], swiftSettings: strict),
@@ -53,7 +54,7 @@ let package = Package(
         .target(
             name: "AllmendeRuntime",
             dependencies: ["AllmendeSystem", "AllmendeCrypto", "AllmendeTLS", "AllmendeWire", "AllmendeNode", "AllmendeStore", "AllmendeModel",
-                           "CanonicalJSON"],
+                           "CanonicalJSON", "AllmendeHTTP"],
             swiftSettings: strict
         ),
         .target(
@@ -106,6 +107,11 @@ let package = Package(
         .testTarget(
             name: "AllmendeTLSTests",
             dependencies: ["AllmendeTLS", "AllmendeCrypto", "AllmendeSystem", "AllmendeTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AllmendeHTTPTests",
+            dependencies: ["AllmendeHTTP", "AllmendeTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
