@@ -2,6 +2,7 @@
 
 import AllmendeCrypto
 import AllmendeModel
+import AllmendeStore
 import CanonicalJSON
 
 enum BOMPrinter {
@@ -26,19 +27,5 @@ enum BOMPrinter {
                      + (rollup.linesWithoutCost > 0 ? " (\(rollup.linesWithoutCost) line(s) without a price)" : ""))
     }
 
-    static func json(_ rollup: BOMRollup, id: ContentID) -> JSONValue {
-        ["package": .string(id.hex), "builds": .integer(rollup.builds),
-         "lines": .array(rollup.lines.map { entry in
-             var members: [String: JSONValue] = ["item": .string(entry.line.item), "quantity": .string(entry.total.description),
-                                                 "unit": .string(entry.line.unit.rawValue), "via": .array(entry.via.map { .string($0) })]
-             if let material = entry.line.material { members["material"] = .string(material) }
-             if let cost = entry.cost, let currency = entry.line.unitCost?.currency {
-                 members["cost"] = ["amount": .string(cost.rounded(toDigits: 2)), "currency": .string(currency)]
-             }
-             return .object(members)
-         }),
-         "materials": .array(rollup.materialTotals.map { ["material": .string($0.material), "unit": .string($0.unit.rawValue),
-                                                          "quantity": .string($0.quantity.description)] }),
-         "costs": .object(rollup.costTotals.mapValues { .string($0.rounded(toDigits: 2)) })]
-    }
+    static func json(_ rollup: BOMRollup, id: ContentID) -> JSONValue { PackageJSON.bom(rollup, id: id) }
 }

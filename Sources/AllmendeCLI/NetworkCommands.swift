@@ -12,6 +12,9 @@ enum NetworkCommands {
     static let listenOption = OptionSpec(name: "--listen", valueName: "HOST:PORT", help: "address to listen on (default: config.json, else 0.0.0.0:7310)")
     static let logOption = OptionSpec(name: "--log-level", valueName: "LEVEL", help: "debug, info (default), warning or error")
     static let uploadOption = OptionSpec(name: "--upload-limit", valueName: "BYTES", help: "serve at most this many bytes per second")
+    static let httpOption = OptionSpec(name: "--http", valueName: "HOST:PORT", help: "web face address, or 'off' (default: 127.0.0.1:7380)")
+    /// Where the web face listens unless told otherwise: this machine only.
+    static let defaultHTTP = "127.0.0.1:7380"
 
     static let daemon = CommandSpec(
         name: "daemon",
@@ -19,10 +22,16 @@ enum NetworkCommands {
         discussion: """
         Runs until SIGINT or SIGTERM. Connections are TCP + TLS 1.3, authenticated by node keys (Protocol/wire.md).
         The CLI talks to it through the control socket control.sock in the home folder (mode 0600). Log lines go
-        to standard error.
+        to standard error. The web face (catalog and package pages, downloads, the node dashboard, /api/ and
+        /metrics; Protocol/http.md) listens on 127.0.0.1:7380 unless --http says otherwise; when that default port is
+        taken, the node runs without it. --http 0.0.0.0:7380 opens it to the LAN (read-only for everyone).
         """,
-        options: [listenOption, logOption, uploadOption],
-        epilogue: "example: allmende daemon --listen 0.0.0.0:7310 --upload-limit 5000000",
+        options: [listenOption, logOption, uploadOption, httpOption],
+        epilogue: """
+        example: allmende daemon --listen 0.0.0.0:7310 --upload-limit 5000000
+        example: allmende daemon --http 0.0.0.0:7380
+        example: allmende daemon --http off
+        """,
         run: { context in
             let home = try context.home()
             let key = try attempt { () throws(StoreError) in try NodeKeyStore.loadOrCreate(home).key }
@@ -45,6 +54,14 @@ enum NetworkCommands {
             options.mirrors = config.mirrors
             options.servesRetracted = config.servesRetracted
             options.advertise = config.advertise
+            let httpText = context.arguments.value("--http") ?? defaultHTTP
+            if httpText != "off" {
+                guard let address = SocketAddress(parsing: httpText) ?? (httpText.hasSuffix(":0") ? SocketAddress(host: String(httpText.dropLast(2)), port: 0) : nil) else {
+                    throw CLIError.usage("--http needs HOST:PORT or 'off', not '\(httpText)'", command: CommandTable.find("daemon"))
+                }
+                options.http = address
+                options.httpRequired = context.arguments.value("--http") != nil
+            }
             if let limit = context.arguments.value("--upload-limit") {
                 guard let bytes = Int(limit), bytes > 0 else { throw CLIError.usage("--upload-limit needs a positive number", command: nil) }
                 options.uploadBytesPerSecond = bytes
@@ -63,7 +80,8 @@ enum NetworkCommands {
                 throw CLIError.failure("cannot start the node: \(error)")
             }
             control.start()
-            logger.info("ready", ["control": ControlServer.socketPath(home), "port": String(runtime.listenPort)])
+            logger.info("ready", ["control": ControlServer.socketPath(home), "port": String(runtime.listenPort),
+                                  "web": runtime.httpPort.map { "http://\(options.http?.host ?? ""):\($0)/" } ?? "off"])
             let done = DispatchSemaphore(value: 0)
             signal(SIGINT, SIG_IGN)
             signal(SIGTERM, SIG_IGN)

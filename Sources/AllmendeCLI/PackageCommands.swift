@@ -136,8 +136,7 @@ enum PackageCommands {
             let manifest = try attempt { () throws(StoreError) in try store.manifest(id) }
             let statements = store.statements(about: id)
             if context.isJSON {
-                context.printJSON(["package": .string(id.hex), "manifest": manifest.json,
-                                   "statements": .array(statements.map { statementJSON($0, publisher: manifest.publisher) })])
+                context.printJSON(PackageJSON.package(id, manifest: manifest, statements: statements))
             } else {
                 PackageReport.print(manifest: manifest, id: id, statements: statements, store: store, console: context.console)
             }
@@ -149,12 +148,7 @@ enum PackageCommands {
     static func showListing(_ listing: CatalogListing, context: CommandContext) {
         let summary = listing.summary
         if context.isJSON {
-            context.printJSON(["package": .string(listing.package.hex), "fetched": false,
-                               "summary": ["title": .string(summary.title), "version": .string(summary.version), "license": .string(summary.license),
-                                           "category": .string(summary.category), "tags": .array(summary.tags.map { .string($0) }),
-                                           "size": .integer(summary.size), "files": .integer(summary.files)],
-                               "publisher": .string(listing.publisher.text), "publishedAt": .string(listing.publishedAt.description),
-                               "attestations": .integer(listing.attestations), "retraction": listing.retraction.map { .string($0) } ?? .null])
+            context.printJSON(PackageJSON.unfetched(listing))
             return
         }
         let console = context.console
@@ -169,15 +163,6 @@ enum PackageCommands {
     }
 
     static func statementJSON(_ verified: VerifiedStatement, publisher: NodeID? = nil) -> JSONValue {
-        var entry: [String: JSONValue] = ["id": .string(verified.id.hex), "kind": .string(verified.statement.kind.rawValue),
-                                          "identity": .string(verified.identity.text), "device": .string(verified.device.text),
-                                          "time": .string(verified.statement.time.description)]
-        if let publisher { entry["byPublisher"] = .bool(verified.identity == publisher) }
-        // A retraction by anyone but the publisher does not withdraw the package: it is advice.
-        if let publisher, verified.statement.kind == .retract, verified.identity != publisher { entry["advisory"] = .bool(true) }
-        if let note = verified.statement.note { entry["note"] = .string(note) }
-        if let reason = verified.statement.reason { entry["reason"] = .string(reason) }
-        if !verified.statement.photos.isEmpty { entry["photos"] = .array(verified.statement.photos.map { .string($0.hex) }) }
-        return .object(entry)
+        PackageJSON.statement(verified, publisher: publisher)
     }
 }

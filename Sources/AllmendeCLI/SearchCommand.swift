@@ -42,18 +42,7 @@ enum SearchCommand {
             let page = try context.page(in: store, command: "search")
             let matches = try attempt { () throws(StoreError) in try store.searchCatalog(query, after: page.after, limit: page.limit) }
             if context.isJSON {
-                context.printJSON(.array(matches.map { listing in
-                    var entry: [String: JSONValue] = [
-                        "package": .string(listing.package.hex), "title": .string(listing.summary.title), "version": .string(listing.summary.version),
-                        "license": .string(listing.summary.license), "tags": .array(listing.summary.tags.map { .string($0) }),
-                        "category": .string(listing.summary.category), "size": .integer(listing.summary.size),
-                        "publisher": .string(listing.publisher.text), "stored": .bool(listing.isStored),
-                        "attestations": .integer(listing.attestations), "openHardware": .bool(listing.openHardwareProblem == nil),
-                    ]
-                    if let reason = listing.retraction { entry["retracted"] = .string(reason) }
-                    if listing.isSignerRevoked { entry["signerRevoked"] = .bool(true) }
-                    return .object(entry)
-                }))
+                context.printJSON(.array(matches.map(PackageJSON.listing)))
                 return ExitCode.success
             }
             for listing in matches {

@@ -102,7 +102,7 @@ public final class ControlServer: Sendable {
         }
         switch request["command"]?.stringValue {
         case "status":
-            reply(status())
+            reply(runtime.statusReport())
         case "add-peer":
             guard let address = request["address"]?.stringValue else { return reply(["event": "error", "message": "add-peer needs an address"]) }
             runtime.addPeer(PeerEntry(address: address, node: request["node"]?.stringValue.flatMap { try? NodeID(parsing: $0) }))
@@ -160,29 +160,5 @@ public final class ControlServer: Sendable {
         default:
             reply(["event": "error", "message": "unknown command"])
         }
-    }
-
-    private func status() -> JSONValue {
-        let peers: [JSONValue] = runtime.connectionSummaries().map { summary in
-            ["node": .string(summary.peer.text), "address": .string(summary.address), "direction": .string(summary.outbound ? "out" : "in"),
-             "state": .string(summary.ready ? "ready" : "handshake"), "name": .string(summary.name),
-             "bytesIn": .integer(summary.bytesIn), "bytesOut": .integer(summary.bytesOut)]
-        }
-        let (blobCount, bytes) = runtime.storeUsage()
-        return ["event": "status", "node": .string(runtime.nodeID.text), "listenPort": .integer(Int(runtime.listenPort)),
-                "peers": .array(peers), "blobs": .integer(blobCount), "storeBytes": .integer(bytes),
-                "packages": .integer(runtime.store.storedPackageCount()), "catalogEntries": .integer(runtime.store.catalog.count),
-                "knownNodes": .integer(runtime.knownNodes.count),
-                "seemsUnreachable": .bool(runtime.seemsUnreachable()),
-                "fetches": .array(runtime.runningFetches.map { fetch in
-                    ["package": .string(fetch.package.hex), "done": .integer(fetch.progress.bytesDone), "total": .integer(fetch.progress.bytesTotal),
-                     "sources": .integer(fetch.progress.sources), "waiting": .integer(fetch.waiting)]
-                }),
-                "storageFault": runtime.storageFault.map { .string($0) } ?? .null,
-                "configuredPeers": .array(runtime.configuredPeerStates().map { peer in
-                    ["address": .string(peer.entry.address), "node": peer.entry.node.map { .string($0.text) } ?? .null,
-                     "connected": .bool(peer.isConnected), "lastError": peer.lastError.map { .string($0) } ?? .null,
-                     "retryInSeconds": peer.retryIn.map { .integer(Int($0.inSeconds.rounded(.up))) } ?? .null]
-                })]
     }
 }

@@ -99,6 +99,10 @@ extension NodeRuntime {
                 watcher.start()
             }
             let outcome: Result<FetchResult, FetchError>
+            events.count { $0.fetchesStarted += 1 }
+            defer {
+                if case .success = outcome { events.count { $0.fetchesFinished += 1 } } else { events.count { $0.fetchesFailed += 1 } }
+            }
             do {
                 outcome = .success(try performFetch(id, control: running))
             } catch let error as FetchError {

@@ -188,6 +188,7 @@ extension NodeRuntime {
             // From a peer: made durable by the next tick (one fdatasync per batch); from here (the CLI): at once.
             let appended = try store.catalog.append(entryBytes: bytes, seenAt: Timestamp(secondsSinceEpoch: nowSeconds), durable: isLocal)
             state.withLock { $0.storageFault = nil }
+            if appended && !isLocal { events.count { $0.entriesFromPeers += 1 } }
             if appended && evictionNeeded > 0 { evictStrangers(atLeast: evictionNeeded, keeping: SHA256Hasher.hash(bytes)) }
             return (appended ? .accepted : .duplicate, entry)
         } catch {

@@ -164,6 +164,11 @@ extension NodeRuntime: PeerConnectionDelegate {
             return numbers.compactMap { state.pending.removeValue(forKey: $0)?.1 }
         }
         for handler in orphaned { handler(nil) }
+        let traffic = connection.snapshot
+        events.count { counters in
+            counters.closedBytesIn[connection.isOutbound ? "out" : "in", default: 0] += traffic.bytesIn
+            counters.closedBytesOut[connection.isOutbound ? "out" : "in", default: 0] += traffic.bytesOut
+        }
         drive(.closed(ObjectIdentifier(connection)))
         if connection.isOutbound && !connection.snapshot.isReady {
             drive(.dialEnded(DialTarget(address: connection.remoteAddress, node: connection.peer), .failed))

@@ -34,7 +34,9 @@ extension NodeRuntime {
                 connection.send(.chunk(request: request, status: .notFound, data: .empty))
                 return
             }
-            if !connection.send(.chunk(request: request, status: .ok, data: data)) {
+            if connection.send(.chunk(request: request, status: .ok, data: data)) {
+                events.count { $0.chunksServed += 1 }
+            } else {
                 connection.send(.chunk(request: request, status: .busy, data: .empty))
             }
         default:

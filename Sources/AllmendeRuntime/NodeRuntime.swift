@@ -45,6 +45,12 @@ public struct NodeOptions: Sendable {
     public var trusted: [NodeID] = []
     /// Quotas and the total budget for entries by identities without standing.
     public var strangerLimits = StrangerLimits()
+    /// Where the web face listens (nil: no web face).
+    public var http: SocketAddress?
+    /// True if the web face was asked for explicitly: failing to bind it stops the start (else it is a warning).
+    public var httpRequired = false
+    /// Limits of the web face.
+    public var httpSettings = HTTPServerSettings()
     /// Fault injection for tests of misbehaving peers: serve chunks with one byte flipped.
     package var servesCorruptChunksForTesting = false
     /// Fault injection: serve chunk indexes of two or more chunks with their first chaining value altered
@@ -99,6 +105,11 @@ public final class NodeRuntime: Sendable {
     let blobsInFlight = Mutex<Set<ContentID>>([])
     /// Busy answers still to give (`NodeOptions.busyAnswersForTesting`).
     let busyAnswersLeft: Mutex<Int>
+    /// The web face's server while it runs.
+    let webServer = Mutex<HTTPServer?>(nil)
+
+    /// The web face's port (nil when it is off or could not bind).
+    public var httpPort: UInt16? { webServer.withLock { $0?.port } }
 
     struct RuntimeState {
         var connections: [ObjectIdentifier: PeerConnection] = [:]
@@ -195,6 +206,7 @@ public final class NodeRuntime: Sendable {
         threads.spawn("allmende-accept") { [self] in acceptLoop(socket) }
         threads.spawn("allmende-tick") { [self] in tickLoop() }
         threads.spawn("allmende-mirror") { [self] in mirrorLoop() }
+        if let address = options.http { try startWebFace(address) }
         drive(.configured(peers: options.peers.map(\.dialTarget), allowList: options.allowList))
         scanForMirroring()
     }
@@ -207,6 +219,10 @@ public final class NodeRuntime: Sendable {
             return (Array(state.connections.values), wasRunning)
         }
         guard wasStarted else { return }
+        webServer.withLock { server in
+            server?.stop()
+            server = nil
+        }
         for connection in connections { connection.close(.shuttingDown, reason: "node is shutting down") }
         stopWake.wake()
         mirrorWake.signal()
@@ -214,6 +230,21 @@ public final class NodeRuntime: Sendable {
         let left = threads.join(timeout: NodeTimeouts.goodbyeFlush + options.timeouts.handshake + .seconds(1))
         syncCatalog()
         if left > 0 { logger.warning("stopped with threads still running", ["threads": String(left)]) } else { logger.info("stopped") }
+    }
+
+    /// Starts the web face on `address`; a port in use is a warning unless the face was asked for explicitly.
+    private func startWebFace(_ address: SocketAddress) throws {
+        let face = WebFace(runtime: self)
+        do {
+            let server = try HTTPServer(listen: address, responder: face, settings: options.httpSettings)
+            face.server.withLock { $0 = server }
+            webServer.withLock { $0 = server }
+            server.start()
+            logger.info("web face listening", ["address": "http://\(address.host):\(server.port)/"])
+        } catch {
+            if options.httpRequired { throw error }
+            logger.warning("no web face", ["address": "\(address.host):\(address.port)", "reason": "\(error)"])
+        }
     }
 
     // MARK: Peers

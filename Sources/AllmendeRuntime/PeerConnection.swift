@@ -103,6 +103,7 @@ final class PeerConnection: @unchecked Sendable {
             _ = state.append([.bytes(frame)], isAnswer: false, force: true)
             state.closing = true
             state.reason = reason
+            events?.count { $0.goodbyesSent["\(code)", default: 0] += 1 }
         }
         wake.wake()
     }

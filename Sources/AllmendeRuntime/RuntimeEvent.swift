@@ -49,6 +49,7 @@ public enum RuntimeEvent: Sendable, Equatable {
 public final class EventLog: Sendable {
     public let capacity: Int
     private let events = Mutex<[RuntimeEvent]>([])
+    private let counterState = Mutex(NodeCounters())
 
     public init(capacity: Int = 4096) { self.capacity = capacity }
 
@@ -57,11 +58,41 @@ public final class EventLog: Sendable {
             if list.count >= capacity { list.removeFirst(list.count - capacity + 1) }
             list.append(event)
         }
+        switch event {
+        case .entryRejected: count { $0.strikes += 1 }
+        case .reconciliationEnded: count { $0.reconciliations += 1 }
+        default: break
+        }
     }
+
+    /// Totals since the node started (never trimmed, unlike the events).
+    public var counters: NodeCounters { counterState.withLock { $0 } }
+
+    func count(_ update: (inout NodeCounters) -> Void) { counterState.withLock { update(&$0) } }
 
     /// The events kept, oldest first.
     public var all: [RuntimeEvent] { events.withLock { $0 } }
 
     /// True if an event satisfying `predicate` was recorded.
     public func contains(where predicate: (RuntimeEvent) -> Bool) -> Bool { all.contains(where: predicate) }
+}
+
+/// Running totals for `/metrics` (Prometheus counters: they only grow while the node runs).
+public struct NodeCounters: Sendable, Equatable {
+    /// Goodbyes this node sent, by code name.
+    public var goodbyesSent: [String: Int] = [:]
+    public var fetchesStarted = 0
+    public var fetchesFinished = 0
+    public var fetchesFailed = 0
+    /// Chunks sent to peers.
+    public var chunksServed = 0
+    /// Catalog entries from peers (gossip and reconciliation) appended to the catalog.
+    public var entriesFromPeers = 0
+    /// Bad entries refused (each a strike against the sender).
+    public var strikes = 0
+    /// Reconciliation sessions ended on this side.
+    public var reconciliations = 0
+    /// Bytes of connections already closed, by direction ("in": accepted, "out": dialled) — live ones are added when read.
+    public var closedBytesIn: [String: Int] = [:]
+    public var closedBytesOut: [String: Int] = [:]
 }

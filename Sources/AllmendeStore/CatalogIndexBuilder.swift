@@ -79,6 +79,7 @@ extension CatalogIndexFile {
             sets.append(Array(Set(ids.flatMap { postings("l:" + $0, isPrefix: false) ?? [] })).sorted())
         }
         if let publisher = query.publisher { sets.append(postings(CatalogTerms.publisherTerm(publisher), isPrefix: false) ?? []) }
+        if let category = query.category { sets.append(postings("c:" + category.lowercased(), isPrefix: false) ?? []) }
         var chosen: [UInt32]? = sets.first
         for set in sets.dropFirst() {
             guard let current = chosen else { break }

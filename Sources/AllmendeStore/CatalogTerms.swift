@@ -54,6 +54,8 @@ public struct CatalogQuery: Sendable, Equatable {
     public var licenseIDs: Set<String>?
     /// The publisher's key (node or lab ID text).
     public var publisher: String?
+    /// The category (e.g. `furniture`).
+    public var category: String?
 
     public init(text: String? = nil, tag: String? = nil, licenseIDs: Set<String>? = nil, publisher: String? = nil) {
         words = text.map(CatalogTerms.words) ?? []
@@ -63,7 +65,7 @@ public struct CatalogQuery: Sendable, Equatable {
     }
 
     /// True if nothing narrows the search.
-    var isEmpty: Bool { words.isEmpty && tag == nil && licenseIDs == nil && publisher == nil }
+    var isEmpty: Bool { words.isEmpty && tag == nil && licenseIDs == nil && publisher == nil && category == nil }
 
     /// True if `listing` matches (the same rule the index applies through its terms).
     func matches(_ listing: CatalogListing) -> Bool {
@@ -72,6 +74,7 @@ public struct CatalogQuery: Sendable, Equatable {
         if let tag, !terms.contains("t:" + tag) { return false }
         if let licenseIDs, !licenseIDs.contains(where: { terms.contains("l:" + $0) }) { return false }
         if let publisher, !terms.contains(CatalogTerms.publisherTerm(publisher)) { return false }
+        if let category, !terms.contains("c:" + category.lowercased()) { return false }
         return true
     }
 }

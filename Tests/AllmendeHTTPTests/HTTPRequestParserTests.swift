@@ -2,6 +2,7 @@
 // spelling refused with its status.
 
 import AllmendeHTTP
+import AllmendeTestSupport
 import Testing
 
 /// Feeds `input` in pieces of `step` bytes and collects requests until an error or the end.
@@ -61,51 +62,28 @@ struct HTTPRequestParserTests {
         #expect(parse(String(repeating: "\r\n", count: 5) + "GET / HTTP/1.1\r\n", step: 1).error?.status == 400)
     }
 
-    static let hostile: [(String, String, Int)] = [
-        ("request line too long", "GET /" + String(repeating: "a", count: 9000) + " HTTP/1.1\r\n", 414),
-        ("request line too long without its end", "GET /" + String(repeating: "a", count: 9000), 414),
-        ("header section too large", "GET / HTTP/1.1\r\nHost: h\r\n" + String(repeating: "X-A: " + String(repeating: "b", count: 1000) + "\r\n", count: 17), 431),
-        ("too many fields", "GET / HTTP/1.1\r\nHost: h\r\n" + String(repeating: "X-A: b\r\n", count: 101) + "\r\n", 431),
-        ("conflicting Content-Length", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400),
-        ("conflicting Content-Length in one field", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3, 4\r\n\r\nabcd", 400),
-        ("Content-Length with a sign", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: +3\r\n\r\nabc", 400),
-        ("Content-Length and Transfer-Encoding", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
-        ("chunked request body", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", 411),
-        ("body too large", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1000000\r\n\r\n", 413),
-        ("obs-fold", "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\r\n b\r\n\r\n", 400),
-        ("space before the colon", "GET / HTTP/1.1\r\nHost : h\r\n\r\n", 400),
-        ("bare CR in a value", "GET / HTTP/1.1\r\nHost: h\rX: y\r\n\r\n", 400),
-        ("bare LF", "GET / HTTP/1.1\nHost: h\n\n", 400),
-        ("NUL in a value", "GET / HTTP/1.1\r\nHost: h\0\r\n\r\n", 400),
-        ("NUL in the target", "GET /a\0b HTTP/1.1\r\nHost: h\r\n\r\n", 400),
-        ("control character in a value", "GET / HTTP/1.1\r\nHost: h\u{1}\r\n\r\n", 400),
-        ("invalid percent-encoding", "GET /a%2 HTTP/1.1\r\nHost: h\r\n\r\n", 400),
-        ("invalid percent-encoding in the query", "GET /a?q=%zz HTTP/1.1\r\nHost: h\r\n\r\n", 400),
-        ("encoded slash", "GET /p/a%2Fb HTTP/1.1\r\nHost: h\r\n\r\n", 400),
-        ("encoded NUL", "GET /p/a%00 HTTP/1.1\r\nHost: h\r\n\r\n", 400),
-        ("dot-dot", "GET /p/../etc/passwd HTTP/1.1\r\nHost: h\r\n\r\n", 400),
-        ("encoded dot-dot", "GET /p/%2e%2E/x HTTP/1.1\r\nHost: h\r\n\r\n", 400),
-        ("dot segment", "GET /p/./x HTTP/1.1\r\nHost: h\r\n\r\n", 400),
-        ("empty segment", "GET /p//x HTTP/1.1\r\nHost: h\r\n\r\n", 400),
-        ("invalid UTF-8 in the path", "GET /p/%FF HTTP/1.1\r\nHost: h\r\n\r\n", 400),
-        ("raw non-ASCII in the target", "GET /p/ä HTTP/1.1\r\nHost: h\r\n\r\n", 400),
-        ("a fragment", "GET /p#x HTTP/1.1\r\nHost: h\r\n\r\n", 400),
-        ("no Host in HTTP/1.1", "GET / HTTP/1.1\r\n\r\n", 400),
-        ("two Host fields", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
-        ("asterisk-form", "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", 400),
-        ("HTTP/2.0", "GET / HTTP/2.0\r\nHost: h\r\n\r\n", 505),
-        ("not HTTP", "GET / SPDY/3\r\nHost: h\r\n\r\n", 400),
-        ("two spaces", "GET  / HTTP/1.1\r\nHost: h\r\n\r\n", 400),
-        ("method with a bad character", "G(T / HTTP/1.1\r\nHost: h\r\n\r\n", 400),
-    ]
-
-    @Test("hostile requests are refused with their status, whole and drip-fed", arguments: hostile.indices)
-    func hostileRequests(index: Int) {
-        let (name, input, status) = Self.hostile[index]
-        for step in [1, 4096] {
-            let (requests, error) = parse(input, step: step)
-            #expect(requests.isEmpty, "\(name)")
-            #expect(error?.status == status, "\(name), step \(step): \(String(describing: error))")
+    @Test("the vectors: good requests parse to their parts, bad ones are refused with their status, whole and drip-fed")
+    func vectorCases() throws {
+        let vectors = try Repository.vectorCases("http-requests.json")
+        #expect(vectors.count >= 40)
+        for vector in vectors {
+            let name = vector["name"] as? String ?? "?"
+            let input = try #require(vector["input"] as? String)
+            for step in [1, 4096] {
+                let (requests, error) = parse(input, step: step)
+                if vector["valid"] as? Bool == true {
+                    #expect(error == nil, "\(name)")
+                    let request = try #require(requests.first, "\(name)")
+                    #expect(request.method == vector["method"] as? String, "\(name)")
+                    #expect(request.segments == vector["segments"] as? [String], "\(name)")
+                    #expect(request.query.map { [$0.name, $0.value] } == (vector["query"] as? [[String]] ?? []), "\(name)")
+                    #expect(request.keepsAlive == vector["keepAlive"] as? Bool, "\(name)")
+                    #expect(request.body == Array((vector["body"] as? String ?? "").utf8), "\(name)")
+                } else {
+                    #expect(requests.isEmpty, "\(name)")
+                    #expect(error?.status == vector["status"] as? Int, "\(name), step \(step): \(String(describing: error))")
+                }
+            }
         }
     }
 
