@@ -43,6 +43,7 @@ let package = Package(
         .target(name: "AllmendeCrypto", dependencies: ["COpenSSL", "SHA256Lanes", "SHA256LanesAVX512"], swiftSettings: strict),
         .target(name: "CanonicalJSON", swiftSettings: strict),
         .target(name: "AllmendeHTTP", swiftSettings: strict),
+        .target(name: "AllmendeZIP", swiftSettings: strict),
         .target(name: "AllmendeModel", dependencies: ["AllmendeCrypto", "CanonicalJSON"], swiftSettings: strict),
         .target(name: "AllmendeWire", dependencies: ["AllmendeCrypto"], swiftSettings: strict),
         .target(name: "AllmendeNode", dependencies: ["AllmendeWire", "AllmendeCrypto"], swiftSettings: strict),
@@ -54,7 +55,7 @@ let package = Package(
         .target(
             name: "AllmendeRuntime",
             dependencies: ["AllmendeSystem", "AllmendeCrypto", "AllmendeTLS", "AllmendeWire", "AllmendeNode", "AllmendeStore", "AllmendeModel",
-                           "CanonicalJSON", "AllmendeHTTP"],
+                           "CanonicalJSON", "AllmendeHTTP", "AllmendeZIP"],
             swiftSettings: strict
         ),
         .target(
@@ -112,6 +113,11 @@ let package = Package(
         .testTarget(
             name: "AllmendeHTTPTests",
             dependencies: ["AllmendeHTTP", "AllmendeTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AllmendeZIPTests",
+            dependencies: ["AllmendeZIP", "AllmendeTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -44,6 +44,14 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2))Z"
     }
 
+    /// Year, month, day, hour, minute and second in UTC.
+    public var utcComponents: (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
+        let days = Int(secondsSinceEpoch.quotientAndRemainder(dividingBy: 86_400).quotient)
+        let seconds = Int(secondsSinceEpoch - Int64(days) * 86_400)
+        let (year, month, day) = Self.civil(fromDays: days)
+        return (year, month, day, seconds / 3600, seconds / 60 % 60, seconds % 60)
+    }
+
     /// The date part, `YYYY-MM-DD`.
     public var date: String { String(description.prefix(10)) }
 

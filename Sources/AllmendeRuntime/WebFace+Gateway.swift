@@ -30,6 +30,22 @@ extension WebFace {
         return fileAnswer(file.sha256, mediaType: file.mediaType, name: name, request: request)
     }
 
+    /// `/p/ID.zip`: every file of a stored package, its manifest, bill of materials and NOTICE, as one ZIP.
+    func packageZip(_ idText: String) -> HTTPResponse {
+        guard let id = packageID(idText) else { return unknownPackage(idText) }
+        guard let manifest = try? runtime.store.manifest(id) else {
+            return notFound("Package \(id.hex) is known from the catalog but not stored on this node; fetch it first.", fetch: id)
+        }
+        guard let stream = PackageZipStream(id: id, manifest: manifest, store: runtime.store) else {
+            return notFound("Not every file of '\(manifest.info.title)' is stored on this node yet.", fetch: id)
+        }
+        let name = PackageZipStream.folderName(manifest.info.title, version: manifest.info.version, id: id) + ".zip"
+        return HTTPResponse(status: 200, headers: [
+            ("Content-Type", "application/zip"), ("Content-Disposition", "attachment; filename=\"\(name)\""),
+            ("ETag", "\"zip-\(id.hex)\""), ("Cache-Control", "public, max-age=86400"), ("Content-Security-Policy", Self.filePolicy),
+        ], body: .stream(length: stream.layout.totalSize, stream))
+    }
+
     /// Media types shown in the browser; every other file is a download.
     static let inlineTypes: Set<String> = ["image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml", "image/avif"]
 

@@ -81,6 +81,37 @@ struct WebFaceTests {
         }
     }
 
+    @Test("the package ZIP has its announced length and unpacks to files whose SHA-256 match the manifest, plus manifest, BOM and NOTICE")
+    func packageZip() throws {
+        try Self.withWebNode("web-zip") { node, port, folder in
+            let id = try node.publishExample("timber-wall-block")
+            let manifest = try node.runtime.store.manifest(id)
+            let client = try HTTPTestClient(port: port)
+            let reply = try #require(client.get("/p/\(id.hex.prefix(10)).zip"))
+            #expect(reply.status == 200)
+            #expect(reply.headers["content-type"] == "application/zip")
+            #expect(reply.body.count == Int(reply.headers["content-length"] ?? "") ?? -1)
+            #expect(Array(reply.body.suffix(22).prefix(4)) == [0x50, 0x4B, 0x05, 0x06])
+            // The connection is still usable after a streamed body.
+            #expect(client.get("/style.css")?.status == 200)
+            guard ProcessRunner.isAvailable("python3") else { return }
+            let path = try folder.write("package.zip", reply.body)
+            let script = "import zipfile,sys,hashlib\nz=zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\n"
+                + "for i in z.infolist(): print(i.filename, hashlib.sha256(z.read(i)).hexdigest())"
+            let result = try ProcessRunner.run("python3", ["-c", script, path])
+            #expect(result.status == 0, "\(result.standardError)")
+            var unpacked: [String: String] = [:]
+            for line in result.standardOutput.split(separator: "\n") {
+                let parts = line.split(separator: " ")
+                unpacked[String(parts[0].split(separator: "/", maxSplits: 1)[1])] = String(parts[1])
+            }
+            for file in manifest.files { #expect(unpacked[file.path.description] == file.sha256.hex, "\(file.path)") }
+            #expect(unpacked["allmende-manifest.json"] == id.hex, "the manifest's SHA-256 is the package ID")
+            #expect(unpacked["allmende-bom.csv"] != nil && unpacked["allmende-NOTICE.txt"] != nil)
+            #expect(client.get("/p/\(String(repeating: "b", count: 64)).zip")?.status == 404)
+        }
+    }
+
     @Test("a title with markup is shown as text on the catalog and package pages; every page has a strict CSP")
     func escapesTitles() throws {
         try Self.withWebNode("web-escape") { node, port, folder in
