@@ -23,6 +23,7 @@ enum CommandTable {
             LabCommands.group,
             NetworkCommands.daemon,
             NetworkCommands.status,
+            NetworkCommands.web,
             FetchCommand.spec,
             PeerCommands.group,
             MirrorCommands.group,

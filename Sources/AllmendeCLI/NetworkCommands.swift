@@ -101,6 +101,36 @@ enum NetworkCommands {
         }
     )
 
+    static let web = CommandSpec(
+        name: "web",
+        summary: "print a one-time URL that logs a browser in as this node's operator",
+        discussion: """
+        The web face of a running daemon (default http://127.0.0.1:7380/) is read-only for everyone. Opening the
+        URL this prints logs that browser in as the operator (a session cookie for 12 hours): it can then fetch
+        packages to this node and add or remove mirror policies from the pages. The URL works once, within 10
+        minutes. Publishing, attesting and retracting stay in the CLI. Needs a running daemon.
+
+        example: allmende web
+        example: allmende web --json
+        """,
+        run: { context in
+            let home = try context.home()
+            var url = ""
+            try ControlClient(home: home).send(["command": "web-login"]) { value throws(CLIError) in
+                if value["event"]?.stringValue == "error" { throw CLIError.failure(value["message"]?.stringValue ?? "the daemon refused") }
+                url = value["url"]?.stringValue ?? ""
+                return false
+            }
+            if context.isJSON {
+                context.printJSON(["url": .string(url)])
+            } else {
+                context.console.line(url)
+                context.console.errorLine("open this URL in a browser on this machine within 10 minutes; it works once")
+            }
+            return ExitCode.success
+        }
+    )
+
     static let status = CommandSpec(
         name: "status",
         summary: "show the running node: ID, listen port, peers with state and traffic, store size",

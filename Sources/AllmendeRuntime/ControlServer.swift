@@ -21,8 +21,6 @@ public final class ControlServer: Sendable {
     private let clients = Mutex(0)
     /// Most control clients served at once.
     static let maximumClients = 16
-    /// Most fetches running at once when a detached one is asked for.
-    static let maximumDetachedFetches = 16
 
     /// Binds the control socket (replacing a stale one).
     public init(runtime: NodeRuntime) throws(SystemError) {
@@ -103,6 +101,15 @@ public final class ControlServer: Sendable {
         switch request["command"]?.stringValue {
         case "status":
             reply(runtime.statusReport())
+        case "web-login":
+            do {
+                guard let url = try runtime.webLoginURL() else {
+                    return reply(["event": "error", "message": "the web face is off (start the daemon without '--http off')"])
+                }
+                reply(["event": "done", "url": .string(url)])
+            } catch {
+                reply(["event": "error", "message": .string("\(error)")])
+            }
         case "add-peer":
             guard let address = request["address"]?.stringValue else { return reply(["event": "error", "message": "add-peer needs an address"]) }
             runtime.addPeer(PeerEntry(address: address, node: request["node"]?.stringValue.flatMap { try? NodeID(parsing: $0) }))
@@ -125,13 +132,8 @@ public final class ControlServer: Sendable {
                 return reply(["event": "error", "message": "fetch needs a full package ID"])
             }
             if request["detach"]?.boolValue == true {
-                // Each detached fetch is a thread of its own: a bounded number run at once.
-                guard runtime.runningFetches.count < Self.maximumDetachedFetches else {
-                    return reply(["event": "error", "message": .string("\(Self.maximumDetachedFetches) fetches are running already; wait for one to end ('allmende status')")])
-                }
-                // The fetch runs on in the daemon whoever waits; `status` shows it.
-                runtime.threads.spawn("allmende-fetch") { [runtime] in
-                    do { _ = try runtime.fetch(id) } catch { runtime.logger.warning("detached fetch failed", ["package": id.hex, "reason": "\(error)"]) }
+                guard runtime.startDetachedFetch(id) else {
+                    return reply(["event": "error", "message": .string("\(NodeRuntime.maximumDetachedFetches) fetches are running already; wait for one to end ('allmende status')")])
                 }
                 return reply(["event": "started", "package": .string(id.hex)])
             }

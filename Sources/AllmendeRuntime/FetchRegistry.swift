@@ -123,6 +123,19 @@ extension NodeRuntime {
         return try outcome.get()
     }
 
+    /// Most fetches running at once when a detached one is asked for.
+    public static let maximumDetachedFetches = 16
+
+    /// Starts fetching `id` in the background (the daemon carries on whoever waits; `status` shows it); false when
+    /// `maximumDetachedFetches` are running already.
+    public func startDetachedFetch(_ id: ContentID) -> Bool {
+        guard runningFetches.count < Self.maximumDetachedFetches else { return false }
+        threads.spawn("allmende-fetch") { [self] in
+            do { _ = try fetch(id) } catch { logger.warning("detached fetch failed", ["package": id.hex, "reason": "\(error)"]) }
+        }
+        return true
+    }
+
     /// The fetches running now, with their progress and how many callers wait for each.
     public var runningFetches: [(package: ContentID, progress: FetchProgress, waiting: Int)] {
         fetches.withLock { Array($0.values) }.map { ($0.package, $0.progress, $0.waiting) }.sorted { $0.package < $1.package }

@@ -107,6 +107,16 @@ public final class NodeRuntime: Sendable {
     let busyAnswersLeft: Mutex<Int>
     /// The web face's server while it runs.
     let webServer = Mutex<HTTPServer?>(nil)
+    /// The operator's logins and sessions on the web face.
+    let webSessions = Mutex(WebSessions())
+
+    /// A one-time URL that logs a browser in as this node's operator (nil when the web face is off).
+    public func webLoginURL() throws -> String? {
+        guard let server = webServer.withLock({ $0 }) else { return nil }
+        let token = try webSessions.withLock { sessions throws(CryptoError) in try sessions.newLogin(now: .now) }
+        let host = server.host == "0.0.0.0" || server.host == "::" ? "127.0.0.1" : server.host
+        return "http://\(host.contains(":") ? "[\(host)]" : host):\(server.port)/login?token=\(token)"
+    }
 
     /// The web face's port (nil when it is off or could not bind).
     public var httpPort: UInt16? { webServer.withLock { $0?.port } }

@@ -127,6 +127,9 @@ extension WebFace {
         for listing in published { page.raw(listingItem(listing)) }
         page.raw("</ul>")
         if published.isEmpty { page.raw("<p class=\"notice\">This node's catalog has no package published by this key.</p>") }
+        if let csrf = operatorSession(request)?.csrf {
+            page.raw(Self.actionForm("mirror-add", csrf: csrf, fields: [("publisher", lab.text)], button: "Mirror everything this lab publishes", id: "mirror-lab"))
+        }
         return page.response(nodeName: runtime.options.name)
     }
 

@@ -7,10 +7,19 @@ import AllmendeSystem
 import CanonicalJSON
 
 extension WebFace {
-    func nodePage() -> HTTPResponse {
+    func nodePage(_ request: HTTPRequest) -> HTTPResponse {
         let status = runtime.statusReport()
+        let csrf = operatorSession(request)?.csrf
         var page = WebPage(title: "Node")
-        page.raw("<h1>This node</h1><table class=\"facts\" id=\"node-facts\"><tbody>")
+        page.raw("<h1>This node</h1>")
+        if csrf != nil {
+            page.raw("<p id=\"operator\">Logged in as this node's operator. "
+                     + Self.actionForm("logout", csrf: csrf, fields: [], button: "Log out", id: "logout") + "</p>")
+        } else {
+            page.raw("<p class=\"meta\" id=\"read-only\">Read-only. To fetch packages and change mirror policies here, run "
+                     + "<code>allmende web</code> on the node and open the URL it prints.</p>")
+        }
+        page.raw("<table class=\"facts\" id=\"node-facts\"><tbody>")
         page.raw("<tr><th>Node ID</th><td class=\"key\" id=\"node-id\">\(runtime.nodeID.text)</td></tr>")
         page.raw("<tr><th>Name</th><td>\(HTML.escape(runtime.options.name))</td></tr>")
         page.raw("<tr><th>Listening</th><td>\(HTML.escape(runtime.options.listen.host)):\(runtime.listenPort)</td></tr>")
@@ -47,7 +56,11 @@ extension WebFace {
         page.raw("<h2>Mirror policies (\(mirrors.count))</h2>")
         if mirrors.isEmpty { page.raw("<p class=\"meta\">None: this node stores what is published or fetched here.</p>") } else {
             page.raw("<ul id=\"mirrors\">")
-            for policy in mirrors { page.element("li", "\(policy)") }
+            for (index, policy) in mirrors.enumerated() {
+                page.raw("<li>\(HTML.escape("\(policy)"))"
+                         + (csrf == nil ? "" : " " + Self.actionForm("mirror-remove", csrf: csrf, fields: [("number", String(index + 1))],
+                                                                      button: "Remove", id: "mirror-remove-\(index + 1)")) + "</li>")
+            }
             page.raw("</ul>")
         }
 

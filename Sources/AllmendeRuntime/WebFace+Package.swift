@@ -12,7 +12,7 @@ extension WebFace {
         guard let id = packageID(text) else { return unknownPackage(text) }
         guard let manifest = try? runtime.store.manifest(id) else {
             guard let listing = runtime.store.catalogListing(id) else { return unknownPackage(text) }
-            return catalogOnlyPage(listing)
+            return catalogOnlyPage(listing, csrf: operatorSession(request)?.csrf)
         }
         let builds: Int
         if let text = request.parameter("builds") {
@@ -152,13 +152,20 @@ extension WebFace {
     }
 
     /// A package this node knows only from its catalog entry: the signed summary and how to fetch it.
-    private func catalogOnlyPage(_ listing: CatalogListing) -> HTTPResponse {
+    private func catalogOnlyPage(_ listing: CatalogListing, csrf: String?) -> HTTPResponse {
         let summary = listing.summary
         var page = WebPage(title: summary.title)
         if let reason = listing.retraction { page.raw("<div class=\"banner\" id=\"retracted\">Retracted by its publisher: \(HTML.escape(reason))</div>") }
         page.raw("<h1 id=\"title\">\(HTML.escape(summary.title)) <span class=\"meta\">\(HTML.escape(summary.version))</span></h1>")
         page.raw("<p class=\"notice\" id=\"not-stored\">Not stored on this node: it knows this design from the catalog. "
                  + "<code>allmende fetch \(listing.package.hex)</code> gets it from a lab that holds it.</p>")
+        if let fetch = runtime.runningFetches.first(where: { $0.package == listing.package }) {
+            page.raw("<p data-fetch=\"\(listing.package.hex)\" id=\"fetching\">Fetching: <progress max=\"\(max(1, fetch.progress.bytesTotal))\" "
+                     + "value=\"\(fetch.progress.bytesDone)\"></progress></p>")
+        } else {
+            page.raw(Self.actionForm("fetch", csrf: csrf, fields: [("package", listing.package.hex)], button: "Fetch to this node", id: "fetch-button")
+                     + (csrf == nil ? "<p class=\"meta\">Only the operator can fetch from here (<code>allmende web</code>).</p>" : ""))
+        }
         page.raw("<table class=\"facts\"><tbody><tr><th>Package</th><td class=\"key\">\(listing.package.hex)</td></tr>"
                  + "<tr><th>License</th><td>\(HTML.escape(summary.license))\(listing.openHardwareProblem == nil ? WebPage.badge("open hardware", kind: "open") : WebPage.badge("not open hardware", kind: "closed"))</td></tr>"
                  + "<tr><th>Category</th><td>\(HTML.escape(summary.category))</td></tr>"

@@ -26,9 +26,12 @@ public final class WebFace: HTTPResponder, Sendable {
 
     public func respond(to request: HTTPRequest, from client: String) -> HTTPResponse {
         var response: HTTPResponse
-        if request.method != "GET" && request.method != "HEAD" {
-            response = Self.plain(405, "only GET and HEAD are answered here")
-            response.headers.append(("Allow", "GET, HEAD"))
+        let isAction = request.segments.count == 2 && request.segments[0] == "actions"
+        if isAction && request.method == "POST" {
+            response = action(request.segments[1], request: request)
+        } else if isAction || (request.method != "GET" && request.method != "HEAD") {
+            response = Self.plain(405, isAction ? "actions are POSTed from this node's pages" : "only GET and HEAD are answered here")
+            response.headers.append(("Allow", isAction ? "POST" : "GET, HEAD"))
         } else {
             response = route(request)
         }
@@ -44,7 +47,8 @@ public final class WebFace: HTTPResponder, Sendable {
         case nil: return catalogPage(request)
         case "style.css": return Self.asset(WebAssets.stylesheet, type: "text/css; charset=utf-8")
         case "app.js": return Self.asset(WebAssets.script, type: "text/javascript; charset=utf-8")
-        case "node" where segments.count == 1: return nodePage()
+        case "node" where segments.count == 1: return nodePage(request)
+        case "login" where segments.count == 1: return logIn(request)
         case "metrics" where segments.count == 1: return metrics()
         case "b" where segments.count == 2: return blob(segments[1], request: request)
         case "p" where segments.count == 2 && segments[1].hasSuffix(".zip"): return packageZip(String(segments[1].dropLast(4)))

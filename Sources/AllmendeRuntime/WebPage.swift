@@ -73,10 +73,11 @@ enum WebAssets {
     """
 
     static let script = """
-    // Refreshes the progress of running fetches on the dashboard; the page works without it.
+    // Refreshes the progress of running fetches and reloads the page when one ends; every page works without it.
     (function(){var rows=document.querySelectorAll('[data-fetch]');if(!rows.length)return;
     setInterval(function(){fetch('/api/status').then(function(r){return r.json()}).then(function(s){
-    (s.fetches||[]).forEach(function(f){var row=document.querySelector('[data-fetch="'+f.package+'"]');if(!row)return;
-    var bar=row.querySelector('progress');if(bar){bar.max=f.total||1;bar.value=f.done}});});},1000);})();
+    var running={};(s.fetches||[]).forEach(function(f){running[f.package]=1;var row=document.querySelector('[data-fetch="'+f.package+'"]');
+    if(!row)return;var bar=row.querySelector('progress');if(bar){bar.max=f.total||1;bar.value=f.done}});
+    for(var i=0;i<rows.length;i++){if(!running[rows[i].getAttribute('data-fetch')]){location.reload();return}}});},1000);})();
     """
 }
