@@ -18,7 +18,9 @@ enum DemoCommand {
         Starts three nodes in temporary home folders on loopback: node 2 dials node 1 and mirrors everything tagged
         "timber"; node 3 dials node 2. Node 1 publishes the example packages; their catalog entries travel through
         node 2 to node 3; node 2 mirrors the timber packages; node 3 fetches the garden studio plan by ID (from node
-        2) and verifies it. Every step is printed; the nodes stop and the folders are removed at the end.
+        2) and verifies it. Every step is printed. On a terminal, the nodes then stay up with their web pages
+        (catalog, packages, dashboard; URLs printed, with an operator login for node 3) until Enter or Ctrl-C; then
+        they stop and the folders are removed.
         """,
         options: [examplesOption, keepOption],
         epilogue: "example: allmende demo --json",
@@ -38,6 +40,7 @@ enum DemoCommand {
                     options.antiEntropyInterval = .seconds(1)
                     options.maximumBackoff = .seconds(1)
                     options.mirrors = mirrors
+                    options.http = SocketAddress(host: "127.0.0.1", port: 0)
                     let runtime = try NodeRuntime(home: NodeHome(path: "\(root)/node\(number)"), key: try Ed25519PrivateKey(), options: options,
                                                   logger: Logger(level: .error, collecting: true))
                     try runtime.start()
@@ -93,12 +96,44 @@ enum DemoCommand {
             } catch {
                 throw CLIError.failure("demo failed: \(error)")
             }
+            if console.isOutputTerminal && isatty(0) == 1 && !context.isJSON {
+                console.line("")
+                console.line("The nodes stay up; open their pages in a browser:")
+                for (number, node) in nodes.enumerated() {
+                    console.line("   node \(number + 1): http://127.0.0.1:\(node.httpPort ?? 0)/")
+                }
+                if let login = try? nodes[2].webLoginURL() {
+                    console.line("   operator login for node 3 (its fetch button works after this): \(login)")
+                }
+                console.line("Press Enter or Ctrl-C to stop them.")
+                waitForEnterOrInterrupt()
+            }
             nodes.forEach { $0.stop() }
             nodes.removeAll()
             console.line("8. stopped the three nodes" + (context.arguments.has("--keep") ? "; their homes are in \(root)" : " and removed their home folders"))
             return ExitCode.success
         }
     )
+
+    /// Blocks until a line (or end of input) on standard input, or SIGINT/SIGTERM.
+    private static func waitForEnterOrInterrupt() {
+        let done = DispatchSemaphore(value: 0)
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let sources = [SIGINT, SIGTERM].map { number in
+            let source = DispatchSource.makeSignalSource(signal: number, queue: DispatchQueue(label: "allmende-demo-signals"))
+            source.setEventHandler { done.signal() }
+            source.resume()
+            return source
+        }
+        let reader = Thread {
+            _ = readLine()
+            done.signal()
+        }
+        reader.start()
+        done.wait()
+        sources.forEach { $0.cancel() }
+    }
 
     private static func waitUntil(_ condition: () -> Bool, timeout: Duration = .seconds(30)) -> Bool {
         let deadline = ContinuousClock.now + timeout

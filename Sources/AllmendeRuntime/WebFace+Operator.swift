@@ -49,8 +49,12 @@ extension WebFace {
         guard let sent = field("csrf"), sent.utf8.count == csrf.utf8.count, zip(sent.utf8, csrf.utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else {
             return actionRefused("The form is out of date or did not come from this node's pages; reload the page and try again.")
         }
-        if let origin = request.header("origin"), let host = request.header("host"), origin != "http://" + host {
+        // Browsers say where a form came from (Origin; Sec-Fetch-Site): only this node's own pages may post.
+        if let origin = request.header("origin"), origin != "http://" + (request.header("host") ?? "") {
             return actionRefused("The request came from another site (\(origin)).")
+        }
+        if let site = request.header("sec-fetch-site"), site != "same-origin" {
+            return actionRefused("The request came from another site (\(site)).")
         }
         switch name {
         case "fetch":

@@ -36,7 +36,7 @@ public final class WebFace: HTTPResponder, Sendable {
             response = route(request)
         }
         response.headers.append(("X-Content-Type-Options", "nosniff"))
-        response.headers.append(("Referrer-Policy", "no-referrer"))
+        response.headers.append(("Referrer-Policy", "same-origin"))
         if response.header("Content-Security-Policy") == nil { response.headers.append(("Content-Security-Policy", Self.pagePolicy)) }
         return response
     }
