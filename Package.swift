@@ -27,7 +27,7 @@ let package = Package(
     targets: (fuzzing ? [
         .executableTarget(
             name: "allmende-fuzz",
-            dependencies: ["AllmendeCrypto", "AllmendeModel", "AllmendeNode", "AllmendeStore", "AllmendeWire", "CanonicalJSON"],
+            dependencies: ["AllmendeCrypto", "AllmendeHTTP", "AllmendeModel", "AllmendeNode", "AllmendeStore", "AllmendeWire", "CanonicalJSON"],
             swiftSettings: [.unsafeFlags(["-warnings-as-errors", "-parse-as-library"])]
         ),
     ] : []) + [
@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "AllmendeNode", dependencies: ["AllmendeWire", "AllmendeCrypto"], swiftSettings: strict),
         .target(name: "AllmendeTLS", dependencies: ["COpenSSL", "AllmendeCrypto", "AllmendeSystem"], swiftSettings: strict),
         .target(
-            name: "AllmendeStore", dependencies: ["AllmendeSystem", "AllmendeCrypto", "AllmendeModel", "CanonicalJSON"],
+            name: "AllmendeStore", dependencies: ["AllmendeSystem", "AllmendeCrypto", "AllmendeModel", "CanonicalJSON", "AllmendeZIP"],
             swiftSettings: strict
         ),
         .target(

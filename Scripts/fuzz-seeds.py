@@ -121,3 +121,10 @@ for case in vectors("reconciliation.json"):
         write("reconcile", case["name"], bytes.fromhex(case["hex"]))
 ids = b"".join(bytes([index]) * 32 for index in range(40))
 write("reconcile", "id-list", b"\x01\xff\x02" + struct.pack(">H", 40) + ids)
+
+# HTTP requests: every vector, whole and drip-fed, and several pipelined
+requests = [case["input"].encode() for case in vectors("http-requests.json")]
+for index, data in enumerate(requests):
+    write("http", f"request-{index}-whole", bytes([255]) + data)
+    write("http", f"request-{index}-drip", bytes([0]) + data)
+write("http", "pipelined", bytes([7]) + b"".join(r for r in requests[:8]))

@@ -50,15 +50,24 @@ public struct HTTPResponse {
     /// The status line and header fields with `Content-Length`, ending with the empty line. Header values are
     /// written without CR, LF and NUL (a file name from a manifest cannot split a header).
     public func encodedHead(date: String? = nil, keepAlive: Bool) -> [UInt8] {
-        var text = "HTTP/1.1 \(status) \(Self.reason(status))\r\n"
-        if let date { text += "Date: \(date)\r\n" }
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        out += "HTTP/1.1 \(status) \(Self.reason(status))\r\n".utf8
+        if let date { out += "Date: \(date)\r\n".utf8 }
         for (name, value) in headers {
-            text += name + ": " + String(value.unicodeScalars.filter { $0 != "\r" && $0 != "\n" && $0 != "\0" }.map(Character.init)) + "\r\n"
+            out += name.utf8
+            out += ": ".utf8
+            if value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) {
+                out += value.utf8.filter { $0 != 0x0D && $0 != 0x0A && $0 != 0 }
+            } else {
+                out += value.utf8
+            }
+            out += "\r\n".utf8
         }
-        text += "Content-Length: \(body.length)\r\n"
-        if !keepAlive || closes { text += "Connection: close\r\n" }
-        text += "\r\n"
-        return Array(text.utf8)
+        out += "Content-Length: \(body.length)\r\n".utf8
+        if !keepAlive || closes { out += "Connection: close\r\n".utf8 }
+        out += "\r\n".utf8
+        return out
     }
 
     /// The reason phrase of `status`.

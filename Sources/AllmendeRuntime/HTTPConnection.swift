@@ -35,6 +35,9 @@ final class HTTPConnection {
         }
     }
 
+    /// Files up to this size are read and sent with the head, larger ones with sendfile (bytes).
+    static let smallFile = 16 << 10
+
     /// Most request bytes buffered before this connection stops reading (the largest request and a little more).
     static let maximumBuffered = HTTPLimits.requestLine + HTTPLimits.headerSection + HTTPLimits.body + 4096
 
@@ -159,6 +162,17 @@ final class HTTPConnection {
                 body = .bytes(Array("404 Not Found: the file is no longer stored here\n".utf8), sent: 0)
             } else if isHead {
                 Glibc.close(descriptor)
+            } else if length <= Self.smallFile {
+                // Small files go out with the head in one write: one system call instead of a send and a sendfile.
+                var bytes = [UInt8](repeating: 0, count: length)
+                let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, length, off_t(offset)) }
+                Glibc.close(descriptor)
+                if count == length {
+                    body = .bytes(bytes, sent: 0)
+                } else {
+                    answer = errorAnswer(404, "the file is no longer stored here")
+                    body = .bytes(Array("404 Not Found: the file is no longer stored here\n".utf8), sent: 0)
+                }
             } else {
                 body = .file(descriptor: descriptor, offset: offset, remaining: length)
             }
@@ -166,8 +180,13 @@ final class HTTPConnection {
             if isHead { stream.close() } else { body = .stream(stream, pending: [], sent: 0, remaining: length) }
         }
         if isHead { body = .none }
-        let head = answer.encodedHead(date: worker.date(), keepAlive: keepAlive && !closesAfterAnswer)
-        output = Outgoing(head: head, body: body, status: answer.status, total: head.count + (isHead ? 0 : answer.body.length))
+        var head = answer.encodedHead(date: worker.date(), keepAlive: keepAlive && !closesAfterAnswer)
+        let total = head.count + (isHead ? 0 : answer.body.length)
+        if case let .bytes(bytes, _) = body, bytes.count <= Self.smallFile {
+            head += bytes
+            body = .none
+        }
+        output = Outgoing(head: head, body: body, status: answer.status, total: total)
     }
 
     private enum FlushResult { case blocked, finished, failed }

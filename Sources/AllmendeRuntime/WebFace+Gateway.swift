@@ -12,7 +12,6 @@ extension WebFace {
         guard text.utf8.count == 64, let id = try? ContentID(parsing: text) else {
             return Self.plain(400, "'\(text)' is not a SHA-256 (64 hex digits)")
         }
-        guard runtime.store.blobs.has(id) else { return notFound("No blob \(id.hex) is stored on this node.") }
         return fileAnswer(id, mediaType: "application/octet-stream", name: nil, request: request)
     }
 

@@ -17,7 +17,7 @@ public final class WebFace: HTTPResponder, Sendable {
     let server = Mutex<HTTPServer?>(nil)
 
     /// Pages: scripts, styles and images only from this node; no frames, no plugins, forms only to this node.
-    static let pagePolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    static let pagePolicy = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
         + "frame-ancestors 'none'; base-uri 'none'"
     /// Files from packages (SVG included): nothing runs, nothing loads.
     static let filePolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; sandbox"

@@ -1,6 +1,8 @@
 // CatalogRecordScan.swift: AllmendeStore. Pure: reads catalog log records out of bytes, skipping damage.
 // Spec: Protocol/catalog-log.md.
 
+import AllmendeZIP
+
 /// A run of bytes in the catalog log that is not a valid record.
 public struct CatalogDamage: Sendable, Equatable, CustomStringConvertible {
     /// Byte offset in the log file.
@@ -84,46 +86,9 @@ struct CatalogRecordScan {
     }
 }
 
-/// CRC-32C (Castagnoli), the checksum of catalog log records: slicing-by-8 (eight table look-ups per 8 bytes).
+/// CRC-32C (Castagnoli), the checksum of catalog log records and catalog index sections (AllmendeZIP's CRC32).
 public enum CRC32C {
-    /// tables[k][b]: the CRC of byte b followed by k zero bytes.
-    private static let tables: [UInt32] = {
-        var tables = [UInt32](repeating: 0, count: 8 * 256)
-        for index in 0..<256 {
-            var value = UInt32(index)
-            for _ in 0..<8 { value = value & 1 == 1 ? (value >> 1) ^ 0x82F6_3B78 : value >> 1 }
-            tables[index] = value
-        }
-        for slice in 1..<8 {
-            for index in 0..<256 {
-                let previous = tables[(slice - 1) * 256 + index]
-                tables[slice * 256 + index] = tables[Int(previous & 0xFF)] ^ (previous >> 8)
-            }
-        }
-        return tables
-    }()
+    public static func checksum(_ bytes: [UInt8]) -> UInt32 { CRC32.checksum(bytes, .castagnoli) }
 
-    public static func checksum(_ bytes: [UInt8]) -> UInt32 { bytes.withUnsafeBytes { checksum($0) } }
-
-    public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        tables.withUnsafeBufferPointer { t in
-            var index = 0
-            let count = bytes.count
-            while count - index >= 8 {
-                // Two little-endian words per step (one load each, not four byte loads).
-                let low = crc ^ UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt32.self))
-                let high = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index + 4, as: UInt32.self))
-                crc = t[7 * 256 + Int(low & 0xFF)] ^ t[6 * 256 + Int((low >> 8) & 0xFF)] ^ t[5 * 256 + Int((low >> 16) & 0xFF)]
-                    ^ t[4 * 256 + Int(low >> 24)] ^ t[3 * 256 + Int(high & 0xFF)] ^ t[2 * 256 + Int((high >> 8) & 0xFF)]
-                    ^ t[256 + Int((high >> 16) & 0xFF)] ^ t[Int(high >> 24)]
-                index += 8
-            }
-            while index < count {
-                crc = t[Int((crc ^ UInt32(bytes[index])) & 0xFF)] ^ (crc >> 8)
-                index += 1
-            }
-        }
-        return crc ^ 0xFFFF_FFFF
-    }
+    public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 { CRC32.checksum(bytes, .castagnoli) }
 }

@@ -25,7 +25,7 @@ struct CatalogBenchmark {
         guard FileSystem.exists(binary) else { throw BenchError(message: "build the CLI first: swift build -c release (looked for \(binary))") }
         print("catalog: \(entries) publish entries (\(stored) stored here), home in \(options.directory), \(options.runs) runs each, a cold process per command")
         var probe: ContentID?
-        let fillTime = try measure { probe = try fill(home) }
+        let fillTime = try measure { probe = try Self.fill(home, entries: entries, stored: stored) }
         print("filled in \(String(format: "%.1f", fillTime)) s")
         let run = { (arguments: [String]) throws in
             try spawnQuietly(binary, arguments + ["--home", home.path])
@@ -146,8 +146,9 @@ struct CatalogBenchmark {
         return Double(ready.count) / seconds
     }
 
-    /// Fills the catalog; returns a stored package from the middle.
-    private func fill(_ home: NodeHome) throws -> ContentID? {
+    /// Fills the catalog with `entries` publish entries (the first `stored` stored here, manifests only); returns a
+    /// stored package from the middle.
+    static func fill(_ home: NodeHome, entries: Int, stored: Int) throws -> ContentID? {
         var middle: ContentID?
         let store = try PackageStore(home: home)
         let labs = try (0..<20).map { _ in try Ed25519PrivateKey() }

@@ -6,7 +6,7 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--help") || arguments.contains("-h") {
     print("""
-    usage: allmende-bench [store | fetch | reconcile | simulate | catalog | sync | publish-files] [--size-mib N] [--runs N] [--dir DIR] [--entries N] [--stored N] [--nodes N] [--discovery]
+    usage: allmende-bench [store | fetch | reconcile | simulate | catalog | sync | publish-files | http] [--size-mib N] [--runs N] [--dir DIR] [--entries N] [--stored N] [--nodes N] [--discovery]
 
     Benchmarks, in one run and on the same data, Allmende against the tools a user would otherwise use.
 
@@ -26,6 +26,9 @@ if arguments.contains("--help") || arguments.contains("-h") {
               throughput, beside grep -c over the raw log
       sync    a fresh daemon learns --entries catalog entries from one peer on loopback: time, bytes received
       publish-files  publishing --files small files (default 10,000), beside git add -A && git commit
+      http    the daemon's web face beside nginx on the same files: a --size-mib blob with curl, a 4 KiB blob with
+              wrk -c 100, the catalog search page at --entries entries (default 10,000) with 20 clients (p50/p99),
+              and the memory of 1,000 idle keep-alive connections (nginx, wrk and curl installed if missing)
 
     options:
       --size-mib N   size of the generated file in MiB (default 1024)
@@ -56,6 +59,7 @@ do {
         case "catalog": options.benchmark = "catalog"
         case "sync": options.benchmark = "sync"
         case "publish-files": options.benchmark = "publish-files"
+        case "http": options.benchmark = "http"
         case "--files": options.files = Int(try value()) ?? 0
         case "--entries": options.entries = Int(try value()) ?? 0
         case "--stored": options.stored = Int(try value()) ?? 0
@@ -77,6 +81,7 @@ do {
     case "catalog": try CatalogBenchmark(options: options, entries: options.entries).run()
     case "sync": try SyncBenchmark(options: options).run()
     case "publish-files": try PublishFilesBenchmark(options: options).run()
+    case "http": try HTTPBenchmark(options: options).run()
     default: try StoreBenchmark(options: options).run()
     }
 } catch let error as BenchError {

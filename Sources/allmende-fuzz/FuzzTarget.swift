@@ -1,6 +1,7 @@
 // FuzzTarget.swift: allmende-fuzz. What each harness feeds its decoder, and the properties it checks.
 
 import AllmendeCrypto
+import AllmendeHTTP
 import AllmendeModel
 import AllmendeNode
 import AllmendeStore
@@ -27,6 +28,8 @@ enum FuzzTarget: String, CaseIterable {
     case reconcile
     /// Catalog index files (a flipped bit on disk, or any bytes): every part reads without a crash.
     case index
+    /// HTTP requests fed at arbitrary split points: what parses names nothing outside its route, and the buffer stays bounded.
+    case http
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -39,6 +42,43 @@ enum FuzzTarget: String, CaseIterable {
         case .catalog: Self.catalog(bytes)
         case .reconcile: Self.reconcile(bytes)
         case .index: _ = CatalogIndexProbe.readEverything(bytes)
+        case .http: Self.http(bytes)
+        }
+    }
+
+    private static func http(_ bytes: [UInt8]) {
+        guard let first = bytes.first else { return }
+        let step = Int(first) + 1
+        let stream = bytes.dropFirst()
+        var parser = HTTPRequestParser()
+        var offset = stream.startIndex
+        while offset < stream.endIndex {
+            let end = min(offset + step, stream.endIndex)
+            parser.append(stream[offset..<end])
+            offset = end
+            do {
+                while let request = try parser.nextRequest() {
+                    for segment in request.segments {
+                        require(!segment.isEmpty && segment != "." && segment != ".." && !segment.contains("/") && !segment.contains("\0"),
+                                "segment '\(segment)' can name something outside its route")
+                    }
+                    require(request.body.count <= HTTPLimits.body, "a body of \(request.body.count) bytes passed the limit")
+                    // A header value echoed into an answer cannot split it.
+                    let value = request.header("user-agent") ?? request.target
+                    let head = HTTPResponse(status: 200, headers: [("X-Echo", value)]).encodedHead(keepAlive: true)
+                    require(head.split(separator: 0x0A).count == 4, "a header value split the answer's head")
+                    // A range answer stays inside the body.
+                    if case let .partial(range) = ByteRangeAnswer(header: request.header("range"), size: 1000) {
+                        require(range.lowerBound >= 0 && range.upperBound <= 1000 && !range.isEmpty, "range \(range) outside 0..<1000")
+                    }
+                }
+            } catch {
+                require((400...505).contains(error.status), "status \(error.status) for \(error)")
+                return
+            }
+            // Bytes not yet parsed are at most one request's worth plus what one step added.
+            require(parser.bufferedCount <= HTTPLimits.requestLine + HTTPLimits.headerSection + HTTPLimits.body + 2 * 256 + step,
+                    "\(parser.bufferedCount) bytes buffered")
         }
     }
 

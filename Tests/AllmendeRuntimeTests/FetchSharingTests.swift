@@ -14,6 +14,8 @@ import Testing
 struct FetchSharingTests {
     /// A seeder that uploads at 8 MiB/s, so a 12 MiB fetch takes long enough to join or cancel.
     static func slowSeeder(_ options: inout NodeOptions) { options.uploadBytesPerSecond = 8 << 20 }
+    /// Slower still: a caller that gives up after 3 MiB has seconds to be noticed even on a loaded machine.
+    static func slowerSeeder(_ options: inout NodeOptions) { options.uploadBytesPerSecond = 3 << 20 }
 
     @Test("two fetches of one package at once: both succeed, the seeder sends it once")
     func joined() throws {
@@ -47,7 +49,7 @@ struct FetchSharingTests {
 
     @Test("a fetch whose caller gives up is cancelled; fetching again resumes from what arrived")
     func cancelledThenResumed() throws {
-        try TestNode.withPair("sharing", configureA: Self.slowSeeder) { a, b, folder throws in
+        try TestNode.withPair("sharing", configureA: Self.slowerSeeder) { a, b, folder throws in
             let package = try a.publishLargePackage(size: 12 << 20, in: folder)
             #expect(b.waitForConnections(to: [a.id]))
             let gaveUp = Mutex(false)

@@ -112,12 +112,16 @@ struct WebBrowserTests {
             #expect(try browser.waitUntil { try browser.element("#operator") != nil })
             try browser.open(base + "/p/\(garden.packageID.hex)")
             try browser.click(try #require(try browser.element("#fetch-button")))
-            #expect(try browser.waitUntil(.seconds(30)) {
+            let shown = try browser.waitUntil(.seconds(60)) {
                 if try browser.element("#files") != nil { return true }
-                // The page reloads itself when the fetch ends; when it ended before the page loaded, reload by hand.
-                if lab.runtime.store.isStored(garden.packageID), try browser.element("#fetching") == nil { try browser.open(base + "/p/\(garden.packageID.hex)") }
+                // The page reloads itself when the fetch ends (its script polls /api/status); only a fetch that ended
+                // before the page loaded leaves nothing to wait for, and then the test reloads.
+                if lab.runtime.store.isStored(garden.packageID), try browser.element("#fetching") == nil, try browser.element("#fetch-button") != nil {
+                    try browser.open(base + "/p/\(garden.packageID.hex)")
+                }
                 return false
-            })
+            }
+            #expect(shown, "stored: \(lab.runtime.store.isStored(garden.packageID)); log: \(lab.runtime.logger.lines.filter { $0.contains("fetch") }.suffix(5))")
             #expect(lab.runtime.store.isStored(garden.packageID))
             try browser.open(base + "/node")
             try browser.screenshot(to: shots + "/node.png")
