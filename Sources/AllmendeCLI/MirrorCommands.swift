@@ -81,17 +81,14 @@ enum MirrorCommands {
             let home = try context.home()
             let config = try attempt { () throws(StoreError) in try NodeConfig.load(home) }
             let store = try context.packageStore()
-            let held = store.mirroredPackages().filter { store.hasManifest($0) }.compactMap { store.catalogListing($0) }
             var entries: [JSONValue] = []
-            for (index, policy) in config.mirrors.enumerated() {
-                let mine = held.filter { policy.matches(publisher: $0.publisher, tags: $0.summary.tags, from: nil) }
-                let used = mine.reduce(0) { min($0 + $1.summary.size, Int.max / 2) }
+            for (index, (policy, usage)) in zip(config.mirrors, store.mirrorUsage(config.mirrors)).enumerated() {
                 if context.isJSON {
                     entries.append(["number": .integer(index + 1), "policy": policy.json, "quota": policy.quota.map { .integer($0) } ?? .null,
-                                    "usedBytes": .integer(used), "packages": .integer(mine.count)])
+                                    "usedBytes": .integer(usage.bytes), "packages": .integer(usage.packages)])
                 } else {
                     let quota = policy.quota.map { "quota \(ByteCount.format($0)), " } ?? "no quota, "
-                    context.console.line("\(index + 1)  \(policy)  (\(quota)\(ByteCount.format(used)) in \(mine.count) package\(mine.count == 1 ? "" : "s"))")
+                    context.console.line("\(index + 1)  \(policy)  (\(quota)\(ByteCount.format(usage.bytes)) in \(usage.packages) package\(usage.packages == 1 ? "" : "s"))")
                 }
             }
             if context.isJSON { context.printJSON(.array(entries)) }

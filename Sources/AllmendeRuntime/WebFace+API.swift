@@ -41,6 +41,11 @@ extension WebFace {
             } catch {
                 return apiError(422, "\(error)")
             }
+        case "labs" where path.count == 2:
+            guard let lab = try? NodeID(parsing: path[1]) else { return apiError(400, "'\(path[1])' is not a lab or node key") }
+            let published = (try? runtime.store.searchCatalog(CatalogQuery(publisher: lab.text), limit: 500)) ?? []
+            return Self.json(["lab": .string(lab.text), "published": .array(published.map(PackageJSON.listing)),
+                              "attested": .array(runtime.store.catalogPackages(attestedBy: lab).map(PackageJSON.listing))])
         default:
             return apiError(404, "no API at \(request.path); see Protocol/http.md")
         }

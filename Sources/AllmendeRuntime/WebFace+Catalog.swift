@@ -127,6 +127,10 @@ extension WebFace {
         for listing in published { page.raw(listingItem(listing)) }
         page.raw("</ul>")
         if published.isEmpty { page.raw("<p class=\"notice\">This node's catalog has no package published by this key.</p>") }
+        let built = runtime.store.catalogPackages(attestedBy: lab)
+        page.raw("<h2>Built (\(built.count))</h2><ul class=\"results\" id=\"attested\">")
+        for listing in built { page.raw(listingItem(listing)) }
+        page.raw("</ul>")
         if let csrf = operatorSession(request)?.csrf {
             page.raw(Self.actionForm("mirror-add", csrf: csrf, fields: [("publisher", lab.text)], button: "Mirror everything this lab publishes", id: "mirror-lab"))
         }

@@ -12,7 +12,26 @@ extension WebFace {
         guard text.utf8.count == 64, let id = try? ContentID(parsing: text) else {
             return Self.plain(400, "'\(text)' is not a SHA-256 (64 hex digits)")
         }
-        return fileAnswer(id, mediaType: "application/octet-stream", name: nil, request: request)
+        return fileAnswer(id, mediaType: mediaType(of: id) ?? "application/octet-stream", name: nil, request: request)
+    }
+
+    /// How long a blob not named by any manifest read so far waits before the manifests are read again.
+    static let blobTypesRefresh: Duration = .seconds(30)
+
+    /// The media type a stored manifest gives blob `id` (the first one read, if several name it differently).
+    /// Read from every stored manifest at most every 30 s, and only when a blob is asked for that is not known yet.
+    func mediaType(of id: ContentID) -> String? {
+        let now = ContinuousClock.now
+        let (known, isStale) = blobTypes.withLock { ($0.types[id], $0.at.map { now - $0 >= Self.blobTypesRefresh } ?? true) }
+        if known != nil || !isStale { return known }
+        var types: [ContentID: String] = [:]
+        let stored = (try? runtime.store.storedListings()).map { $0.listed.map(\.package) + $0.unlisted } ?? []
+        for package in stored {
+            guard let manifest = try? runtime.store.manifest(package) else { continue }
+            for file in manifest.files where types[file.sha256] == nil { types[file.sha256] = file.mediaType }
+        }
+        blobTypes.withLock { $0 = (now, types) }
+        return types[id]
     }
 
     /// `/p/ID/PATH`: the file at PATH in package ID, with the media type its manifest gives.

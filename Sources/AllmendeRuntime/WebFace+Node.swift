@@ -56,8 +56,9 @@ extension WebFace {
         page.raw("<h2>Mirror policies (\(mirrors.count))</h2>")
         if mirrors.isEmpty { page.raw("<p class=\"meta\">None: this node stores what is published or fetched here.</p>") } else {
             page.raw("<ul id=\"mirrors\">")
-            for (index, policy) in mirrors.enumerated() {
-                page.raw("<li>\(HTML.escape("\(policy)"))"
+            for (index, (policy, usage)) in zip(mirrors, runtime.store.mirrorUsage(mirrors)).enumerated() {
+                let quota = policy.quota.map { "quota \(ByteCount.format($0)), " } ?? "no quota, "
+                page.raw("<li>\(HTML.escape("\(policy)")) <span class=\"meta\">(\(quota)\(ByteCount.format(usage.bytes)) in \(usage.packages) package(s))</span>"
                          + (csrf == nil ? "" : " " + Self.actionForm("mirror-remove", csrf: csrf, fields: [("number", String(index + 1))],
                                                                       button: "Remove", id: "mirror-remove-\(index + 1)")) + "</li>")
             }

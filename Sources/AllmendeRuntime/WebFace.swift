@@ -15,6 +15,8 @@ public final class WebFace: HTTPResponder, Sendable {
     let runtime: NodeRuntime
     /// The server answering through this face (for its counters in `/metrics`).
     let server = Mutex<HTTPServer?>(nil)
+    /// Media types of stored blobs as the stored manifests name them, and when that was read (WebFace+Gateway).
+    let blobTypes = Mutex<(at: ContinuousClock.Instant?, types: [ContentID: String])>((nil, [:]))
 
     /// Pages: scripts, styles and images only from this node; no frames, no plugins, forms only to this node.
     static let pagePolicy = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "

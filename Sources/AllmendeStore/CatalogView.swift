@@ -53,6 +53,25 @@ extension PackageStore {
     /// Every package the catalog knows (publish entries with a summary), newest first, with `isStored` filled in.
     public func catalogListings() -> [CatalogListing] { (try? searchCatalog(CatalogQuery())) ?? [] }
 
+    /// Packages that `identity` signed it built (attest statements in the catalog), newest first, at most `limit`.
+    public func catalogPackages(attestedBy identity: NodeID, limit: Int = 500) -> [CatalogListing] {
+        var found: [CatalogListing] = []
+        for listing in catalogListings() where listing.attesters.contains(identity) {
+            found.append(listing)
+            if found.count >= limit { break }
+        }
+        return found
+    }
+
+    /// Per mirror policy: the packages mirrored here that it matches and their bytes (what `mirror ls` shows).
+    public func mirrorUsage(_ policies: [MirrorPolicy]) -> [(packages: Int, bytes: Int)] {
+        let held = mirroredPackages().filter { hasManifest($0) }.compactMap { catalogListing($0) }
+        return policies.map { policy in
+            let mine = held.filter { policy.matches(publisher: $0.publisher, tags: $0.summary.tags, from: nil) }
+            return (mine.count, mine.reduce(0) { min($0 + $1.summary.size, Int.max / 2) })
+        }
+    }
+
     /// Packages the catalog knows that match `query`, newest first (publish time, then ID), after the package
     /// `after` if given, at most `limit`, with `isStored` filled in.
     public func searchCatalog(_ query: CatalogQuery, after: ContentID? = nil, limit: Int? = nil) throws(StoreError) -> [CatalogListing] {

@@ -74,6 +74,10 @@ struct WebFaceTests {
                 #expect(reply.headers["content-security-policy"]?.contains("sandbox") == true)
                 #expect(reply.headers["x-content-type-options"] == "nosniff")
             }
+            // The raw gateway names a blob's type as its manifest does.
+            let drawing = try #require(manifest.files.first { $0.mediaType == "image/svg+xml" })
+            let raw = try #require(client.get("/b/\(drawing.sha256.hex)"))
+            #expect(raw.headers["content-type"] == "image/svg+xml" && raw.headers["content-disposition"] == nil)
             #expect(client.get("/p/\(id.hex)/no/such/file")?.status == 404)
             #expect(client.get("/p/\(String(repeating: "a", count: 64))")?.status == 404)
             #expect(client.get("/p/\(id.hex)/%2e%2e/%2e%2e/keys/node.pem")?.status == 400)
@@ -151,6 +155,21 @@ struct WebFaceTests {
             #expect(bad.text.contains("\"error\""))
             let show = try #require(client.get("/api/packages/\(wall.hex.prefix(8))"))
             #expect(show.status == 200 && show.text.contains(wall.hex))
+            let publisher = try node.runtime.store.manifest(wall).publisher
+            let lab = try #require(client.get("/api/labs/\(publisher.text)"))
+            let labValue = try JSONSerialization.jsonObject(with: Data(lab.body)) as? [String: Any]
+            #expect(Set((labValue?["published"] as? [[String: Any]])?.compactMap { $0["package"] as? String } ?? []) == [wall.hex, plate.hex])
+            #expect((labValue?["attested"] as? [Any])?.isEmpty == true)
+            // This node signs that it built the wall block: its lab page and API list it as built.
+            let attest = try SignedStatement.sign(Statement(kind: .attest, package: wall, identity: node.id,
+                                                            time: Timestamp(secondsSinceEpoch: 1_790_000_100), note: "built two"),
+                                                  with: node.key, delegation: nil)
+            _ = try node.runtime.store.addStatement(attest)
+            let builder = try #require(client.get("/api/labs/\(node.id.text)"))
+            let builderValue = try JSONSerialization.jsonObject(with: Data(builder.body)) as? [String: Any]
+            #expect((builderValue?["attested"] as? [[String: Any]])?.compactMap { $0["package"] as? String } == [wall.hex])
+            #expect(client.get("/labs/\(node.id.text)")?.text.contains("data-package=\"\(wall.hex)\"") == true)
+            #expect(client.get("/api/labs/not-a-key")?.status == 400)
             let bom = try #require(client.get("/api/packages/\(wall.hex)/bom?builds=3"))
             #expect(bom.status == 200 && bom.text.contains("\"builds\":3"))
         }
