@@ -9,6 +9,7 @@ enum SearchCommand {
     static let tagOption = OptionSpec(name: "--tag", valueName: "TAG", help: "only packages with this tag")
     static let licenseOption = OptionSpec(name: "--license", valueName: "EXPR", help: "only packages under one of the licenses in this SPDX expression")
     static let publisherOption = OptionSpec(name: "--publisher", valueName: "KEY", help: "only packages from this publisher (node or lab ID)")
+    static let categoryOption = OptionSpec(name: "--category", valueName: "NAME", help: "only packages in this category (building, energy, …)")
     static let limitOption = OptionSpec(name: "--limit", valueName: "N", help: "show at most N packages (newest first)")
     static let afterOption = OptionSpec(name: "--after", valueName: "ID", help: "start after this package (the last one of the page before)")
 
@@ -25,9 +26,10 @@ enum SearchCommand {
 
         example: allmende search "wall block" --license CERN-OHL-S-2.0
         example: allmende search --tag timber --json
+        example: allmende search --category energy
         example: allmende search timber --limit 20 --after 3f2a9c
         """,
-        options: [tagOption, licenseOption, publisherOption, limitOption, afterOption],
+        options: [tagOption, licenseOption, publisherOption, categoryOption, limitOption, afterOption],
         arguments: ArgumentsSpec(display: "[TEXT]", minimum: 0, maximum: 1),
         run: { context in
             let store = try context.packageStore()
@@ -37,8 +39,15 @@ enum SearchCommand {
                     throw CLIError.usage("\(error)", command: CommandTable.find("search"))
                 }
             }
-            let query = CatalogQuery(text: context.arguments.positional.first, tag: context.arguments.value("--tag"), licenseIDs: licenseIDs,
+            var query = CatalogQuery(text: context.arguments.positional.first, tag: context.arguments.value("--tag"), licenseIDs: licenseIDs,
                                      publisher: context.arguments.value("--publisher"))
+            if let category = context.arguments.value("--category") {
+                guard DesignCategory(rawValue: category.lowercased()) != nil else {
+                    let known = DesignCategory.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw CLIError.usage("unknown category '\(category)'; one of: \(known)", command: CommandTable.find("search"))
+                }
+                query.category = category.lowercased()
+            }
             let page = try context.page(in: store, command: "search")
             let matches = try attempt { () throws(StoreError) in try store.searchCatalog(query, after: page.after, limit: page.limit) }
             if context.isJSON {

@@ -229,10 +229,14 @@ public final class NodeRuntime: Sendable {
             return (Array(state.connections.values), wasRunning)
         }
         guard wasStarted else { return }
-        webServer.withLock { server in
-            server?.stop()
-            server = nil
+        // Taken out first: a request being answered may read `webServer` (status) while the server joins its workers.
+        let server = webServer.withLock { server in
+            defer { server = nil }
+            return server
         }
+        server?.stop()
+        // The face and its server refer to each other (metrics): break the cycle.
+        (server?.responder as? WebFace)?.server.withLock { $0 = nil }
         for connection in connections { connection.close(.shuttingDown, reason: "node is shutting down") }
         stopWake.wake()
         mirrorWake.signal()

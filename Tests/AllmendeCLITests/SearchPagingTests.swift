@@ -12,7 +12,7 @@ import Testing
 
 @Suite("Paging through search and ls")
 struct SearchPagingTests {
-    @Test("pages of 2 give every package once, newest first; --limit 0, -1, 'ten' and a malformed --after are usage errors")
+    @Test("pages of 2 give every package once, newest first; --limit 0, -1, 'ten' and a malformed --after are usage errors; --category narrows")
     func paging() throws {
         try withTempDirectory("paging") { folder throws in
             let home = folder.file("home")
@@ -35,6 +35,11 @@ struct SearchPagingTests {
             }
             let unknown = runCLI(["search", "--after", String(repeating: "ab", count: 32)], home: home)
             #expect(unknown.status == ExitCode.failure && !unknown.error.isEmpty)
+            // --category narrows through the index; an unknown category is a usage error naming the known ones.
+            let energy = try JSONParser.parse(Array(runCLI(["search", "--json", "--category", "Energy"], home: home).output.utf8)).arrayValue ?? []
+            #expect(energy.compactMap { $0["category"]?.stringValue } == ["energy"])
+            let wrong = runCLI(["search", "--category", "spaceships"], home: home)
+            #expect(wrong.status == ExitCode.usage && wrong.error.contains("building"))
         }
     }
 }
