@@ -128,3 +128,12 @@ for index, data in enumerate(requests):
     write("http", f"request-{index}-whole", bytes([255]) + data)
     write("http", f"request-{index}-drip", bytes([0]) + data)
 write("http", "pipelined", bytes([7]) + b"".join(r for r in requests[:8]))
+
+# Markdown: the example READMEs and instructions, and hostile snippets
+for package in ("timber-wall-block", "pem-fuel-cell-end-plate", "garden-studio-plan"):
+    folder = os.path.join(root, "Examples", "packages", package)
+    for dirpath, _, names in os.walk(folder):
+        for name in names:
+            if name.endswith(".md"):
+                write("markdown", f"{package}-{name}", open(os.path.join(dirpath, name), "rb").read())
+write("markdown", "hostile", b"# <script>x</script>\n[a](javascript:alert(1)) **b** `c` *d*\n> q\n```\n<x>\n```\n1. e\n- f")

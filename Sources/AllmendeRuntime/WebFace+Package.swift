@@ -47,15 +47,23 @@ extension WebFace {
         page.raw("</tbody></table>")
         page.raw("<p><a id=\"download-zip\" href=\"/p/\(id.hex).zip\">Download everything (ZIP)</a></p>")
         if !info.description.isEmpty {
-            page.raw("<h2>Description</h2>")
-            page.element("div", info.description, class: "description")
+            page.raw("<h2>Description</h2><div class=\"description\" id=\"description\">" + Markdown.html(info.description) + "</div>")
         }
+        page.raw(readme(manifest))
         page.raw(drawings(id, manifest))
         page.raw(fileTable(id, manifest))
         page.raw(bomSection(id, manifest, builds: builds))
         page.raw(lineage(id, info))
         page.raw(attestations(statements))
         return page.response(nodeName: runtime.options.name)
+    }
+
+    /// The package's README (Markdown, stored, at most `Markdown.maximumInput` bytes), rendered safely.
+    private func readme(_ manifest: DesignManifest) -> String {
+        guard let file = manifest.files.first(where: { $0.role == .readme && ($0.mediaType == "text/markdown" || $0.path.description.lowercased().hasSuffix(".md")) }),
+              file.size <= Markdown.maximumInput, let bytes = try? runtime.store.blobs.read(file.sha256, limit: Markdown.maximumInput),
+              let text = String(validating: bytes, as: UTF8.self) else { return "" }
+        return "<h2>\(HTML.escape(file.path.description))</h2><div class=\"readme\" id=\"readme\">" + Markdown.html(text) + "</div>"
     }
 
     private func licenseBlock(_ license: SPDXExpression) -> String {

@@ -69,7 +69,7 @@ enum WebAssets {
     table{border-collapse:collapse;width:100%;font-size:.95rem}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
     td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.key{font-family:ui-monospace,monospace;font-size:.85rem}
     .drawings{display:flex;flex-wrap:wrap;gap:1rem}.drawings figure{margin:0;max-width:22rem}.drawings img{max-width:100%;border:1px solid var(--line);background:#fff}
-    .description{white-space:pre-wrap}.pager{margin:1rem 0}progress{width:12rem}
+    .readme,.description{max-width:48rem}.readme pre,.description pre{background:#f1f4f2;padding:.6rem;overflow:auto}blockquote{border-left:3px solid var(--line);margin:0;padding-left:1rem;color:var(--muted)}.pager{margin:1rem 0}progress{width:12rem}
     """
 
     static let script = """

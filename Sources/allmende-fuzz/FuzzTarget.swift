@@ -7,6 +7,7 @@ import AllmendeNode
 import AllmendeStore
 import AllmendeWire
 import CanonicalJSON
+import Foundation
 
 /// One family of decoders of untrusted bytes.
 enum FuzzTarget: String, CaseIterable {
@@ -30,6 +31,8 @@ enum FuzzTarget: String, CaseIterable {
     case index
     /// HTTP requests fed at arbitrary split points: what parses names nothing outside its route, and the buffer stays bounded.
     case http
+    /// Markdown from descriptions and READMEs: the HTML it becomes has no tag or link target that could run script.
+    case markdown
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -43,6 +46,29 @@ enum FuzzTarget: String, CaseIterable {
         case .reconcile: Self.reconcile(bytes)
         case .index: _ = CatalogIndexProbe.readEverything(bytes)
         case .http: Self.http(bytes)
+        case .markdown: Self.markdown(bytes)
+        }
+    }
+
+    private static func markdown(_ bytes: [UInt8]) {
+        let html = Markdown.html(String(decoding: bytes, as: UTF8.self))
+        // Only the renderer's own tags; every other '<' arrives escaped.
+        let ours = ["p>", "/p>", "h3>", "/h3>", "h4>", "/h4>", "h5>", "/h5>", "h6>", "/h6>", "ul>", "/ul>", "ol>", "/ol>", "li>", "/li>",
+                    "pre>", "/pre>", "code>", "/code>", "blockquote>", "/blockquote>", "hr>", "strong>", "/strong>", "em>", "/em>", "a href=\"", "/a>"]
+        for piece in html.split(separator: "<", omittingEmptySubsequences: false).dropFirst() {
+            require(ours.contains { piece.hasPrefix($0) }, "unexpected tag <\(piece.prefix(20))")
+            if piece.hasPrefix("a href=\"") {
+                // What a browser reads: entities decoded, then a scheme is what comes before the first ':' ahead of any '/', '?', '#'.
+                let target = String(piece.dropFirst(8).prefix { $0 != "\"" }).lowercased()
+                    .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
+                    .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
+                let head = target.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+                if let colon = head.firstIndex(of: ":") {
+                    let scheme = head[..<colon].filter { !$0.isWhitespace }
+                    require(["http", "https", "mailto"].contains(scheme), "link with scheme '\(scheme)'")
+                }
+                require(!target.hasPrefix("//"), "protocol-relative link \(target)")
+            }
         }
     }
 

@@ -131,6 +131,28 @@ struct WebFaceTests {
         }
     }
 
+    @Test("a package's README is rendered from Markdown; a hostile one stays text and links nowhere dangerous")
+    func readme() throws {
+        try Self.withWebNode("web-readme") { node, port, folder in
+            let wall = try node.publishExample("timber-wall-block")
+            let client = try HTTPTestClient(port: port)
+            let page = try #require(client.get("/p/\(wall.hex)"))
+            #expect(page.text.contains("<div class=\"readme\" id=\"readme\"><h3>WB-M: modular timber wall block (18 mm plywood)</h3>"))
+            try folder.write("hostile/allmende.json", text: """
+                {"title": "Hostile readme", "version": "1.0.0", "summary": "Test", "category": "other", "license": "CERN-OHL-P-2.0",
+                 "licensors": [{"name": "Test Lab"}], "documentationLanguage": ["en"], "created": "2026-01-01T00:00:00Z",
+                 "description": "**Safe** <script>alert(2)</script>"}
+                """)
+            try folder.write("hostile/README.md", text: "# Hi\n<img src=x onerror=alert(1)> [go](javascript:alert(1))\n")
+            let hostile = try node.runtime.store.publish(folder: folder.file("hostile"), as: LabIdentity(deviceKey: node.key, delegation: nil),
+                                                         options: PublishOptions(now: Timestamp(secondsSinceEpoch: 1_790_000_000))).packageID
+            let shown = try #require(client.get("/p/\(hostile.hex)")).text
+            #expect(shown.contains("<strong>Safe</strong> &lt;script&gt;alert(2)&lt;/script&gt;"))
+            #expect(shown.contains("&lt;img src=x onerror=alert(1)&gt; go"))
+            #expect(!shown.contains("<img src=x") && !shown.contains("javascript:"))
+        }
+    }
+
     @Test("search by word, category and licence through the API; paging with next; errors as JSON")
     func searchAPI() throws {
         try Self.withWebNode("web-api") { node, port, _ in
