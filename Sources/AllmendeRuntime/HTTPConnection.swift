@@ -14,6 +14,12 @@ final class HTTPConnection {
     /// Close once the answer being written is out (an error answer, `Connection: close`, HTTP/1.0).
     private var closesAfterAnswer = false
     private(set) var isClosed = false
+    /// After an answer that closes: this side is shut for writing, and what the client still sends is read and
+    /// dropped until it closes too or `lingerTime` passes — closing with unread bytes would reset the connection
+    /// and could destroy the answer before the client reads it.
+    private var lingerUntil: ContinuousClock.Instant?
+    /// How long a closing connection keeps reading what the client still sends.
+    static let lingerTime: Duration = .seconds(2)
     /// When the unfinished request buffered now began arriving.
     private var requestStarted: ContinuousClock.Instant?
     private var lastActivity: ContinuousClock.Instant
@@ -50,18 +56,26 @@ final class HTTPConnection {
 
     /// What to poll for: reading only while no answer is being written (answers go out in order) and the buffer has room.
     var wantedEvents: Int16 {
+        if lingerUntil != nil { return Int16(POLLIN) }
         if output != nil { return Int16(POLLOUT) }
         return closesAfterAnswer || parser.bufferedCount >= Self.maximumBuffered ? 0 : Int16(POLLIN)
     }
 
     /// The next time-out of this connection.
     func deadline(_ settings: HTTPServerSettings) -> ContinuousClock.Instant? {
+        if let lingerUntil { return lingerUntil }
         if output != nil { return lastProgress + settings.writeTimeout }
         if let requestStarted { return requestStarted + settings.requestTimeout }
         return lastActivity + settings.idleTimeout
     }
 
     func handle(events: Int16, worker: HTTPWorker, now: ContinuousClock.Instant) {
+        if lingerUntil != nil {
+            // Drop what arrives; close at the client's end of stream (or on an error).
+            let count = recv(socket.descriptor, worker.readBuffer.baseAddress, worker.readBuffer.count, 0)
+            if count == 0 || (count < 0 && errno != EAGAIN && errno != EINTR) { close() }
+            return
+        }
         if events & Int16(POLLIN) != 0 || events & Int16(POLLHUP | POLLERR) != 0, output == nil {
             guard read(worker: worker, now: now) else { return close() }
         } else if events & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 && events & Int16(POLLOUT) == 0 {
@@ -72,6 +86,7 @@ final class HTTPConnection {
 
     func checkTimeouts(_ settings: HTTPServerSettings, worker: HTTPWorker, now: ContinuousClock.Instant) {
         guard let deadline = deadline(settings), now >= deadline else { return }
+        if lingerUntil != nil { return close() }
         if output == nil, requestStarted != nil {
             // A request that never completes: say so (best effort) and close.
             closesAfterAnswer = true
@@ -83,6 +98,13 @@ final class HTTPConnection {
             setsockopt(socket.descriptor, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
         }
         close()
+    }
+
+    /// The answer is out: shut this side and linger, reading, so the client gets the answer before the close.
+    private func closeAfterAnswer(now: ContinuousClock.Instant) {
+        guard lingerUntil == nil else { return }
+        Glibc.shutdown(socket.descriptor, Int32(SHUT_WR))
+        lingerUntil = now + Self.lingerTime
     }
 
     func close() {
@@ -122,10 +144,10 @@ final class HTTPConnection {
                 case .blocked: return
                 case .failed: return close()
                 case .finished:
-                    if closesAfterAnswer { return close() }
+                    if closesAfterAnswer { return closeAfterAnswer(now: now) }
                 }
             }
-            guard !closesAfterAnswer else { return close() }
+            guard !closesAfterAnswer else { return closeAfterAnswer(now: now) }
             let request: HTTPRequest?
             do { request = try parser.nextRequest() } catch {
                 closesAfterAnswer = true

@@ -214,19 +214,32 @@ struct WebFaceTests {
         }
     }
 
-    @Test("hostile and slow clients: 400 and close, 408 for a request that never completes, 405 for POST, 503 past the limit")
+    @Test("hostile and slow clients: 400 and close, 413 read by a client still sending, 408 for a request that never completes, 405 for POST")
     func hostileClients() throws {
-        try Self.withWebNode("web-hostile", settings: { $0.maximumConnections = 4 }) { _, port, _ in
+        try Self.withWebNode("web-hostile") { _, port, _ in
             let smuggler = try HTTPTestClient(port: port)
             smuggler.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\nabc")
             #expect(smuggler.readReply()?.status == 400)
             #expect(smuggler.waitForClose())
+            // A body far over the limit: the client is still sending when the 413 is written; it must still read it
+            // (closing at once with unread bytes would reset the connection and lose the answer).
+            let uploader = try HTTPTestClient(port: port)
+            uploader.send("POST /actions/fetch HTTP/1.1\r\nHost: a\r\nContent-Length: 2000000\r\n\r\n")
+            uploader.send([UInt8](repeating: 0x61, count: 1 << 20))
+            #expect(uploader.readReply()?.status == 413)
+            #expect(uploader.waitForClose())
             let slow = try HTTPTestClient(port: port)
             slow.send("GET / HTTP/1.1\r\nHost: a\r\n")
             #expect(slow.readReply(timeout: .seconds(5))?.status == 408)
             #expect(slow.waitForClose())
             let poster = try HTTPTestClient(port: port)
             #expect(poster.get("/", method: "POST")?.status == 405)
+        }
+    }
+
+    @Test("past the connection limit a newcomer gets 503 and is closed")
+    func connectionLimit() throws {
+        try Self.withWebNode("web-limit", settings: { $0.maximumConnections = 3 }) { _, port, _ in
             let held = try (0..<3).map { _ in try HTTPTestClient(port: port) }
             // Each holds a slot once the server has accepted it.
             for client in held { #expect(client.get("/style.css")?.status == 200) }
