@@ -118,21 +118,14 @@ enum DemoCommand {
     /// Blocks until a line (or end of input) on standard input, or SIGINT/SIGTERM.
     private static func waitForEnterOrInterrupt() {
         let done = DispatchSemaphore(value: 0)
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let sources = [SIGINT, SIGTERM].map { number in
-            let source = DispatchSource.makeSignalSource(signal: number, queue: DispatchQueue(label: "allmende-demo-signals"))
-            source.setEventHandler { done.signal() }
-            source.resume()
-            return source
-        }
+        let stopWatching = StopSignals.watch { done.signal() }
         let reader = Thread {
             _ = readLine()
             done.signal()
         }
         reader.start()
         done.wait()
-        sources.forEach { $0.cancel() }
+        stopWatching()
     }
 
     private static func waitUntil(_ condition: () -> Bool, timeout: Duration = .seconds(30)) -> Bool {

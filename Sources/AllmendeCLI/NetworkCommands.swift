@@ -83,20 +83,12 @@ enum NetworkCommands {
             logger.info("ready", ["control": ControlServer.socketPath(home), "port": String(runtime.listenPort),
                                   "web": runtime.httpPort.map { "http://\(options.http?.host ?? ""):\($0)/" } ?? "off"])
             let done = DispatchSemaphore(value: 0)
-            signal(SIGINT, SIG_IGN)
-            signal(SIGTERM, SIG_IGN)
-            let queue = DispatchQueue(label: "allmende-signals")
-            let sources = [SIGINT, SIGTERM].map { number in
-                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-                source.setEventHandler { done.signal() }
-                source.resume()
-                return source
-            }
+            let stopWatching = StopSignals.watch { done.signal() }
             done.wait()
             logger.info("shutting down")
             control.stop()
             runtime.stop()
-            sources.forEach { $0.cancel() }
+            stopWatching()
             return ExitCode.success
         }
     )

@@ -64,7 +64,10 @@ public struct HTTPRequest: Sendable, Equatable {
     }
 }
 
-extension Substring {
+extension StringProtocol {
+    /// Without leading spaces and tabs.
+    var trimmingLeadingSpaces: String { String(drop { $0 == " " || $0 == "\t" }) }
+
     /// Without leading and trailing spaces and tabs.
     var trimmingSpaces: String {
         var slice = self[...]

@@ -108,7 +108,7 @@ public enum ByteRangeAnswer: Equatable, Sendable {
 
     public init(header: String?, size: Int) {
         guard let header, header.hasPrefix("bytes=") else { self = .whole; return }
-        let spec = header.dropFirst(6).trimmingCharacters(inSet: " \t")
+        let spec = Substring(header.dropFirst(6).trimmingSpaces)
         guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { self = .whole; return }
         let first = spec[spec.startIndex..<dash], last = spec[spec.index(after: dash)...]
         func number(_ text: Substring) -> Int? { text.count <= 18 && text.allSatisfy(\.isASCIIDigit) ? Int(text) : nil }
@@ -137,15 +137,6 @@ public func entityTag(_ etag: String, matchesIfNoneMatch header: String?) -> Boo
     return header.split(separator: ",").contains { item in
         let tag = Substring(item.trimmingSpaces)
         return tag == "*" || strip(tag) == strip(Substring(etag))
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(inSet set: String) -> Substring {
-        var slice = self
-        while let first = slice.first, set.contains(first) { slice.removeFirst() }
-        while let last = slice.last, set.contains(last) { slice.removeLast() }
-        return slice
     }
 }
 

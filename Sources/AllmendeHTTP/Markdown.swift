@@ -165,11 +165,3 @@ public enum Markdown {
         return target
     }
 }
-
-extension String {
-    var trimmingLeadingSpaces: String { String(drop { $0 == " " || $0 == "\t" }) }
-}
-
-extension Substring {
-    var trimmingLeadingSpaces: String { String(drop { $0 == " " || $0 == "\t" }) }
-}

@@ -171,6 +171,13 @@ final class HTTPConnection {
         HTTPResponse(status: status, contentType: "text/plain; charset=utf-8", text: "\(status) \(HTTPResponse.reason(status)): \(message)\n")
     }
 
+    /// A file removed between the answer and now (gc, rm): an honest 404 instead of a short body.
+    private func goneAnswer() -> (HTTPResponse, Outgoing.Body) {
+        let answer = errorAnswer(404, "the file is no longer stored here")
+        guard case let .bytes(bytes) = answer.body else { return (answer, .none) }
+        return (answer, .bytes(bytes, sent: 0))
+    }
+
     private func start(_ answer: HTTPResponse, worker: HTTPWorker, isHead: Bool, keepAlive: Bool) {
         var answer = answer
         var body: Outgoing.Body = .none
@@ -179,9 +186,7 @@ final class HTTPConnection {
         case let .file(path, offset, length):
             let descriptor = open(path, O_RDONLY | O_CLOEXEC)
             if descriptor < 0 {
-                // Removed between the answer and now (gc, rm): an honest 404 instead of a short body.
-                answer = errorAnswer(404, "the file is no longer stored here")
-                body = .bytes(Array("404 Not Found: the file is no longer stored here\n".utf8), sent: 0)
+                (answer, body) = goneAnswer()
             } else if isHead {
                 Glibc.close(descriptor)
             } else if length <= Self.smallFile {
@@ -192,8 +197,7 @@ final class HTTPConnection {
                 if count == length {
                     body = .bytes(bytes, sent: 0)
                 } else {
-                    answer = errorAnswer(404, "the file is no longer stored here")
-                    body = .bytes(Array("404 Not Found: the file is no longer stored here\n".utf8), sent: 0)
+                    (answer, body) = goneAnswer()
                 }
             } else {
                 body = .file(descriptor: descriptor, offset: offset, remaining: length)

@@ -170,3 +170,56 @@ func spawnQuietly(_ executable: String, _ arguments: [String], output: String = 
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     guard status == 0 else { throw BenchError(message: "\(executable) \(arguments.joined(separator: " ")) failed (status \(status))") }
 }
+
+/// A field of `/proc/PID/status` in KiB (`VmRSS:` resident now, `VmHWM:` peak); 0 when unreadable. Without `pid`: this process.
+func processStatusKiB(_ field: String, pid: Int32? = nil) -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid.map(String.init) ?? "self")/status", encoding: .utf8),
+          let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field) }) else { return 0 }
+    return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+}
+
+/// True if 127.0.0.1:`port` accepts a TCP connection.
+func acceptsConnections(port: UInt16) -> Bool {
+    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard socket >= 0 else { return false }
+    defer { close(socket) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+    }
+}
+
+/// Waits until 127.0.0.1:`port` accepts connections (at most 10 s); false if it never did.
+func waitUntilAccepting(port: UInt16) -> Bool {
+    for _ in 0..<400 {
+        if acceptsConnections(port: port) { return true }
+        usleep(25_000)
+    }
+    return false
+}
+
+/// Starts nginx (`daemon off`) in `dir` with `http` as its http block's contents; errors go to `dir/error.log`.
+func runNginx(dir: String, workers: String, connections: Int, http: String) throws -> Process {
+    try FileSystem.makeDirectories(dir + "/tmp")
+    try FileSystem.makeDirectories(dir + "/logs")
+    let config = """
+        worker_processes \(workers); daemon off; user root; error_log \(dir)/error.log; pid \(dir)/nginx.pid;
+        events { worker_connections \(connections); }
+        http {
+          access_log off; sendfile on; client_body_temp_path \(dir)/tmp; proxy_temp_path \(dir)/tmp; fastcgi_temp_path \(dir)/tmp;
+          uwsgi_temp_path \(dir)/tmp; scgi_temp_path \(dir)/tmp;
+          \(http)
+        }
+        """
+    try FileSystem.writeAtomically(Array(config.utf8), to: dir + "/nginx.conf")
+    let server = Process()
+    let nginx = FileSystem.exists("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx"
+    server.executableURL = URL(fileURLWithPath: nginx.hasPrefix("/") ? nginx : "/usr/bin/env")
+    server.arguments = (nginx.hasPrefix("/") ? [] : [nginx]) + ["-c", dir + "/nginx.conf", "-p", dir]
+    server.standardError = FileHandle.nullDevice
+    try server.run()
+    return server
+}

@@ -87,7 +87,7 @@ struct CatalogBenchmark {
         var listening: Duration?
         // Listening: its port accepts a TCP connection.
         while clock.now - started < .seconds(60) {
-            if Self.accepts(port: 7393) {
+            if acceptsConnections(port: 7393) {
                 listening = clock.now - started
                 break
             }
@@ -96,23 +96,8 @@ struct CatalogBenchmark {
         guard let listening else { throw BenchError(message: "the daemon did not answer within 60 s") }
         sleep(1)
         statusSeconds = (try? measure { try spawnQuietly(binary, ["status", "--json", "--home", home.path]) }) ?? 0
-        let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
-        let rss = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.flatMap { Int($0.split(separator: " ")[1]) } ?? 0
+        let rss = processStatusKiB("VmRSS:", pid: process.processIdentifier)
         return (listening.inSeconds, rss, statusSeconds)
-    }
-
-    /// True if 127.0.0.1:`port` accepts a TCP connection.
-    static func accepts(port: UInt16) -> Bool {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { return false }
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
     }
 
     /// Packages per second published by 8 processes at once, 3 small packages each.

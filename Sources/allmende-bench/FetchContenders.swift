@@ -60,10 +60,10 @@ final class AllmendeSeeder {
         let seconds = try measure { _ = try runCommand(allmende, ["--home", home, "fetch", package]) }
         let server = processCPUSeconds(seed.processIdentifier) - before.0
         let client = processCPUSeconds(fetcher.processIdentifier) - before.1 + childrenCPUSeconds() - before.2
-        return (seconds, Self.peakMemoryKiB(fetcher.processIdentifier), server, client)
+        return (seconds, processStatusKiB("VmHWM:", pid: fetcher.processIdentifier), server, client)
     }
 
-    func peakMemoryKiB() -> Int { Self.peakMemoryKiB(seed.processIdentifier) }
+    func peakMemoryKiB() -> Int { processStatusKiB("VmHWM:", pid: seed.processIdentifier) }
 
     private static func startDaemon(allmende: String, home: String) throws -> Process {
         let process = Process()
@@ -82,12 +82,6 @@ final class AllmendeSeeder {
         }
         return nil
     }
-
-    private static func peakMemoryKiB(_ pid: Int32) -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
-        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
-    }
 }
 
 /// nginx (installed with apt-get when missing) serving the file over HTTPS with TLS 1.3 and an Ed25519 certificate.
@@ -100,34 +94,17 @@ final class NginxServer {
             print("installing nginx with apt-get (needed once for this comparison)…")
             _ = try runCommand("sh", ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx"])
         }
-        let nginx = FileSystem.exists("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx"
         let dir = folder + "/nginx"
         try FileSystem.makeDirectories(dir + "/www")
-        try FileSystem.makeDirectories(dir + "/tmp")
         _ = try runCommand("ln", [source, dir + "/www/file.bin"])
         _ = try runCommand("openssl", ["req", "-x509", "-newkey", "ed25519", "-nodes", "-days", "1", "-subj", "/CN=localhost",
                                        "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"])
         port = 20000 + Int(getpid() % 20000)
-        let config = """
-            worker_processes 1; daemon off; user root; error_log \(dir)/error.log; pid \(dir)/nginx.pid;
-            events { worker_connections 64; }
-            http {
-              access_log off; sendfile on; client_body_temp_path \(dir)/tmp; proxy_temp_path \(dir)/tmp; fastcgi_temp_path \(dir)/tmp;
-              uwsgi_temp_path \(dir)/tmp; scgi_temp_path \(dir)/tmp;
-              server { listen 127.0.0.1:\(port) ssl; ssl_certificate \(dir)/cert.pem; ssl_certificate_key \(dir)/key.pem;
+        server = try runNginx(dir: dir, workers: "1", connections: 64, http: """
+            server { listen 127.0.0.1:\(port) ssl; ssl_certificate \(dir)/cert.pem; ssl_certificate_key \(dir)/key.pem;
                        ssl_protocols TLSv1.3; root \(dir)/www; }
-            }
-            """
-        try FileSystem.writeAtomically(Array(config.utf8), to: dir + "/nginx.conf")
-        server = Process()
-        server.executableURL = URL(fileURLWithPath: nginx.hasPrefix("/") ? nginx : "/usr/bin/env")
-        server.arguments = nginx.hasPrefix("/") ? ["-c", dir + "/nginx.conf", "-p", dir] : [nginx, "-c", dir + "/nginx.conf", "-p", dir]
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        for _ in 0..<200 {
-            if (try? Socket.connect(to: SocketAddress(host: "127.0.0.1", port: UInt16(port)), timeout: .seconds(1)))?.close() != nil { break }
-            usleep(25_000)
-        }
+            """)
+        _ = waitUntilAccepting(port: UInt16(port))
     }
 
     func stop() {

@@ -30,7 +30,7 @@ struct HTTPBenchmark {
         let home = NodeHome(path: folder + "/home")
         _ = try CatalogBenchmark.fill(home, entries: entries, stored: min(entries, 10_000))
         try generateFile(folder + "/big.bin", bytes: bytes)
-        try FileSystem.writeAtomically(pseudoBytes(4096), to: folder + "/small.bin")
+        try generateFile(folder + "/small.bin", bytes: 4096)
         let stored = try runCommand(binary, ["--home", home.path, "store", "add", folder + "/big.bin", folder + "/small.bin"])
             .split(separator: "\n").map { String($0.split(separator: " ").first ?? "") }
         guard stored.count == 2 else { throw BenchError(message: "store add printed \(stored)") }
@@ -50,9 +50,12 @@ struct HTTPBenchmark {
         daemon.standardError = FileHandle.nullDevice
         try daemon.run()
         defer { daemon.terminate(); daemon.waitUntilExit() }
-        let nginx = try startNginx(folder: folder, root: web, port: nginxPort)
+        let nginx = try runNginx(dir: folder + "/nginx", workers: "auto", connections: 4096, http: """
+            tcp_nopush on; keepalive_requests 1000000; keepalive_timeout 60s;
+              server { listen 127.0.0.1:\(nginxPort); root \(web); default_type application/octet-stream; }
+            """)
         defer { nginx.terminate(); nginx.waitUntilExit() }
-        guard waitForHTTP(allmendePort), waitForHTTP(nginxPort) else { throw BenchError(message: "a server did not start") }
+        guard waitUntilAccepting(port: allmendePort), waitUntilAccepting(port: nginxPort) else { throw BenchError(message: "a server did not start") }
 
         // 1. A large blob with curl, alternating, median of --runs.
         var allmendeTimes: [Double] = [], nginxTimes: [Double] = []
@@ -86,7 +89,7 @@ struct HTTPBenchmark {
         print(String(format: "| API `/api/packages?q=hinge+4` | %.0f | %@ | %@ |", api.requests, api.p50, api.p99))
 
         // 4. 1,000 idle keep-alive connections.
-        let before = residentKiB(daemon.processIdentifier)
+        let before = processStatusKiB("VmRSS:", pid: daemon.processIdentifier)
         var sockets: [Socket] = []
         defer { sockets.forEach { $0.close() } }
         for _ in 0..<1000 {
@@ -99,7 +102,7 @@ struct HTTPBenchmark {
             sockets.append(socket)
         }
         usleep(500_000)
-        let after = residentKiB(daemon.processIdentifier)
+        let after = processStatusKiB("VmRSS:", pid: daemon.processIdentifier)
         let open = (try? runCommand("curl", ["-s", "http://127.0.0.1:\(allmendePort)/metrics"]))?.split(separator: "\n")
             .first { $0.hasPrefix("allmende_http_connections ") }.map { String($0.split(separator: " ").last ?? "") } ?? "?"
         print("")
@@ -124,49 +127,10 @@ struct HTTPBenchmark {
         return (rate, percentile("50%"), percentile("99%"))
     }
 
-    private func startNginx(folder: String, root: String, port: UInt16) throws -> Process {
-        let dir = folder + "/nginx"
-        try FileSystem.makeDirectories(dir + "/logs")
-        let config = """
-            worker_processes auto; daemon off; user root; error_log \(dir)/error.log; pid \(dir)/nginx.pid;
-            events { worker_connections 4096; }
-            http {
-                access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000; keepalive_timeout 60s;
-                client_body_temp_path \(dir); proxy_temp_path \(dir); fastcgi_temp_path \(dir); uwsgi_temp_path \(dir); scgi_temp_path \(dir);
-                server { listen 127.0.0.1:\(port); root \(root); default_type application/octet-stream; }
-            }
-            """
-        try FileSystem.writeAtomically(Array(config.utf8), to: dir + "/nginx.conf")
-        let server = Process()
-        let nginx = FileSystem.exists("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "/usr/bin/nginx"
-        server.executableURL = URL(fileURLWithPath: nginx)
-        server.arguments = ["-c", dir + "/nginx.conf", "-p", dir]
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        return server
-    }
-
-    private func waitForHTTP(_ port: UInt16) -> Bool {
-        for _ in 0..<400 {
-            if let socket = try? Socket.connect(to: SocketAddress(host: "127.0.0.1", port: port), timeout: .seconds(1)) {
-                socket.close()
-                return true
-            }
-            usleep(25_000)
-        }
-        return false
-    }
-
     private func freePort() throws -> UInt16 {
         let (socket, port) = try Socket.listen(on: SocketAddress(host: "127.0.0.1", port: 0))
         socket.close()
         return port
-    }
-
-    private func residentKiB(_ pid: Int32) -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
-        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
     }
 
     private func raiseDescriptorLimit() {
@@ -174,13 +138,5 @@ struct HTTPBenchmark {
         getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
         limit.rlim_cur = min(limit.rlim_max, 65536)
         setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-    }
-
-    private func pseudoBytes(_ count: Int) -> [UInt8] {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        return (0..<count).map { _ in
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return UInt8(truncatingIfNeeded: state >> 33)
-        }
     }
 }

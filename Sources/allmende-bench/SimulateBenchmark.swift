@@ -85,13 +85,6 @@ struct SimulateBenchmark {
         }
     }
 
-    static func residentBytes() -> Int { statusField("VmRSS:") }
-    static func peakResidentBytes() -> Int { statusField("VmHWM:") }
-
-    private static func statusField(_ name: String) -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name) }),
-              let kib = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-        return kib * 1024
-    }
+    static func residentBytes() -> Int { processStatusKiB("VmRSS:") * 1024 }
+    static func peakResidentBytes() -> Int { processStatusKiB("VmHWM:") * 1024 }
 }

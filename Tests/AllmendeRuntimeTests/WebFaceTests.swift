@@ -81,6 +81,10 @@ struct WebFaceTests {
             #expect(client.get("/p/\(id.hex)/no/such/file")?.status == 404)
             #expect(client.get("/p/\(String(repeating: "a", count: 64))")?.status == 404)
             #expect(client.get("/p/\(id.hex)/%2e%2e/%2e%2e/keys/node.pem")?.status == 400)
+            #expect(try HTTPTestClient(port: port).get("/p/zz")?.status == 400)
+            #expect(try HTTPTestClient(port: port).get("/p/\(id.hex)?builds=0")?.status == 400)
+            #expect(try HTTPTestClient(port: port).get("/p/\(id.hex)?builds=-1")?.status == 400)
+            #expect(try HTTPTestClient(port: port).get("/p/\(id.hex)?builds=2")?.status == 200)
             #expect(client.waitForClose())
         }
     }
@@ -194,6 +198,10 @@ struct WebFaceTests {
             #expect(client.get("/api/labs/not-a-key")?.status == 400)
             let bom = try #require(client.get("/api/packages/\(wall.hex)/bom?builds=3"))
             #expect(bom.status == 200 && bom.text.contains("\"builds\":3"))
+            for bad in ["x", "0", "99999999999999999999", ""] {
+                let refused = try #require(client.get("/api/packages/\(wall.hex)/bom?builds=\(bad)"))
+                #expect(refused.status == 400 && refused.text.contains("\"error\""), "builds=\(bad)")
+            }
         }
     }
 

@@ -34,8 +34,9 @@ struct WebOperatorTests {
         return String(page[range.upperBound...].prefix { $0 != "\"" })
     }
 
-    static func post(_ client: HTTPTestClient, _ path: String, form: String, cookie: String?, origin: String? = nil) -> HTTPReply? {
-        client.send("POST \(path) HTTP/1.1\r\nHost: test\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(form.utf8.count)\r\n"
+    static func post(_ client: HTTPTestClient, _ path: String, form: String, cookie: String?, origin: String? = nil,
+                     contentType: String = "application/x-www-form-urlencoded") -> HTTPReply? {
+        client.send("POST \(path) HTTP/1.1\r\nHost: test\r\nContent-Type: \(contentType)\r\nContent-Length: \(form.utf8.count)\r\n"
                     + (cookie.map { "Cookie: \($0)\r\n" } ?? "") + (origin.map { "Origin: \($0)\r\n" } ?? "") + "\r\n" + form)
         return client.readReply()
     }
@@ -72,6 +73,10 @@ struct WebOperatorTests {
             #expect(!token.isEmpty)
             #expect(Self.post(client, "/actions/fetch", form: "csrf=\(String(repeating: "1", count: token.count))&package=\(id)", cookie: cookie)?.status == 403)
             #expect(Self.post(client, "/actions/fetch", form: "csrf=\(token)&package=\(id)", cookie: cookie, origin: "http://evil.example")?.status == 403)
+            // The same fields in a body that is not a form (a cross-site "simple" request can send text/plain).
+            for type in ["text/plain", "application/json", "multipart/form-data; boundary=x"] {
+                #expect(Self.post(client, "/actions/fetch", form: "csrf=\(token)&package=\(id)", cookie: cookie, contentType: type)?.status == 403)
+            }
             let accepted = try #require(Self.post(client, "/actions/fetch", form: "csrf=\(token)&package=\(id)", cookie: cookie))
             #expect(accepted.status == 303 && accepted.headers["location"] == "/p/\(id)")
             #expect(CatalogGossipTests.waitUntil { maker.runtime.store.isStored(published.packageID) && maker.runtime.runningFetches.isEmpty })
