@@ -91,6 +91,17 @@ add("get-entries for two IDs", 0x22, [(struct.pack(">H", 2), "count 2"), (PACKAG
 bad("get-entries claiming 3 IDs but carrying one", "00 00 00 23  # length 35\n22  # type\n00 03  # count 3\n" + " ".join(["ab"] * 32) + "  # one ID",
     "malformed get-entries: truncated")
 
+# Holder records (Protocol/holders.md): the whole record of the holdings vectors, a get-holdings, a holders-reconcile.
+holdings = next(c for c in json.loads((ROOT / "Protocol" / "vectors" / "holdings.json").read_text())["cases"] if c["valid"])["record"].encode()
+add("holdings: a whole record", 0x24, [(holdings, "canonical JSON of the record")], {"type": "holdings", "body": holdings.hex()})
+state_id = raw_public[:24] + struct.pack(">Q", 7)
+add("get-holdings for one node's state", 0x25, [(struct.pack(">H", 1), "count 1"), (state_id, "24 bytes of the node key, seq 7")],
+    {"type": "get-holdings", "ids": [state_id.hex()]})
+add("holders-reconcile: skip everything", 0x26, [(bytes([1, 0xFF, 0]), "version 1, infinity, skip")],
+    {"type": "holders-reconcile", "body": "01ff00"})
+bad("get-holdings asking for 257 states", "00 00 00 03  # length 3\n25  # type\n01 01  # count 257", "257 IDs, at most 256")
+bad("holdings with no record", "00 00 00 01  # length 1\n24  # type", "empty record")
+
 bad("length zero", "00 00 00 00  # length 0", "empty frame")
 bad("a frame claiming 4 GiB", "ff ff ff ff  # length 4294967295\n15  # type chunk", "exceeds limit 1048640")
 bad("a control frame over 64 KiB", "00 01 00 01  # length 65537\n02  # type ping", "frame length 65537 exceeds limit 65536")

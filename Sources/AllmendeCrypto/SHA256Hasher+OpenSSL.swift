@@ -69,3 +69,21 @@ public final class SHA256Hasher {
         return Array(bytes).withUnsafeBytes { hash($0) }
     }
 }
+
+extension ContentID {
+    /// SHA-256 of the IDs' 32 bytes each, concatenated in the order given (a holdings digest passes them sorted).
+    public static func setDigest(_ sortedIDs: some Sequence<ContentID>) -> ContentID {
+        let hasher = SHA256Hasher()
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(32 * 1024)
+        for id in sortedIDs {
+            buffer += id.bytes
+            if buffer.count >= 32 * 1024 {
+                hasher.update(buffer)
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        hasher.update(buffer)
+        return hasher.finalize()
+    }
+}

@@ -10,7 +10,7 @@ extension NetworkSimulation {
         case let .deliver(from, to, message):
             // A message on a connection that closed meanwhile is lost with it.
             guard nodes[to].isOnline, nodes[to].links[from] != nil else { return }
-            nodes[to].bytesIn += Self.wireSize(message)
+            nodes[to].bytesIn += wireSize(message)
             if case let .node(bytes) = message {
                 nodeMessages += 1
                 nodeBytes += 5 + bytes.count
@@ -61,6 +61,9 @@ extension NetworkSimulation {
             side = groups
         case let .dialFailed(node, target):
             if nodes[node].isOnline { drive(node, .dialEnded(target, .failed)) }
+        case let .holdings(node, packages):
+            guard nodes[node].isOnline else { return }
+            drive(node, .holdingsChecked(signedHoldings(of: node, packages), from: nil))
         case let .forge(node, id):
             guard let bytes = universe.entry(id) else { return }
             for peer in nodes[node].links.keys.sorted() { send(.announce(entry: bytes), from: node, to: peer) }
@@ -70,6 +73,7 @@ extension NetworkSimulation {
     /// Hands `event` to a node's core and performs what it asks.
     func drive(_ node: Int, _ event: NodeEvent<Int>) {
         let catalog = nodes[node].catalog
+        nodes[node].core.wallTime = wallTime
         let actions = nodes[node].core.handle(event, at: now, catalog: catalog)
         for action in actions { perform(action, at: node) }
         let wake = max(nodes[node].core.nextWake, now + .milliseconds(1))
@@ -109,12 +113,18 @@ extension NetworkSimulation {
             queue.push(.connect(dialer: node, listener: other), at: now + settings.latency * 2)
         case let .checkNodeAnnouncement(bytes, from):
             drive(node, .nodeAnnouncementChecked(announcements[bytes], from: from))
+        case let .checkHoldings(bytes, from):
+            drive(node, .holdingsChecked(holdingsSent[bytes], from: from))
+        case let .sendHoldings(peer, update):
+            send(.holdings(record: register(update)), from: node, to: peer)
+        case .holdersChanged:
+            break
         }
     }
 
     private func send(_ message: Message, from: Int, to: Int) {
         guard nodes[from].links[to] != nil else { return }
-        let size = Self.wireSize(message)
+        let size = wireSize(message)
         messages += 1
         bytes += size
         nodes[from].bytesOut += size
@@ -139,11 +149,12 @@ extension NetworkSimulation {
     }
 
     /// Bytes of `message` on the wire: the frame (length, type, payload) without TLS.
-    static func wireSize(_ message: Message) -> Int {
+    func wireSize(_ message: Message) -> Int {
         switch message {
         case let .announce(entry): return 5 + entry.count
         case let .reconcile(_, payload): return 9 + payload.count
         case let .getEntries(ids): return 7 + 32 * ids.count
+        case let .holdings(record): return 5 + holdingsSize(record)
         default: return MessageCodec.frame(message).count
         }
     }

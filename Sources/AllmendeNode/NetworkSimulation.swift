@@ -33,6 +33,7 @@ public final class NetworkSimulation {
         case partition([UInt8]?)
         case forge(Int, ContentID)
         case dialFailed(Int, DialTarget)
+        case holdings(Int, Set<ContentID>)
     }
 
     struct Node {
@@ -63,6 +64,13 @@ public final class NetworkSimulation {
     var random: SplitMix64
     /// The current virtual time.
     public private(set) var now: Duration = .zero
+    /// Holder states sent so far, by the short key that stands for their bytes (`register`).
+    var holdingsSent: [[UInt8]: HolderUpdate] = [:]
+    /// Each node's own holdings: its last state and set.
+    var ownHoldings: [Int: (seq: UInt64, ids: Set<ContentID>)] = [:]
+    /// Wall-clock seconds at virtual time zero (holder states expire by wall time).
+    public static let epoch: Int64 = 1_800_000_000
+    var wallTime: Int64 { Self.epoch + now.components.seconds }
     /// Node announcements made so far, by their bytes (discovery).
     var announcements: [[UInt8]: VerifiedAnnouncement] = [:]
 

@@ -22,6 +22,8 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
         public var antiEntropyInterval: Duration = .seconds(30)
         /// Outbound target, back-off and address book size.
         public var directory = PeerDirectory.Settings()
+        /// Bounds of the holder table.
+        public var holders = HolderTable.Settings()
         public init() {}
     }
 
@@ -38,6 +40,8 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
         /// Of those, the ones new here (handed to the executor to check).
         var sessionNew = 0
         var nodeAnnouncements = TokenBucket(capacity: WireLimits.nodeAnnouncementBurst, perSecond: WireLimits.nodeAnnouncementsPerSecond)
+        /// Holdings records, get-holdings and holders-reconcile messages.
+        var holdings = TokenBucket(capacity: WireLimits.holdingsBurst, perSecond: WireLimits.holdingsPerSecond)
     }
 
     /// Most entry IDs remembered as declined (evicted or over budget) or as asked for.
@@ -45,10 +49,10 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
 
     public let node: NodeID
     public let settings: Settings
-    private var peers: [Link: Peer] = [:]
+    var peers: [Link: Peer] = [:]
     private var nextOrder: UInt64 = 0
-    private var random: SplitMix64
-    private var strikes = StrikeCounter<NodeID>(limit: WireLimits.maximumStrikes, decay: NodeTimeouts.strikeDecay)
+    var random: SplitMix64
+    var strikes = StrikeCounter<NodeID>(limit: WireLimits.maximumStrikes, decay: NodeTimeouts.strikeDecay)
     public private(set) var sessions = ReconcileSessions<Link>()
     /// Entries handed to the executor to check and not yet reported, and whether to push them on once accepted
     /// (gossip pushes are; entries learned by reconciliation are not: the peers that lack them reconcile too).
@@ -69,11 +73,18 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
     private var wasWanted: Set<NodeID> = []
     /// Whom to dial: configured peers, the address book, back-off, the allow-list.
     public private(set) var directory: PeerDirectory
+    /// Who holds which package (Protocol/holders.md).
+    public internal(set) var holders: HolderTable
+    /// Wall-clock seconds since the epoch, set by the executor before each event (holder states expire by it).
+    public var wallTime: Int64 = 0
+    /// A reconciler over the holder table's state IDs, dropped when the table changes.
+    var holdersReconciler: RangeReconciler?
 
     public init(node: NodeID, settings: Settings = Settings(), seed: UInt64) {
         self.node = node
         self.settings = settings
         directory = PeerDirectory(settings: settings.directory)
+        holders = HolderTable(settings: settings.holders)
         random = SplitMix64(seed: seed)
     }
 
@@ -158,6 +169,8 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
             var targets = readyLinks.filter { $0 != from && peers[$0]?.node != senderNode && peers[$0]?.node != announcement.node }
             targets.shuffle(using: &random)
             for link in targets.prefix(settings.fanout) { actions.append(.send(link, .node(announcement: announcement.bytes))) }
+        case let .holdingsChecked(update, from):
+            holdingsChecked(update, from: from, now: now, into: &actions)
         }
         return actions
     }
@@ -254,6 +267,8 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
             // Over the rate: dropped unread, no strike.
             guard peers[link]?.nodeAnnouncements.take(now: now) ?? false else { return }
             actions.append(.checkNodeAnnouncement(bytes, from: link))
+        case .holdings, .getHoldings, .holdersReconcile:
+            receiveHoldings(message, on: link, now: now, into: &actions)
         default:
             break
         }
@@ -267,15 +282,20 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
         case .accepted:
             if isPush { forward(bytes, except: from, into: &actions) }
         case .rejected:
-            guard let from, let peer = peers[from], strikes.strike(peer.node, now: now) else { return }
-            let count = strikes.strikes(peer.node, now: now)
-            for (link, other) in peers where other.node == peer.node {
-                actions.append(.disconnect(link, .misbehaving, "sent \(count) invalid catalog entries"))
-            }
+            if let from { strike(from, for: "catalog entries", now: now, into: &actions) }
         case .overBudget:
             remember(declined: [id])
         case .duplicate, .notStored, .revokedSigner:
             break
+        }
+    }
+
+    /// Counts a strike against the node on `link`; at the limit, all its connections are closed.
+    mutating func strike(_ link: Link, for what: String, now: Duration, into actions: inout [NodeAction<Link>]) {
+        guard let peer = peers[link], strikes.strike(peer.node, now: now) else { return }
+        let count = strikes.strikes(peer.node, now: now)
+        for (other, connected) in peers where connected.node == peer.node {
+            actions.append(.disconnect(other, .misbehaving, "sent \(count) invalid messages (lately \(what))"))
         }
     }
 
@@ -301,6 +321,7 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
         peers[link]?.sessionEntries = 0
         peers[link]?.sessionNew = 0
         actions.append(.send(link, .reconcile(session: id, payload: ReconcileCodec.encode(catalog.reconciler().initialMessage()))))
+        startHoldersReconciliation(with: link, into: &actions)
     }
 
     /// "Skip everything": ends a session and is not answered.

@@ -57,6 +57,9 @@ public enum NodeEvent<Link: Hashable & Sendable>: Sendable {
     case dialEnded(DialTarget, DialOutcome)
     /// The executor checked a node announcement asked for by `.checkNodeAnnouncement` (nil: refused).
     case nodeAnnouncementChecked(VerifiedAnnouncement?, from: Link)
+    /// The executor checked a holdings record asked for by `.checkHoldings` (nil: malformed or badly signed, a
+    /// strike), or this node signed a new state of its own (`from` nil).
+    case holdingsChecked(HolderUpdate?, from: Link?)
     /// Time passed (at least by `nextWake`).
     case tick
 }
@@ -75,4 +78,10 @@ public enum NodeAction<Link: Hashable & Sendable>: Equatable, Sendable {
     case dial(DialTarget)
     /// Verify this node announcement's signature and time, then report with `.nodeAnnouncementChecked`.
     case checkNodeAnnouncement([UInt8], from: Link)
+    /// Parse this holdings record and verify its signature and times, then report with `.holdingsChecked`.
+    case checkHoldings([UInt8], from: Link)
+    /// Encode this holder state (whole or a change, as given) and send it as a `holdings` message.
+    case sendHoldings(Link, HolderUpdate)
+    /// The holder table changed (the executor may save it).
+    case holdersChanged
 }

@@ -111,6 +111,7 @@ extension NodeRuntime {
                 outcome = .failure(.local("\(error)"))
             }
             fetches.withLock { $0[id] = nil }
+            if case .success = outcome { holdingsMayHaveChanged() }
             running.leave(key)
             running.finish(outcome)
             return try outcome.get()

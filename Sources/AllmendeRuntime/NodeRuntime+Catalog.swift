@@ -34,7 +34,11 @@ extension NodeRuntime {
     func drive(_ event: NodeEvent<ObjectIdentifier>) {
         let now = ContinuousClock.now - startedAt
         let catalog = RuntimeCatalog(runtime: self)
-        let actions = core.withLock { $0.handle(event, at: now, catalog: catalog) }
+        let wallTime = Int64(Date().timeIntervalSince1970)
+        let actions = core.withLock { core in
+            core.wallTime = wallTime
+            return core.handle(event, at: now, catalog: catalog)
+        }
         for action in actions { perform(action) }
     }
 
@@ -57,6 +61,13 @@ extension NodeRuntime {
             threads.spawn("allmende-dial-peer") { [self] in dial(target) }
         case let .checkNodeAnnouncement(bytes, from):
             drive(.nodeAnnouncementChecked(checkNodeAnnouncement(bytes, from: connection(from)), from: from))
+        case let .checkHoldings(bytes, from):
+            drive(.holdingsChecked(checkHoldings(bytes, from: connection(from)), from: from))
+        case let .sendHoldings(link, update):
+            guard let connection = connection(link), let bytes = try? HoldingsRecord(update).canonicalBytes() else { return }
+            connection.send(.holdings(record: bytes))
+        case .holdersChanged:
+            state.withLock { $0.holdersChanged = true }
         case let .checkEntry(id, bytes, from):
             let verdict = checkAndRecord(bytes, from: from.flatMap(connection(_:)))
             drive(.entryChecked(id, bytes: bytes, from: from, verdict.check))
@@ -84,6 +95,7 @@ extension NodeRuntime {
         case let .statement(signed)?:
             forgetPackageAnswers(signed.statement.package)
             forgetStanding()
+            holdingsMayHaveChanged()
         case nil: break
         }
         drive(.publishedLocally(id))
@@ -211,6 +223,7 @@ extension NodeRuntime {
             if state.withLock({ $0.isStopping }) { break }
             drive(.tick)
             syncCatalog()
+            announceHoldingsIfDue()
             guard ContinuousClock.now >= nextMirrorRetry else { continue }
             nextMirrorRetry = ContinuousClock.now + options.antiEntropyInterval
             retryMirroring()

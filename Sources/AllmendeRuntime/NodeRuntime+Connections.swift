@@ -150,7 +150,7 @@ extension NodeRuntime: PeerConnectionDelegate {
         switch message {
         case let .package(request, _, _), let .index(request, _, _), let .chunk(request, _, _):
             completeRequest(request, from: connection, with: message)
-        case .announce, .reconcile, .getEntries, .node:
+        case .announce, .reconcile, .getEntries, .node, .holdings, .getHoldings, .holdersReconcile:
             drive(.received(ObjectIdentifier(connection), message))
         default:
             serve(message, to: connection)

@@ -1,6 +1,7 @@
-// NodeRuntime+Holders.swift: AllmendeRuntime. Fetching from labs this node is not connected to: the nodes that
-// signed a package's publish statement hold it; the core dials them through the address book (signed node
-// announcements). Spec: Protocol/wire.md "Fetching a package".
+// NodeRuntime+Holders.swift: AllmendeRuntime. Fetching from labs this node is not connected to: the nodes whose
+// signed holdings list a package, and those that signed its publish statement; the core dials them through the
+// address book (signed node announcements). This node's own holdings: signed when the stored set changes or is
+// due for renewal. Spec: Protocol/holders.md, Protocol/wire.md "Fetching a package".
 
 import AllmendeCrypto
 import AllmendeModel
@@ -26,7 +27,9 @@ extension NodeRuntime {
     /// in the address book, and how many are connected now; `progress` hears the same as it changes.
     func connectToHolders(of package: ContentID, isCancelled: () -> Bool, progress: (_ known: Int, _ withAddress: Int, _ connected: Int) -> Void)
         -> (known: Int, withAddress: Int, connected: Int) {
-        let holders = publishingNodes(of: package)
+        // The nodes whose holdings list it (freshest first), then those that published it.
+        var holders = self.holders(of: package).map(\.node).filter { $0 != nodeID }
+        for node in publishingNodes(of: package) where !holders.contains(node) { holders.append(node) }
         let wantedUntil = ContinuousClock.now - startedAt + NodeTimeouts.holderWanted
         let withAddress = core.withLock { core in holders.filter { !core.directory.addresses(of: $0).isEmpty }.count }
         func connected() -> Int { Set(readyConnections().map(\.peer)).intersection(holders).count }
@@ -45,5 +48,98 @@ extension NodeRuntime {
         }
         if now != before { progress(holders.count, withAddress, now) }
         return (holders.count, withAddress, now)
+    }
+}
+
+// MARK: Holdings records (Protocol/holders.md)
+
+extension NodeRuntime {
+    /// How often the stored set is compared with the last announced one (a fetch or removal asks sooner).
+    static let holdingsCheckInterval: Duration = .seconds(10)
+
+    /// True if this node announces what it holds: by default public nodes do, nodes with an allow-list do not.
+    var announcesHoldings: Bool { options.announcesHoldings ?? (options.allowList == nil) }
+
+    /// Signs a new holdings state when the stored set changed or the last state is due for renewal, and hands it
+    /// to the core (which keeps it and pushes it to peers).
+    func announceHoldingsIfDue() {
+        guard announcesHoldings else { return }
+        let now = ContinuousClock.now
+        let (own, lookedAt, dirty) = state.withLock { ($0.ownHoldings, $0.holdingsLookedAt, $0.holdingsDirty) }
+        let renewalDue = own.map { now - $0.signed >= options.holdingsRenewal } ?? true
+        guard renewalDue || dirty || lookedAt.map({ now - $0 >= Self.holdingsCheckInterval }) ?? true else { return }
+        let stored = Set(store.packageFolderIDs().prefix(HoldingsRecord.maximumPackages))
+        state.withLock {
+            $0.holdingsLookedAt = now
+            $0.holdingsDirty = false
+        }
+        guard renewalDue || stored != own?.ids else { return }
+        let previous = core.withLock { $0.holders.state(of: nodeID) }
+        let time = Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
+        // Sequence numbers follow the clock, so they keep growing across restarts without being stored.
+        let seq = max((previous?.update.seq ?? 0) + 1, UInt64(max(time.secondsSinceEpoch, 1)))
+        let record: HoldingsRecord
+        do { record = try HoldingsRecord.sign(stored, seq: seq, time: time, lifetime: options.holdingsLifetime, with: key) } catch {
+            logger.warning("could not sign this node's holdings", ["reason": "\(error)"])
+            return
+        }
+        let form = previous.map { record.change(from: $0.update.seq, Set($0.ids), to: stored) } ?? record
+        state.withLock { $0.ownHoldings = (stored, now) }
+        logger.debug("announcing holdings", ["packages": String(stored.count), "seq": String(seq), "whole": String(form.isWhole)])
+        drive(.holdingsChecked(HolderUpdate(form), from: nil))
+    }
+
+    /// Asks for the stored set to be looked at on the next tick (a package was fetched, published or removed).
+    func holdingsMayHaveChanged() { state.withLock { $0.holdingsDirty = true } }
+
+    /// Parses and verifies a holdings record (asked for by the core); nil, with the reason logged, if it is refused.
+    func checkHoldings(_ bytes: [UInt8], from sender: PeerConnection?) -> HolderUpdate? {
+        let from = sender?.peer.text ?? "?"
+        let record: HoldingsRecord
+        do { record = try HoldingsRecord(parsing: bytes) } catch {
+            logger.warning("rejected holdings record", ["from": from, "reason": "\(error)"])
+            return nil
+        }
+        guard record.isSignatureValid else {
+            logger.warning("rejected holdings record", ["from": from, "reason": "the signature does not verify with key \(record.state.node.text)"])
+            return nil
+        }
+        guard Double(record.state.time.secondsSinceEpoch) <= Date().timeIntervalSince1970 + Self.maximumFutureSkew else {
+            logger.warning("rejected holdings record", ["from": from, "reason": "its time \(record.state.time) is in the future"])
+            return nil
+        }
+        return HolderUpdate(record)
+    }
+
+    /// Nodes known to hold `package` now, freshest first, with when their state was signed and until when it holds.
+    public func holders(of package: ContentID) -> [(node: NodeID, time: Timestamp, expires: Timestamp)] {
+        let now = Int64(Date().timeIntervalSince1970)
+        return core.withLock { $0.holders.holders(of: package, now: now) }.map {
+            ($0.node, Timestamp(secondsSinceEpoch: $0.time), Timestamp(secondsSinceEpoch: $0.expires))
+        }
+    }
+
+    /// Holders per package for every package some node is known to hold.
+    public func holderCounts() -> [ContentID: Int] {
+        let now = Int64(Date().timeIntervalSince1970)
+        return core.withLock { $0.holders.holderCounts(now: now) }
+    }
+}
+
+extension HolderUpdate {
+    init(_ record: HoldingsRecord) {
+        self.init(node: record.state.node, seq: record.state.seq, time: record.state.time.secondsSinceEpoch,
+                  expires: record.state.expires.secondsSinceEpoch, count: record.state.count, digest: record.state.digest,
+                  signature: record.state.signature.rawRepresentation, base: record.base, added: record.added, removed: record.removed)
+    }
+}
+
+extension HoldingsRecord {
+    /// The record for a state the core keeps (its signature was checked when it came).
+    init(_ update: HolderUpdate) throws {
+        let state = State(node: update.node, seq: update.seq, time: Timestamp(secondsSinceEpoch: update.time),
+                          expires: Timestamp(secondsSinceEpoch: update.expires), count: update.count, digest: update.digest,
+                          signature: try Ed25519Signature(rawRepresentation: update.signature))
+        self.init(state: state, base: update.base, added: update.added, removed: update.removed)
     }
 }

@@ -45,6 +45,11 @@ public struct NodeOptions: Sendable {
     public var trusted: [NodeID] = []
     /// Quotas and the total budget for entries by identities without standing.
     public var strangerLimits = StrangerLimits()
+    /// Announce which packages this node holds (Protocol/holders.md); nil: yes, unless the node has an allow-list.
+    public var announcesHoldings: Bool?
+    /// How often this node signs its holdings again when nothing changed, and how long each state is valid.
+    public var holdingsRenewal: Duration = .seconds(24 * 3600)
+    public var holdingsLifetime: Int64 = 72 * 3600
     /// Where the web face listens (nil: no web face).
     public var http: SocketAddress?
     /// True if the web face was asked for explicitly: failing to bind it stops the start (else it is a warning).
@@ -146,6 +151,12 @@ public final class NodeRuntime: Sendable {
         var revocations = RevocationRule()
         /// Strangers' quotas and budget.
         var admission = EntryAdmission(limits: StrangerLimits())
+        /// This node's last holdings state: its set and when it was signed; when the stored set was last looked at.
+        var ownHoldings: (ids: Set<ContentID>, signed: ContinuousClock.Instant)?
+        var holdingsLookedAt: ContinuousClock.Instant?
+        /// Asked to look at the stored set at the next tick (a fetch or removal ended).
+        var holdingsDirty = true
+        var holdersChanged = false
         /// Cached ok and refused answers to get-package (NodeRuntime+Serving).
         var packageAnswers: [ContentID: (ResponseStatus, [UInt8])] = [:]
         /// Whether identities have standing from stored packages or as this node's lab, and when that was read.

@@ -31,7 +31,8 @@ extension PackageStore {
     public func storedPackageCount() -> Int { packageFolderIDs().count }
 
     /// Package IDs with a folder in the statements index (whether or not their statements verify).
-    func packageFolderIDs() -> [ContentID] {
+    /// The packages stored here (their statements are filed), sorted.
+    public func packageFolderIDs() -> [ContentID] {
         ((try? FileSystem.contentsOfDirectory(indexPath)) ?? []).compactMap { try? ContentID(parsing: $0) }.sorted()
     }
 

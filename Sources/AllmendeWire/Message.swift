@@ -40,6 +40,12 @@ public enum Message: Equatable, Sendable {
     case getEntries(ids: [ContentID])
     /// A signed node announcement (node ID, addresses, time) for peer discovery.
     case node(announcement: [UInt8])
+    /// A node's signed inventory, whole or as a change (Protocol/holders.md).
+    case holdings(record: [UInt8])
+    /// "Send me the inventories of these nodes whole": each ID's first 24 bytes name a node (Protocol/holders.md).
+    case getHoldings(ids: [ContentID])
+    /// One message of a reconciliation of inventory states (Protocol/holders.md "Reconciliation").
+    case holdersReconcile(payload: [UInt8])
 
     /// The type byte on the wire.
     public var typeByte: UInt8 {
@@ -58,6 +64,9 @@ public enum Message: Equatable, Sendable {
         case .reconcile: return MessageType.reconcile
         case .getEntries: return MessageType.getEntries
         case .node: return MessageType.node
+        case .holdings: return MessageType.holdings
+        case .getHoldings: return MessageType.getHoldings
+        case .holdersReconcile: return MessageType.holdersReconcile
         }
     }
 
@@ -98,6 +107,9 @@ public enum MessageType {
     public static let reconcile: UInt8 = 0x21
     public static let getEntries: UInt8 = 0x22
     public static let node: UInt8 = 0x23
+    public static let holdings: UInt8 = 0x24
+    public static let getHoldings: UInt8 = 0x25
+    public static let holdersReconcile: UInt8 = 0x26
 
     /// The largest length field allowed for a type, or `nil` for an unknown type.
     public static func maximumLength(of type: UInt8) -> Int? {
@@ -105,7 +117,8 @@ public enum MessageType {
         case hello: return WireLimits.maximumHelloFrameLength
         case ping, pong, goodbye, getPackage, package, getIndex, getChunk, announce, getEntries: return WireLimits.maximumControlFrameLength
         case node: return 4096
-        case index, chunk, reconcile: return WireLimits.maximumBulkFrameLength
+        case getHoldings: return 3 + 32 * WireLimits.maximumHoldingsPerRequest
+        case index, chunk, reconcile, holdings, holdersReconcile: return WireLimits.maximumBulkFrameLength
         default: return nil
         }
     }
@@ -126,6 +139,9 @@ public enum MessageType {
         case reconcile: return "reconcile"
         case getEntries: return "get-entries"
         case node: return "node"
+        case holdings: return "holdings"
+        case getHoldings: return "get-holdings"
+        case holdersReconcile: return "holders-reconcile"
         default: return "unknown"
         }
     }

@@ -88,6 +88,13 @@ public enum MessageCodec {
             for id in ids { payload += id.bytes }
         case let .node(announcement):
             payload += announcement
+        case let .holdings(record):
+            payload += record
+        case let .getHoldings(ids):
+            payload.appendInteger(UInt16(ids.count))
+            for id in ids { payload += id.bytes }
+        case let .holdersReconcile(body):
+            payload += body
         }
         var frame: [UInt8] = []
         frame.reserveCapacity(5 + payload.count)
@@ -147,6 +154,17 @@ public enum MessageCodec {
             let announcement = reader.rest()
             guard !announcement.isEmpty else { throw reader.fail("empty announcement") }
             message = .node(announcement: announcement)
+        case MessageType.holdings:
+            let record = reader.rest()
+            guard !record.isEmpty else { throw reader.fail("empty record") }
+            message = .holdings(record: record)
+        case MessageType.getHoldings:
+            let count = Int(try reader.integer() as UInt16)
+            guard count <= WireLimits.maximumHoldingsPerRequest else { throw reader.fail("\(count) IDs, at most \(WireLimits.maximumHoldingsPerRequest)") }
+            var ids: [ContentID] = []
+            for _ in 0..<count { ids.append(try reader.contentID()) }
+            message = .getHoldings(ids: ids)
+        case MessageType.holdersReconcile: message = .holdersReconcile(payload: reader.rest())
         default: throw .unknownMessageType(type)
         }
         try reader.requireEnd()

@@ -23,6 +23,13 @@ public enum WireLimits {
     public static let nodeAnnouncementBurst: Double = 100
     /// Node announcements a peer may send per second on average, beyond the burst.
     public static let nodeAnnouncementsPerSecond: Double = 5
+    /// Holdings records, get-holdings and holders-reconcile messages a peer may send in a burst (more are dropped
+    /// unread, without a strike).
+    public static let holdingsBurst: Double = 200
+    /// Of those, per second on average beyond the burst.
+    public static let holdingsPerSecond: Double = 10
+    /// Node IDs (as 32-byte state IDs) in one `get-holdings`.
+    public static let maximumHoldingsPerRequest = 256
     /// Pings a peer may send in a burst.
     public static let pingBurst: Double = 10
     /// Pings a peer may send per second on average, beyond the burst.

@@ -116,7 +116,9 @@ struct NodeCoreTests {
         var b = NodeCore<Int>(node: Self.nodeID(2), seed: 2)
         var toB = a.handle(.connected(2, peer: Self.nodeID(2), isOutbound: true), at: .zero, catalog: mine)
         #expect(b.handle(.connected(1, peer: Self.nodeID(1), isOutbound: false), at: .zero, catalog: theirs).isEmpty)
-        #expect(toB.count == 1 && toB[0].sentReconcile != nil)
+        // One catalog session and, with it, a reconciliation of holder states.
+        #expect(toB.count == 2 && toB[0].sentReconcile != nil)
+        #expect(toB.contains { if case .send(2, .holdersReconcile) = $0 { true } else { false } })
         var reports: [NodeAction<Int>] = []
         var rounds = 0
         while !toB.isEmpty && rounds < 20 {

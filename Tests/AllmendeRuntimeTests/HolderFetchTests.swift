@@ -1,5 +1,5 @@
 // HolderFetchTests.swift: real nodes on 127.0.0.1: a package whose only holder is two hops away is fetched by
-// connecting to its publisher through the address book.
+// connecting to its publisher through the address book, or to a node whose signed holdings list it.
 
 import AllmendeCrypto
 import AllmendeModel
@@ -53,6 +53,45 @@ struct HolderFetchTests {
             #expect(b.runtime.acceptEntry(try #require(offline.catalog.entryBytes(published.statementID))) == .accepted)
             let error = #expect(throws: FetchError.self) { try b.runtime.fetch(published.packageID) }
             #expect(error == .holdersUnreachable(package: published.packageID, holders: 1, withAddress: 0))
+        }
+    }
+
+    @Test("the publisher left; a mirror two hops away holds the package: its signed holdings lead the fetch there")
+    func fromHoldings() throws {
+        try withTempDirectory("holdings") { folder throws in
+            let oneOutbound: (inout NodeOptions) -> Void = { $0.targetOutbound = 1 }
+            let x = try TestNode.start("x", in: folder)
+            defer { x.runtime.stop() }
+            let viaX = [PeerEntry(address: x.address, node: x.id)]
+            let publisher = try TestNode.start("publisher", in: folder, peers: viaX, configure: oneOutbound)
+            let mirror = try TestNode.start("mirror", in: folder, peers: viaX, configure: oneOutbound)
+            defer { mirror.runtime.stop() }
+            #expect(publisher.waitForConnections(to: [x.id]) && mirror.waitForConnections(to: [x.id]))
+            let published = try publisher.runtime.store.publish(folder: Repository.root + "/Examples/packages/timber-wall-block",
+                                                                as: LabIdentity(deviceKey: publisher.key, delegation: nil),
+                                                                options: PublishOptions(now: Timestamp(secondsSinceEpoch: 1_790_000_000)))
+            #expect(publisher.runtime.announceLocal(published.statementID))
+            #expect(CatalogGossipTests.waitUntil { mirror.runtime.store.catalog.ids.contains(published.statementID) && mirror.runtime.knownNodes.contains(publisher.id) })
+            _ = try mirror.runtime.fetch(published.packageID)
+            // The mirror's new state reaches X (pushed), which keeps it.
+            #expect(CatalogGossipTests.waitUntil { x.runtime.holders(of: published.packageID).map(\.node).contains(mirror.id) })
+            publisher.runtime.stop()
+
+            let maker = try TestNode.start("maker", in: folder, peers: viaX, configure: oneOutbound)
+            defer { maker.runtime.stop() }
+            // The maker learns the catalog entry, the holdings of the mirror and of the publisher (reconciled with X:
+            // the publisher's state is valid until it expires) and the mirror's address.
+            #expect(CatalogGossipTests.waitUntil {
+                maker.runtime.store.catalog.ids.contains(published.statementID) && maker.runtime.knownNodes.contains(mirror.id)
+                    && Set(maker.runtime.holders(of: published.packageID).map(\.node)) == [mirror.id, publisher.id]
+            })
+            #expect(!Set(maker.runtime.connectionSummaries().map(\.peer)).contains(mirror.id))
+            let seen = LockedList<FetchProgress>()
+            let result = try maker.runtime.fetch(published.packageID) { seen.append($0) }
+            #expect(result.sources == [mirror.id])
+            #expect(try maker.runtime.store.verifyPackage(published.packageID).isIntact)
+            // Known: the mirror (holdings) and the publisher (its statement); only the mirror answered.
+            #expect(seen.all.contains { $0.holdersKnown == 2 && $0.holdersConnected == 1 })
         }
     }
 }

@@ -42,6 +42,9 @@ struct FrameDecoderTests {
         case "get-entries": return .getEntries(ids: (fields["ids"] as? [String] ?? []).compactMap { try? ContentID(parsing: $0) })
         case "index": return .index(request: UInt32(int("request")), status: status(), encodedIndex: body())
         case "node": return .node(announcement: body())
+        case "holdings": return .holdings(record: body())
+        case "get-holdings": return .getHoldings(ids: (fields["ids"] as? [String] ?? []).compactMap { try? ContentID(parsing: $0) })
+        case "holders-reconcile": return .holdersReconcile(payload: body())
         default: return nil
         }
     }

@@ -1,0 +1,57 @@
+// NetworkSimulation+Holdings.swift: AllmendeNode. Holder records in the simulation: nodes announce what they hold
+// (a state signed by the simulated node, as the daemon signs one), and what each node's core then knows of holders.
+// Pure. Spec: Protocol/holders.md.
+
+import AllmendeCrypto
+import AllmendeWire
+
+extension NetworkSimulation {
+    /// Simulated states live `lifetime` seconds, as the daemon's do.
+    public static var holdingsLifetime: Int64 { 3 * 24 * 3600 }
+
+    /// At `time`, `node` announces that it holds exactly `packages` (a new state; a renewal if unchanged).
+    public func announceHoldings(at node: Int, _ packages: Set<ContentID>, time: Duration) {
+        queue.push(.holdings(node, packages), at: time)
+    }
+
+    /// The holders of `package` that `node`'s core knows now.
+    public func knownHolders(of package: ContentID, at node: Int) -> [NodeID] {
+        var core = nodes[node].core
+        core.wallTime = wallTime
+        return core.holders(of: package)
+    }
+
+    /// The node ID of simulated node `index`.
+    public func nodeID(of index: Int) -> NodeID { nodes[index].id }
+
+    /// (package, node) pairs in `node`'s holder table.
+    public func holderPairs(at node: Int) -> Int { nodes[node].core.holders.pairs }
+
+    /// A new state of `node`'s holdings: whole the first time, a change against its previous state after.
+    func signedHoldings(of node: Int, _ packages: Set<ContentID>) -> HolderUpdate {
+        let previous = ownHoldings[node]
+        let seq = (previous?.seq ?? 0) + 1
+        ownHoldings[node] = (seq, packages)
+        let sorted = packages.sorted()
+        let base = previous.map(\.seq) ?? 0
+        let added = previous.map { packages.subtracting($0.ids).sorted() } ?? sorted
+        let removed = previous.map { $0.ids.subtracting(packages).sorted() } ?? []
+        return HolderUpdate(node: nodes[node].id, seq: seq, time: wallTime, expires: wallTime + Self.holdingsLifetime, count: sorted.count,
+                            digest: ContentID.setDigest(sorted), signature: [UInt8](repeating: 0, count: 64), base: base,
+                            added: added, removed: removed)
+    }
+
+    /// A short key standing for a holder state's bytes on the simulated wire.
+    func register(_ update: HolderUpdate) -> [UInt8] {
+        var key = update.stateID.bytes
+        for shift in stride(from: 56, through: 0, by: -8) { key.append(UInt8(truncatingIfNeeded: update.base >> UInt64(shift))) }
+        if holdingsSent[key] == nil { holdingsSent[key] = update }
+        return key
+    }
+
+    /// The size the record would have on the wire (canonical JSON: ~420 bytes of state, 67 per listed ID).
+    func holdingsSize(_ key: [UInt8]) -> Int {
+        guard let update = holdingsSent[key] else { return key.count }
+        return 420 + 67 * (update.added.count + update.removed.count)
+    }
+}
