@@ -60,7 +60,7 @@ let package = Package(
         ),
         .target(
             name: "AllmendeCLI",
-            dependencies: ["AllmendeSystem", "AllmendeCrypto", "AllmendeStore", "AllmendeModel", "CanonicalJSON", "AllmendeRuntime"],
+            dependencies: ["AllmendeSystem", "AllmendeCrypto", "AllmendeStore", "AllmendeModel", "CanonicalJSON", "AllmendeRuntime", "AllmendeNode"],
             swiftSettings: strict
         ),
         .executableTarget(name: "allmende", dependencies: ["AllmendeCLI"], swiftSettings: strict),
@@ -133,7 +133,7 @@ let package = Package(
         .testTarget(
             name: "AllmendeCLITests",
             dependencies: [
-                "AllmendeCLI", "AllmendeStore", "AllmendeCrypto", "AllmendeModel", "CanonicalJSON", "AllmendeTestSupport", "allmende",
+                "AllmendeCLI", "AllmendeStore", "AllmendeCrypto", "AllmendeModel", "CanonicalJSON", "AllmendeTestSupport", "allmende", "AllmendeNode", "AllmendeRuntime", "AllmendeSystem",
             ],
             exclude: ["Golden"],
             swiftSettings: strict

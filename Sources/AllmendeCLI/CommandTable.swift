@@ -25,6 +25,7 @@ enum CommandTable {
             NetworkCommands.status,
             NetworkCommands.web,
             FetchCommand.spec,
+            HoldersCommand.spec,
             PeerCommands.group,
             MirrorCommands.group,
             DemoCommand.spec,

@@ -11,6 +11,8 @@ enum FetchCommand {
     static let maximumParts = 64
 
     static let detachOption = OptionSpec(name: "--detach", help: "start the fetch in the daemon and return at once")
+    static let waitOption = OptionSpec(name: "--wait", valueName: "DURATION",
+                                       help: "when no node holding it is known or reachable, wait up to DURATION (30s, 10m, 2h) for one")
 
     static let spec = CommandSpec(
         name: "fetch",
@@ -23,10 +25,13 @@ enum FetchCommand {
         stored here is not fetched again. A progress bar is drawn on a terminal. Ctrl-C stops the daemon's fetch
         too (unless another command waits for the same package); --detach leaves it running in the daemon
         ('allmende status' shows it). A second fetch of a package being fetched joins the running one.
+        When no connected peer has it, the daemon dials the nodes whose signed holdings list it ('allmende holders
+        ID') and those that published it; with --wait it keeps looking until one appears.
 
         example: allmende fetch 69ad91 --to garden-studio
+        example: allmende fetch 69ad91 --wait 10m
         """,
-        options: [toOption, noPartsOption, detachOption],
+        options: [toOption, noPartsOption, detachOption, waitOption],
         arguments: ArgumentsSpec(display: "ID", minimum: 1, maximum: 1),
         run: { context in
             let text = context.arguments.positional[0]
@@ -35,6 +40,12 @@ enum FetchCommand {
             let id: ContentID
             do { id = try ContentID(parsing: bare) } catch { id = try context.resolvePackage(text, in: store) }
             let wasStored = store.isStoredComplete(id)
+            let wait = try context.arguments.value("--wait").map { text throws(CLIError) in
+                guard let seconds = parseDuration(text) else {
+                    throw CLIError.usage("--wait takes a duration such as 30s, 10m or 2h (at most 7d), not '\(text)'", command: CommandTable.find("fetch"))
+                }
+                return seconds
+            } ?? 0
             if context.arguments.has("--detach") && !wasStored {
                 var answer: JSONValue = .null
                 try ControlClient(home: try context.home()).send(["command": "fetch", "package": .string(id.hex), "detach": true]) { value throws(CLIError) in
@@ -49,7 +60,7 @@ enum FetchCommand {
                 }
                 return ExitCode.success
             }
-            let final: JSONValue? = wasStored ? nil : try fetch(id, context: context)
+            let final: JSONValue? = wasStored ? nil : try fetch(id, context: context, wait: wait)
             // Sub-assemblies named by the BOM (nested ones too), each at most once.
             var parts: [ContentID] = []
             var failedParts: [(ContentID, String)] = []
@@ -60,7 +71,7 @@ enum FetchCommand {
                     guard seen.insert(part).inserted else { continue }
                     if !store.isStoredComplete(part) {
                         do throws(CLIError) {
-                            _ = try fetch(part, context: context)
+                            _ = try fetch(part, context: context, wait: wait)
                             parts.append(part)
                         } catch {
                             failedParts.append((part, error.message))
@@ -102,19 +113,34 @@ enum FetchCommand {
         }
     )
 
+    /// Seconds in "45", "30s", "10m", "2h" or "7d" (at most 7 days); nil if malformed.
+    static func parseDuration(_ text: String) -> Int? {
+        let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        let unit = text.last.flatMap { units[$0] }
+        let digits = unit == nil ? Substring(text) : text.dropLast()
+        guard !digits.isEmpty, digits.count <= 9, digits.allSatisfy(\.isASCII), let number = Int(digits), number >= 0 else { return nil }
+        let seconds = number * (unit ?? 1)
+        return seconds <= 7 * 86400 ? seconds : nil
+    }
+
     /// The packages `id`'s BOM names as sub-assemblies (empty if its manifest is not here).
     static func subAssemblies(of id: ContentID, in store: PackageStore) -> [ContentID] {
         ((try? store.manifest(id))?.info.bom ?? []).compactMap(\.package)
     }
 
     /// Fetches one package through the daemon, with a progress bar; returns the daemon's final answer.
-    static func fetch(_ id: ContentID, context: CommandContext) throws(CLIError) -> JSONValue {
+    static func fetch(_ id: ContentID, context: CommandContext, wait: Int = 0) throws(CLIError) -> JSONValue {
         let bar = ProgressBar(console: context.console, label: "fetch \(id.shortHex(8))", total: nil, enabled: !context.isJSON)
         defer { bar.finish() }
         var final: JSONValue = .null
         var lastConnected = -1
-        try ControlClient(home: try context.home()).send(["command": "fetch", "package": .string(id.hex)]) { value throws(CLIError) in
+        var saidWaiting = false
+        try ControlClient(home: try context.home()).send(["command": "fetch", "package": .string(id.hex), "wait": .integer(wait)]) { value throws(CLIError) in
             if value["event"]?.stringValue == "progress" {
+                if value["waitingForHolder"]?.boolValue == true && !saidWaiting && !context.isJSON {
+                    saidWaiting = true
+                    context.console.errorLine("no node known to hold \(id.shortHex(8)) is reachable yet; waiting up to \(wait) s for one")
+                }
                 let known = Int(value["holdersKnown"]?.numberValue ?? 0), connected = Int(value["holdersConnected"]?.numberValue ?? 0)
                 if known > 0 && connected != lastConnected && !context.isJSON {
                     lastConnected = connected

@@ -86,6 +86,7 @@ enum PackageCommands {
             }
             var entries: [JSONValue] = []
             var problems: [String: String?] = [:]
+            let holders = HoldersCommand.counts(context)
             for row in rows {
                 let notOpen = problems[row.summary.license] ?? {
                     let problem = (try? SPDXExpression(parsing: row.summary.license))?.openHardwareProblem
@@ -95,7 +96,8 @@ enum PackageCommands {
                 if context.isJSON {
                     var entry: [String: JSONValue] = ["package": .string(row.id.hex), "title": .string(row.summary.title),
                                                       "version": .string(row.summary.version), "license": .string(row.summary.license),
-                                                      "size": .integer(row.summary.size), "openHardware": .bool(notOpen == nil)]
+                                                      "size": .integer(row.summary.size), "openHardware": .bool(notOpen == nil),
+                                                      "holders": .integer(holders[row.id] ?? 0)]
                     if let reason = row.retraction { entry["retracted"] = .string(reason) }
                     if row.revoked { entry["signerRevoked"] = .bool(true) }
                     entries.append(.object(entry))
@@ -104,7 +106,8 @@ enum PackageCommands {
                     if row.retraction != nil { marks += "  [RETRACTED]" }
                     if notOpen != nil { marks += "  [not open hardware]" }
                     if row.revoked { marks += "  [SIGNED BY A REVOKED KEY]" }
-                    context.console.line("\(row.id.shortHex())  \(row.summary.title)  \(row.summary.version)  \(row.summary.license)\(marks)")
+                    let held = holders[row.id].map { "  held by \($0)" } ?? ""
+                    context.console.line("\(row.id.shortHex())  \(row.summary.title)  \(row.summary.version)  \(row.summary.license)\(held)\(marks)")
                 }
             }
             if context.isJSON { context.printJSON(.array(entries)) }
@@ -136,9 +139,10 @@ enum PackageCommands {
             let manifest = try attempt { () throws(StoreError) in try store.manifest(id) }
             let statements = store.statements(about: id)
             if context.isJSON {
-                context.printJSON(PackageJSON.package(id, manifest: manifest, statements: statements))
+                context.printJSON(PackageJSON.package(id, manifest: manifest, statements: statements, holders: HoldersCommand.counts(context)[id] ?? 0))
             } else {
                 PackageReport.print(manifest: manifest, id: id, statements: statements, store: store, console: context.console)
+                if let count = HoldersCommand.counts(context)[id] { context.console.line("held by    \(count) node(s) ('allmende holders \(id.shortHex(8))')") }
             }
             return ExitCode.success
         }
@@ -148,7 +152,7 @@ enum PackageCommands {
     static func showListing(_ listing: CatalogListing, context: CommandContext) {
         let summary = listing.summary
         if context.isJSON {
-            context.printJSON(PackageJSON.unfetched(listing))
+            context.printJSON(PackageJSON.unfetched(listing, holders: HoldersCommand.counts(context)[listing.package] ?? 0))
             return
         }
         let console = context.console
@@ -158,6 +162,7 @@ enum PackageCommands {
         console.line("category  \(summary.category)" + (summary.tags.isEmpty ? "" : "  tags: \(summary.tags.joined(separator: ", "))"))
         console.line("size      \(ByteCount.format(summary.size)) in \(summary.files) file(s)")
         console.line("publisher \(listing.publisher.text), \(listing.publishedAt)")
+        if let count = HoldersCommand.counts(context)[listing.package] { console.line("held by   \(count) node(s) ('allmende holders \(listing.package.shortHex(8))')") }
         if listing.attestations > 0 { console.line("built by  \(listing.attestations) lab(s)") }
         if let reason = listing.retraction { console.line("RETRACTED by its publisher: \(reason)") }
     }

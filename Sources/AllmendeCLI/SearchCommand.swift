@@ -18,7 +18,7 @@ enum SearchCommand {
         summary: "search every package this node has heard of (title, tags, category, license)",
         discussion: """
         Searches the catalog (the signed entries gossiped between nodes), so it finds packages that are not
-        downloaded yet. Every word of TEXT must begin a word of the title, category, license or a tag ("wall
+        downloaded yet; "held by N" counts the nodes known to hold one ('allmende holders ID'). Every word of TEXT must begin a word of the title, category, license or a tag ("wall
         bl" finds "Wall Block"). Newest first. Stored packages are marked *, retracted ones [RETRACTED], and
         licenses that are not open hardware [not open hardware], and packages signed by a revoked key [SIGNED BY
         A REVOKED KEY]. With no TEXT, lists everything that matches the options. Scripts page with --limit and
@@ -50,14 +50,16 @@ enum SearchCommand {
             }
             let page = try context.page(in: store, command: "search")
             let matches = try attempt { () throws(StoreError) in try store.searchCatalog(query, after: page.after, limit: page.limit) }
+            let holders = HoldersCommand.counts(context)
             if context.isJSON {
-                context.printJSON(.array(matches.map(PackageJSON.listing)))
+                context.printJSON(.array(matches.map { PackageJSON.listing($0, holders: holders[$0.package] ?? 0) }))
                 return ExitCode.success
             }
             for listing in matches {
                 var marks = listing.isStored ? "* " : "  "
                 marks += "\(listing.package.shortHex())  \(listing.summary.title)  \(listing.summary.version)  \(listing.summary.license)"
                 marks += "  \(ByteCount.format(listing.summary.size))"
+                if let count = holders[listing.package] { marks += "  held by \(count)" }
                 if listing.attestations > 0 { marks += "  built by \(listing.attestations)" }
                 if let reason = listing.retraction { marks += "  [RETRACTED: \(reason)]" }
                 if listing.isSignerRevoked { marks += "  [SIGNED BY A REVOKED KEY]" }

@@ -149,6 +149,11 @@ public struct HolderTable: Sendable {
         return .applied(changed: changed)
     }
 
+    /// Every unexpired state, whole, for saving (`HolderTableCodec`).
+    public func states(now: Int64) -> [HolderUpdate] {
+        holders.values.filter { $0.update.expires > now }.map { $0.update.whole($0.ids) }.sorted { $0.node < $1.node }
+    }
+
     /// Forgets every state that expired by `now`.
     public mutating func expire(now: Int64) {
         for (node, holder) in holders where holder.update.expires <= now {
@@ -166,6 +171,11 @@ public struct HolderTable: Sendable {
         }
         found.sort { $0.time != $1.time ? $0.time > $1.time : $0.node < $1.node }
         return Array(found.prefix(settings.holdersPerPackage))
+    }
+
+    /// How many unexpired holders `package` has (capped like `holders(of:)`).
+    public func holderCount(of package: ContentID, now: Int64) -> Int {
+        min(holders.values.reduce(0) { $0 + ($1.update.expires > now && Self.contains($1.ids, package) ? 1 : 0) }, settings.holdersPerPackage)
     }
 
     /// Unexpired holders per package (capped like `holders(of:)`), for every package some node holds.

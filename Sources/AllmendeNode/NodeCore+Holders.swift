@@ -12,6 +12,12 @@ extension NodeCore {
     /// Nodes this node knows to hold `package` now (unexpired states, freshest first, at most `holdersPerPackage`).
     public func holders(of package: ContentID) -> [NodeID] { holders.holders(of: package, now: wallTime).map(\.node) }
 
+    /// Takes states saved before a restart (no push: peers reconcile).
+    public mutating func restore(holders states: [HolderUpdate]) {
+        for state in states { _ = holders.apply(state, now: wallTime) }
+        holdersReconciler = nil
+    }
+
     mutating func receiveHoldings(_ message: Message, on link: Link, now: Duration, into actions: inout [NodeAction<Link>]) {
         // Over the rate: dropped unread, no strike.
         guard peers[link]?.holdings.take(now: now) ?? false else { return }

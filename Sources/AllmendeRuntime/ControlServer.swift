@@ -151,8 +151,10 @@ public final class ControlServer: Sendable {
                     guard isDue else { return }
                     reply(["event": "progress", "done": .integer(progress.bytesDone), "total": .integer(progress.bytesTotal),
                            "reused": .integer(progress.bytesReused), "sources": .integer(progress.sources),
-                           "holdersKnown": .integer(progress.holdersKnown), "holdersConnected": .integer(progress.holdersConnected)])
-                }, isAbandoned: { Self.hasHungUp(client) })
+                           "holdersKnown": .integer(progress.holdersKnown), "holdersConnected": .integer(progress.holdersConnected),
+                           "waitingForHolder": .bool(progress.waitingForHolder)])
+                }, isAbandoned: { Self.hasHungUp(client) },
+                   waitForHolder: .seconds(min(max(request["wait"]?.numberValue ?? 0, 0), 7 * 24 * 3600)))
                 reply(["event": "done", "package": .string(id.hex), "title": .string(result.manifest.info.title),
                        "sources": .array(result.sources.map { .string($0.text) }), "downloaded": .integer(result.bytesDownloaded),
                        "reused": .integer(result.bytesReused), "size": .integer(result.manifest.totalSize)])

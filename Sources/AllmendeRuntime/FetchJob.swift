@@ -16,9 +16,11 @@ public struct FetchProgress: Sendable, Equatable {
     /// Bytes found intact on disk from an earlier, interrupted fetch (not downloaded again).
     public var bytesReused = 0
     public var sources = 0
-    /// While no connected peer has the package: holders known from the catalog, and connected to.
+    /// While no connected peer has the package: holders known (holdings, publish statements), and connected to.
     public var holdersKnown = 0
     public var holdersConnected = 0
+    /// No holder is known or reachable yet, and the fetch waits for one (`fetch --wait`).
+    public var waitingForHolder = false
 }
 
 /// What a fetch did.
@@ -58,8 +60,8 @@ public enum FetchError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .notConnected: return "not connected to any peer; add one with 'allmende peers add HOST:PORT'"
         case let .noSource(package, askedPeers):
-            return "none of the \(askedPeers) connected peer(s) has package \(package.hex), and the catalog names no other node that holds it; "
-                + "try again later, or add a peer that has it ('allmende peers add HOST:PORT')"
+            return "none of the \(askedPeers) connected peer(s) has package \(package.hex), and no other node is known to hold it (no holdings "
+                + "list it, no publisher announced an address); 'allmende fetch --wait 10m' waits for a holder, or add a peer that has it ('allmende peers add HOST:PORT')"
         case let .holdersUnreachable(package, holders, withAddress):
             return withAddress == 0
                 ? "no connected peer has package \(package.hex); \(holders) node(s) hold it but none has announced an address yet; try again later"
@@ -115,18 +117,15 @@ private final class Inbox: Sendable {
 }
 
 extension NodeRuntime {
-    /// Fetches package `id` (manifest, statement and every file) from the peers that have it; `control` says
-    /// whether to go on and hears progress.
-    func performFetch(_ id: ContentID, control: RunningFetch) throws -> FetchResult {
-        let progress = { @Sendable (report: FetchProgress) in control.report(report) }
-        var report = FetchProgress()
-        let sources: [(peer: NodeID, statement: SignedStatement)]
+    /// The peers to fetch `id` from: connected ones that have it, else its holders dialled on demand.
+    private func locateSources(_ id: ContentID, control: RunningFetch, report: inout FetchProgress,
+                               progress: @Sendable (FetchProgress) -> Void) throws -> [(peer: NodeID, statement: SignedStatement)] {
         do {
-            sources = try findSources(id, control: control)
+            return try findSources(id, control: control)
         } catch let error as FetchError {
             guard error != .cancelled(package: id) && error != .stopping else { throw error }
-            // No connected peer has it: connect to the nodes that published it, then ask again (not for a retracted
-            // package, which holders withhold on purpose).
+            // No connected peer has it: connect to its holders (signed holdings, then the nodes that published it),
+            // then ask again (not for a retracted package, which holders withhold on purpose).
             guard store.catalogListing(id)?.retraction == nil else { throw error }
             let holders = connectToHolders(of: id, isCancelled: { control.isCancelled }) { known, _, connected in
                 report.holdersKnown = known
@@ -137,8 +136,35 @@ extension NodeRuntime {
             guard holders.connected > 0 else {
                 throw FetchError.holdersUnreachable(package: id, holders: holders.known, withAddress: holders.withAddress)
             }
-            sources = try findSources(id, control: control)
+            return try findSources(id, control: control)
         }
+    }
+
+    /// Fetches package `id` (manifest, statement and every file) from the peers that have it; `control` says
+    /// whether to go on and hears progress.
+    func performFetch(_ id: ContentID, control: RunningFetch) throws -> FetchResult {
+        let progress = { @Sendable (report: FetchProgress) in control.report(report) }
+        var report = FetchProgress()
+        // With --wait, a package nobody reachable holds yet is looked for again every second until one appears.
+        let deadline = ContinuousClock.now + control.holderWait
+        var sources: [(peer: NodeID, statement: SignedStatement)]
+        while true {
+            do {
+                sources = try locateSources(id, control: control, report: &report, progress: progress)
+                break
+            } catch let error as FetchError {
+                switch error {
+                case .notConnected, .noSource, .holdersUnreachable:
+                    guard ContinuousClock.now < deadline, !control.isCancelled, !state.withLock({ $0.isStopping }) else { throw error }
+                    report.waitingForHolder = true
+                    progress(report)
+                    Thread.sleep(forTimeInterval: 1)
+                default:
+                    throw error
+                }
+            }
+        }
+        report.waitingForHolder = false
         report.sources = sources.count
         var servedBy: Set<NodeID> = []
         var downloaded = 0

@@ -21,7 +21,13 @@ final class RunningFetch: Sendable {
     private let state = Mutex(State())
     private let done = DispatchSemaphore(value: 0)
 
-    init(package: ContentID) { self.package = package }
+    /// How long to look for a holder when none is known or reachable (`fetch --wait`).
+    let holderWait: Duration
+
+    init(package: ContentID, holderWait: Duration = .zero) {
+        self.package = package
+        self.holderWait = holderWait
+    }
 
     /// Adds an interested party that hears progress; returns its key for `leave`.
     func join(_ listener: @escaping @Sendable (FetchProgress) -> Void) -> Int {
@@ -77,10 +83,10 @@ extension NodeRuntime {
     /// control client that disconnected, e.g. on Ctrl-C); when every caller has gone, the fetch is cancelled and
     /// what it stored so far stays for the next fetch to resume from.
     public func fetch(_ id: ContentID, progress: @escaping @Sendable (FetchProgress) -> Void = { _ in },
-                      isAbandoned: (@Sendable () -> Bool)? = nil) throws -> FetchResult {
+                      isAbandoned: (@Sendable () -> Bool)? = nil, waitForHolder: Duration = .zero) throws -> FetchResult {
         let (running, isNew) = fetches.withLock { fetches -> (RunningFetch, Bool) in
             if let running = fetches[id] { return (running, false) }
-            let running = RunningFetch(package: id)
+            let running = RunningFetch(package: id, holderWait: waitForHolder)
             fetches[id] = running
             return (running, true)
         }

@@ -224,6 +224,7 @@ extension NodeRuntime {
             drive(.tick)
             syncCatalog()
             announceHoldingsIfDue()
+            saveHoldersIfChanged()
             guard ContinuousClock.now >= nextMirrorRetry else { continue }
             nextMirrorRetry = ContinuousClock.now + options.antiEntropyInterval
             retryMirroring()

@@ -119,6 +119,12 @@ extension NodeRuntime {
         }
     }
 
+    /// How many nodes are known to hold `package` now.
+    public func holderCount(of package: ContentID) -> Int {
+        let now = Int64(Date().timeIntervalSince1970)
+        return core.withLock { $0.holders.holderCount(of: package, now: now) }
+    }
+
     /// Holders per package for every package some node is known to hold.
     public func holderCounts() -> [ContentID: Int] {
         let now = Int64(Date().timeIntervalSince1970)

@@ -157,6 +157,7 @@ public final class NodeRuntime: Sendable {
         /// Asked to look at the stored set at the next tick (a fetch or removal ended).
         var holdingsDirty = true
         var holdersChanged = false
+        var holdersSaved: ContinuousClock.Instant?
         /// Cached ok and refused answers to get-package (NodeRuntime+Serving).
         var packageAnswers: [ContentID: (ResponseStatus, [UInt8])] = [:]
         /// Whether identities have standing from stored packages or as this node's lab, and when that was read.
@@ -224,6 +225,7 @@ public final class NodeRuntime: Sendable {
         state.withLock { $0.isStarted = true }
         boundPort.withLock { $0 = port }
         logger.info("listening", ["address": "\(options.listen.host):\(port)", "node": nodeID.text])
+        restoreHolders()
         threads.spawn("allmende-accept") { [self] in acceptLoop(socket) }
         threads.spawn("allmende-tick") { [self] in tickLoop() }
         threads.spawn("allmende-mirror") { [self] in mirrorLoop() }
@@ -254,6 +256,7 @@ public final class NodeRuntime: Sendable {
         // Connections flush their goodbye (at most NodeTimeouts.goodbyeFlush); dials and handshakes time out.
         let left = threads.join(timeout: NodeTimeouts.goodbyeFlush + options.timeouts.handshake + .seconds(1))
         syncCatalog()
+        saveHoldersIfChanged(force: true)
         if left > 0 { logger.warning("stopped with threads still running", ["threads": String(left)]) } else { logger.info("stopped") }
     }
 

@@ -18,7 +18,7 @@ extension WebFace {
                 let search = try CatalogSearch(request)
                 let result = try? search.run(runtime.store)
                 guard let result else { return apiError(404, "the package given as 'after' is not in the catalog") }
-                var page: [String: JSONValue] = ["packages": .array(result.listings.map(PackageJSON.listing))]
+                var page: [String: JSONValue] = ["packages": .array(result.listings.map { PackageJSON.listing($0, holders: runtime.holderCount(of: $0.package)) })]
                 if result.more, let last = result.listings.last { page["next"] = .string(last.package.hex) }
                 return Self.json(.object(page))
             } catch {
@@ -30,9 +30,11 @@ extension WebFace {
                 guard path.count == 2, let listing = runtime.store.catalogListing(id) else {
                     return apiError(404, "package \(id.hex) is not stored on this node")
                 }
-                return Self.json(PackageJSON.unfetched(listing))
+                return Self.json(PackageJSON.unfetched(listing, holders: runtime.holderCount(of: id)))
             }
-            if path.count == 2 { return Self.json(PackageJSON.package(id, manifest: manifest, statements: runtime.store.statements(about: id))) }
+            if path.count == 2 {
+                return Self.json(PackageJSON.package(id, manifest: manifest, statements: runtime.store.statements(about: id), holders: runtime.holderCount(of: id)))
+            }
             let builds = request.parameter("builds").map { Int($0) } ?? 1
             guard let builds, (1...10_000).contains(builds) else { return apiError(400, "builds: a number from 1 to 10000") }
             do {
@@ -44,8 +46,8 @@ extension WebFace {
         case "labs" where path.count == 2:
             guard let lab = try? NodeID(parsing: path[1]) else { return apiError(400, "'\(path[1])' is not a lab or node key") }
             let published = (try? runtime.store.searchCatalog(CatalogQuery(publisher: lab.text), limit: 500)) ?? []
-            return Self.json(["lab": .string(lab.text), "published": .array(published.map(PackageJSON.listing)),
-                              "attested": .array(runtime.store.catalogPackages(attestedBy: lab).map(PackageJSON.listing))])
+            return Self.json(["lab": .string(lab.text), "published": .array(published.map { PackageJSON.listing($0) }),
+                              "attested": .array(runtime.store.catalogPackages(attestedBy: lab).map { PackageJSON.listing($0) })])
         default:
             return apiError(404, "no API at \(request.path); see Protocol/http.md")
         }

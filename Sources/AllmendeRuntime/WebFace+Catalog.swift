@@ -112,6 +112,8 @@ extension WebFace {
         var meta = "\(HTML.escape(summary.category)) · \(HTML.escape(summary.license)) · \(ByteCount.format(summary.size)) in \(summary.files) file(s)"
         if !summary.tags.isEmpty { meta += " · " + summary.tags.map(HTML.escape).joined(separator: ", ") }
         if listing.attestations > 0 { meta += " · built by \(listing.attestations) lab(s)" }
+        let held = runtime.holderCount(of: listing.package)
+        if held > 0 { meta += " · held by \(held)" }
         meta += " · by " + WebPage.labLink(listing.publisher)
         let title = WebPage.packageLink(listing.package, title: summary.title)
         return "<li data-package=\"\(listing.package.hex)\">\(title) <span class=\"meta\">\(HTML.escape(summary.version))</span>\(marks)<div class=\"meta\">\(meta)</div></li>"

@@ -44,6 +44,7 @@ extension WebFace {
         }
         page.raw("<tr><th>Publisher</th><td>\(WebPage.labLink(manifest.publisher)) · \(HTML.escape(manifest.created.description))</td></tr>")
         if let safety = info.healthSafety { page.raw("<tr><th>Safety</th><td>\(HTML.escape(safety))</td></tr>") }
+        page.raw("<tr><th>Held by</th><td id=\"holders\">\(runtime.holderCount(of: id)) node(s) known to hold it complete</td></tr>")
         page.raw("</tbody></table>")
         page.raw("<p><a id=\"download-zip\" href=\"/p/\(id.hex).zip\">Download everything (ZIP)</a></p>")
         if !info.description.isEmpty {
@@ -177,6 +178,7 @@ extension WebFace {
         page.raw("<table class=\"facts\"><tbody><tr><th>Package</th><td class=\"key\">\(listing.package.hex)</td></tr>"
                  + "<tr><th>License</th><td>\(HTML.escape(summary.license))\(listing.openHardwareProblem == nil ? WebPage.badge("open hardware", kind: "open") : WebPage.badge("not open hardware", kind: "closed"))</td></tr>"
                  + "<tr><th>Category</th><td>\(HTML.escape(summary.category))</td></tr>"
+                 + "<tr><th>Held by</th><td id=\"holders\">\(runtime.holderCount(of: listing.package)) node(s) known to hold it complete</td></tr>"
                  + "<tr><th>Size</th><td>\(ByteCount.format(summary.size)) in \(summary.files) file(s)</td></tr>"
                  + "<tr><th>Publisher</th><td>\(WebPage.labLink(listing.publisher)) · \(HTML.escape(listing.publishedAt.description))</td></tr></tbody></table>")
         return page.response(nodeName: runtime.options.name)

@@ -6,14 +6,15 @@ import AllmendeModel
 import CanonicalJSON
 
 public enum PackageJSON {
-    /// A catalog listing as `search --json` prints it.
-    public static func listing(_ listing: CatalogListing) -> JSONValue {
+    /// A catalog listing as `search --json` prints it; `holders`: nodes known to hold it (Protocol/holders.md).
+    public static func listing(_ listing: CatalogListing, holders: Int = 0) -> JSONValue {
         var entry: [String: JSONValue] = [
             "package": .string(listing.package.hex), "title": .string(listing.summary.title), "version": .string(listing.summary.version),
             "license": .string(listing.summary.license), "tags": .array(listing.summary.tags.map { .string($0) }),
             "category": .string(listing.summary.category), "size": .integer(listing.summary.size),
             "publisher": .string(listing.publisher.text), "stored": .bool(listing.isStored),
             "attestations": .integer(listing.attestations), "openHardware": .bool(listing.openHardwareProblem == nil),
+            "holders": .integer(holders),
         ]
         if let reason = listing.retraction { entry["retracted"] = .string(reason) }
         if listing.isSignerRevoked { entry["signerRevoked"] = .bool(true) }
@@ -21,19 +22,21 @@ public enum PackageJSON {
     }
 
     /// A package known only from the catalog, as `show --json` prints it.
-    public static func unfetched(_ listing: CatalogListing) -> JSONValue {
+    public static func unfetched(_ listing: CatalogListing, holders: Int = 0) -> JSONValue {
         let summary = listing.summary
         return ["package": .string(listing.package.hex), "fetched": false,
                 "summary": ["title": .string(summary.title), "version": .string(summary.version), "license": .string(summary.license),
                             "category": .string(summary.category), "tags": .array(summary.tags.map { .string($0) }),
                             "size": .integer(summary.size), "files": .integer(summary.files)],
                 "publisher": .string(listing.publisher.text), "publishedAt": .string(listing.publishedAt.description),
-                "attestations": .integer(listing.attestations), "retraction": listing.retraction.map { .string($0) } ?? .null]
+                "attestations": .integer(listing.attestations), "retraction": listing.retraction.map { .string($0) } ?? .null,
+                "holders": .integer(holders)]
     }
 
     /// A stored package as `show --json` prints it.
-    public static func package(_ id: ContentID, manifest: DesignManifest, statements: [VerifiedStatement]) -> JSONValue {
-        ["package": .string(id.hex), "manifest": manifest.json, "statements": .array(statements.map { statement($0, publisher: manifest.publisher) })]
+    public static func package(_ id: ContentID, manifest: DesignManifest, statements: [VerifiedStatement], holders: Int = 0) -> JSONValue {
+        ["package": .string(id.hex), "manifest": manifest.json, "statements": .array(statements.map { statement($0, publisher: manifest.publisher) }),
+         "holders": .integer(holders)]
     }
 
     /// One verified statement; `advisory` marks a retraction by anyone but the publisher.

@@ -23,7 +23,7 @@ struct JSONEverywhereTests {
             // Every command but `daemon` and `demo` (long-running), with arguments that make it do its work.
             let commands: [[String]] = [
                 ["init"], ["id"], ["new", folder.file("draft"), "--license", "CC0-1.0"], ["publish", "--check", folder.file("draft")],
-                ["ls"], ["search", "timber"], ["show", id], ["verify", id], ["export", id, "--to", folder.file("out")], ["bom", id],
+                ["ls"], ["search", "timber"], ["show", id], ["holders", id], ["verify", id], ["export", id, "--to", folder.file("out")], ["bom", id],
                 ["okh", id], ["attest", id, "--note", "built it"], ["retract", id, "--reason", "superseded"], ["lab", "show"],
                 ["lab", "init"], ["status"], ["fetch", id], ["peers", "add", "127.0.0.1:9"], ["peers", "ls"], ["peers", "rm", "127.0.0.1:9"],
                 ["mirror", "add", "--tag", "timber"], ["mirror", "ls"], ["mirror", "rm", "1"], ["hash", folder.file("note.txt")],

@@ -124,4 +124,30 @@ struct HolderTableTests {
         #expect(network.knownHolders(of: Self.packages[5], at: newcomer) == [holder])
         #expect(network.holderPairs(at: newcomer) == 3)
     }
+
+    @Test("the saved table: states round-trip whole with their signatures; a flipped byte, a cut, trailing bytes or another file are refused")
+    func codec() throws {
+        var table = HolderTable()
+        _ = table.apply(Self.update(Self.node(0), Set(Self.packages.prefix(3)), seq: 4), now: Self.t0)
+        _ = table.apply(Self.update(Self.node(1), [], seq: 9), now: Self.t0)
+        _ = table.apply(Self.update(Self.node(2), Set(Self.packages), seq: 2, lifetime: 10), now: Self.t0)
+        let states = table.states(now: Self.t0 + 20)
+        #expect(states.count == 2, "the expired state is not saved")
+        let bytes = HolderTableCodec.encode(states)
+        let decoded = try HolderTableCodec.decode(bytes)
+        #expect(decoded == states)
+        var restored = HolderTable()
+        for state in decoded { #expect(restored.apply(state, now: Self.t0 + 20) == .applied(changed: true)) }
+        #expect(restored.holders(of: Self.packages[0], now: Self.t0 + 20).map(\.node) == [Self.node(0)])
+        var random = SplitMix64(seed: 5)
+        for _ in 0..<200 {
+            var damaged = bytes
+            let index = Int(random.next() % UInt64(bytes.count))
+            damaged[index] ^= UInt8(1 << (random.next() % 8))
+            #expect(throws: HolderTableCodec.DecodeError.self) { try HolderTableCodec.decode(damaged) }
+        }
+        #expect(throws: HolderTableCodec.DecodeError.self) { try HolderTableCodec.decode(Array(bytes.dropLast(40))) }
+        #expect(throws: HolderTableCodec.DecodeError.notAHolderFile) { try HolderTableCodec.decode(Array("AMCATLOG and more bytes than forty-four, surely".utf8)) }
+        #expect(try HolderTableCodec.decode(HolderTableCodec.encode([])).isEmpty)
+    }
 }

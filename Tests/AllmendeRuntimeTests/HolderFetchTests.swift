@@ -94,4 +94,56 @@ struct HolderFetchTests {
             #expect(seen.all.contains { $0.holdersKnown == 2 && $0.holdersConnected == 1 })
         }
     }
+
+    @Test("a fetch told to wait for a holder waits while none is known, then fetches from the one that appears")
+    func waitsForHolder() throws {
+        try withTempDirectory("holder-wait") { folder throws in
+            let x = try TestNode.start("x", in: folder)
+            defer { x.runtime.stop() }
+            let viaX = [PeerEntry(address: x.address, node: x.id)]
+            let maker = try TestNode.start("maker", in: folder, peers: viaX) { $0.targetOutbound = 1 }
+            defer { maker.runtime.stop() }
+            #expect(maker.waitForConnections(to: [x.id]))
+            // The package exists only in a home no daemon runs yet: nobody knows it.
+            let holderHome = NodeHome(path: folder.file("holder"))
+            let holderKey = try Ed25519PrivateKey()
+            let published = try PackageStore(home: holderHome).publish(folder: Repository.root + "/Examples/packages/timber-wall-block",
+                                                                       as: LabIdentity(deviceKey: holderKey, delegation: nil),
+                                                                       options: PublishOptions(now: Timestamp(secondsSinceEpoch: 1_790_000_000)))
+            // Without waiting: a clear error at once.
+            let error = #expect(throws: FetchError.self) { try maker.runtime.fetch(published.packageID) }
+            #expect(error == .noSource(package: published.packageID, askedPeers: 1))
+            let seen = LockedList<FetchProgress>()
+            let outcome = LockedList<Result<FetchResult, Error>>()
+            let fetcher = Thread {
+                outcome.append(Result { try maker.runtime.fetch(published.packageID, progress: { seen.append($0) }, waitForHolder: .seconds(60)) })
+            }
+            fetcher.start()
+            #expect(CatalogGossipTests.waitUntil { seen.all.contains { $0.waitingForHolder } })
+            // The holder's daemon starts and connects to X: its holdings and address reach the maker.
+            let holder = try TestNode.start("holder", in: folder, peers: viaX, key: holderKey) { $0.targetOutbound = 1 }
+            defer { holder.runtime.stop() }
+            #expect(CatalogGossipTests.waitUntil(.seconds(30)) { !outcome.all.isEmpty })
+            let result = try #require(try outcome.all.first?.get())
+            #expect(result.sources == [holder.id])
+            #expect(try maker.runtime.store.verifyPackage(published.packageID).isIntact)
+        }
+    }
+
+    @Test("the holder table survives a restart: saved when the node stops, known again as it starts")
+    func holdersSurviveRestart() throws {
+        try withTempDirectory("holder-restart") { folder throws in
+            let a = try TestNode.start("a", in: folder)
+            let b = try TestNode.start("b", in: folder, peers: [PeerEntry(address: a.address, node: a.id)])
+            defer { b.runtime.stop() }
+            let id = try a.publishExample("timber-wall-block")
+            #expect(CatalogGossipTests.waitUntil { b.runtime.holders(of: id).map(\.node) == [a.id] })
+            b.runtime.stop()
+            a.runtime.stop()
+            let again = try TestNode.start("b", in: folder, key: b.key)
+            defer { again.runtime.stop() }
+            #expect(again.runtime.holders(of: id).map(\.node) == [a.id])
+            #expect(try HolderFile.table(b.home).holders(of: id, now: Int64(Date().timeIntervalSince1970)).map(\.node) == [a.id])
+        }
+    }
 }

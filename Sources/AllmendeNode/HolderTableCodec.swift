@@ -1,0 +1,74 @@
+// HolderTableCodec.swift: AllmendeNode. The holder table on disk (`holders` in the node's home): every kept
+// state whole, with its signature, so a restarted node and the CLI know the holders at once. Pure.
+// Spec: Protocol/holders.md "On disk".
+
+import AllmendeCrypto
+
+/// Encodes and decodes the states of a holder table: `AMHOLD01` · count u32 · per state: node key (32) · seq u64
+/// · time i64 · expires i64 · signature (64) · count u32 · IDs (32 each, sorted) · then SHA-256 of all before.
+public enum HolderTableCodec {
+    static let magic = Array("AMHOLD01".utf8)
+
+    public enum DecodeError: Error, Equatable, CustomStringConvertible {
+        case notAHolderFile
+        case damaged(String)
+        public var description: String {
+            switch self {
+            case .notAHolderFile: return "not a holder table (wrong magic)"
+            case let .damaged(what): return "damaged holder table: \(what)"
+            }
+        }
+    }
+
+    public static func encode(_ states: [HolderUpdate]) -> [UInt8] {
+        var bytes = magic
+        append(UInt32(states.count), to: &bytes)
+        for state in states {
+            bytes += state.node.publicKey.rawRepresentation
+            append(state.seq, to: &bytes)
+            append(UInt64(bitPattern: state.time), to: &bytes)
+            append(UInt64(bitPattern: state.expires), to: &bytes)
+            bytes += state.signature
+            append(UInt32(state.added.count), to: &bytes)
+            for id in state.added { bytes += id.bytes }
+        }
+        bytes += SHA256Hasher.hash(bytes).bytes
+        return bytes
+    }
+
+    /// The states, whole (`base` 0), each checked against its own count and digest; throws on any damage.
+    public static func decode(_ bytes: [UInt8]) throws(DecodeError) -> [HolderUpdate] {
+        guard bytes.count >= magic.count + 4 + 32, Array(bytes.prefix(magic.count)) == magic else { throw .notAHolderFile }
+        let body = bytes[..<(bytes.count - 32)]
+        guard SHA256Hasher.hash(body).bytes == Array(bytes.suffix(32)) else { throw .damaged("checksum does not match") }
+        var offset = magic.count
+        func take(_ count: Int) throws(DecodeError) -> ArraySlice<UInt8> {
+            guard count >= 0, body.count - offset >= count else { throw .damaged("cut short at byte \(offset)") }
+            defer { offset += count }
+            return body[offset..<offset + count]
+        }
+        func integer(_ size: Int) throws(DecodeError) -> UInt64 { try take(size).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+        let count = Int(try integer(4))
+        var states: [HolderUpdate] = []
+        states.reserveCapacity(min(count, 100_000))
+        for index in 0..<count {
+            guard let key = try? Ed25519PublicKey(rawRepresentation: Array(try take(32))) else { throw .damaged("state \(index): not a node key") }
+            let seq = try integer(8)
+            let time = Int64(bitPattern: try integer(8)), expires = Int64(bitPattern: try integer(8))
+            let signature = Array(try take(64))
+            let idCount = Int(try integer(4))
+            guard idCount <= 10_000 else { throw .damaged("state \(index): \(idCount) packages") }
+            let raw = try take(32 * idCount)
+            let ids = (0..<idCount).map { ContentID(digest: raw[raw.startIndex + 32 * $0 ..< raw.startIndex + 32 * ($0 + 1)]) }
+            guard zip(ids, ids.dropFirst()).allSatisfy({ $0 < $1 }) else { throw .damaged("state \(index): IDs not sorted") }
+            states.append(HolderUpdate(node: NodeID(publicKey: key), seq: seq, time: time, expires: expires, count: idCount,
+                                       digest: ContentID.setDigest(ids), signature: signature, base: 0, added: ids, removed: []))
+        }
+        guard offset == body.count else { throw .damaged("\(body.count - offset) bytes after the last state") }
+        return states
+    }
+
+    private static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.bigEndian) { bytes += $0 }
+    }
+}
