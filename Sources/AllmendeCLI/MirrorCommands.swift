@@ -10,6 +10,8 @@ enum MirrorCommands {
     static let tagOption = OptionSpec(name: "--tag", valueName: "TAG", help: "mirror everything with this tag")
     static let allOption = OptionSpec(name: "--all", help: "mirror everything")
     static let quotaOption = OptionSpec(name: "--quota", valueName: "SIZE", help: "at most this much (e.g. 500MiB, 20GB); no limit if omitted")
+    static let minHoldersOption = OptionSpec(name: "--min-holders", valueName: "N",
+                                             help: "preservation: only packages fewer than N other nodes hold (alone: of everything)")
 
     static let group = CommandSpec(
         name: "mirror",
@@ -20,19 +22,33 @@ enum MirrorCommands {
 
     static let add = CommandSpec(
         name: "mirror add",
-        summary: "add a mirror policy: --peer, --publisher, --tag or --all, with an optional --quota",
+        summary: "add a mirror policy: --peer, --publisher, --tag or --all, with an optional --quota and --min-holders",
         discussion: """
         Adds a policy to config.json; a running daemon applies it at once and scans the catalog for what it now
-        matches. With --quota BYTES, mirrored packages beyond it evict the oldest ones no other policy pins.
+        matches. With --quota BYTES, mirrored packages beyond it evict the oldest ones no other policy pins —
+        packages fewer than --min-holders (default 1) other nodes hold go last, so the last known copy of a design
+        is dropped only when nothing else can be. With --min-holders N the policy preserves what is rare: it
+        mirrors only packages that fewer than N other nodes are known to hold ('allmende holders ID'; a package
+        is judged once it has been published for 10 minutes, so holdings had time to arrive), and looks again
+        every 5 minutes as holders come and go.
 
         example: allmende mirror add --tag timber --quota 1000000000
         example: allmende mirror add --publisher 25njqamcweflpvkl73j4szahhihoc4xt3ktcgjnpaingr5yhkena
+        example: allmende mirror add --min-holders 3 --quota 200GB
         """,
-        options: [peerOption, publisherOption, tagOption, allOption, quotaOption],
+        options: [peerOption, publisherOption, tagOption, allOption, quotaOption, minHoldersOption],
         run: { context in
-            let chosen = ["--peer", "--publisher", "--tag", "--all"].filter { context.arguments.has($0) }
+            var chosen = ["--peer", "--publisher", "--tag", "--all"].filter { context.arguments.has($0) }
+            if chosen.isEmpty && context.arguments.has("--min-holders") { chosen = ["--all"] }
             guard chosen.count == 1 else {
-                throw CLIError.usage("give exactly one of --peer, --publisher, --tag, --all", command: CommandTable.find("mirror add"))
+                throw CLIError.usage("give exactly one of --peer, --publisher, --tag, --all (or --min-holders alone)", command: CommandTable.find("mirror add"))
+            }
+            var minHolders: Int?
+            if let text = context.arguments.value("--min-holders") {
+                guard let number = Int(text), number >= 1, number <= 1000 else {
+                    throw CLIError.usage("--min-holders takes a whole number from 1 to 1000, not '\(text)'", command: CommandTable.find("mirror add"))
+                }
+                minHolders = number
             }
             let match: MirrorPolicy.Match
             do {
@@ -54,13 +70,14 @@ enum MirrorCommands {
             }
             let home = try context.home()
             var config = try attempt { () throws(StoreError) in try NodeConfig.load(home) }
-            let policy = MirrorPolicy(match: match, quota: quota)
-            config.mirrors.removeAll { $0.match == match }
+            let policy = MirrorPolicy(match: match, quota: quota, minHolders: minHolders)
+            config.mirrors.removeAll { $0.match == match && $0.minHolders == minHolders }
             config.mirrors.append(policy)
             try attempt { () throws(StoreError) in try config.save(home) }
             let applied = ControlClient(home: home).reloadIfRunning()
             if context.isJSON {
-                context.printJSON(["added": .string("\(policy)"), "quota": quota.map { .integer($0) } ?? .null, "appliedToDaemon": .bool(applied)])
+                context.printJSON(["added": .string("\(policy)"), "quota": quota.map { .integer($0) } ?? .null,
+                                   "minHolders": minHolders.map { .integer($0) } ?? .null, "appliedToDaemon": .bool(applied)])
             } else {
                 context.console.line("mirroring \(policy)" + (applied ? "; the running daemon applies it now" : ""))
             }

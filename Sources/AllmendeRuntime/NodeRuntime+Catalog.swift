@@ -228,6 +228,7 @@ extension NodeRuntime {
             guard ContinuousClock.now >= nextMirrorRetry else { continue }
             nextMirrorRetry = ContinuousClock.now + options.antiEntropyInterval
             retryMirroring()
+            rescanForRarityIfDue()
         }
     }
 

@@ -26,7 +26,16 @@ extension NodeRuntime {
         let mirrors = state.withLock { $0.mirrors }
         guard !mirrors.isEmpty, !store.isStoredComplete(package) else { return false }
         guard let listing = store.catalogListing(package), listing.retraction == nil else { return false }
-        let policies = mirrors.filter { $0.matches(publisher: listing.publisher, tags: listing.summary.tags, from: peer) }
+        // A preservation policy takes only what fewer than its minimum of other nodes hold — once holdings had time
+        // to arrive (the package published, and this node running, for `holderSettle`).
+        let holders = otherHolderCount(of: package)
+        let settled = ContinuousClock.now - startedAt >= options.holderSettle
+            && Double(listing.publishedAt.secondsSinceEpoch) <= Date().timeIntervalSince1970 - options.holderSettle.inSeconds
+        let policies = mirrors.filter { policy in
+            guard policy.matches(publisher: listing.publisher, tags: listing.summary.tags, from: peer) else { return false }
+            guard let minimum = policy.minHolders else { return true }
+            return settled && holders < minimum
+        }
         guard !policies.isEmpty else { return false }
         let mirrored = policies.contains(where: { $0.quota == nil }) ? [] : store.mirroredPackages().filter { store.hasManifest($0) }
             .compactMap { store.catalogListing($0) }
@@ -35,8 +44,9 @@ extension NodeRuntime {
             let pinned = held.filter { candidate in
                 mirrors.contains { $0 != policy && $0.matches(publisher: candidate.publisher, tags: candidate.summary.tags, from: nil) }
             }
-            return MirrorPlanner.Policy(quota: policy.quota, held: held.map { MirrorPlanner.Item(package: $0.package, size: $0.summary.size) },
-                                        pinnedElsewhere: Set(pinned.map(\.package)))
+            return MirrorPlanner.Policy(quota: policy.quota,
+                                        held: held.map { MirrorPlanner.Item(package: $0.package, size: $0.summary.size, otherHolders: otherHolderCount(of: $0.package)) },
+                                        pinnedElsewhere: Set(pinned.map(\.package)), minHolders: policy.minHolders ?? 1)
         }
         switch MirrorPlanner.plan(MirrorPlanner.Item(package: package, size: listing.summary.size), policies: facts) {
         case .noPolicy:
@@ -61,6 +71,24 @@ extension NodeRuntime {
             return true
         }
     }
+
+    /// Nodes other than this one known to hold `package` now.
+    func otherHolderCount(of package: ContentID) -> Int { holders(of: package).filter { $0.node != nodeID }.count }
+
+    /// Looks again at the whole catalog for packages a preservation policy now wants (holders expire or leave),
+    /// at most every `rarityScanInterval`.
+    func rescanForRarityIfDue() {
+        let now = ContinuousClock.now
+        let due = state.withLock { state -> Bool in
+            guard state.mirrors.contains(where: { $0.minHolders != nil }), now >= state.nextRarityScan else { return false }
+            state.nextRarityScan = now + Self.rarityScanInterval
+            return true
+        }
+        if due { scanForMirroring() }
+    }
+
+    /// How often preservation policies look at the whole catalog again.
+    static let rarityScanInterval: Duration = .seconds(300)
 
     /// Removes `package` if this node holds it only as a mirror and its publisher retracted it (unless the node
     /// serves retracted packages, as an archive does). What the operator published or fetched by hand stays.

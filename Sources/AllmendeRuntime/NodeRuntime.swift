@@ -50,6 +50,9 @@ public struct NodeOptions: Sendable {
     /// How often this node signs its holdings again when nothing changed, and how long each state is valid.
     public var holdingsRenewal: Duration = .seconds(24 * 3600)
     public var holdingsLifetime: Int64 = 72 * 3600
+    /// Preservation policies (`mirror add --min-holders`) judge a package only once it was published, and this
+    /// node has run, this long: holdings take a little while to arrive.
+    public var holderSettle: Duration = .seconds(600)
     /// Where the web face listens (nil: no web face).
     public var http: SocketAddress?
     /// True if the web face was asked for explicitly: failing to bind it stops the start (else it is a warning).
@@ -158,6 +161,8 @@ public final class NodeRuntime: Sendable {
         var holdingsDirty = true
         var holdersChanged = false
         var holdersSaved: ContinuousClock.Instant?
+        /// When preservation policies look at the whole catalog again (holders come and go).
+        var nextRarityScan = ContinuousClock.now + .seconds(60)
         /// Cached ok and refused answers to get-package (NodeRuntime+Serving).
         var packageAnswers: [ContentID: (ResponseStatus, [UInt8])] = [:]
         /// Whether identities have standing from stored packages or as this node's lab, and when that was read.

@@ -32,10 +32,13 @@ public struct MirrorPolicy: Equatable, Sendable, CustomStringConvertible {
     public var match: Match
     /// Most bytes of packages this policy may fetch (nil: no limit).
     public var quota: Int?
+    /// Preservation: only packages fewer than this many other nodes are known to hold (Protocol/holders.md).
+    public var minHolders: Int?
 
-    public init(match: Match, quota: Int?) {
+    public init(match: Match, quota: Int?, minHolders: Int? = nil) {
         self.match = match
         self.quota = quota
+        self.minHolders = minHolders
     }
 
     public var description: String {
@@ -46,7 +49,7 @@ public struct MirrorPolicy: Equatable, Sendable, CustomStringConvertible {
         case let .tag(tag): what = "--tag \(tag)"
         case .all: what = "--all"
         }
-        return what + (quota.map { " --quota \($0)" } ?? "")
+        return what + (minHolders.map { " --min-holders \($0)" } ?? "") + (quota.map { " --quota \($0)" } ?? "")
     }
 
     /// True if a package published by `publisher` with `tags`, received from `peer`, matches.
@@ -69,6 +72,7 @@ public struct MirrorPolicy: Equatable, Sendable, CustomStringConvertible {
         case .all: entry = ["all": .bool(true)]
         }
         if let quota { entry["quota"] = .integer(quota) }
+        if let minHolders { entry["minHolders"] = .integer(minHolders) }
         return .object(entry)
     }
 
@@ -77,10 +81,17 @@ public struct MirrorPolicy: Equatable, Sendable, CustomStringConvertible {
             do { return try NodeID(parsing: text) } catch { throw .model(.invalidField(path: "config.json mirrors[\(index)]", reason: "\(error)")) }
         }
         let quota = value["quota"]?.numberValue.map { Int($0) }
-        if let text = value["peer"]?.stringValue { return MirrorPolicy(match: .peer(try node(text)), quota: quota) }
-        if let text = value["publisher"]?.stringValue { return MirrorPolicy(match: .publisher(try node(text)), quota: quota) }
-        if let tag = value["tag"]?.stringValue { return MirrorPolicy(match: .tag(tag), quota: quota) }
-        if value["all"] == .bool(true) { return MirrorPolicy(match: .all, quota: quota) }
+        var minHolders: Int?
+        if let number = value["minHolders"]?.numberValue {
+            guard number >= 1, number <= 1000, number == number.rounded() else {
+                throw .model(.invalidField(path: "config.json mirrors[\(index)].minHolders", reason: "a whole number from 1 to 1000"))
+            }
+            minHolders = Int(number)
+        }
+        if let text = value["peer"]?.stringValue { return MirrorPolicy(match: .peer(try node(text)), quota: quota, minHolders: minHolders) }
+        if let text = value["publisher"]?.stringValue { return MirrorPolicy(match: .publisher(try node(text)), quota: quota, minHolders: minHolders) }
+        if let tag = value["tag"]?.stringValue { return MirrorPolicy(match: .tag(tag), quota: quota, minHolders: minHolders) }
+        if value["all"] == .bool(true) { return MirrorPolicy(match: .all, quota: quota, minHolders: minHolders) }
         throw .model(.invalidField(path: "config.json mirrors[\(index)]", reason: "needs peer, publisher, tag or all"))
     }
 }

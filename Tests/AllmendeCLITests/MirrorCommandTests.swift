@@ -30,4 +30,21 @@ struct MirrorCommandTests {
             #expect(runCLI(["mirror", "rm", "2"], home: home).status == ExitCode.success)
         }
     }
+
+    @Test("mirror add --min-holders: alone it preserves everything rare, with a filter only that; written to config.json; bad counts are usage errors")
+    func minHolders() throws {
+        try withTempDirectory("mirror-rare-cli") { folder throws in
+            let home = folder.file("home")
+            #expect(runCLI(["mirror", "add", "--min-holders", "3", "--quota", "20GB"], home: home).status == ExitCode.success)
+            #expect(runCLI(["mirror", "add", "--tag", "timber", "--min-holders", "2"], home: home).status == ExitCode.success)
+            let entries = try #require(try JSONParser.parse(runCLI(["mirror", "ls", "--json"], home: home).output).arrayValue)
+            #expect(entries.count == 2)
+            #expect(entries.first?["policy"]?["all"]?.boolValue == true && entries.first?["policy"]?["minHolders"]?.numberValue == 3)
+            #expect(entries.last?["policy"]?["tag"]?.stringValue == "timber" && entries.last?["policy"]?["minHolders"]?.numberValue == 2)
+            #expect(runCLI(["mirror", "ls"], home: home).output.contains("--all --min-holders 3 --quota 20000000000"))
+            for bad in ["0", "-1", "many", "1001"] {
+                #expect(runCLI(["mirror", "add", "--min-holders", bad], home: home).status == ExitCode.usage, "\(bad)")
+            }
+        }
+    }
 }

@@ -39,4 +39,17 @@ struct MirrorPlannerTests {
         let huge = MirrorPlanner.Policy(quota: 1 << 53, held: (0..<2000).map { Self.item(UInt8($0 % 250), 1 << 53) })
         if case .mirror = MirrorPlanner.plan(Self.item(1, 1), policies: [huge]) {} else { Issue.record("expected a plan that evicts") }
     }
+
+    @Test("rare packages are evicted last: the well-held ones go first (oldest first), the last copies only if that is not enough")
+    func rareLast() {
+        let rare = MirrorPlanner.Item(package: SHA256Hasher.hash([2]), size: 40, otherHolders: 0)
+        let held = MirrorPlanner.Item(package: SHA256Hasher.hash([3]), size: 40, otherHolders: 5)
+        let few = MirrorPlanner.Item(package: SHA256Hasher.hash([4]), size: 20, otherHolders: 1)
+        let policy = MirrorPlanner.Policy(quota: 100, held: [rare, held, few], minHolders: 2)
+        #expect(MirrorPlanner.plan(Self.item(1, 30), policies: [policy]) == .mirror(evicting: [held.package]))
+        #expect(MirrorPlanner.plan(Self.item(1, 60), policies: [policy]) == .mirror(evicting: [held.package, rare.package]))
+        // By default only a package nobody else holds counts as rare.
+        let plain = MirrorPlanner.Policy(quota: 100, held: [rare, held, few])
+        #expect(MirrorPlanner.plan(Self.item(1, 55), policies: [plain]) == .mirror(evicting: [held.package, few.package]))
+    }
 }

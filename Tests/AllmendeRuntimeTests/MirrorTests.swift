@@ -237,4 +237,34 @@ struct ReconfigureTests {
             }
         }
     }
+
+    @Test("a preservation policy (--min-holders 2) mirrors what fewer than two other nodes hold, and leaves what two hold")
+    func preservesWhatIsRare() throws {
+        try withTempDirectory("mirror-rare") { folder throws in
+            let publisher = try TestNode.start("publisher", in: folder)
+            defer { publisher.runtime.stop() }
+            let common = try publisher.publishExample("timber-wall-block")
+            let rare = try publisher.publishExample("pem-fuel-cell-end-plate")
+            let viaPublisher = [PeerEntry(address: publisher.address, node: publisher.id)]
+            let lab = try TestNode.start("lab", in: folder, peers: viaPublisher)
+            defer { lab.runtime.stop() }
+            #expect(CatalogGossipTests.waitUntil { lab.runtime.store.catalogListing(common) != nil })
+            _ = try lab.runtime.fetch(common)
+            let archive = try TestNode.start("archive", in: folder, peers: viaPublisher + [PeerEntry(address: lab.address, node: lab.id)]) {
+                $0.holderSettle = .zero
+            }
+            defer { archive.runtime.stop() }
+            #expect(CatalogGossipTests.waitUntil {
+                Set(archive.runtime.holders(of: common).map(\.node)) == [publisher.id, lab.id]
+                    && archive.runtime.holders(of: rare).map(\.node) == [publisher.id]
+            })
+            archive.runtime.reconfigure(peers: viaPublisher + [PeerEntry(address: lab.address, node: lab.id)],
+                                        mirrors: [MirrorPolicy(match: .all, quota: nil, minHolders: 2)])
+            #expect(archive.waitForEvent { if case .mirrored(rare) = $0 { true } else { false } })
+            #expect(try archive.runtime.store.verifyPackage(rare).isIntact)
+            #expect(!archive.runtime.store.hasManifest(common))
+            // The archive now holds the rare one too: its holdings say so to the others.
+            #expect(CatalogGossipTests.waitUntil { Set(lab.runtime.holders(of: rare).map(\.node)) == [publisher.id, archive.id] })
+        }
+    }
 }
