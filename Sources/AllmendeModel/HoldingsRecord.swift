@@ -10,7 +10,7 @@ import CanonicalJSON
 /// the state on whole, and any node that has the base can check a change by the digest.
 ///
 /// Signed with the node key over `"Allmende holdings v1\0"` ‖ canonical JSON of
-/// `{schema, node, seq, time, expires, count, digest}`.
+/// `{schema, node, addresses, seq, time, expires, count, digest}`.
 public struct HoldingsRecord: Equatable, Sendable {
     public static let schema = "allmende/holdings/1"
     public static let signingContext = Array("Allmende holdings v1\u{0}".utf8)
@@ -20,10 +20,14 @@ public struct HoldingsRecord: Equatable, Sendable {
     public static let maximumLifetime: Int64 = 7 * 24 * 3600
     /// Longest encoded record.
     public static let maximumBytes = 1 << 20
+    /// Most addresses a state names (where the holder can be dialled).
+    public static let maximumAddresses = 4
 
     /// The signed part.
     public struct State: Equatable, Sendable {
         public var node: NodeID
+        /// `host:port` where the holder listens (0 to 4), so a fetcher can dial it without its node announcement.
+        public var addresses: [String]
         /// Grows by one with each new state (a change or a renewal).
         public var seq: UInt64
         public var time: Timestamp
@@ -34,8 +38,10 @@ public struct HoldingsRecord: Equatable, Sendable {
         public var digest: ContentID
         public var signature: Ed25519Signature
 
-        public init(node: NodeID, seq: UInt64, time: Timestamp, expires: Timestamp, count: Int, digest: ContentID, signature: Ed25519Signature) {
+        public init(node: NodeID, addresses: [String], seq: UInt64, time: Timestamp, expires: Timestamp, count: Int, digest: ContentID,
+                    signature: Ed25519Signature) {
             self.node = node
+            self.addresses = addresses
             self.seq = seq
             self.time = time
             self.expires = expires
@@ -58,8 +64,9 @@ public struct HoldingsRecord: Equatable, Sendable {
     public static func digest(of ids: some Collection<ContentID>) -> ContentID { ContentID.setDigest(ids.sorted()) }
 
     /// Signs a new state of `ids` and returns it whole.
-    public static func sign(_ ids: Set<ContentID>, seq: UInt64, time: Timestamp, lifetime: Int64,
+    public static func sign(_ ids: Set<ContentID>, addresses: [String] = [], seq: UInt64, time: Timestamp, lifetime: Int64,
                             with key: Ed25519PrivateKey) throws(ModelError) -> HoldingsRecord {
+        let addresses = Array(addresses.prefix(maximumAddresses))
         guard seq > 0 else { throw .invalidField(path: "seq", reason: "starts at 1") }
         guard ids.count <= maximumPackages else {
             throw .invalidField(path: "count", reason: "\(ids.count) packages; one node announces at most \(maximumPackages)")
@@ -70,10 +77,10 @@ public struct HoldingsRecord: Equatable, Sendable {
         let node = NodeID(publicKey: key.publicKey)
         let expires = Timestamp(secondsSinceEpoch: time.secondsSinceEpoch + lifetime)
         let digest = digest(of: ids)
-        let message = try signedMessage(node: node, seq: seq, time: time, expires: expires, count: ids.count, digest: digest)
+        let message = try signedMessage(node: node, addresses: addresses, seq: seq, time: time, expires: expires, count: ids.count, digest: digest)
         let signature: Ed25519Signature
         do { signature = try key.signature(for: message) } catch { throw .badSignature(what: "signing the holdings failed: \(error)") }
-        let state = State(node: node, seq: seq, time: time, expires: expires, count: ids.count, digest: digest, signature: signature)
+        let state = State(node: node, addresses: addresses, seq: seq, time: time, expires: expires, count: ids.count, digest: digest, signature: signature)
         return HoldingsRecord(state: state, base: 0, added: ids.sorted(), removed: [])
     }
 
@@ -87,9 +94,10 @@ public struct HoldingsRecord: Equatable, Sendable {
         HoldingsRecord(state: state, base: 0, added: ids.sorted(), removed: [])
     }
 
-    private static func signedMessage(node: NodeID, seq: UInt64, time: Timestamp, expires: Timestamp, count: Int,
+    private static func signedMessage(node: NodeID, addresses: [String], seq: UInt64, time: Timestamp, expires: Timestamp, count: Int,
                                       digest: ContentID) throws(ModelError) -> [UInt8] {
-        let value: JSONValue = ["schema": .string(schema), "node": .string(node.text), "seq": .number(Double(seq)),
+        let value: JSONValue = ["schema": .string(schema), "node": .string(node.text), "addresses": .array(addresses.map { .string($0) }),
+                                "seq": .number(Double(seq)),
                                 "time": .string(time.description), "expires": .string(expires.description),
                                 "count": .number(Double(count)), "digest": .string(digest.hex)]
         do { return signingContext + (try CanonicalEncoder.encode(value)) } catch { throw .notCanonical(error.description) }
@@ -98,7 +106,7 @@ public struct HoldingsRecord: Equatable, Sendable {
     /// True if the node's own key signed the state (the lists are checked by the digest against a set, where the
     /// set is kept: `HolderTable`).
     public var isSignatureValid: Bool {
-        guard let message = try? Self.signedMessage(node: state.node, seq: state.seq, time: state.time, expires: state.expires,
+        guard let message = try? Self.signedMessage(node: state.node, addresses: state.addresses, seq: state.seq, time: state.time, expires: state.expires,
                                                     count: state.count, digest: state.digest) else { return false }
         return state.node.publicKey.isValidSignature(state.signature, for: message)
     }
@@ -106,7 +114,8 @@ public struct HoldingsRecord: Equatable, Sendable {
     /// Canonical bytes for the wire.
     public func canonicalBytes() throws(ModelError) -> [UInt8] {
         var value: [String: JSONValue] = [
-            "schema": .string(Self.schema), "node": .string(state.node.text), "seq": .number(Double(state.seq)),
+            "schema": .string(Self.schema), "node": .string(state.node.text), "addresses": .array(state.addresses.map { .string($0) }),
+            "seq": .number(Double(state.seq)),
             "time": .string(state.time.description), "expires": .string(state.expires.description),
             "count": .number(Double(state.count)), "digest": .string(state.digest.hex),
             "signature": .string(Hex.encode(state.signature.rawRepresentation)),
@@ -125,6 +134,9 @@ public struct HoldingsRecord: Equatable, Sendable {
         let schema = try reader.string("schema", maximumLength: 100)
         guard schema == Self.schema else { throw .unknownSchema(found: schema, expected: Self.schema) }
         let node = try reader.nodeID("node")
+        let addresses = try reader.array("addresses", maximumCount: Self.maximumAddresses) { (value, path) throws(ModelError) in
+            try stringElement(value, path: path, maximumLength: 262)
+        }
         let seq = UInt64(try reader.integer("seq", maximum: 1 << 53))
         let time = try readTime(&reader, "time")
         let expires = try readTime(&reader, "expires")
@@ -150,7 +162,7 @@ public struct HoldingsRecord: Equatable, Sendable {
         for (name, ids) in [("added", added), ("removed", removed)] where zip(ids, ids.dropFirst()).contains(where: { $0 >= $1 }) {
             throw .invalidField(path: name, reason: "IDs must be sorted and distinct")
         }
-        state = State(node: node, seq: seq, time: time, expires: expires, count: count, digest: digest, signature: signature)
+        state = State(node: node, addresses: addresses, seq: seq, time: time, expires: expires, count: count, digest: digest, signature: signature)
     }
 
     public init(state: State, base: UInt64, added: [ContentID], removed: [ContentID]) {

@@ -4,10 +4,11 @@
 
 import AllmendeCrypto
 
-/// Encodes and decodes the states of a holder table: `AMHOLD01` · count u32 · per state: node key (32) · seq u64
-/// · time i64 · expires i64 · signature (64) · count u32 · IDs (32 each, sorted) · then SHA-256 of all before.
+/// Encodes and decodes the states of a holder table: `AMHOLD02` · count u32 · per state: node key (32) · address
+/// count u8 · each address as length u16 + UTF-8 · seq u64 · time i64 · expires i64 · signature (64) · count u32 ·
+/// IDs (32 each, sorted) · then SHA-256 of all before.
 public enum HolderTableCodec {
-    static let magic = Array("AMHOLD01".utf8)
+    static let magic = Array("AMHOLD02".utf8)
 
     public enum DecodeError: Error, Equatable, CustomStringConvertible {
         case notAHolderFile
@@ -25,6 +26,12 @@ public enum HolderTableCodec {
         append(UInt32(states.count), to: &bytes)
         for state in states {
             bytes += state.node.publicKey.rawRepresentation
+            let addresses = state.addresses.prefix(4).map { Array($0.utf8.prefix(1024)) }
+            bytes.append(UInt8(addresses.count))
+            for address in addresses {
+                append(UInt16(address.count), to: &bytes)
+                bytes += address
+            }
             append(state.seq, to: &bytes)
             append(UInt64(bitPattern: state.time), to: &bytes)
             append(UInt64(bitPattern: state.expires), to: &bytes)
@@ -53,6 +60,16 @@ public enum HolderTableCodec {
         states.reserveCapacity(min(count, 100_000))
         for index in 0..<count {
             guard let key = try? Ed25519PublicKey(rawRepresentation: Array(try take(32))) else { throw .damaged("state \(index): not a node key") }
+            let addressCount = Int(try integer(1))
+            guard addressCount <= 4 else { throw .damaged("state \(index): \(addressCount) addresses") }
+            var addresses: [String] = []
+            for _ in 0..<addressCount {
+                let length = Int(try integer(2))
+                guard length <= 1024, let address = String(validating: Array(try take(length)), as: UTF8.self) else {
+                    throw .damaged("state \(index): an address that is not UTF-8")
+                }
+                addresses.append(address)
+            }
             let seq = try integer(8)
             let time = Int64(bitPattern: try integer(8)), expires = Int64(bitPattern: try integer(8))
             let signature = Array(try take(64))
@@ -61,7 +78,7 @@ public enum HolderTableCodec {
             let raw = try take(32 * idCount)
             let ids = (0..<idCount).map { ContentID(digest: raw[raw.startIndex + 32 * $0 ..< raw.startIndex + 32 * ($0 + 1)]) }
             guard zip(ids, ids.dropFirst()).allSatisfy({ $0 < $1 }) else { throw .damaged("state \(index): IDs not sorted") }
-            states.append(HolderUpdate(node: NodeID(publicKey: key), seq: seq, time: time, expires: expires, count: idCount,
+            states.append(HolderUpdate(node: NodeID(publicKey: key), addresses: addresses, seq: seq, time: time, expires: expires, count: idCount,
                                        digest: ContentID.setDigest(ids), signature: signature, base: 0, added: ids, removed: []))
         }
         guard offset == body.count else { throw .damaged("\(body.count - offset) bytes after the last state") }

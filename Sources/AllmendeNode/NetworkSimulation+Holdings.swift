@@ -36,7 +36,7 @@ extension NetworkSimulation {
         let base = previous.map(\.seq) ?? 0
         let added = previous.map { packages.subtracting($0.ids).sorted() } ?? sorted
         let removed = previous.map { $0.ids.subtracting(packages).sorted() } ?? []
-        return HolderUpdate(node: nodes[node].id, seq: seq, time: wallTime, expires: wallTime + Self.holdingsLifetime, count: sorted.count,
+        return HolderUpdate(node: nodes[node].id, addresses: ["sim:\(node)"], seq: seq, time: wallTime, expires: wallTime + Self.holdingsLifetime, count: sorted.count,
                             digest: ContentID.setDigest(sorted), signature: [UInt8](repeating: 0, count: 64), base: base,
                             added: added, removed: removed)
     }

@@ -18,15 +18,19 @@ extension NodeCore {
         holdersReconciler = nil
     }
 
-    mutating func receiveHoldings(_ message: Message, on link: Link, now: Duration, into actions: inout [NodeAction<Link>]) {
+    mutating func receiveHoldings(_ message: Message, on link: Link, now: Duration, catalog: some CatalogReading,
+                                  into actions: inout [NodeAction<Link>]) {
         // Over the rate: dropped unread, no strike.
         guard peers[link]?.holdings.take(now: now) ?? false else { return }
         switch message {
         case let .holdings(bytes):
             actions.append(.checkHoldings(bytes, from: link))
         case let .getHoldings(ids):
+            // Each ID names a node and the state the peer keeps of it (seq 0: none): a change from that state
+            // when it is the one before this node's, else the whole state; nothing if the peer's is as new.
             for id in ids.prefix(WireLimits.maximumHoldingsPerRequest) {
-                if let whole = holders.whole(named: id), whole.expires > wallTime { actions.append(.sendHoldings(link, whole)) }
+                guard let whole = holders.whole(named: id), whole.expires > wallTime, whole.seq > HolderTable.seq(of: id) else { continue }
+                actions.append(.sendHoldings(link, holders.change(forPeerWith: id) ?? whole))
             }
         case let .holdersReconcile(payload):
             let ranges: [ReconcileRange]
@@ -35,20 +39,29 @@ extension NodeCore {
                 return
             }
             guard !ranges.allSatisfy({ $0.mode == .skip }) else { return }
-            let answer = currentHoldersReconciler().respond(to: ranges)
+            let answer = currentHoldersReconciler(catalog).respond(to: ranges)
+            // The peer's states of nodes whose newer state it lacks: when its state is the one before the newer,
+            // a change from it is enough (for a renewal, no IDs at all).
+            var peerStates: [ContentID: ContentID] = [:]
+            for id in answer.need { peerStates[HolderTable.key(id)] = id }
             var budget = Self.holdersAnswerBytes
             for id in answer.have {
                 guard let whole = holders.whole(named: id), whole.expires > wallTime else { continue }
-                let size = 400 + 67 * whole.count
+                let peerState = peerStates[HolderTable.key(id)]
+                // The peer has a newer state of that node: it sends it, this node asks for it.
+                if let peerState, HolderTable.seq(of: peerState) > whole.seq { continue }
+                let form = peerState.flatMap { holders.change(forPeerWith: $0) } ?? whole
+                let size = 420 + 67 * (form.added.count + form.removed.count)
                 if size > budget { break }
                 budget -= size
-                actions.append(.sendHoldings(link, whole))
+                actions.append(.sendHoldings(link, form))
             }
             if let reply = answer.reply { actions.append(.send(link, .holdersReconcile(payload: ReconcileCodec.encode(reply)))) }
-            // Ask only for states newer than the one kept (the peer may hold an older one of a node known here).
-            let need = answer.need.filter { id in
-                let seq = id.bytes.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-                return (holders.seq(named: id) ?? 0) < seq
+            // Ask only for states newer than the one kept (the peer may hold an older one of a node known here),
+            // naming the state kept so the answer can be a change from it.
+            let need = answer.need.compactMap { id -> ContentID? in
+                let kept = holders.seq(named: id) ?? 0
+                return kept < HolderTable.seq(of: id) ? HolderTable.stateID(key: HolderTable.key(id), seq: kept) : nil
             }
             for start in stride(from: 0, to: need.count, by: WireLimits.maximumHoldingsPerRequest) {
                 actions.append(.send(link, .getHoldings(ids: Array(need[start..<min(start + WireLimits.maximumHoldingsPerRequest, need.count)]))))
@@ -78,7 +91,10 @@ extension NodeCore {
             }
             for link in targets { actions.append(.sendHoldings(link, update)) }
         case .needsBase:
-            if let from { actions.append(.send(from, .getHoldings(ids: [update.stateID]))) }
+            if let from {
+                let kept = holders.state(of: update.node)?.update.seq ?? 0
+                actions.append(.send(from, .getHoldings(ids: [HolderTable.stateID(node: update.node, seq: kept)])))
+            }
         case .mismatch:
             if let from { strike(from, for: "holdings records", now: now, into: &actions) }
         case .stale, .full:
@@ -87,15 +103,16 @@ extension NodeCore {
     }
 
     /// Sends the first message of a reconciliation of holder states (with every catalog session this node starts).
-    mutating func startHoldersReconciliation(with link: Link, into actions: inout [NodeAction<Link>]) {
-        holders.expire(now: wallTime)
-        actions.append(.send(link, .holdersReconcile(payload: ReconcileCodec.encode(currentHoldersReconciler().initialMessage()))))
+    mutating func startHoldersReconciliation(with link: Link, catalog: some CatalogReading, into actions: inout [NodeAction<Link>]) {
+        actions.append(.send(link, .holdersReconcile(payload: ReconcileCodec.encode(currentHoldersReconciler(catalog).initialMessage()))))
     }
 
-    private mutating func currentHoldersReconciler() -> RangeReconciler {
-        if let cached = holdersReconciler { return cached }
-        let reconciler = RangeReconciler(ids: holders.stateIDs(now: wallTime))
-        holdersReconciler = reconciler
+    /// A reconciler over the unexpired states (expired ones are dropped first), kept until the table changes.
+    private mutating func currentHoldersReconciler(_ catalog: some CatalogReading) -> RangeReconciler {
+        if let cached = holdersReconciler, cached.builtAt == wallTime || !holders.hasExpired(now: wallTime) { return cached.value }
+        holders.expire(now: wallTime)
+        let reconciler = catalog.holdersReconciler(holders, now: wallTime)
+        holdersReconciler = (reconciler, wallTime)
         return reconciler
     }
 }

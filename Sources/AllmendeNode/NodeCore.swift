@@ -77,8 +77,9 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
     public internal(set) var holders: HolderTable
     /// Wall-clock seconds since the epoch, set by the executor before each event (holder states expire by it).
     public var wallTime: Int64 = 0
-    /// A reconciler over the holder table's state IDs, dropped when the table changes.
-    var holdersReconciler: RangeReconciler?
+    /// A reconciler over the holder table's state IDs and the wall time it was built at, dropped when the table
+    /// changes.
+    var holdersReconciler: (value: RangeReconciler, builtAt: Int64)?
 
     public init(node: NodeID, settings: Settings = Settings(), seed: UInt64) {
         self.node = node
@@ -157,7 +158,9 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
             directory.add(target)
             dial(now: now, into: &actions)
         case let .seek(nodes, until):
-            directory.want(nodes, until: until)
+            var addresses: [NodeID: [String]] = [:]
+            for node in nodes { if let state = holders.state(of: node), state.update.expires > wallTime { addresses[node] = state.update.addresses } }
+            directory.want(nodes, until: until, addresses: addresses)
             wasWanted.formUnion(nodes.filter { directory.allows($0) })
             if wasWanted.count > Self.memory { wasWanted.removeAll() }
             dial(now: now, into: &actions)
@@ -268,7 +271,7 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
             guard peers[link]?.nodeAnnouncements.take(now: now) ?? false else { return }
             actions.append(.checkNodeAnnouncement(bytes, from: link))
         case .holdings, .getHoldings, .holdersReconcile:
-            receiveHoldings(message, on: link, now: now, into: &actions)
+            receiveHoldings(message, on: link, now: now, catalog: catalog, into: &actions)
         default:
             break
         }
@@ -321,7 +324,7 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
         peers[link]?.sessionEntries = 0
         peers[link]?.sessionNew = 0
         actions.append(.send(link, .reconcile(session: id, payload: ReconcileCodec.encode(catalog.reconciler().initialMessage()))))
-        startHoldersReconciliation(with: link, into: &actions)
+        startHoldersReconciliation(with: link, catalog: catalog, into: &actions)
     }
 
     /// "Skip everything": ends a session and is not answered.

@@ -11,6 +11,12 @@ public protocol CatalogReading {
     func entryBytes(_ id: ContentID) -> [UInt8]?
     /// A reconciler over every entry ID (the reader caches it between changes).
     func reconciler() -> RangeReconciler
+    /// A reconciler over the holder table's state IDs (a simulation shares them between nodes with equal tables).
+    func holdersReconciler(_ table: HolderTable, now: Int64) -> RangeReconciler
+}
+
+extension CatalogReading {
+    public func holdersReconciler(_ table: HolderTable, now: Int64) -> RangeReconciler { RangeReconciler(ids: table.stateIDs(now: now)) }
 }
 
 /// What checking (verifying, admitting and appending) an offered catalog entry came to.

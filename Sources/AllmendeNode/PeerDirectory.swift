@@ -61,6 +61,8 @@ public struct PeerDirectory: Sendable {
     private var dialing: Set<String> = []
     /// Nodes wanted now (holders of a package being fetched), until when.
     private var wanted: [NodeID: Duration] = [:]
+    /// Where wanted nodes said they listen in their signed holdings, for those the address book does not know.
+    private var wantedAddresses: [NodeID: [String]] = [:]
 
     public init(settings: Settings = Settings()) { self.settings = settings }
 
@@ -101,16 +103,26 @@ public struct PeerDirectory: Sendable {
         return Array(candidates.prefix(count))
     }
 
-    /// Wants connections to `nodes` until `until` (beyond the outbound target): dialled when the book knows them.
-    public mutating func want(_ nodes: [NodeID], until: Duration) {
-        for node in nodes where allows(node) { wanted[node] = max(wanted[node] ?? until, until) }
+    /// Wants connections to `nodes` until `until` (beyond the outbound target): dialled at the addresses the book
+    /// knows, else at those given (from the nodes' signed holdings).
+    public mutating func want(_ nodes: [NodeID], until: Duration, addresses: [NodeID: [String]] = [:]) {
+        for node in nodes where allows(node) {
+            wanted[node] = max(wanted[node] ?? until, until)
+            if let given = addresses[node], !given.isEmpty { wantedAddresses[node] = given }
+        }
     }
+
+    /// Addresses to dial `node` at: the book's, else those its holdings gave.
+    public func dialAddresses(of node: NodeID) -> [String] { book[node]?.addresses ?? wantedAddresses[node] ?? [] }
 
     /// True if `node` is wanted at `now`.
     public func isWanted(_ node: NodeID, now: Duration) -> Bool { wanted[node].map { $0 > now } ?? false }
 
     /// Forgets wants that ended before `now`.
-    public mutating func expireWants(now: Duration) { wanted = wanted.filter { $0.value > now } }
+    public mutating func expireWants(now: Duration) {
+        wanted = wanted.filter { $0.value > now }
+        wantedAddresses = wantedAddresses.filter { wanted[$0.key] != nil }
+    }
 
     /// The dials to start now: every configured peer not connected, every wanted node the book knows, then
     /// discovered nodes until outbound connections (plus dials under way) reach the target — none that is
@@ -125,7 +137,7 @@ public struct PeerDirectory: Sendable {
         var due = configured.filter(isDue)
         for (node, until) in wanted.sorted(by: { $0.key < $1.key }) where until > now {
             // Each of a wanted node's addresses in turn: the first that is due.
-            if let target = book[node]?.addresses.map({ DialTarget(address: $0, node: node) }).first(where: isDue), !due.contains(target) {
+            if let target = dialAddresses(of: node).map({ DialTarget(address: $0, node: node) }).first(where: isDue), !due.contains(target) {
                 due.append(target)
             }
         }

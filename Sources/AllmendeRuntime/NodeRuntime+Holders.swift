@@ -31,7 +31,9 @@ extension NodeRuntime {
         var holders = self.holders(of: package).map(\.node).filter { $0 != nodeID }
         for node in publishingNodes(of: package) where !holders.contains(node) { holders.append(node) }
         let wantedUntil = ContinuousClock.now - startedAt + NodeTimeouts.holderWanted
-        let withAddress = core.withLock { core in holders.filter { !core.directory.addresses(of: $0).isEmpty }.count }
+        let withAddress = core.withLock { core in
+            holders.filter { !core.directory.addresses(of: $0).isEmpty || !(core.holders.state(of: $0)?.update.addresses.isEmpty ?? true) }.count
+        }
         func connected() -> Int { Set(readyConnections().map(\.peer)).intersection(holders).count }
         guard !holders.isEmpty else { return (0, 0, 0) }
         let before = connected()
@@ -66,27 +68,40 @@ extension NodeRuntime {
         guard announcesHoldings else { return }
         let now = ContinuousClock.now
         let (own, lookedAt, dirty) = state.withLock { ($0.ownHoldings, $0.holdingsLookedAt, $0.holdingsDirty) }
+        let addresses = holdingsAddresses()
         let renewalDue = own.map { now - $0.signed >= options.holdingsRenewal } ?? true
-        guard renewalDue || dirty || lookedAt.map({ now - $0 >= Self.holdingsCheckInterval }) ?? true else { return }
+        guard renewalDue || dirty || addresses != own?.addresses || lookedAt.map({ now - $0 >= Self.holdingsCheckInterval }) ?? true else { return }
         let stored = Set(store.packageFolderIDs().prefix(HoldingsRecord.maximumPackages))
         state.withLock {
             $0.holdingsLookedAt = now
             $0.holdingsDirty = false
         }
-        guard renewalDue || stored != own?.ids else { return }
+        guard renewalDue || stored != own?.ids || addresses != own?.addresses else { return }
         let previous = core.withLock { $0.holders.state(of: nodeID) }
         let time = Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
         // Sequence numbers follow the clock, so they keep growing across restarts without being stored.
         let seq = max((previous?.update.seq ?? 0) + 1, UInt64(max(time.secondsSinceEpoch, 1)))
         let record: HoldingsRecord
-        do { record = try HoldingsRecord.sign(stored, seq: seq, time: time, lifetime: options.holdingsLifetime, with: key) } catch {
+        do { record = try HoldingsRecord.sign(stored, addresses: addresses, seq: seq, time: time, lifetime: options.holdingsLifetime, with: key) } catch {
             logger.warning("could not sign this node's holdings", ["reason": "\(error)"])
             return
         }
         let form = previous.map { record.change(from: $0.update.seq, Set($0.ids), to: stored) } ?? record
-        state.withLock { $0.ownHoldings = (stored, now) }
+        state.withLock { $0.ownHoldings = (stored, addresses, now) }
         logger.debug("announcing holdings", ["packages": String(stored.count), "seq": String(seq), "whole": String(form.isWhole)])
         drive(.holdingsChecked(HolderUpdate(form), from: nil))
+    }
+
+    /// Where this node says it listens in its holdings: the advertised addresses, else this end of its
+    /// connections with the listen port — addresses that are not loopback, unless every connection is on this
+    /// machine (a test network); at most 4, stable in order.
+    func holdingsAddresses() -> [String] {
+        guard listenPort != 0 else { return [] }
+        if !options.advertise.isEmpty { return Array(options.advertise.prefix(HoldingsRecord.maximumAddresses)) }
+        let hosts = Set(readyConnections().compactMap(\.localHost).filter { !Self.isUnspecified($0) })
+        let outside = hosts.filter { !Self.isLoopback($0) }
+        return (outside.isEmpty ? hosts : outside).sorted().prefix(HoldingsRecord.maximumAddresses)
+            .map { $0.contains(":") ? "[\($0)]:\(listenPort)" : "\($0):\(listenPort)" }
     }
 
     /// Asks for the stored set to be looked at on the next tick (a package was fetched, published or removed).
@@ -133,8 +148,8 @@ extension NodeRuntime {
 }
 
 extension HolderUpdate {
-    init(_ record: HoldingsRecord) {
-        self.init(node: record.state.node, seq: record.state.seq, time: record.state.time.secondsSinceEpoch,
+    convenience init(_ record: HoldingsRecord) {
+        self.init(node: record.state.node, addresses: record.state.addresses, seq: record.state.seq, time: record.state.time.secondsSinceEpoch,
                   expires: record.state.expires.secondsSinceEpoch, count: record.state.count, digest: record.state.digest,
                   signature: record.state.signature.rawRepresentation, base: record.base, added: record.added, removed: record.removed)
     }
@@ -143,7 +158,7 @@ extension HolderUpdate {
 extension HoldingsRecord {
     /// The record for a state the core keeps (its signature was checked when it came).
     init(_ update: HolderUpdate) throws {
-        let state = State(node: update.node, seq: update.seq, time: Timestamp(secondsSinceEpoch: update.time),
+        let state = State(node: update.node, addresses: update.addresses, seq: update.seq, time: Timestamp(secondsSinceEpoch: update.time),
                           expires: Timestamp(secondsSinceEpoch: update.expires), count: update.count, digest: update.digest,
                           signature: try Ed25519Signature(rawRepresentation: update.signature))
         self.init(state: state, base: update.base, added: update.added, removed: update.removed)

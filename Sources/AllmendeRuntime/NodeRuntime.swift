@@ -155,7 +155,7 @@ public final class NodeRuntime: Sendable {
         /// Strangers' quotas and budget.
         var admission = EntryAdmission(limits: StrangerLimits())
         /// This node's last holdings state: its set and when it was signed; when the stored set was last looked at.
-        var ownHoldings: (ids: Set<ContentID>, signed: ContinuousClock.Instant)?
+        var ownHoldings: (ids: Set<ContentID>, addresses: [String], signed: ContinuousClock.Instant)?
         var holdingsLookedAt: ContinuousClock.Instant?
         /// Asked to look at the stored set at the next tick (a fetch or removal ended).
         var holdingsDirty = true

@@ -15,7 +15,9 @@ struct HoldingsRecordTests {
 
     @Test("signed whole, it survives its canonical bytes and verifies; a change form carries the same signed state")
     func roundTrip() throws {
-        let record = try HoldingsRecord.sign(Set(ids), seq: 7, time: t0, lifetime: 3600, with: Fixtures.labKey)
+        let record = try HoldingsRecord.sign(Set(ids), addresses: ["198.51.100.7:7310", "[2001:db8::7]:7310"], seq: 7, time: t0, lifetime: 3600,
+                                             with: Fixtures.labKey)
+        #expect(record.state.addresses.count == 2)
         #expect(record.isWhole && record.added == ids.sorted() && record.state.count == 5)
         #expect(record.state.digest == ContentID.setDigest(ids.sorted()))
         #expect(record.isSignatureValid)
@@ -32,7 +34,8 @@ struct HoldingsRecordTests {
         let record = try HoldingsRecord.sign(Set(ids), seq: 1, time: t0, lifetime: 3600, with: Fixtures.labKey)
         for change in [{ (r: inout HoldingsRecord) in r.state.seq = 2 }, { $0.state.count = 4 },
                        { $0.state.expires = Timestamp(secondsSinceEpoch: $0.state.expires.secondsSinceEpoch + 1) },
-                       { $0.state.node = Fixtures.device }, { $0.state.digest = SHA256Hasher.hash([1]) }] {
+                       { $0.state.node = Fixtures.device }, { $0.state.digest = SHA256Hasher.hash([1]) },
+                       { $0.state.addresses = ["203.0.113.9:7310"] }] {
             var forged = record
             change(&forged)
             #expect(!forged.isSignatureValid)

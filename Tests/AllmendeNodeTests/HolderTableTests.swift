@@ -19,7 +19,7 @@ struct HolderTableTests {
     static func update(_ node: NodeID, _ ids: Set<ContentID>, seq: UInt64, time: Int64 = t0, lifetime: Int64 = 3600,
                        base: UInt64 = 0, previous: Set<ContentID> = []) -> HolderUpdate {
         let sorted = ids.sorted()
-        return HolderUpdate(node: node, seq: seq, time: time, expires: time + lifetime, count: sorted.count, digest: ContentID.setDigest(sorted),
+        return HolderUpdate(node: node, addresses: ["198.51.100.\(seq % 250):7310"], seq: seq, time: time, expires: time + lifetime, count: sorted.count, digest: ContentID.setDigest(sorted),
                             signature: Array(repeating: 0, count: 64), base: base,
                             added: base == 0 ? sorted : ids.subtracting(previous).sorted(), removed: base == 0 ? [] : previous.subtracting(ids).sorted())
     }
@@ -149,5 +149,53 @@ struct HolderTableTests {
         #expect(throws: HolderTableCodec.DecodeError.self) { try HolderTableCodec.decode(Array(bytes.dropLast(40))) }
         #expect(throws: HolderTableCodec.DecodeError.notAHolderFile) { try HolderTableCodec.decode(Array("AMCATLOG and more bytes than forty-four, surely".utf8)) }
         #expect(try HolderTableCodec.decode(HolderTableCodec.encode([])).isEmpty)
+    }
+
+    @Test("reconciliation sends a peer one state behind a change from its state (a renewal carries no IDs), a peer further behind the whole state")
+    func reconciledRenewalIsAChange() {
+        let x = Self.node(5)
+        let set = Set(Self.packages)
+        let first = Self.update(x, set, seq: 4, time: Self.t0, lifetime: 7200)
+        let renewal = Self.update(x, set, seq: 5, time: Self.t0 + 60, lifetime: 7200, base: 4, previous: set)
+        var table = HolderTable()
+        #expect(table.apply(first, now: Self.t0) == .applied(changed: true))
+        #expect(table.apply(renewal, now: Self.t0 + 60) == .applied(changed: false))
+        let change = table.change(forPeerWith: HolderTable.stateID(node: x, seq: 4))
+        #expect(change?.base == 4 && change?.added == [] && change?.removed == [] && change?.seq == 5)
+        #expect(table.change(forPeerWith: HolderTable.stateID(node: x, seq: 3)) == nil)
+
+        // Two cores: A has the renewal, B the state before it. A reconciles with B; B ends with the renewal, sent as a change.
+        var a = NodeCore<Int>(node: Self.node(1), seed: 1)
+        var b = NodeCore<Int>(node: Self.node(2), seed: 2)
+        a.wallTime = Self.t0 + 60
+        b.wallTime = Self.t0 + 60
+        _ = a.handle(.holdingsChecked(first, from: 2), at: .zero, catalog: DictionaryCatalog())
+        _ = a.handle(.holdingsChecked(renewal, from: 2), at: .zero, catalog: DictionaryCatalog())
+        _ = b.handle(.holdingsChecked(first, from: 1), at: .zero, catalog: DictionaryCatalog())
+        _ = b.handle(.connected(1, peer: Self.node(1), isOutbound: false), at: .zero, catalog: DictionaryCatalog())
+        var toB = a.handle(.connected(2, peer: Self.node(2), isOutbound: true), at: .zero, catalog: DictionaryCatalog())
+        var sent: [HolderUpdate] = []
+        for _ in 0..<20 where !toB.isEmpty {
+            var toA: [NodeAction<Int>] = []
+            for action in toB {
+                switch action {
+                case let .send(_, message): toA += b.handle(.received(1, message), at: .seconds(1), catalog: DictionaryCatalog())
+                case let .sendHoldings(_, update):
+                    sent.append(update)
+                    toA += b.handle(.holdingsChecked(update, from: 1), at: .seconds(1), catalog: DictionaryCatalog())
+                default: break
+                }
+            }
+            toB = []
+            for action in toA {
+                switch action {
+                case let .send(_, message): toB += a.handle(.received(2, message), at: .seconds(1), catalog: DictionaryCatalog())
+                case let .sendHoldings(_, update): toB += a.handle(.holdingsChecked(update, from: 2), at: .seconds(1), catalog: DictionaryCatalog())
+                default: break
+                }
+            }
+        }
+        #expect(b.holders.state(of: x)?.update.seq == 5)
+        #expect(sent.count == 1 && sent.first?.base == 4 && sent.first?.added.isEmpty == true)
     }
 }

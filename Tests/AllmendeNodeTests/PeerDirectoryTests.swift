@@ -129,4 +129,22 @@ struct PeerDirectoryTests {
         #expect(late == [.disconnect(4, .notAllowed, "this node accepts only listed peers")])
         #expect(core.peer(on: 4) == nil)
     }
+
+    @Test("a wanted node the address book does not know is dialled at the addresses its holdings gave; the book's announcement wins when there is one")
+    func wantedAtHoldingsAddress() {
+        var directory = PeerDirectory()
+        var random = SplitMix64(seed: 3)
+        let holder = NodeCoreTests.nodeID(9)
+        directory.want([holder], until: .seconds(60), addresses: [holder: ["198.51.100.9:7310"]])
+        let first = directory.dueDials(now: .zero, connectedNodes: [], connectedAddresses: [], outbound: 8, random: &random)
+        #expect(first == [DialTarget(address: "198.51.100.9:7310", node: holder)])
+        directory.dialEnded(DialTarget(address: "198.51.100.9:7310", node: holder), .failed, now: .zero, random: &random)
+        let learned = directory.learn(Self.announcement(9), now: .zero)
+        #expect(learned)
+        let second = directory.dueDials(now: .seconds(1), connectedNodes: [], connectedAddresses: [], outbound: 8, random: &random)
+        #expect(second == [DialTarget(address: "192.0.2.9:7310", node: holder)])
+        // Once the want has ended, the holdings' addresses are forgotten with it.
+        directory.expireWants(now: .seconds(61))
+        #expect(directory.dialAddresses(of: NodeCoreTests.nodeID(10)).isEmpty)
+    }
 }
