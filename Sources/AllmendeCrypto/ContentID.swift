@@ -12,6 +12,9 @@ public struct ContentID: Hashable, Comparable, Sendable, CustomStringConvertible
     /// The number of bytes in a content ID.
     public static let byteCount = 32
 
+    /// The digest as four big-endian 64-bit words, most significant first (arithmetic on IDs without copying).
+    public var bigEndianWords: (UInt64, UInt64, UInt64, UInt64) { words }
+
     /// Builds an ID from exactly 32 digest bytes.
     public init(digest: some Collection<UInt8>) {
         precondition(digest.count == 32, "a ContentID digest has 32 bytes, got \(digest.count)")

@@ -119,7 +119,7 @@ public struct HolderTable: Sendable {
     private var buckets: [[ContentID: Holder]] = Array(repeating: [:], count: 256)
     public private(set) var pairs = 0
     public private(set) var nodeCount = 0
-    /// XOR of the state IDs kept: with the count, a key for caching a reconciler over them.
+    /// XOR of the SHA-256 of each state ID kept: with the count, a key for caching a reconciler over them.
     public private(set) var stateSum = ContentID(digest: [UInt8](repeating: 0, count: 32))
     /// The earliest `expires` of the states kept (at most that: replaced states may have expired later).
     private var nextExpiry = Int64.max
@@ -212,11 +212,11 @@ public struct HolderTable: Sendable {
         let changed = current.map { $0.state.digest != whole.digest || $0.state.expires <= now } ?? true
         pairs += whole.count - (current?.state.count ?? 0)
         if let current {
-            stateSum = Self.xor(stateSum, current.state.stateID)
+            stateSum = Self.xor(stateSum, SHA256Hasher.hash(current.state.stateID.bytes))
         } else {
             nodeCount += 1
         }
-        stateSum = Self.xor(stateSum, whole.stateID)
+        stateSum = Self.xor(stateSum, SHA256Hasher.hash(whole.stateID.bytes))
         buckets[Self.bucket(key)][key] = Holder(state: whole, previous: current?.state)
         nextExpiry = min(nextExpiry, whole.expires)
         return .applied(changed: changed)
@@ -241,7 +241,7 @@ public struct HolderTable: Sendable {
             for (key, holder) in buckets[index] where holder.state.expires <= now {
                 pairs -= holder.state.count
                 nodeCount -= 1
-                stateSum = Self.xor(stateSum, holder.state.stateID)
+                stateSum = Self.xor(stateSum, SHA256Hasher.hash(holder.state.stateID.bytes))
                 buckets[index][key] = nil
             }
         }

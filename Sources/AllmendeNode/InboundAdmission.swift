@@ -34,6 +34,8 @@ public struct InboundLimits: Sendable, Equatable {
     public var grace: Duration = .seconds(10)
     /// Useful traffic within this long protects a connection from being replaced.
     public var usefulWindow: Duration = .seconds(120)
+    /// Newcomers a full node still lets in at once, only to tell them other nodes' addresses before its goodbye.
+    public var referrals = 4
 
     public init() {}
 }
@@ -43,6 +45,9 @@ public enum InboundDecision: Sendable, Equatable {
     case admit
     /// Admit it and close the connection with this key to make room.
     case admitReplacing(key: Int)
+    /// The node is full: complete the handshake only to send the newcomer addresses of other nodes (peer
+    /// exchange), then say goodbye `too many connections` with this reason.
+    case refer(String)
     case refuse(String)
 }
 
@@ -50,7 +55,9 @@ public enum InboundDecision: Sendable, Equatable {
 /// its scope (not protected, past its grace period, nothing useful lately; from the most crowded range, the one
 /// quiet longest, then the newest) makes room, so squatters cannot keep a newcomer out for long.
 public enum InboundAdmission {
-    public static func decide(host: String, inbound: [InboundSlot], handshakes: [String: Int], limits: InboundLimits, now: Duration) -> InboundDecision {
+    /// `referring`: newcomers being referred onward now (counted apart from `inbound`).
+    public static func decide(host: String, inbound: [InboundSlot], handshakes: [String: Int], limits: InboundLimits, now: Duration,
+                              referring: Int = 0) -> InboundDecision {
         let range = Self.range(of: host)
         let hostCount = inbound.count { $0.host == host } + handshakes[host, default: 0]
         let rangeCount = inbound.count { Self.range(of: $0.host) == range }
@@ -82,7 +89,13 @@ public enum InboundAdmission {
             if quietA != quietB { return quietA > quietB }   // quiet longest wins
             return a.connectedAt < b.connectedAt              // then the newest
         }
-        return victim.map { .admitReplacing(key: $0.key) } ?? .refuse(limit)
+        if let victim { return .admitReplacing(key: victim.key) }
+        // Full with nobody to replace: a newcomer within its host's and range's limits still learns where else to
+        // go (a few at a time; floods from one host or range are refused before this).
+        if total >= limits.total && hostCount < limits.perHost && rangeCount < limits.perRange && referring < limits.referrals {
+            return .refer(limit)
+        }
+        return .refuse(limit)
     }
 
     /// The address range of `host`: the first three parts of an IPv4 address (a /24), the first four groups of an

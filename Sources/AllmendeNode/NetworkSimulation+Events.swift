@@ -47,8 +47,11 @@ extension NetworkSimulation {
             guard !nodes[node].isOnline else { return }
             nodes[node].isOnline = true
             nodes[node].restarts += 1
+            // A fresh core with the holder table the daemon would load from its home.
+            let table = nodes[node].core.holders
             nodes[node].core = NodeCore(node: nodes[node].id, settings: settings.core,
                                         seed: settings.seed &* 31 &+ UInt64(node) &+ UInt64(nodes[node].restarts) << 32)
+            nodes[node].core.replaceHolders(table)
             for other in nodes.indices where dials[node].contains(other) || dials[other].contains(node) {
                 let dialer = dials[node].contains(other) ? node : other
                 queue.push(.connect(dialer: dialer, listener: dialer == node ? other : node), at: now + settings.latency * 2)
@@ -64,6 +67,9 @@ extension NetworkSimulation {
         case let .holdings(node, packages):
             guard nodes[node].isOnline else { return }
             drive(node, .holdingsChecked(signedHoldings(of: node, packages), from: nil))
+        case let .seek(node, package):
+            guard nodes[node].isOnline else { return }
+            drive(node, .seek(knownHolders(of: package, at: node), until: now + .seconds(120)))
         case let .forge(node, id):
             guard let bytes = universe.entry(id) else { return }
             for peer in nodes[node].links.keys.sorted() { send(.announce(entry: bytes), from: node, to: peer) }
@@ -105,7 +111,7 @@ extension NetworkSimulation {
             sessionsEnded += 1
         case let .dial(target):
             // A dial reaches an online node after a round trip; otherwise it fails after a time-out.
-            guard settings.discovery, let other = Int(target.address.dropFirst(4)), nodes.indices.contains(other),
+            guard settings.dialing ?? settings.discovery, let other = Int(target.address.dropFirst(4)), nodes.indices.contains(other),
                   nodes[other].isOnline, nodes[node].links[other] == nil else {
                 queue.push(.dialFailed(node, target), at: now + settings.latency * 10)
                 return
@@ -125,6 +131,10 @@ extension NetworkSimulation {
     private func send(_ message: Message, from: Int, to: Int) {
         guard nodes[from].links[to] != nil else { return }
         let size = wireSize(message)
+        switch message {
+        case .holdings, .getHoldings, .holdersReconcile: holderBytes += size
+        default: break
+        }
         messages += 1
         bytes += size
         nodes[from].bytesOut += size

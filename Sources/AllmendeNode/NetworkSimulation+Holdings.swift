@@ -14,6 +14,34 @@ extension NetworkSimulation {
         queue.push(.holdings(node, packages), at: time)
     }
 
+    /// Every node starts knowing every other node's holdings (a converged network): each node's own state is
+    /// signed now, and every core gets one table holding them all (shared until a core changes it).
+    public func seedHoldings(_ holdings: [Int: Set<ContentID>]) {
+        var table = HolderTable(settings: settings.core.holders)
+        for (node, packages) in holdings.sorted(by: { $0.key < $1.key }) { _ = table.apply(signedHoldings(of: node, packages), now: wallTime) }
+        for node in nodes.indices { nodes[node].core.replaceHolders(table) }
+    }
+
+    /// At `time`, `node` wants to fetch `package`: its core is asked to connect to the holders it knows.
+    public func seek(_ package: ContentID, at node: Int, time: Duration) { queue.push(.seek(node, package), at: time) }
+
+    /// True if `node` is connected to an online node its core knows to hold `package`.
+    public func isConnectedToHolder(of package: ContentID, at node: Int) -> Bool {
+        knownHolders(of: package, at: node).contains { index[$0].map { nodes[$0].isOnline && nodes[node].links[$0] != nil } ?? false }
+    }
+
+    /// How often `node` restarted.
+    public func restartCount(of node: Int) -> Int { nodes[node].restarts }
+
+    /// The simulated node with this ID.
+    public func node(_ id: NodeID) -> Int? { index[id] }
+
+    /// The seq `node`'s core keeps for `holder`'s holdings (0: none).
+    public func holdingsSeq(of holder: Int, at node: Int) -> UInt64 { nodes[node].core.holders.state(of: nodes[holder].id)?.update.seq ?? 0 }
+
+    /// The seq of `node`'s own latest holdings state.
+    public func ownHoldingsSeq(_ node: Int) -> UInt64 { ownHoldings[node]?.seq ?? 0 }
+
     /// The holders of `package` that `node`'s core knows now.
     public func knownHolders(of package: ContentID, at node: Int) -> [NodeID] {
         var core = nodes[node].core

@@ -17,6 +17,9 @@ public struct NetworkSettings: Sendable {
     /// Nodes announce themselves on every connection (signed node announcements, forwarded and exchanged as the
     /// daemon does) and the dials their cores ask for are made; without it the topology stays as the scenario set it.
     public var discovery = false
+    /// Dials the cores ask for are made (nil: only with `discovery`): holders dialled for a fetch without
+    /// node announcements flooding.
+    public var dialing: Bool?
     public var seed: UInt64 = 1
     public init() {}
 }
@@ -34,6 +37,7 @@ public final class NetworkSimulation {
         case forge(Int, ContentID)
         case dialFailed(Int, DialTarget)
         case holdings(Int, Set<ContentID>)
+        case seek(Int, ContentID)
     }
 
     struct Node {
@@ -56,6 +60,10 @@ public final class NetworkSimulation {
     public let shared: SharedEntries
     let empty = SharedEntries([])
     var nodes: [Node] = []
+    /// Simulated node by node ID.
+    var index: [NodeID: Int] = [:]
+    /// Bytes of holder messages (holdings, get-holdings, holders-reconcile) sent, lost ones included.
+    public internal(set) var holderBytes = 0
     /// The links each node dials (kept across restarts).
     var dials: [[Int]] = []
     var queue = EventQueue<Event>()
@@ -98,6 +106,9 @@ public final class NetworkSimulation {
 
     /// A network of `nodeCount` nodes that all hold `sharedEntries` entries of `entryBytes` bytes each.
     public init(nodeCount: Int, sharedEntries: Int = 0, entryBytes: Int = 1200, settings: NetworkSettings = NetworkSettings()) {
+        var settings = settings
+        // Holder states are shared by every simulated node that keeps them.
+        if settings.core.holders.pool == nil { settings.core.holders.pool = HolderStatePool() }
         self.settings = settings
         random = SplitMix64(seed: settings.seed)
         let universe = EntryUniverse(seed: settings.seed &+ 0x5EED)
@@ -216,6 +227,7 @@ public final class NetworkSimulation {
         nodes.append(Node(id: id, core: NodeCore(node: id, settings: settings.core, seed: settings.seed &* 31 &+ UInt64(index)),
                           catalog: SimulatedCatalog(base: base, universe: universe, cache: reconcilers)))
         dials.append([])
+        self.index[id] = index
         return index
     }
 

@@ -12,6 +12,13 @@ extension NodeCore {
     /// Nodes this node knows to hold `package` now (unexpired states, freshest first, at most `holdersPerPackage`).
     public func holders(of package: ContentID) -> [NodeID] { holders.holders(of: package, now: wallTime).map(\.node) }
 
+    /// Replaces the holder table (a simulation starts every node from one converged table, and carries a node's
+    /// table across its restart as the daemon does with its saved file).
+    public mutating func replaceHolders(_ table: HolderTable) {
+        holders = table
+        holdersReconciler = nil
+    }
+
     /// Takes states saved before a restart (no push: peers reconcile).
     public mutating func restore(holders states: [HolderUpdate]) {
         for state in states { _ = holders.apply(state, now: wallTime) }

@@ -172,6 +172,8 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
             var targets = readyLinks.filter { $0 != from && peers[$0]?.node != senderNode && peers[$0]?.node != announcement.node }
             targets.shuffle(using: &random)
             for link in targets.prefix(settings.fanout) { actions.append(.send(link, .node(announcement: announcement.bytes))) }
+        case let .peerIsFull(address):
+            directory.backOff(address, now: now, random: &random)
         case let .holdingsChecked(update, from):
             holdingsChecked(update, from: from, now: now, into: &actions)
         }

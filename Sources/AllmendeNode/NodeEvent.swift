@@ -66,6 +66,8 @@ public enum NodeEvent<Link: Hashable & Sendable>: Sendable {
     /// The executor checked a holdings record asked for by `.checkHoldings` (nil: malformed or badly signed, a
     /// strike), or this node signed a new state of its own (`from` nil).
     case holdingsChecked(HolderUpdate?, from: Link?)
+    /// A node this node dialled at `address` said goodbye `too many connections`: back off from it like a failed dial.
+    case peerIsFull(address: String)
     /// Time passed (at least by `nextWake`).
     case tick
 }

@@ -104,11 +104,14 @@ public struct PeerDirectory: Sendable {
     }
 
     /// Wants connections to `nodes` until `until` (beyond the outbound target): dialled at the addresses the book
-    /// knows, else at those given (from the nodes' signed holdings).
+    /// knows, else at those given (from the nodes' signed holdings), at once even if they failed before.
     public mutating func want(_ nodes: [NodeID], until: Duration, addresses: [NodeID: [String]] = [:]) {
         for node in nodes where allows(node) {
+            let isNew = wanted[node] == nil
             wanted[node] = max(wanted[node] ?? until, until)
             if let given = addresses[node], !given.isEmpty { wantedAddresses[node] = given }
+            // Somebody waits for this node now: an address that failed earlier is tried again at once.
+            if isNew { for address in dialAddresses(of: node) { backoff[address] = nil } }
         }
     }
 
@@ -154,6 +157,12 @@ public struct PeerDirectory: Sendable {
         return due
     }
 
+    /// The node at `address` refused this node for now (it is full): wait before dialling it again, as after a
+    /// failed dial.
+    public mutating func backOff(_ address: String, now: Duration, random: inout SplitMix64) {
+        recordFailure(address, now: now, random: &random)
+    }
+
     /// A dial ended: back-off doubles from 1 s up to the maximum (with jitter) while an address keeps failing.
     /// Reports for an address not being dialled are ignored (a dial ends once).
     public mutating func dialEnded(_ target: DialTarget, _ outcome: DialOutcome, now: Duration, random: inout SplitMix64) {
@@ -164,11 +173,15 @@ public struct PeerDirectory: Sendable {
         case .unusable:
             backoff[target.address] = (99, now + .seconds(3600))
         case .failed:
-            let failures = (backoff[target.address]?.failures ?? 0) + 1
-            let base = min(settings.maximumBackoff, .milliseconds(500) * (1 << min(failures, 10)))
-            let jitter = 0.5 + Double(random.next() % 1024) / 2048
-            backoff[target.address] = (failures, now + base * jitter)
+            recordFailure(target.address, now: now, random: &random)
         }
+    }
+
+    private mutating func recordFailure(_ address: String, now: Duration, random: inout SplitMix64) {
+        let failures = (backoff[address]?.failures ?? 0) + 1
+        let base = min(settings.maximumBackoff, .milliseconds(500) * (1 << min(failures, 10)))
+        let jitter = 0.5 + Double(random.next() % 1024) / 2048
+        backoff[address] = (failures, now + base * jitter)
     }
 
     /// Takes in a verified announcement; true if it is new (forward it), false if seen before or older than

@@ -123,6 +123,7 @@ public struct PeerSession: Sendable {
             return []
         case let (.ready, .goodbye(code, reason)):
             state = .closed
+            peerGoodbye = code
             return [.close(.normal, "peer said goodbye (\(code), \(reason))")]
         case (.ready, _):
             return [.deliver(message)]
@@ -130,6 +131,9 @@ public struct PeerSession: Sendable {
             return []
         }
     }
+
+    /// The code of the goodbye the peer said, once it said one.
+    public private(set) var peerGoodbye: GoodbyeCode?
 
     /// The answer to one of the peer's requests was written.
     public mutating func answerWritten() {

@@ -37,19 +37,38 @@ public struct RangeReconciler: Sendable {
     /// Below this many IDs a range is sent as a plain ID list.
     public let idListThreshold: Int
     private let items: [ContentID]
-    private let bytes: [[UInt8]]
-    private var prefixSums: [[UInt64]]
+    /// Sums of the IDs before each index, mod 2^256, as four little-endian-read words each (4 × (count + 1)).
+    private let prefixSums: [UInt64]
 
     /// Prepares `ids` (any order, duplicates ignored).
     public init(ids: [ContentID], buckets: Int = 8, idListThreshold: Int = 8) {
         precondition(buckets >= 2 && idListThreshold >= 1, "reconciler needs at least 2 buckets")
         self.buckets = buckets
         self.idListThreshold = idListThreshold
-        items = Array(Set(ids)).sorted()
-        bytes = items.map(\.bytes)
-        var sums: [[UInt64]] = [[0, 0, 0, 0]]
-        sums.reserveCapacity(items.count + 1)
-        for idBytes in bytes { sums.append(Self.add(sums[sums.count - 1], Self.words(idBytes))) }
+        var sorted = ids.sorted()
+        // Duplicates are adjacent once sorted.
+        var kept = 0
+        for index in sorted.indices where kept == 0 || sorted[index] != sorted[kept - 1] {
+            sorted[kept] = sorted[index]
+            kept += 1
+        }
+        sorted.removeLast(sorted.count - kept)
+        items = sorted
+        var sums = [UInt64](repeating: 0, count: 4 * (sorted.count + 1))
+        sums.withUnsafeMutableBufferPointer { sums in
+            for (index, id) in sorted.enumerated() {
+                // The fingerprint reads each 8-byte group little-endian: the byte-swapped big-endian words.
+                let words = id.bigEndianWords
+                let parts = [words.0.byteSwapped, words.1.byteSwapped, words.2.byteSwapped, words.3.byteSwapped]
+                var carry: UInt64 = 0
+                for word in 0..<4 {
+                    let (partial, overflow1) = sums[4 * index + word].addingReportingOverflow(parts[word])
+                    let (total, overflow2) = partial.addingReportingOverflow(carry)
+                    sums[4 * (index + 1) + word] = total
+                    carry = (overflow1 ? 1 : 0) + (overflow2 ? 1 : 0)
+                }
+            }
+        }
         prefixSums = sums
     }
 
@@ -108,7 +127,7 @@ public struct RangeReconciler: Sendable {
         var start = lower
         for bucket in 0..<buckets {
             let end = bucket == buckets - 1 ? upper : lower + count * (bucket + 1) / buckets
-            let bound = bucket == buckets - 1 ? upperBound : Self.separator(after: bytes[end - 1], before: bytes[end])
+            let bound = bucket == buckets - 1 ? upperBound : Self.separator(after: items[end - 1].bytes, before: items[end].bytes)
             let size = end - start
             // Sub-ranges go out as fingerprints (16 bytes) even when small: only the few that differ come back as
             // ID lists, which costs far less than listing every small sub-range up front.
@@ -121,7 +140,7 @@ public struct RangeReconciler: Sendable {
     /// Fingerprint of items[lower..<upper]: the first 16 bytes of SHA-256(sum of IDs mod 2^256 as 32 little-endian
     /// bytes ‖ count as 8 little-endian bytes).
     func fingerprint(lower: Int, upper: Int) -> [UInt8] {
-        let sum = Self.subtract(prefixSums[upper], prefixSums[lower])
+        let sum = Self.subtract(Array(prefixSums[4 * upper..<4 * upper + 4]), Array(prefixSums[4 * lower..<4 * lower + 4]))
         var input: [UInt8] = []
         input.reserveCapacity(40)
         for word in sum { withUnsafeBytes(of: word.littleEndian) { input += $0 } }
@@ -131,11 +150,11 @@ public struct RangeReconciler: Sendable {
 
     /// Index of the first item not below `bound` (bound padded with zeros to 32 bytes).
     private func index(ofBound bound: [UInt8]) -> Int {
-        let padded = bound + [UInt8](repeating: 0, count: max(0, 32 - bound.count))
+        let padded = ContentID(digest: Array(bound.prefix(32)) + [UInt8](repeating: 0, count: max(0, 32 - bound.count)))
         var low = 0, high = items.count
         while low < high {
             let middle = (low + high) / 2
-            if bytes[middle].lexicographicallyPrecedes(padded) { low = middle + 1 } else { high = middle }
+            if items[middle] < padded { low = middle + 1 } else { high = middle }
         }
         return low
     }
@@ -157,23 +176,6 @@ public struct RangeReconciler: Sendable {
             }
         }
         return merged
-    }
-
-    /// The 32 bytes as four little-endian 64-bit words (least significant first).
-    private static func words(_ bytes: [UInt8]) -> [UInt64] {
-        (0..<4).map { word in (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[word * 8 + $1]) << (8 * UInt64($1)) } }
-    }
-
-    private static func add(_ a: [UInt64], _ b: [UInt64]) -> [UInt64] {
-        var result = [UInt64](repeating: 0, count: 4)
-        var carry: UInt64 = 0
-        for index in 0..<4 {
-            let (partial, overflow1) = a[index].addingReportingOverflow(b[index])
-            let (total, overflow2) = partial.addingReportingOverflow(carry)
-            result[index] = total
-            carry = (overflow1 ? 1 : 0) + (overflow2 ? 1 : 0)
-        }
-        return result
     }
 
     private static func subtract(_ a: [UInt64], _ b: [UInt64]) -> [UInt64] {

@@ -53,6 +53,23 @@ public final class ReconcilerCache: @unchecked Sendable {
 
     public init(capacity: Int = 256) { self.capacity = capacity }
 
+    /// Reconcilers over holder state IDs, by the table's count and XOR of state IDs.
+    private var holderReconcilers: [HolderKey: RangeReconciler] = [:]
+    struct HolderKey: Hashable {
+        let count: Int
+        let sum: ContentID
+    }
+
+    func holdersReconciler(_ table: HolderTable, now: Int64) -> RangeReconciler {
+        let key = HolderKey(count: table.nodeCount, sum: table.stateSum)
+        if let cached = holderReconcilers[key] { return cached }
+        builds += 1
+        let reconciler = RangeReconciler(ids: table.stateIDs(now: now))
+        if holderReconcilers.count >= capacity { holderReconcilers.removeAll() }
+        holderReconcilers[key] = reconciler
+        return reconciler
+    }
+
     func reconciler(base: SharedEntries, extra: Set<ContentID>) -> RangeReconciler {
         let key = Key(base: ObjectIdentifier(base), extra: extra)
         if let cached = cache[key] { return cached }
@@ -81,6 +98,7 @@ public struct SimulatedCatalog: CatalogReading {
     public func contains(_ id: ContentID) -> Bool { base.ids.contains(id) || extra.contains(id) }
     public func entryBytes(_ id: ContentID) -> [UInt8]? { contains(id) ? universe.entry(id) : nil }
     public func reconciler() -> RangeReconciler { cache.reconciler(base: base, extra: extra) }
+    public func holdersReconciler(_ table: HolderTable, now: Int64) -> RangeReconciler { cache.holdersReconciler(table, now: now) }
 
     /// Appends `id`; false if it was there.
     public mutating func append(_ id: ContentID) -> Bool {

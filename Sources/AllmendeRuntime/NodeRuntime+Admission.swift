@@ -5,9 +5,18 @@ import AllmendeNode
 import AllmendeWire
 
 extension NodeRuntime {
+    /// What to do with an inbound connection.
+    enum Admission: Equatable {
+        case admitted
+        /// Handshake, peer exchange, then goodbye `too many connections` with this reason.
+        case referred(String)
+        case refused(String)
+    }
+
     /// Counts an inbound connection from `address` ("host:port") as handshaking, or says why it is refused.
-    /// When a limit is reached, the least useful inbound connection in its scope may be closed to make room.
-    func admitInbound(from address: String) -> String? {
+    /// When a limit is reached, the least useful inbound connection in its scope may be closed to make room; a
+    /// full node with nobody to replace refers a few newcomers onward (Protocol/wire.md section 3).
+    func admitInbound(from address: String) -> Admission {
         let host = Self.host(of: address)
         var limits = InboundLimits()
         limits.total = options.maxConnections
@@ -22,10 +31,12 @@ extension NodeRuntime {
                 InboundSlot(key: index, host: Self.host(of: connection.remoteAddress), connectedAt: connection.connectedAt - startedAt,
                             lastUseful: connection.lastUseful.map { $0 - startedAt }, isProtected: protected.contains(connection.peer))
             }
-            let decision = InboundAdmission.decide(host: host, inbound: slots, handshakes: state.handshakesByHost, limits: limits, now: now)
+            let decision = InboundAdmission.decide(host: host, inbound: slots, handshakes: state.handshakesByHost, limits: limits, now: now,
+                                                   referring: state.referring)
             var replaced: PeerConnection?
             switch decision {
             case .refuse: return (decision, nil)
+            case .refer: state.referring += 1
             case let .admitReplacing(key):
                 let victim = Array(inbound)[key]
                 state.connections[ObjectIdentifier(victim)] = nil
@@ -36,13 +47,14 @@ extension NodeRuntime {
             state.handshakesByHost[host, default: 0] += 1
             return (decision, replaced)
         }
-        if case let .refuse(reason) = decision { return reason }
+        if case let .refuse(reason) = decision { return .refused(reason) }
+        if case let .refer(reason) = decision { return .referred(reason) }
         if let replaced {
             logger.info("closing an idle inbound connection to make room", ["peer": replaced.peer.text, "for": address])
             events.record(.inboundReplaced(peer: replaced.peer, by: address))
             replaced.close(.tooManyConnections, reason: "making room for a new peer (no useful traffic lately)")
         }
-        return nil
+        return .admitted
     }
 
     /// Ends the handshake count of an admitted inbound connection from `host` (established or failed); called

@@ -30,14 +30,24 @@ extension NodeRuntime {
                     break
                 }
                 guard let (socket, address) = accepted else { break }
-                if let refusal = admitInbound(from: address) {
+                var referral: String?
+                switch admitInbound(from: address) {
+                case let .refused(refusal):
                     logger.warning("refusing connection: \(refusal)", ["from": address])
                     events.record(.inboundRefused(address: address, reason: refusal))
                     socket.close()
                     continue
+                case let .referred(reason):
+                    logger.info("full: referring a newcomer to other nodes", ["from": address])
+                    events.record(.inboundRefused(address: address, reason: reason))
+                    referral = reason
+                case .admitted:
+                    break
                 }
-                threads.spawn("allmende-handshake") { [self] in
-                    establish(socket: socket, address: address, isOutbound: false, expected: nil, admittedFrom: Self.host(of: address))
+                threads.spawn("allmende-handshake") { [self, referral] in
+                    let established = establish(socket: socket, address: address, isOutbound: false, expected: nil, admittedFrom: Self.host(of: address),
+                                                referral: referral)
+                    if referral != nil && !established { state.withLock { $0.referring -= 1 } }
                 }
             }
         }
@@ -47,7 +57,8 @@ extension NodeRuntime {
     /// `admittedFrom` is the host of an inbound connection counted by `admitInbound`; its count moves from
     /// "handshaking" to "connected" when the connection is registered (or ends if it never is).
     @discardableResult
-    func establish(socket: Socket, address: String, isOutbound: Bool, expected: NodeID?, admittedFrom host: String? = nil) -> Bool {
+    func establish(socket: Socket, address: String, isOutbound: Bool, expected: NodeID?, admittedFrom host: String? = nil,
+                   referral: String? = nil) -> Bool {
         let tls: TLSConnection
         let peer: NodeID
         do {
@@ -87,6 +98,7 @@ extension NodeRuntime {
             connection.start(in: threads)
             return false
         }
+        if let referral { state.withLock { $0.referrals[ObjectIdentifier(connection)] = referral } }
         guard register(connection, admittedFrom: host) else {
             tls.close()
             return false
@@ -143,6 +155,10 @@ extension NodeRuntime: PeerConnectionDelegate {
         logger.debug("peer ready", ["peer": connection.peer.text, "name": connection.snapshot.name])
         announceSelf(to: connection)
         drive(.connected(ObjectIdentifier(connection), peer: connection.peer, isOutbound: connection.isOutbound, address: connection.remoteAddress))
+        // A newcomer let in only to be referred onward: it has the addresses the core just sent (peer exchange).
+        if let reason = state.withLock({ $0.referrals[ObjectIdentifier(connection)] }) {
+            connection.close(.tooManyConnections, reason: "\(reason); try the addresses sent")
+        }
     }
 
     func connection(_ connection: PeerConnection, received message: Message) {
@@ -160,6 +176,7 @@ extension NodeRuntime: PeerConnectionDelegate {
     func connectionClosed(_ connection: PeerConnection, reason: String) {
         let orphaned = state.withLock { state -> [@Sendable (Message?) -> Void] in
             state.connections[ObjectIdentifier(connection)] = nil
+            if state.referrals.removeValue(forKey: ObjectIdentifier(connection)) != nil { state.referring -= 1 }
             let numbers = state.pending.filter { $0.value.0 === connection }.map(\.key)
             return numbers.compactMap { state.pending.removeValue(forKey: $0)?.1 }
         }
@@ -170,6 +187,8 @@ extension NodeRuntime: PeerConnectionDelegate {
             counters.closedBytesOut[connection.isOutbound ? "out" : "in", default: 0] += traffic.bytesOut
         }
         drive(.closed(ObjectIdentifier(connection)))
+        // A full node said so: dial it again only after the usual back-off, and the addresses it sent first.
+        if connection.isOutbound && connection.peerGoodbye == .tooManyConnections { drive(.peerIsFull(address: connection.remoteAddress)) }
         if connection.isOutbound && !connection.snapshot.isReady {
             drive(.dialEnded(DialTarget(address: connection.remoteAddress, node: connection.peer), .failed))
         }

@@ -137,6 +137,9 @@ public final class NodeRuntime: Sendable {
         /// Why the last dial of each address failed (cleared when it connects).
         var dialErrors: [String: String] = [:]
         var handshakes = 0
+        /// Newcomers a full node lets in only to refer them onward, and the goodbye reason of each.
+        var referring = 0
+        var referrals: [ObjectIdentifier: String] = [:]
         var handshakesByHost: [String: Int] = [:]
         var isStarted = false
         var reconciler: (count: Int, generation: Int, value: RangeReconciler)?

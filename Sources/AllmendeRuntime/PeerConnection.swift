@@ -48,6 +48,8 @@ final class PeerConnection: @unchecked Sendable {
     func markUseful() { usefulAt.withLock { $0 = ContinuousClock.now } }
     private let tls: TLSConnection
     private var session: PeerSession
+    /// The code of the peer's goodbye, if it said one (read on the connection's thread, e.g. in `connectionClosed`).
+    var peerGoodbye: GoodbyeCode? { session.peerGoodbye }
     private var decoder = FrameDecoder()
     /// Most messages taken from the decoder before they are handled.
     static let batchLimit = 1024

@@ -15,6 +15,7 @@ struct BenchOptions {
     /// Keep the generated home (catalog benchmark) for a closer look.
     var keep = false
     var nodes: [Int] = []
+    var packages = 0
     var directory = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
 }
 

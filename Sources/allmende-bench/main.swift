@@ -6,7 +6,7 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--help") || arguments.contains("-h") {
     print("""
-    usage: allmende-bench [store | fetch | reconcile | simulate | catalog | sync | publish-files | http] [--size-mib N] [--runs N] [--dir DIR] [--entries N] [--stored N] [--nodes N] [--discovery]
+    usage: allmende-bench [store | fetch | reconcile | simulate | holders | catalog | sync | publish-files | http] [--size-mib N] [--runs N] [--dir DIR] [--entries N] [--stored N] [--nodes N] [--discovery]
 
     Benchmarks, in one run and on the same data, Allmende against the tools a user would otherwise use.
 
@@ -21,6 +21,9 @@ if arguments.contains("--help") || arguments.contains("-h") {
               node joining (time, bytes against the entries' own), memory per simulated node; with --discovery:
               signed node announcements and the outbound target (default 250, 500, 1,000 nodes): who reaches the
               target, which pairs can reach each other, announcement traffic per node
+      holders   who holds what at scale: a real holder table's memory at --packages packages (default 100,000),
+              then --nodes simulated nodes (default 10,000) running the real core: how fast a new holder is known
+              (beside a catalog entry), fetch-from-anywhere success under restarts, holder traffic per node per day
       catalog the built allmende binary on a home with --entries catalog entries (default 10,000; --stored N of
               them stored, default up to 10,000): search, show, ls, daemon start and memory, publish
               throughput, beside grep -c over the raw log
@@ -60,6 +63,8 @@ do {
         case "sync": options.benchmark = "sync"
         case "publish-files": options.benchmark = "publish-files"
         case "http": options.benchmark = "http"
+        case "holders": options.benchmark = "holders"
+        case "--packages": options.packages = Int(try value()) ?? 0
         case "--files": options.files = Int(try value()) ?? 0
         case "--entries": options.entries = Int(try value()) ?? 0
         case "--stored": options.stored = Int(try value()) ?? 0
@@ -82,6 +87,11 @@ do {
     case "sync": try SyncBenchmark(options: options).run()
     case "publish-files": try PublishFilesBenchmark(options: options).run()
     case "http": try HTTPBenchmark(options: options).run()
+    case "holders":
+        var benchmark = HoldersBenchmark()
+        if let nodes = options.nodes.first { benchmark.nodes = nodes }
+        if options.packages > 0 { benchmark.packages = options.packages }
+        benchmark.run()
     default: try StoreBenchmark(options: options).run()
     }
 } catch let error as BenchError {

@@ -51,8 +51,14 @@ struct InboundAdmissionTests {
         // Protected, young and useful connections stay; then the newcomer is refused.
         let keep = [Self.slot(1, "192.0.2.1", at: 10, useful: 990), Self.slot(2, "192.0.2.2", at: 995),
                     Self.slot(3, "192.0.2.3", at: 30, protected: true), Self.slot(4, "198.51.100.7", at: 40, useful: 950)]
-        #expect(InboundAdmission.decide(host: "203.0.113.9", inbound: keep, handshakes: [:], limits: Self.limits, now: now)
+        #expect(InboundAdmission.decide(host: "203.0.113.9", inbound: keep, handshakes: [:], limits: Self.limits, now: now, referring: 4)
                 == .refuse("too many connections (at most 4)"))
+        // … unless fewer than 4 newcomers are being referred onward: then it is let in to learn other addresses.
+        #expect(InboundAdmission.decide(host: "203.0.113.9", inbound: keep, handshakes: [:], limits: Self.limits, now: now, referring: 3)
+                == .refer("too many connections (at most 4)"))
+        // A host or range at its own limit is never referred (a flood from one place gets nothing).
+        #expect(InboundAdmission.decide(host: "192.0.2.9", inbound: keep, handshakes: [:], limits: Self.limits, now: now)
+                == .refuse("too many connections from 192.0.2.0/24 (at most 3)"))
         // Among equally quiet ones, the newest goes.
         let quiet = [Self.slot(1, "192.0.2.1", at: 10), Self.slot(2, "198.51.100.1", at: 20), Self.slot(3, "203.0.113.1", at: 30),
                      Self.slot(4, "203.0.113.2", at: 40)]

@@ -120,6 +120,29 @@ struct HostileInputTests {
         }
     }
 
+    @Test("a full node with nobody to replace lets a newcomer in only to send it other nodes' addresses, then says goodbye; the newcomer connects there")
+    func fullNodeRefersOnward() throws {
+        try withTempDirectory("referral") { folder throws in
+            let full = try TestNode.start("full", in: folder) { $0.maxConnections = 1 }
+            defer { full.runtime.stop() }
+            let settled = try TestNode.start("settled", in: folder, peers: [PeerEntry(address: full.address, node: full.id)])
+            defer { settled.runtime.stop() }
+            #expect(settled.waitForConnections(to: [full.id]))
+            #expect(CatalogGossipTests.waitUntil { full.runtime.knownNodes.contains(settled.id) })
+            let newcomer = try TestNode.start("newcomer", in: folder, peers: [PeerEntry(address: full.address, node: full.id)])
+            defer { newcomer.runtime.stop() }
+            // Refused a slot, but told where else to go: it connects to the settled node it learned of.
+            #expect(full.waitForEvent { if case .inboundRefused = $0 { true } else { false } })
+            #expect(newcomer.waitForConnections(to: [settled.id]))
+            #expect(newcomer.runtime.knownNodes.contains(settled.id))
+            // The full node keeps its settled peer; the newcomer, told it is full, backs off instead of dialling it again at once.
+            #expect(CatalogGossipTests.waitUntil { Set(full.runtime.connectionSummaries().filter { !$0.outbound }.map(\.peer)) == [settled.id] })
+            #expect(CatalogGossipTests.waitUntil {
+                newcomer.runtime.configuredPeerStates().contains { $0.entry.node == full.id && !$0.isConnected && ($0.retryIn ?? .zero) > .zero }
+            })
+        }
+    }
+
     @Test("a hello drip-fed one byte at a time is accepted")
     func dripFedHello() throws {
         try withTempDirectory("hostile") { folder throws in
