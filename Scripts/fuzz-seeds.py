@@ -5,7 +5,7 @@ Usage: Scripts/fuzz-seeds.py OUTPUT-DIR   (one folder per harness: frames, json,
 chunk-index, catalog, reconcile). Seeds are sized so that limits can be reached: a manifest with 1,024 files,
 a frame at the control-frame limit, a catalog of many records.
 """
-import glob, json, os, re, struct, sys
+import glob, hashlib, json, os, re, struct, sys
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 out = sys.argv[1]
@@ -121,6 +121,15 @@ for case in vectors("reconciliation.json"):
         write("reconcile", case["name"], bytes.fromhex(case["hex"]))
 ids = b"".join(bytes([index]) * 32 for index in range(40))
 write("reconcile", "id-list", b"\x01\xff\x02" + struct.pack(">H", 40) + ids)
+
+# holdings records (Protocol/vectors/holdings.json) and a saved holder table with one state
+for case in vectors("holdings.json"):
+    write("holdings", case["name"].replace(" ", "-")[:60], case["record"].encode())
+ids = sorted(bytes([index]) * 32 for index in range(3))
+state = bytes([7]) * 32 + bytes([1]) + struct.pack(">H", 17) + b"198.51.100.7:7310" + struct.pack(">QqQ", 5, 1_800_000_000, 1_800_259_200)
+state += bytes(64) + struct.pack(">I", 3) + b"".join(ids)
+body = b"AMHOLD02" + struct.pack(">I", 1) + state
+write("holdings", "saved-table", body + hashlib.sha256(body).digest())
 
 # HTTP requests: every vector, whole and drip-fed, and several pipelined
 requests = [case["input"].encode() for case in vectors("http-requests.json")]

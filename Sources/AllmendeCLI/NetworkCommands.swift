@@ -149,6 +149,8 @@ enum NetworkCommands {
             context.console.line("store    \(Int(result["blobs"]?.numberValue ?? 0)) blobs, \(ByteCount.format(Int(result["storeBytes"]?.numberValue ?? 0))), "
                                  + "\(Int(result["packages"]?.numberValue ?? 0)) packages")
             context.console.line("catalog  \(Int(result["catalogEntries"]?.numberValue ?? 0)) entries; \(Int(result["knownNodes"]?.numberValue ?? 0)) nodes in the address book")
+            let observed = (result["observedAddresses"]?.arrayValue ?? []).compactMap(\.stringValue)
+            if !observed.isEmpty { context.console.line("seen as  " + observed.joined(separator: ", ") + " (what peers observe; announced unless \"advertise\" is set)") }
             if result["seemsUnreachable"]?.boolValue == true {
                 context.console.line("reach    no peer has connected to this node for 10 minutes: others may not reach it (check the firewall "
                                      + "or NAT port forwarding for the listen port, or set \"advertise\" in config.json)")

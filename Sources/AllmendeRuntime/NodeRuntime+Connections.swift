@@ -153,6 +153,8 @@ extension NodeRuntime {
 extension NodeRuntime: PeerConnectionDelegate {
     func connectionReady(_ connection: PeerConnection) {
         logger.debug("peer ready", ["peer": connection.peer.text, "name": connection.snapshot.name])
+        // Where this connection comes from, as seen here: a node behind NAT learns its outside address this way.
+        connection.send(.observed(host: Self.host(of: connection.remoteAddress)))
         announceSelf(to: connection)
         drive(.connected(ObjectIdentifier(connection), peer: connection.peer, isOutbound: connection.isOutbound, address: connection.remoteAddress))
         // A newcomer let in only to be referred onward: it has the addresses the core just sent (peer exchange).
@@ -168,6 +170,9 @@ extension NodeRuntime: PeerConnectionDelegate {
             completeRequest(request, from: connection, with: message)
         case .announce, .reconcile, .getEntries, .node, .holdings, .getHoldings, .holdersReconcile:
             drive(.received(ObjectIdentifier(connection), message))
+        case let .observed(host):
+            let now = ContinuousClock.now - startedAt
+            state.withLock { $0.observed.record(host, from: connection.peer, peerHost: Self.host(of: connection.remoteAddress), now: now) }
         default:
             serve(message, to: connection)
         }

@@ -18,9 +18,10 @@ extension NodeRuntime {
         let usable = connection.localHost.flatMap { host in
             !Self.isUnspecified(host) && (!Self.isLoopback(host) || Self.isLoopback(remote)) ? host : nil
         }
-        let addresses = options.advertise.isEmpty ? usable.map { host in
-            [host.contains(":") ? "[\(host)]:\(listenPort)" : "\(host):\(listenPort)"]
-        } ?? [] : options.advertise
+        // The outside address peers agree on comes first (behind NAT the local one is private), then this end.
+        let outside = observedHosts().filter { !Self.isLoopback($0) || Self.isLoopback(remote) }
+        let hosts = outside + (usable.map { [$0] } ?? []).filter { !outside.contains($0) }
+        let addresses = options.advertise.isEmpty ? hosts.prefix(NodeAnnouncement.maximumAddresses).map(listenAddress(of:)) : options.advertise
         guard !addresses.isEmpty,
               let announcement = try? NodeAnnouncement.sign(addresses: addresses, time: Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)), with: key),
               let bytes = try? announcement.canonicalBytes() else { return }
@@ -45,6 +46,15 @@ extension NodeRuntime {
         }
         return VerifiedAnnouncement(node: announcement.node, addresses: announcement.addresses, time: announcement.time.secondsSinceEpoch, bytes: bytes)
     }
+
+    /// Hosts peers at two or more different addresses agree this node has (the `observed` messages).
+    public func observedHosts() -> [String] {
+        let now = ContinuousClock.now - startedAt
+        return state.withLock { $0.observed.confirmed(now: now) }
+    }
+
+    /// `host` with this node's listen port (IPv6 in brackets).
+    func listenAddress(of host: String) -> String { host.contains(":") ? "[\(host)]:\(listenPort)" : "\(host):\(listenPort)" }
 
     static func isLoopback(_ host: String) -> Bool { host.hasPrefix("127.") || host == "::1" || host == "localhost" }
     static func isUnspecified(_ host: String) -> Bool { host == "0.0.0.0" || host == "::" || host.isEmpty }

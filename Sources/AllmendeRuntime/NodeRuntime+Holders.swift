@@ -92,16 +92,18 @@ extension NodeRuntime {
         drive(.holdingsChecked(HolderUpdate(form), from: nil))
     }
 
-    /// Where this node says it listens in its holdings: the advertised addresses, else this end of its
-    /// connections with the listen port — addresses that are not loopback, unless every connection is on this
-    /// machine (a test network); at most 4, stable in order.
+    /// Where this node says it listens in its holdings: the advertised addresses, else the hosts peers observe
+    /// (confirmed by two or more), then this end of its connections, with the listen port — not loopback unless
+    /// every connection is on this machine (a test network); at most 4, stable in order.
     func holdingsAddresses() -> [String] {
         guard listenPort != 0 else { return [] }
         if !options.advertise.isEmpty { return Array(options.advertise.prefix(HoldingsRecord.maximumAddresses)) }
         let hosts = Set(readyConnections().compactMap(\.localHost).filter { !Self.isUnspecified($0) })
-        let outside = hosts.filter { !Self.isLoopback($0) }
-        return (outside.isEmpty ? hosts : outside).sorted().prefix(HoldingsRecord.maximumAddresses)
-            .map { $0.contains(":") ? "[\($0)]:\(listenPort)" : "\($0):\(listenPort)" }
+        let local = hosts.filter { !Self.isLoopback($0) }
+        // What peers observe first (behind NAT that is the outside address), then this end of the connections.
+        let observed = observedHosts().filter { !Self.isLoopback($0) || local.isEmpty }
+        let chosen = observed + (local.isEmpty ? hosts : local).sorted().filter { !observed.contains($0) }
+        return chosen.prefix(HoldingsRecord.maximumAddresses).map(listenAddress(of:))
     }
 
     /// Asks for the stored set to be looked at on the next tick (a package was fetched, published or removed).

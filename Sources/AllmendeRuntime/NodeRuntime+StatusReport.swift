@@ -18,6 +18,7 @@ extension NodeRuntime {
                 "packages": .integer(store.storedPackageCount()), "catalogEntries": .integer(store.catalog.count),
                 "knownNodes": .integer(knownNodes.count),
                 "seemsUnreachable": .bool(seemsUnreachable()),
+                "observedAddresses": .array(observedHosts().map { .string(listenAddress(of: $0)) }),
                 "fetches": .array(runningFetches.map { fetch in
                     ["package": .string(fetch.package.hex), "done": .integer(fetch.progress.bytesDone), "total": .integer(fetch.progress.bytesTotal),
                      "sources": .integer(fetch.progress.sources), "waiting": .integer(fetch.waiting)]

@@ -137,6 +137,8 @@ public final class NodeRuntime: Sendable {
         /// Why the last dial of each address failed (cleared when it connects).
         var dialErrors: [String: String] = [:]
         var handshakes = 0
+        /// What peers say this node's host looks like from their side.
+        var observed = ObservedAddresses<NodeID>()
         /// Newcomers a full node lets in only to refer them onward, and the goodbye reason of each.
         var referring = 0
         var referrals: [ObjectIdentifier: String] = [:]

@@ -46,6 +46,8 @@ public enum Message: Equatable, Sendable {
     case getHoldings(ids: [ContentID])
     /// One message of a reconciliation of inventory states (Protocol/holders.md "Reconciliation").
     case holdersReconcile(payload: [UInt8])
+    /// "I see your connection coming from this host" (Protocol/wire.md section 7, observed addresses).
+    case observed(host: String)
 
     /// The type byte on the wire.
     public var typeByte: UInt8 {
@@ -67,6 +69,7 @@ public enum Message: Equatable, Sendable {
         case .holdings: return MessageType.holdings
         case .getHoldings: return MessageType.getHoldings
         case .holdersReconcile: return MessageType.holdersReconcile
+        case .observed: return MessageType.observed
         }
     }
 
@@ -110,12 +113,14 @@ public enum MessageType {
     public static let holdings: UInt8 = 0x24
     public static let getHoldings: UInt8 = 0x25
     public static let holdersReconcile: UInt8 = 0x26
+    public static let observed: UInt8 = 0x27
 
     /// The largest length field allowed for a type, or `nil` for an unknown type.
     public static func maximumLength(of type: UInt8) -> Int? {
         switch type {
         case hello: return WireLimits.maximumHelloFrameLength
         case ping, pong, goodbye, getPackage, package, getIndex, getChunk, announce, getEntries: return WireLimits.maximumControlFrameLength
+        case observed: return 1 + 1 + WireLimits.maximumObservedHostLength
         case node: return 4096
         case getHoldings: return 3 + 32 * WireLimits.maximumHoldingsPerRequest
         case index, chunk, reconcile, holdings, holdersReconcile: return WireLimits.maximumBulkFrameLength
@@ -142,6 +147,7 @@ public enum MessageType {
         case holdings: return "holdings"
         case getHoldings: return "get-holdings"
         case holdersReconcile: return "holders-reconcile"
+        case observed: return "observed"
         default: return "unknown"
         }
     }

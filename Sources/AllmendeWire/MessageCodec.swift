@@ -95,6 +95,10 @@ public enum MessageCodec {
             for id in ids { payload += id.bytes }
         case let .holdersReconcile(body):
             payload += body
+        case let .observed(host):
+            let bytes = Array(host.utf8.prefix(WireLimits.maximumObservedHostLength))
+            payload.append(UInt8(bytes.count))
+            payload += bytes
         }
         var frame: [UInt8] = []
         frame.reserveCapacity(5 + payload.count)
@@ -165,6 +169,11 @@ public enum MessageCodec {
             for _ in 0..<count { ids.append(try reader.contentID()) }
             message = .getHoldings(ids: ids)
         case MessageType.holdersReconcile: message = .holdersReconcile(payload: reader.rest())
+        case MessageType.observed:
+            let length = Int(try reader.byte())
+            guard length <= WireLimits.maximumObservedHostLength else { throw reader.fail("host longer than \(WireLimits.maximumObservedHostLength) bytes") }
+            guard let host = String(validating: try reader.bytes(length), as: UTF8.self) else { throw reader.fail("host is not UTF-8") }
+            message = .observed(host: host)
         default: throw .unknownMessageType(type)
         }
         try reader.requireEnd()

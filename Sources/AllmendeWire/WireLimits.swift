@@ -30,6 +30,8 @@ public enum WireLimits {
     public static let holdingsPerSecond: Double = 10
     /// Node IDs (as 32-byte state IDs) in one `get-holdings`.
     public static let maximumHoldingsPerRequest = 256
+    /// Longest host in an `observed` message, in UTF-8 bytes.
+    public static let maximumObservedHostLength = 64
     /// Pings a peer may send in a burst.
     public static let pingBurst: Double = 10
     /// Pings a peer may send per second on average, beyond the burst.

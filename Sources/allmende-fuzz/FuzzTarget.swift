@@ -33,6 +33,9 @@ enum FuzzTarget: String, CaseIterable {
     case http
     /// Markdown from descriptions and READMEs: the HTML it becomes has no tag or link target that could run script.
     case markdown
+    /// Holdings records from peers (and the saved holder table): a parsed record re-encodes to the same bytes, and
+    /// applying it (whole or as a change) to a table keeps the table's counts consistent.
+    case holdings
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -47,6 +50,7 @@ enum FuzzTarget: String, CaseIterable {
         case .index: _ = CatalogIndexProbe.readEverything(bytes)
         case .http: Self.http(bytes)
         case .markdown: Self.markdown(bytes)
+        case .holdings: Self.holdings(bytes)
         }
     }
 
@@ -179,6 +183,24 @@ enum FuzzTarget: String, CaseIterable {
     private static func catalog(_ bytes: [UInt8]) {
         let records = CatalogLog.records(in: bytes)
         require(records.damagedBytes + records.payloads.reduce(0) { $0 + $1.count + 8 } <= bytes.count, "records overlap")
+    }
+
+    private static func holdings(_ bytes: [UInt8]) {
+        if let record = try? HoldingsRecord(parsing: bytes) {
+            require((try? record.canonicalBytes()) == bytes || (try? HoldingsRecord(parsing: record.canonicalBytes())) == record,
+                    "a parsed holdings record does not survive its canonical bytes")
+            _ = record.isSignatureValid
+            let state = record.state
+            let update = HolderUpdate(node: state.node, addresses: state.addresses, seq: state.seq, time: state.time.secondsSinceEpoch,
+                                      expires: state.expires.secondsSinceEpoch, count: state.count, digest: state.digest,
+                                      signature: state.signature.rawRepresentation, base: record.base, added: record.added, removed: record.removed)
+            var table = HolderTable()
+            _ = table.apply(update, now: state.time.secondsSinceEpoch)
+            require(table.pairs == table.states(now: state.time.secondsSinceEpoch).reduce(0) { $0 + $1.count }, "pair count drifted")
+        }
+        if let states = try? HolderTableCodec.decode(bytes) {
+            require((try? HolderTableCodec.decode(HolderTableCodec.encode(states))) == states, "a decoded holder table re-encodes to another")
+        }
     }
 
     private static func reconcile(_ bytes: [UInt8]) {

@@ -66,6 +66,30 @@ struct InboundAdmissionTests {
     }
 }
 
+@Suite("Observed addresses")
+struct ObservedAddressesTests {
+    @Test("a host counts once peers at two different hosts report it; one host with many node keys cannot make one up; old reports age out")
+    func confirmation() {
+        var observed = ObservedAddresses<Int>(capacity: 8, minimumPeers: 2, window: .seconds(100))
+        observed.record("203.0.113.5", from: 1, peerHost: "198.51.100.1", now: .zero)
+        #expect(observed.confirmed(now: .seconds(1)).isEmpty)
+        // A second node key at the same host does not confirm it.
+        observed.record("203.0.113.5", from: 2, peerHost: "198.51.100.1", now: .seconds(1))
+        observed.record("192.0.2.66", from: 3, peerHost: "198.51.100.1", now: .seconds(1))
+        observed.record("192.0.2.66", from: 4, peerHost: "198.51.100.1", now: .seconds(1))
+        #expect(observed.confirmed(now: .seconds(2)).isEmpty)
+        observed.record("203.0.113.5", from: 5, peerHost: "192.0.2.9", now: .seconds(2))
+        #expect(observed.confirmed(now: .seconds(3)) == ["203.0.113.5"])
+        // Unusable hosts are ignored; a peer's newer report replaces its older one.
+        for bad in ["", "0.0.0.0", "::", "a b", "[::1]"] { observed.record(bad, from: 6, peerHost: "192.0.2.10", now: .seconds(3)) }
+        observed.record("203.0.113.7", from: 5, peerHost: "192.0.2.9", now: .seconds(4))
+        #expect(observed.confirmed(now: .seconds(5)).isEmpty)
+        observed.record("203.0.113.7", from: 1, peerHost: "198.51.100.1", now: .seconds(5))
+        #expect(observed.confirmed(now: .seconds(6)) == ["203.0.113.7"])
+        #expect(observed.confirmed(now: .seconds(105)).isEmpty, "reports older than the window no longer count")
+    }
+}
+
 @Suite("Announcement seen-set")
 struct AnnouncementSeenSetTests {
     @Test("an announcement is new once per lifetime, even when many others came between; capacity drops the oldest")

@@ -143,6 +143,26 @@ struct HostileInputTests {
         }
     }
 
+    @Test("peers tell a node the host they see it at; two peers at different hosts confirm it, and status shows it")
+    func observedAddress() throws {
+        try withTempDirectory("observed") { folder throws in
+            let a = try TestNode.start("a", in: folder)
+            defer { a.runtime.stop() }
+            let toA = [PeerEntry(address: a.address, node: a.id)]
+            let b = try TestNode.start("b", in: folder, peers: toA) { $0.listen = SocketAddress(host: "127.0.0.2", port: 0) }
+            defer { b.runtime.stop() }
+            #expect(b.waitForConnections(to: [a.id]))
+            // One peer's word is not enough.
+            #expect(a.runtime.observedHosts().isEmpty)
+            let c = try TestNode.start("c", in: folder, peers: toA) { $0.listen = SocketAddress(host: "127.0.0.3", port: 0) }
+            defer { c.runtime.stop() }
+            #expect(CatalogGossipTests.waitUntil { a.runtime.observedHosts() == ["127.0.0.1"] })
+            #expect(b.runtime.observedHosts().isEmpty)
+            let status = a.runtime.statusReport()
+            #expect(status["observedAddresses"]?.arrayValue?.compactMap(\.stringValue) == ["127.0.0.1:\(a.runtime.listenPort)"])
+        }
+    }
+
     @Test("a hello drip-fed one byte at a time is accepted")
     func dripFedHello() throws {
         try withTempDirectory("hostile") { folder throws in

@@ -45,6 +45,7 @@ struct FrameDecoderTests {
         case "holdings": return .holdings(record: body())
         case "get-holdings": return .getHoldings(ids: (fields["ids"] as? [String] ?? []).compactMap { try? ContentID(parsing: $0) })
         case "holders-reconcile": return .holdersReconcile(payload: body())
+        case "observed": return .observed(host: fields["host"] as? String ?? "")
         default: return nil
         }
     }
