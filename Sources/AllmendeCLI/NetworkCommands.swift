@@ -54,6 +54,7 @@ enum NetworkCommands {
             options.mirrors = config.mirrors
             options.servesRetracted = config.servesRetracted
             options.advertise = config.advertise
+            options.announcesHoldings = config.announceHoldings
             let httpText = context.arguments.value("--http") ?? defaultHTTP
             if httpText != "off" {
                 guard let address = SocketAddress(parsing: httpText) ?? (httpText.hasSuffix(":0") ? SocketAddress(host: String(httpText.dropLast(2)), port: 0) : nil) else {

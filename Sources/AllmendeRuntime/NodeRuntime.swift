@@ -315,6 +315,7 @@ public final class NodeRuntime: Sendable {
         if config.maxConnectionsPerRange != options.maxConnectionsPerRange { fields.append("maxConnectionsPerRange") }
         if config.servesRetracted != options.servesRetracted { fields.append("serveRetracted") }
         if config.advertise != options.advertise { fields.append("advertise") }
+        if config.announceHoldings != options.announcesHoldings { fields.append("announceHoldings") }
         return fields
     }
 

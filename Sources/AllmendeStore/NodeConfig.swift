@@ -121,6 +121,8 @@ public struct NodeConfig: Equatable, Sendable {
     public var servesRetracted = false
     /// Addresses to announce to other nodes (default: the local address of each connection).
     public var advertise: [String] = []
+    /// Announce which packages this node holds (Protocol/holders.md); nil: yes, unless there is an allow-list.
+    public var announceHoldings: Bool?
     /// Labs whose catalog entries are always kept in full (Protocol/statements.md "Admission").
     public var trusted: [NodeID] = []
     /// Bytes of catalog entries by labs without standing kept in all (oldest evicted first).
@@ -165,6 +167,7 @@ public struct NodeConfig: Equatable, Sendable {
                         throw .model(.invalidField(path: "config.json trusted", reason: "\(error)"))
                     }
                 }
+            case let ("announceHoldings", .bool(flag)): config.announceHoldings = flag
             case let ("advertise", .array(entries)): config.advertise = entries.compactMap(\.stringValue).prefix(8).map { $0 }
             case let ("mirrors", .array(entries)):
                 config.mirrors = try entries.enumerated().map { (index, entry) throws(StoreError) in try MirrorPolicy.parse(entry, index: index) }
@@ -194,6 +197,7 @@ public struct NodeConfig: Equatable, Sendable {
         if !mirrors.isEmpty { members["mirrors"] = .array(mirrors.map(\.json)) }
         if servesRetracted { members["serveRetracted"] = .bool(true) }
         if !advertise.isEmpty { members["advertise"] = .array(advertise.map { .string($0) }) }
+        if let announceHoldings { members["announceHoldings"] = .bool(announceHoldings) }
         if !trusted.isEmpty { members["trusted"] = .array(trusted.map { .string($0.text) }) }
         if strangerBudget != 64 << 20 { members["strangerBudget"] = .integer(strangerBudget) }
         do {

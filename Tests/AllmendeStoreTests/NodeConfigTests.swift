@@ -48,6 +48,17 @@ struct NodeConfigTests {
         }
     }
 
+    @Test("announceHoldings and a preservation policy's minHolders load and survive save + load")
+    func holdingsFields() throws {
+        try withTempDirectory("config") { folder throws in
+            let config = try Self.load(Array(#"{"announceHoldings": true, "allowList": [], "mirrors": [{"all": true, "minHolders": 3, "quota": 1000}]}"#.utf8), in: folder)
+            #expect(config.announceHoldings == true && config.mirrors == [MirrorPolicy(match: .all, quota: 1000, minHolders: 3)])
+            let home = NodeHome(path: folder.file("home"))
+            try config.save(home)
+            #expect(try NodeConfig.load(home) == config)
+        }
+    }
+
     @Test("unknown fields, wrong types and out-of-range limits are refused with the field's name", arguments: [
         (#"{"maxConections": 10}"#, "maxConections"),
         (#"{"maxConnectionsPerHost": 0}"#, "maxConnectionsPerHost"),
@@ -57,6 +68,9 @@ struct NodeConfigTests {
         (#"{"trusted": [42]}"#, "trusted"),
         (#"{"peers": [{"address": "127.0.0.2:7400", "node": "abc"}]}"#, "peers[0].node"),
         (#"{"peers": [{"node": "abc"}]}"#, "peers[0].address"),
+        (#"{"announceHoldings": "yes"}"#, "announceHoldings"),
+        (#"{"mirrors": [{"all": true, "minHolders": 0}]}"#, "mirrors[0].minHolders"),
+        (#"{"mirrors": [{"tag": "timber", "minHolders": 2.5}]}"#, "mirrors[0].minHolders"),
     ])
     func refused(text: String, field: String) throws {
         try withTempDirectory("config") { folder throws in
