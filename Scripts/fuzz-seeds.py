@@ -126,9 +126,10 @@ write("reconcile", "id-list", b"\x01\xff\x02" + struct.pack(">H", 40) + ids)
 for case in vectors("holdings.json"):
     write("holdings", case["name"].replace(" ", "-")[:60], case["record"].encode())
 ids = sorted(bytes([index]) * 32 for index in range(3))
-state = bytes([7]) * 32 + bytes([1]) + struct.pack(">H", 17) + b"198.51.100.7:7310" + struct.pack(">QqQ", 5, 1_800_000_000, 1_800_259_200)
+state = bytes([7]) * 32 + bytes([1]) + struct.pack(">H", 17) + b"198.51.100.7:7310" + struct.pack(">H", 0)
+state += struct.pack(">QqQ", 5, 1_800_000_000, 1_800_259_200)
 state += bytes(64) + struct.pack(">I", 3) + b"".join(ids)
-body = b"AMHOLD02" + struct.pack(">I", 1) + state
+body = b"AMHOLD03" + struct.pack(">I", 1) + state
 write("holdings", "saved-table", body + hashlib.sha256(body).digest())
 
 # HTTP requests: every vector, whole and drip-fed, and several pipelined

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TEST1 = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")  # RFC 8032 TEST 1 seed
+TEST2 = bytes.fromhex("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb")  # RFC 8032 TEST 2 seed
 CONTEXT = b"Allmende holdings v1\x00"
 
 
@@ -22,8 +23,19 @@ def canonical(value):
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+def node_id(key):
+    return base64.b32encode(key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)).decode().lower().rstrip("=")
+
+
 NODE = Ed25519PrivateKey.from_private_bytes(TEST1)
-NODE_ID = base64.b32encode(NODE.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)).decode().lower().rstrip("=")
+NODE_ID = node_id(NODE)
+LAB = Ed25519PrivateKey.from_private_bytes(TEST2)
+
+
+def delegation(device, label="Offene Werkstatt, workshop node"):
+    unsigned = {"schema": "allmende/delegation/1", "identity": node_id(LAB), "device": device, "validFrom": "2026-11-01T00:00:00Z",
+                "label": label}
+    return dict(unsigned, signature=LAB.sign(b"Allmende delegation v1\x00" + canonical(unsigned)).hex())
 IDS = sorted(hashlib.sha256(f"package {n}".encode()).hexdigest() for n in range(5))
 
 
@@ -80,6 +92,11 @@ cases.append({"name": "a node that gives no address", "record": text(no_address)
 moved = dict(whole, addresses=["203.0.113.9:7310"])
 cases.append({"name": "address altered after signing (parses; the signature fails)", "record": text(moved), "valid": True,
               "signatureValid": False})
+cases.append({"name": "a whole record with the lab's delegation of this node", "record": text(dict(whole, delegation=delegation(NODE_ID))),
+              "valid": True, "delegationValid": True})
+cases.append({"name": "a delegation of another device (parses; must not name the lab)",
+              "record": text(dict(whole, delegation=delegation(node_id(LAB)))), "valid": True, "delegationValid": False})
+cases.append({"name": "a change that carries a delegation", "record": text(dict(change, delegation=delegation(NODE_ID))), "valid": False})
 cases.append({"name": "five addresses", "record": text(record(IDS, 12, "2026-12-01T12:00:00Z", "2026-12-04T12:00:00Z",
                                                               addresses=[f"198.51.100.{n}:7310" for n in range(5)])), "valid": False})
 

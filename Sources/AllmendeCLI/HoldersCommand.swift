@@ -17,7 +17,8 @@ enum HoldersCommand {
         Every public node announces, signed with its node key, which packages it holds complete; the daemon keeps
         what it hears (and saves it in the home folder), so this works without a running daemon, as of its last
         save. Lists each holder's node ID, when it last renewed its holdings and until when they count, how many
-        packages it holds, and marks this node and the package's publisher; says whether this node stores it. A holder is counted until its
+        packages it holds, the lab it signs for (and the lab's label for it) where its holdings carry the lab's
+        delegation, and marks this node and the package's publisher; says whether this node stores it. A holder is counted until its
         holdings expire (72 hours unless renewed), so a node that went offline drops out by itself.
         `allmende fetch ID` dials holders it is not connected to. ID may be a unique prefix of 4 or more digits.
 
@@ -45,6 +46,10 @@ enum HoldersCommand {
                     var entry: [String: JSONValue] = ["node": .string(holder.node.text), "lastSeen": .string(Timestamp(secondsSinceEpoch: holder.time).description),
                                                       "packages": .integer(table.state(of: holder.node)?.ids.count ?? 0)]
                     entry["expires"] = .string(Timestamp(secondsSinceEpoch: holder.expires).description)
+                    if let lab = table.state(of: holder.node)?.update.lab {
+                        entry["lab"] = .string(lab.identity.text)
+                        if let label = lab.label { entry["labLabel"] = .string(label) }
+                    }
                     if holder.node == thisNode { entry["thisNode"] = .bool(true) }
                     if holder.node == listing?.publisher { entry["publisher"] = .bool(true) }
                     return .object(entry)
@@ -58,6 +63,10 @@ enum HoldersCommand {
                 line += "  last seen \(Timestamp(secondsSinceEpoch: holder.time)), counts until \(Timestamp(secondsSinceEpoch: holder.expires))"
                 line += ", holds \(table.state(of: holder.node)?.ids.count ?? 0) package(s)"
                 if holder.node == listing?.publisher { line += "  (publisher)" }
+                if let lab = table.state(of: holder.node)?.update.lab {
+                    line += "\n      signs for lab \(lab.identity.text)" + (lab.label.map { " (\($0.replacingOccurrences(of: "\n", with: " ")))" } ?? "")
+                    if lab.identity == listing?.publisher { line += ", the publisher" }
+                }
                 context.console.line(line)
             }
             if holders.isEmpty && !storedHere {

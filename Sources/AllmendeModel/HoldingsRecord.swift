@@ -57,8 +57,14 @@ public struct HoldingsRecord: Equatable, Sendable {
     public var base: UInt64
     public var added: [ContentID]
     public var removed: [ContentID]
+    /// Only in whole records, optional: the delegation by which a lab lets this node sign for it (its own
+    /// signature proves it; `device` must be the node), so "held by" can name the lab.
+    public var delegation: Delegation?
 
     public var isWhole: Bool { base == 0 }
+
+    /// True if the delegation, if any, is signed by its lab and names this node as the device.
+    public var isDelegationValid: Bool { delegation.map { $0.device == state.node && $0.isValid } ?? true }
 
     /// The digest of a set of package IDs.
     public static func digest(of ids: some Collection<ContentID>) -> ContentID { ContentID.setDigest(ids.sorted()) }
@@ -86,12 +92,13 @@ public struct HoldingsRecord: Equatable, Sendable {
 
     /// The same state as a change against the node's previous state `base` (whose set was `previous`).
     public func change(from base: UInt64, _ previous: Set<ContentID>, to current: Set<ContentID>) -> HoldingsRecord {
-        HoldingsRecord(state: state, base: base, added: current.subtracting(previous).sorted(), removed: previous.subtracting(current).sorted())
+        HoldingsRecord(state: state, base: base, added: current.subtracting(previous).sorted(), removed: previous.subtracting(current).sorted(),
+                       delegation: nil)
     }
 
     /// The same state whole (`ids` must be the state's set).
     public func whole(_ ids: some Collection<ContentID>) -> HoldingsRecord {
-        HoldingsRecord(state: state, base: 0, added: ids.sorted(), removed: [])
+        HoldingsRecord(state: state, base: 0, added: ids.sorted(), removed: [], delegation: delegation)
     }
 
     private static func signedMessage(node: NodeID, addresses: [String], seq: UInt64, time: Timestamp, expires: Timestamp, count: Int,
@@ -122,6 +129,7 @@ public struct HoldingsRecord: Equatable, Sendable {
             "base": .number(Double(base)), "added": .array(added.map { .string($0.hex) }),
         ]
         if !removed.isEmpty { value["removed"] = .array(removed.map { .string($0.hex) }) }
+        if let delegation { value["delegation"] = delegation.json }
         do { return try CanonicalEncoder.encode(.object(value)) } catch { throw .notCanonical(error.description) }
     }
 
@@ -149,6 +157,7 @@ public struct HoldingsRecord: Equatable, Sendable {
         }
         added = try reader.array("added", maximumCount: Self.maximumPackages, list)
         removed = try reader.array("removed", maximumCount: Self.maximumPackages, list)
+        delegation = try reader.value("delegation").map { (value) throws(ModelError) in try Delegation.parse(value) }
         try reader.rejectUnknownKeys()
         guard seq > 0 else { throw .invalidField(path: "seq", reason: "starts at 1") }
         guard base < seq else { throw .invalidField(path: "base", reason: "must be 0 (whole) or the seq of an earlier state (a change)") }
@@ -156,6 +165,7 @@ public struct HoldingsRecord: Equatable, Sendable {
             throw .invalidField(path: "expires", reason: "must be after time, by at most 7 days")
         }
         guard base != 0 || removed.isEmpty else { throw .invalidField(path: "removed", reason: "a whole record removes nothing") }
+        guard base == 0 || delegation == nil else { throw .invalidField(path: "delegation", reason: "only a whole record carries the lab's delegation") }
         guard added.count + removed.count <= Self.maximumPackages else {
             throw .invalidField(path: "added", reason: "more than \(Self.maximumPackages) IDs in one record")
         }
@@ -165,8 +175,9 @@ public struct HoldingsRecord: Equatable, Sendable {
         state = State(node: node, addresses: addresses, seq: seq, time: time, expires: expires, count: count, digest: digest, signature: signature)
     }
 
-    public init(state: State, base: UInt64, added: [ContentID], removed: [ContentID]) {
+    public init(state: State, base: UInt64, added: [ContentID], removed: [ContentID], delegation: Delegation? = nil) {
         self.state = state
+        self.delegation = delegation
         self.base = base
         self.added = added
         self.removed = removed

@@ -4,6 +4,21 @@
 
 import AllmendeCrypto
 
+/// The lab a holder signs for, from the delegation its whole holdings carry (checked by the executor).
+public struct HolderLab: Equatable, Sendable {
+    public let identity: NodeID
+    /// The delegation's label, e.g. "Fab Lab Berlin, workshop node".
+    public let label: String?
+    /// The delegation's canonical JSON, to pass it on with the whole state.
+    public let delegation: [UInt8]
+
+    public init(identity: NodeID, label: String?, delegation: [UInt8]) {
+        self.identity = identity
+        self.label = label
+        self.delegation = delegation
+    }
+}
+
 /// A node's signed inventory state (the signature already checked by the executor) with the IDs it carried.
 /// A class: one state is shared by every table that keeps it (a simulation of 10,000 nodes holds it once).
 public final class HolderUpdate: Equatable, Sendable {
@@ -22,9 +37,12 @@ public final class HolderUpdate: Equatable, Sendable {
     public let base: UInt64
     public let added: [ContentID]
     public let removed: [ContentID]
+    /// The lab the holder signs for (whole states only; a table keeps it across changes).
+    public let lab: HolderLab?
 
     public init(node: NodeID, addresses: [String] = [], seq: UInt64, time: Int64, expires: Int64, count: Int, digest: ContentID,
-                signature: [UInt8], base: UInt64, added: [ContentID], removed: [ContentID]) {
+                signature: [UInt8], base: UInt64, added: [ContentID], removed: [ContentID], lab: HolderLab? = nil) {
+        self.lab = lab
         self.node = node
         self.addresses = addresses
         self.seq = seq
@@ -40,13 +58,13 @@ public final class HolderUpdate: Equatable, Sendable {
 
     public static func == (lhs: HolderUpdate, rhs: HolderUpdate) -> Bool {
         lhs.node == rhs.node && lhs.addresses == rhs.addresses && lhs.seq == rhs.seq && lhs.time == rhs.time && lhs.expires == rhs.expires && lhs.count == rhs.count
-            && lhs.digest == rhs.digest && lhs.signature == rhs.signature && lhs.base == rhs.base && lhs.added == rhs.added && lhs.removed == rhs.removed
+            && lhs.digest == rhs.digest && lhs.signature == rhs.signature && lhs.base == rhs.base && lhs.added == rhs.added && lhs.removed == rhs.removed && lhs.lab == rhs.lab
     }
 
-    /// The same state carrying the whole (sorted) set.
-    public func whole(_ ids: [ContentID]) -> HolderUpdate {
+    /// The same state carrying the whole (sorted) set, and `lab` (by default its own).
+    public func whole(_ ids: [ContentID], lab: HolderLab?? = nil) -> HolderUpdate {
         HolderUpdate(node: node, addresses: addresses, seq: seq, time: time, expires: expires, count: count, digest: digest, signature: signature,
-                     base: 0, added: ids, removed: [])
+                     base: 0, added: ids, removed: [], lab: lab ?? self.lab)
     }
 
     /// The same state as a change from the state `base` whose set was `previous` (both sorted).
@@ -68,10 +86,11 @@ public final class HolderStatePool: @unchecked Sendable {
     private var states: [ContentID: HolderUpdate] = [:]
     public init() {}
 
-    func whole(of update: HolderUpdate, ids: [ContentID]) -> HolderUpdate {
+    func whole(of update: HolderUpdate, ids: [ContentID], lab: HolderLab?) -> HolderUpdate {
         let key = update.stateID
-        if let kept = states[key], kept.digest == update.digest, kept.signature == update.signature, kept.addresses == update.addresses { return kept }
-        let whole = update.whole(ids)
+        if let kept = states[key], kept.digest == update.digest, kept.signature == update.signature, kept.addresses == update.addresses,
+           kept.lab == lab { return kept }
+        let whole = update.whole(ids, lab: .some(lab))
         states[key] = whole
         return whole
     }
@@ -197,9 +216,10 @@ public struct HolderTable: Sendable {
             guard set.count == update.count else { return .mismatch }
             let sameSet = update.digest == kept.state.digest && set == kept.state.added
             guard sameSet || ContentID.setDigest(set) == update.digest else { return .mismatch }
-            whole = settings.pool?.whole(of: update, ids: set) ?? update.whole(set)
+            // A change carries no delegation: the lab named by the state before stays.
+            whole = settings.pool?.whole(of: update, ids: set, lab: kept.state.lab) ?? update.whole(set, lab: .some(kept.state.lab))
         }
-        if let pool = settings.pool, update.base == 0 { whole = pool.whole(of: update, ids: update.added) }
+        if let pool = settings.pool, update.base == 0 { whole = pool.whole(of: update, ids: update.added, lab: update.lab) }
         let freed = kept?.state.count ?? 0
         if pairs - freed + whole.count > settings.maximumPairs || (kept == nil && nodeCount >= settings.maximumNodes) {
             expire(now: now)

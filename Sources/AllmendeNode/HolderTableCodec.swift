@@ -4,11 +4,12 @@
 
 import AllmendeCrypto
 
-/// Encodes and decodes the states of a holder table: `AMHOLD02` · count u32 · per state: node key (32) · address
-/// count u8 · each address as length u16 + UTF-8 · seq u64 · time i64 · expires i64 · signature (64) · count u32 ·
-/// IDs (32 each, sorted) · then SHA-256 of all before.
+/// Encodes and decodes the states of a holder table: `AMHOLD03` · count u32 · per state: node key (32) · address
+/// count u8 · each address as length u16 + UTF-8 · lab: delegation length u16 (0: none), then lab key (32), label
+/// length u8 + UTF-8 and the delegation's JSON · seq u64 · time i64 · expires i64 · signature (64) · count u32 · IDs
+/// (32 each, sorted) · then SHA-256 of all before.
 public enum HolderTableCodec {
-    static let magic = Array("AMHOLD02".utf8)
+    static let magic = Array("AMHOLD03".utf8)
 
     public enum DecodeError: Error, Equatable, CustomStringConvertible {
         case notAHolderFile
@@ -31,6 +32,16 @@ public enum HolderTableCodec {
             for address in addresses {
                 append(UInt16(address.count), to: &bytes)
                 bytes += address
+            }
+            if let lab = state.lab, lab.delegation.count <= 4096, !lab.delegation.isEmpty {
+                append(UInt16(lab.delegation.count), to: &bytes)
+                bytes += lab.identity.publicKey.rawRepresentation
+                let label = Array((lab.label ?? "").utf8.prefix(255))
+                bytes.append(UInt8(label.count))
+                bytes += label
+                bytes += lab.delegation
+            } else {
+                append(UInt16(0), to: &bytes)
             }
             append(state.seq, to: &bytes)
             append(UInt64(bitPattern: state.time), to: &bytes)
@@ -70,6 +81,16 @@ public enum HolderTableCodec {
                 }
                 addresses.append(address)
             }
+            var lab: HolderLab?
+            let delegationLength = Int(try integer(2))
+            if delegationLength > 0 {
+                guard delegationLength <= 4096, let identity = try? Ed25519PublicKey(rawRepresentation: Array(try take(32))) else {
+                    throw .damaged("state \(index): a lab that is not a key")
+                }
+                let labelLength = Int(try integer(1))
+                guard let label = String(validating: Array(try take(labelLength)), as: UTF8.self) else { throw .damaged("state \(index): a label that is not UTF-8") }
+                lab = HolderLab(identity: NodeID(publicKey: identity), label: label.isEmpty ? nil : label, delegation: Array(try take(delegationLength)))
+            }
             let seq = try integer(8)
             let time = Int64(bitPattern: try integer(8)), expires = Int64(bitPattern: try integer(8))
             let signature = Array(try take(64))
@@ -79,7 +100,7 @@ public enum HolderTableCodec {
             let ids = (0..<idCount).map { ContentID(digest: raw[raw.startIndex + 32 * $0 ..< raw.startIndex + 32 * ($0 + 1)]) }
             guard zip(ids, ids.dropFirst()).allSatisfy({ $0 < $1 }) else { throw .damaged("state \(index): IDs not sorted") }
             states.append(HolderUpdate(node: NodeID(publicKey: key), addresses: addresses, seq: seq, time: time, expires: expires, count: idCount,
-                                       digest: ContentID.setDigest(ids), signature: signature, base: 0, added: ids, removed: []))
+                                       digest: ContentID.setDigest(ids), signature: signature, base: 0, added: ids, removed: [], lab: lab))
         }
         guard offset == body.count else { throw .damaged("\(body.count - offset) bytes after the last state") }
         return states

@@ -7,6 +7,8 @@ import AllmendeCrypto
 import AllmendeModel
 import AllmendeNode
 import AllmendeStore
+import AllmendeSystem
+import CanonicalJSON
 import Foundation
 
 extension NodeRuntime {
@@ -86,7 +88,9 @@ extension NodeRuntime {
             logger.warning("could not sign this node's holdings", ["reason": "\(error)"])
             return
         }
-        let form = previous.map { record.change(from: $0.update.seq, Set($0.ids), to: stored) } ?? record
+        var whole = record
+        whole.delegation = labDelegation()
+        let form = previous.map { record.change(from: $0.update.seq, Set($0.ids), to: stored) } ?? whole
         state.withLock { $0.ownHoldings = (stored, addresses, now) }
         logger.debug("announcing holdings", ["packages": String(stored.count), "seq": String(seq), "whole": String(form.isWhole)])
         drive(.holdingsChecked(HolderUpdate(form), from: nil))
@@ -106,6 +110,13 @@ extension NodeRuntime {
         return chosen.prefix(HoldingsRecord.maximumAddresses).map(listenAddress(of:))
     }
 
+    /// The delegation by which a lab lets this node sign for it (keys/delegation.json), if there is a valid one.
+    func labDelegation() -> Delegation? {
+        let path = LabIdentity.delegationPath(home)
+        guard FileSystem.exists(path), let delegation = try? LabIdentity.readDelegation(path), delegation.device == nodeID else { return nil }
+        return delegation
+    }
+
     /// Asks for the stored set to be looked at on the next tick (a package was fetched, published or removed).
     func holdingsMayHaveChanged() { state.withLock { $0.holdingsDirty = true } }
 
@@ -119,6 +130,10 @@ extension NodeRuntime {
         }
         guard record.isSignatureValid else {
             logger.warning("rejected holdings record", ["from": from, "reason": "the signature does not verify with key \(record.state.node.text)"])
+            return nil
+        }
+        guard record.isDelegationValid else {
+            logger.warning("rejected holdings record", ["from": from, "reason": "its lab delegation is not signed by the lab or not for node \(record.state.node.text)"])
             return nil
         }
         guard Double(record.state.time.secondsSinceEpoch) <= Date().timeIntervalSince1970 + Self.maximumFutureSkew else {
@@ -136,6 +151,9 @@ extension NodeRuntime {
         }
     }
 
+    /// The lab `node` signs for, as its holdings' delegation says (nil: none known).
+    public func holderLab(of node: NodeID) -> HolderLab? { core.withLock { $0.holders.state(of: node)?.update.lab } }
+
     /// How many nodes are known to hold `package` now.
     public func holderCount(of package: ContentID) -> Int {
         let now = Int64(Date().timeIntervalSince1970)
@@ -151,9 +169,12 @@ extension NodeRuntime {
 
 extension HolderUpdate {
     convenience init(_ record: HoldingsRecord) {
+        let lab = record.delegation.flatMap { delegation in
+            (try? CanonicalEncoder.encode(delegation.json)).map { HolderLab(identity: delegation.identity, label: delegation.label, delegation: $0) }
+        }
         self.init(node: record.state.node, addresses: record.state.addresses, seq: record.state.seq, time: record.state.time.secondsSinceEpoch,
                   expires: record.state.expires.secondsSinceEpoch, count: record.state.count, digest: record.state.digest,
-                  signature: record.state.signature.rawRepresentation, base: record.base, added: record.added, removed: record.removed)
+                  signature: record.state.signature.rawRepresentation, base: record.base, added: record.added, removed: record.removed, lab: lab)
     }
 }
 
@@ -163,6 +184,8 @@ extension HoldingsRecord {
         let state = State(node: update.node, addresses: update.addresses, seq: update.seq, time: Timestamp(secondsSinceEpoch: update.time),
                           expires: Timestamp(secondsSinceEpoch: update.expires), count: update.count, digest: update.digest,
                           signature: try Ed25519Signature(rawRepresentation: update.signature))
-        self.init(state: state, base: update.base, added: update.added, removed: update.removed)
+        // The lab's delegation goes with whole states only.
+        let delegation = update.base == 0 ? update.lab.flatMap { try? Delegation.parse(try JSONParser.parse($0.delegation)) } : nil
+        self.init(state: state, base: update.base, added: update.added, removed: update.removed, delegation: delegation)
     }
 }

@@ -83,6 +83,8 @@ struct HoldingsRecordTests {
                 let record = try HoldingsRecord(parsing: bytes)
                 #expect(try record.canonicalBytes() == bytes, "\(name)")
                 #expect(record.isSignatureValid == (item["signatureValid"]?.boolValue ?? true), "\(name)")
+                #expect(record.isDelegationValid == (item["delegationValid"]?.boolValue ?? true), "\(name)")
+                if item["delegationValid"]?.boolValue == true { #expect(record.delegation?.identity == Fixtures.device, "\(name)") }
                 if let digest = item["digestOfAdded"]?.stringValue, record.isWhole {
                     #expect(ContentID.setDigest(record.added).hex == digest && record.state.digest.hex == digest, "\(name)")
                 }

@@ -7,6 +7,7 @@ import AllmendeNode
 @testable import AllmendeRuntime
 import AllmendeStore
 import AllmendeTestSupport
+import CanonicalJSON
 import Foundation
 import Testing
 
@@ -144,6 +145,34 @@ struct HolderFetchTests {
             defer { again.runtime.stop() }
             #expect(again.runtime.holders(of: id).map(\.node) == [a.id])
             #expect(try HolderFile.table(b.home).holders(of: id, now: Int64(Date().timeIntervalSince1970)).map(\.node) == [a.id])
+        }
+    }
+
+    @Test("a node that signs for a lab says so in its holdings: peers name the lab and its label, across changes and a restart; the CLI shows it")
+    func holdingsNameTheLab() throws {
+        try withTempDirectory("holder-lab") { folder throws in
+            let labKey = try Ed25519PrivateKey()
+            let nodeKey = try Ed25519PrivateKey()
+            let home = NodeHome(path: folder.file("lab-node"))
+            try home.create()
+            let delegation = try Delegation.sign(device: NodeID(publicKey: nodeKey.publicKey), validFrom: Timestamp(secondsSinceEpoch: 1_790_000_000),
+                                                 label: "Offene Werkstatt, workshop node", with: labKey)
+            try LabIdentity.saveDelegation(delegation, home: home)
+            let lab = try TestNode.start("lab-node", in: folder, key: nodeKey)
+            defer { lab.runtime.stop() }
+            let peer = try TestNode.start("peer", in: folder, peers: [PeerEntry(address: lab.address, node: lab.id)])
+            #expect(CatalogGossipTests.waitUntil { peer.runtime.holderLab(of: lab.id)?.identity == delegation.identity })
+            #expect(peer.runtime.holderLab(of: lab.id)?.label == "Offene Werkstatt, workshop node")
+            // A change (a package published) carries no delegation; the lab stays named.
+            let id = try lab.publishExample("timber-wall-block")
+            _ = lab.runtime.announceLocal(try #require(lab.runtime.store.statements(about: id).first?.id))
+            #expect(CatalogGossipTests.waitUntil { peer.runtime.holders(of: id).map(\.node) == [lab.id] })
+            #expect(peer.runtime.holderLab(of: lab.id)?.identity == delegation.identity)
+            peer.runtime.stop()
+            let listed = try JSONParser.parse(Array(try ProcessRunner.run(Repository.allmendeBinary, ["holders", id.hex, "--json"],
+                                                                          environment: ["ALLMENDE_HOME": peer.home.path]).standardOutput.utf8))
+            #expect(listed["nodes"]?.arrayValue?.first?["lab"]?.stringValue == delegation.identity.text)
+            #expect(listed["nodes"]?.arrayValue?.first?["labLabel"]?.stringValue == "Offene Werkstatt, workshop node")
         }
     }
 }
