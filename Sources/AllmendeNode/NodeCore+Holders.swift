@@ -1,6 +1,6 @@
 // NodeCore+Holders.swift: AllmendeNode. Holder records in the core: changed inventories are pushed like
-// catalog entries, renewals travel by reconciliation of state IDs, a change whose base is missing is answered
-// with the whole state. Pure. Spec: Protocol/holders.md.
+// catalog entries, renewals travel by reconciliation of state IDs, and a peer one state behind is sent a change
+// from its state (else the whole state). Pure. Spec: Protocol/holders.md.
 
 import AllmendeCrypto
 import AllmendeWire
@@ -8,6 +8,9 @@ import AllmendeWire
 extension NodeCore {
     /// Bytes of whole states sent in answer to one reconciliation message (the rest come with the next round).
     static var holdersAnswerBytes: Int { 2 << 20 }
+
+    /// About the bytes of a record on the wire (canonical JSON: ~420 for the state, 67 per ID listed).
+    static func estimatedSize(_ update: HolderUpdate) -> Int { 420 + 67 * (update.added.count + update.removed.count) + (update.lab?.delegation.count ?? 0) }
 
     /// Nodes this node knows to hold `package` now (unexpired states, freshest first, at most `holdersPerPackage`).
     public func holders(of package: ContentID) -> [NodeID] { holders.holders(of: package, now: wallTime).map(\.node) }
@@ -35,9 +38,15 @@ extension NodeCore {
         case let .getHoldings(ids):
             // Each ID names a node and the state the peer keeps of it (seq 0: none): a change from that state
             // when it is the one before this node's, else the whole state; nothing if the peer's is as new.
+            // At most `holdersAnswerBytes` per request: what is left the peer asks again for after reconciling.
+            var budget = Self.holdersAnswerBytes
             for id in ids.prefix(WireLimits.maximumHoldingsPerRequest) {
                 guard let whole = holders.whole(named: id), whole.expires > wallTime, whole.seq > HolderTable.seq(of: id) else { continue }
-                actions.append(.sendHoldings(link, holders.change(forPeerWith: id) ?? whole))
+                let form = holders.change(forPeerWith: id) ?? whole
+                let size = Self.estimatedSize(form)
+                if size > budget { break }
+                budget -= size
+                actions.append(.sendHoldings(link, form))
             }
         case let .holdersReconcile(payload):
             let ranges: [ReconcileRange]
@@ -58,7 +67,7 @@ extension NodeCore {
                 // The peer has a newer state of that node: it sends it, this node asks for it.
                 if let peerState, HolderTable.seq(of: peerState) > whole.seq { continue }
                 let form = peerState.flatMap { holders.change(forPeerWith: $0) } ?? whole
-                let size = 420 + 67 * (form.added.count + form.removed.count)
+                let size = Self.estimatedSize(form)
                 if size > budget { break }
                 budget -= size
                 actions.append(.sendHoldings(link, form))
