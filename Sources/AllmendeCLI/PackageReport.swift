@@ -7,10 +7,10 @@ import AllmendeStore
 enum PackageReport {
     static func print(manifest: DesignManifest, id: ContentID, statements: [VerifiedStatement], store: PackageStore, console: Console) {
         let info = manifest.info
-        if let retraction = statements.last(where: { $0.statement.kind == .retract && $0.identity == manifest.publisher }) {
-            console.line("RETRACTED on \(retraction.statement.time.date): \(retraction.statement.reason ?? "")")
-            console.line("")
-        }
+        // Every retraction by the publisher, oldest first: a second one does not hide the first reason.
+        let retractions = statements.filter { $0.statement.kind == .retract && $0.identity == manifest.publisher }.sorted { $0.statement.time < $1.statement.time }
+        for retraction in retractions { console.line("RETRACTED on \(retraction.statement.time.date): \(retraction.statement.reason ?? "")") }
+        if !retractions.isEmpty { console.line("") }
         console.line("\(info.title)  \(info.version)")
         console.line("package    \(id.hex)")
         console.line("summary    \(info.summary)")
@@ -69,7 +69,9 @@ enum PackageReport {
             // Only the publisher can withdraw a package; anyone else's retraction is a warning to read, not a withdrawal.
             let kind = verified.statement.kind == .retract && !isPublisher ? "advisory retraction (not by the publisher)" : verified.statement.kind.rawValue
             var text = "  \(verified.statement.time)  \(kind) by \(by)"
-            if verified.device != verified.identity { text += " (device \(verified.device.text.prefix(12))…)" }
+            if verified.device != verified.identity {
+                text += " (device \(verified.device.text.prefix(12))…" + (verified.deviceLabel.map { ", \"\($0.replacingOccurrences(of: "\n", with: " "))\"" } ?? "") + ")"
+            }
             if let note = verified.statement.note { text += ": " + note }
             if let reason = verified.statement.reason { text += ": " + reason }
             if !verified.statement.photos.isEmpty { text += " [\(verified.statement.photos.count) photo(s)]" }

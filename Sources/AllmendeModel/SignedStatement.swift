@@ -101,7 +101,8 @@ public struct SignedStatement: Equatable, Sendable {
         }) {
             throw .badSignature(what: "device key \(signer.text) was revoked from \(revocation.revokedFrom) (\(revocation.reason))")
         }
-        return VerifiedStatement(statement: statement, identity: statement.identity, device: signer, id: try statementID())
+        return VerifiedStatement(statement: statement, identity: statement.identity, device: signer, id: try statementID(),
+                                 deviceLabel: signer == statement.identity ? nil : delegation?.label)
     }
 }
 
@@ -114,4 +115,6 @@ public struct VerifiedStatement: Equatable, Sendable {
     public let device: NodeID
     /// The statement ID.
     public let id: ContentID
+    /// What the lab calls the signing device in its delegation ("Fab Lab Berlin, workshop node"), if it says.
+    public var deviceLabel: String? = nil
 }

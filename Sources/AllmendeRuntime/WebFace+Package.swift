@@ -154,7 +154,8 @@ extension WebFace {
         for statement in built {
             let photos = statement.statement.photos.filter { runtime.store.blobs.has($0) }
                 .map { "<a href=\"/b/\($0.hex)\">photo \($0.shortHex())</a>" }.joined(separator: " ")
-            html += "<li>\(WebPage.labLink(statement.identity)) on \(HTML.escape(statement.statement.time.date))"
+            html += "<li>\(WebPage.labLink(statement.identity))" + (statement.deviceLabel.map { " (\(HTML.escape($0)))" } ?? "")
+                + " on \(HTML.escape(statement.statement.time.date))"
                 + (statement.statement.note.map { ": \(HTML.escape($0))" } ?? "") + (photos.isEmpty ? "" : " · " + photos) + "</li>"
         }
         return html + "</ul>"

@@ -47,6 +47,7 @@ public enum PackageJSON {
         if let publisher { entry["byPublisher"] = .bool(verified.identity == publisher) }
         // A retraction by anyone but the publisher does not withdraw the package: it is advice.
         if let publisher, verified.statement.kind == .retract, verified.identity != publisher { entry["advisory"] = .bool(true) }
+        if let label = verified.deviceLabel { entry["deviceLabel"] = .string(label) }
         if let note = verified.statement.note { entry["note"] = .string(note) }
         if let reason = verified.statement.reason { entry["reason"] = .string(reason) }
         if !verified.statement.photos.isEmpty { entry["photos"] = .array(verified.statement.photos.map { .string($0.hex) }) }

@@ -140,6 +140,11 @@ struct PackageCommandTests {
             #expect(show.output.contains("end plate cracked in a pressure test"))
             #expect(show.output.contains("attest by"))
             #expect(runCLI(["verify", id], home: home).output.contains("4 statements verified"))
+            // A second retraction keeps the first reason visible: both (oldest first; within one second by ID).
+            #expect(runCLI(["retract", id, "--reason", "replaced by the 2.0 plate", "--key", Self.demoKey], home: home).status == 0)
+            let banner = runCLI(["show", id], home: home).output.split(separator: "\n", omittingEmptySubsequences: false).prefix { !$0.isEmpty }.map(String.init)
+            #expect(banner.count == 2 && banner.allSatisfy { $0.hasPrefix("RETRACTED on 20") }, "\(banner)")
+            #expect(banner.contains { $0.hasSuffix("end plate cracked in a pressure test") } && banner.contains { $0.hasSuffix("replaced by the 2.0 plate") })
         }
     }
 
@@ -193,6 +198,11 @@ struct PackageCommandTests {
             try folder.write("pkg/part.stl", text: "solid\n")
             let published = runCLI(["publish", folder.file("pkg"), "--json"], home: nodeHome)
             #expect(published.output.contains("\"publisher\":\"\(lab)\""))
+            // Statements show what the lab calls the signing node (its delegation's label).
+            let publishedID = try #require(try JSONParser.parse(published.output)["package"]?.stringValue)
+            #expect(runCLI(["show", publishedID], home: nodeHome).output.contains("\"second node\""))
+            let shown = try JSONParser.parse(runCLI(["show", publishedID, "--json"], home: nodeHome).output)
+            #expect(shown["statements"]?.arrayValue?.first?["deviceLabel"]?.stringValue == "second node")
             // The lab revokes the node key; further statements from it are refused.
             let revoke = runCLI(["lab", "revoke", "--device", nodeID, "--reason", "laptop stolen"], home: labHome)
             #expect(revoke.status == 0)
