@@ -59,16 +59,20 @@ enum FuzzTarget: String, CaseIterable {
         // Only the renderer's own tags; every other '<' arrives escaped.
         let ours = ["p>", "/p>", "h3>", "/h3>", "h4>", "/h4>", "h5>", "/h5>", "h6>", "/h6>", "ul>", "/ul>", "ol>", "/ol>", "li>", "/li>",
                     "pre>", "/pre>", "code>", "/code>", "blockquote>", "/blockquote>", "hr>", "strong>", "/strong>", "em>", "/em>", "a href=\"", "/a>"]
-        for piece in html.split(separator: "<", omittingEmptySubsequences: false).dropFirst() {
-            require(ours.contains { piece.hasPrefix($0) }, "unexpected tag <\(piece.prefix(20))")
-            if piece.hasPrefix("a href=\"") {
+        // Compared as Unicode scalars, as a browser's tokenizer reads them (a '>' followed by a combining mark is
+        // one Swift Character but still ends the tag).
+        let scalars = Array(html.unicodeScalars)
+        for piece in scalars.split(separator: "<", omittingEmptySubsequences: false).dropFirst() {
+            func starts(_ prefix: String) -> Bool { piece.starts(with: prefix.unicodeScalars) }
+            require(ours.contains(where: starts), "unexpected tag <\(String(String.UnicodeScalarView(piece.prefix(20))))")
+            if starts("a href=\"") {
                 // What a browser reads: entities decoded, then a scheme is what comes before the first ':' ahead of any '/', '?', '#'.
-                let target = String(piece.dropFirst(8).prefix { $0 != "\"" }).lowercased()
+                let target = String(String.UnicodeScalarView(piece.dropFirst(8).prefix { $0 != "\"" })).lowercased()
                     .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
                     .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
-                let head = target.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+                let head = target.unicodeScalars.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
                 if let colon = head.firstIndex(of: ":") {
-                    let scheme = head[..<colon].filter { !$0.isWhitespace }
+                    let scheme = String(String.UnicodeScalarView(head[..<colon].filter { !$0.properties.isWhitespace }))
                     require(["http", "https", "mailto"].contains(scheme), "link with scheme '\(scheme)'")
                 }
                 require(!target.hasPrefix("//"), "protocol-relative link \(target)")
