@@ -37,6 +37,12 @@ enum HoldersCommand {
             let me = try? NodeKeyStore.load(home)
             let thisNode = me.map { NodeID(publicKey: $0.publicKey) }
             let listing = store.catalogListing(id)
+            // A lab that revoked a holder's key is not named for it.
+            let revocations = LabIdentity.revocations(home)
+            func lab(of node: NodeID) -> HolderLab? {
+                guard let lab = table.state(of: node)?.update.lab else { return nil }
+                return revocations.contains { $0.identity == lab.identity && $0.device == node } ? nil : lab
+            }
             let now = Int64(Date().timeIntervalSince1970)
             let holders = table.holders(of: id, now: now)
             let storedHere = store.isStored(id)
@@ -46,7 +52,7 @@ enum HoldersCommand {
                     var entry: [String: JSONValue] = ["node": .string(holder.node.text), "lastSeen": .string(Timestamp(secondsSinceEpoch: holder.time).description),
                                                       "packages": .integer(table.state(of: holder.node)?.ids.count ?? 0)]
                     entry["expires"] = .string(Timestamp(secondsSinceEpoch: holder.expires).description)
-                    if let lab = table.state(of: holder.node)?.update.lab {
+                    if let lab = lab(of: holder.node) {
                         entry["lab"] = .string(lab.identity.text)
                         if let label = lab.label { entry["labLabel"] = .string(label) }
                     }
@@ -63,7 +69,7 @@ enum HoldersCommand {
                 line += "  last seen \(Timestamp(secondsSinceEpoch: holder.time)), counts until \(Timestamp(secondsSinceEpoch: holder.expires))"
                 line += ", holds \(table.state(of: holder.node)?.ids.count ?? 0) package(s)"
                 if holder.node == listing?.publisher { line += "  (publisher)" }
-                if let lab = table.state(of: holder.node)?.update.lab {
+                if let lab = lab(of: holder.node) {
                     line += "\n      signs for lab \(lab.identity.text)" + (lab.label.map { " (\($0.replacingOccurrences(of: "\n", with: " ")))" } ?? "")
                     if lab.identity == listing?.publisher { line += ", the publisher" }
                 }

@@ -123,7 +123,7 @@ extension NodeRuntime {
     /// Parses and verifies a holdings record (asked for by the core); nil, with the reason logged, if it is refused.
     func checkHoldings(_ bytes: [UInt8], from sender: PeerConnection?) -> HolderUpdate? {
         let from = sender?.peer.text ?? "?"
-        let record: HoldingsRecord
+        var record: HoldingsRecord
         do { record = try HoldingsRecord(parsing: bytes) } catch {
             logger.warning("rejected holdings record", ["from": from, "reason": "\(error)"])
             return nil
@@ -140,6 +140,11 @@ extension NodeRuntime {
             logger.warning("rejected holdings record", ["from": from, "reason": "its time \(record.state.time) is in the future"])
             return nil
         }
+        // A delegation its lab revoked names no lab (the node still counts as a holder).
+        if let delegation = record.delegation,
+           state.withLock({ $0.revocations.revocations.contains { $0.identity == delegation.identity && $0.device == delegation.device } }) {
+            record.delegation = nil
+        }
         return HolderUpdate(record)
     }
 
@@ -151,8 +156,12 @@ extension NodeRuntime {
         }
     }
 
-    /// The lab `node` signs for, as its holdings' delegation says (nil: none known).
-    public func holderLab(of node: NodeID) -> HolderLab? { core.withLock { $0.holders.state(of: node)?.update.lab } }
+    /// The lab `node` signs for, as its holdings' delegation says (nil: none known, or the lab revoked the node).
+    public func holderLab(of node: NodeID) -> HolderLab? {
+        guard let lab = core.withLock({ $0.holders.state(of: node)?.update.lab }) else { return nil }
+        let revoked = state.withLock { $0.revocations.revocations.contains { $0.identity == lab.identity && $0.device == node } }
+        return revoked ? nil : lab
+    }
 
     /// How many nodes are known to hold `package` now.
     public func holderCount(of package: ContentID) -> Int {

@@ -173,6 +173,14 @@ struct HolderFetchTests {
                                                                           environment: ["ALLMENDE_HOME": peer.home.path]).standardOutput.utf8))
             #expect(listed["nodes"]?.arrayValue?.first?["lab"]?.stringValue == delegation.identity.text)
             #expect(listed["nodes"]?.arrayValue?.first?["labLabel"]?.stringValue == "Offene Werkstatt, workshop node")
+            // The lab revokes the node's key: still a holder, no longer named as the lab's, here and in the CLI.
+            let revocation = try Revocation.sign(device: lab.id, revokedFrom: Timestamp(secondsSinceEpoch: 1_790_000_000), reason: "laptop stolen", with: labKey)
+            #expect(lab.runtime.learn(revocation))
+            #expect(lab.runtime.holderLab(of: lab.id) == nil && lab.runtime.holders(of: id).map(\.node) == [lab.id])
+            try LabIdentity.saveRevocation(revocation, home: peer.home)
+            let after = try JSONParser.parse(Array(try ProcessRunner.run(Repository.allmendeBinary, ["holders", id.hex, "--json"],
+                                                                         environment: ["ALLMENDE_HOME": peer.home.path]).standardOutput.utf8))
+            #expect(after["holders"]?.numberValue == 1 && after["nodes"]?.arrayValue?.first?["lab"] == nil)
         }
     }
 }

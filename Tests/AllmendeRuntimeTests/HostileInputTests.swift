@@ -123,7 +123,11 @@ struct HostileInputTests {
     @Test("a full node with nobody to replace lets a newcomer in only to send it other nodes' addresses, then says goodbye; the newcomer connects there")
     func fullNodeRefersOnward() throws {
         try withTempDirectory("referral") { folder throws in
-            let full = try TestNode.start("full", in: folder) { $0.maxConnections = 1 }
+            // Its one slot stays taken for the whole test (a loaded machine must not let the grace period run out).
+            let full = try TestNode.start("full", in: folder) {
+                $0.maxConnections = 1
+                $0.inboundGrace = .seconds(3600)
+            }
             defer { full.runtime.stop() }
             let settled = try TestNode.start("settled", in: folder, peers: [PeerEntry(address: full.address, node: full.id)])
             defer { settled.runtime.stop() }
