@@ -101,6 +101,7 @@ add("holders-reconcile: skip everything", 0x26, [(bytes([1, 0xFF, 0]), "version 
     {"type": "holders-reconcile", "body": "01ff00"})
 add("observed: the peer is seen at 203.0.113.5", 0x27, [(bytes([11]), "host length 11"), (b"203.0.113.5", "host")],
     {"type": "observed", "host": "203.0.113.5"})
+bad("observed whose host is not UTF-8", "00 00 00 04  # length 4\n27  # type\n02  # host length 2\n61 ff  # 'a', then 0xff", "host is not UTF-8")
 bad("observed with a host of 65 bytes", "00 00 00 43  # length 67\n27  # type\n41  # host length 65\n" + " ".join(["61"] * 65), "exceeds limit 66")
 bad("get-holdings asking for 257 states", "00 00 00 03  # length 3\n25  # type\n01 01  # count 257", "257 IDs, at most 256")
 bad("holdings with no record", "00 00 00 01  # length 1\n24  # type", "empty record")

@@ -82,6 +82,13 @@ enum HoldersCommand {
         }
     )
 
+    /// How many nodes the saved holder table says hold `package` (nil when there is no table or it is damaged).
+    static func count(of package: ContentID, _ context: CommandContext) -> Int? {
+        guard let home = try? context.home(), let table = try? HolderFile.table(home) else { return nil }
+        let count = table.holderCount(of: package, now: Int64(Date().timeIntervalSince1970))
+        return count > 0 ? count : nil
+    }
+
     /// Holders per package as the saved holder table says (empty when there is none or it is damaged).
     static func counts(_ context: CommandContext) -> [ContentID: Int] {
         guard let home = try? context.home(), let table = try? HolderFile.table(home) else { return [:] }

@@ -139,10 +139,10 @@ enum PackageCommands {
             let manifest = try attempt { () throws(StoreError) in try store.manifest(id) }
             let statements = store.statements(about: id)
             if context.isJSON {
-                context.printJSON(PackageJSON.package(id, manifest: manifest, statements: statements, holders: HoldersCommand.counts(context)[id] ?? 0))
+                context.printJSON(PackageJSON.package(id, manifest: manifest, statements: statements, holders: HoldersCommand.count(of: id, context) ?? 0))
             } else {
                 PackageReport.print(manifest: manifest, id: id, statements: statements, store: store, console: context.console)
-                if let count = HoldersCommand.counts(context)[id] { context.console.line("held by    \(count) node(s) ('allmende holders \(id.shortHex(8))')") }
+                if let count = HoldersCommand.count(of: id, context) { context.console.line("held by    \(count) node(s) ('allmende holders \(id.shortHex(8))')") }
             }
             return ExitCode.success
         }
@@ -152,7 +152,7 @@ enum PackageCommands {
     static func showListing(_ listing: CatalogListing, context: CommandContext) {
         let summary = listing.summary
         if context.isJSON {
-            context.printJSON(PackageJSON.unfetched(listing, holders: HoldersCommand.counts(context)[listing.package] ?? 0))
+            context.printJSON(PackageJSON.unfetched(listing, holders: HoldersCommand.count(of: listing.package, context) ?? 0))
             return
         }
         let console = context.console
@@ -162,7 +162,7 @@ enum PackageCommands {
         console.line("category  \(summary.category)" + (summary.tags.isEmpty ? "" : "  tags: \(summary.tags.joined(separator: ", "))"))
         console.line("size      \(ByteCount.format(summary.size)) in \(summary.files) file(s)")
         console.line("publisher \(listing.publisher.text), \(listing.publishedAt)")
-        if let count = HoldersCommand.counts(context)[listing.package] { console.line("held by   \(count) node(s) ('allmende holders \(listing.package.shortHex(8))')") }
+        if let count = HoldersCommand.count(of: listing.package, context) { console.line("held by   \(count) node(s) ('allmende holders \(listing.package.shortHex(8))')") }
         if listing.attestations > 0 { console.line("built by  \(listing.attestations) lab(s)") }
         if let reason = listing.retraction { console.line("RETRACTED by its publisher: \(reason)") }
     }

@@ -96,11 +96,6 @@ public struct HoldingsRecord: Equatable, Sendable {
                        delegation: nil)
     }
 
-    /// The same state whole (`ids` must be the state's set).
-    public func whole(_ ids: some Collection<ContentID>) -> HoldingsRecord {
-        HoldingsRecord(state: state, base: 0, added: ids.sorted(), removed: [], delegation: delegation)
-    }
-
     private static func signedMessage(node: NodeID, addresses: [String], seq: UInt64, time: Timestamp, expires: Timestamp, count: Int,
                                       digest: ContentID) throws(ModelError) -> [UInt8] {
         let value: JSONValue = ["schema": .string(schema), "node": .string(node.text), "addresses": .array(addresses.map { .string($0) }),

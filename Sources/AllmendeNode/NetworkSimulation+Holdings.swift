@@ -44,9 +44,7 @@ extension NetworkSimulation {
 
     /// The holders of `package` that `node`'s core knows now.
     public func knownHolders(of package: ContentID, at node: Int) -> [NodeID] {
-        var core = nodes[node].core
-        core.wallTime = wallTime
-        return core.holders(of: package)
+        nodes[node].core.holders.holders(of: package, now: wallTime).map(\.node)
     }
 
     /// The node ID of simulated node `index`.

@@ -160,7 +160,10 @@ public struct PeerDirectory: Sendable {
     /// The node at `address` refused this node for now (it is full): wait before dialling it again, as after a
     /// failed dial.
     public mutating func backOff(_ address: String, now: Duration, random: inout SplitMix64) {
-        recordFailure(address, now: now, random: &random)
+        let failures = (backoff[address]?.failures ?? 0) + 1
+        let base = min(settings.maximumBackoff, .milliseconds(500) * (1 << min(failures, 10)))
+        let jitter = 0.5 + Double(random.next() % 1024) / 2048
+        backoff[address] = (failures, now + base * jitter)
     }
 
     /// A dial ended: back-off doubles from 1 s up to the maximum (with jitter) while an address keeps failing.
@@ -173,15 +176,8 @@ public struct PeerDirectory: Sendable {
         case .unusable:
             backoff[target.address] = (99, now + .seconds(3600))
         case .failed:
-            recordFailure(target.address, now: now, random: &random)
+            backOff(target.address, now: now, random: &random)
         }
-    }
-
-    private mutating func recordFailure(_ address: String, now: Duration, random: inout SplitMix64) {
-        let failures = (backoff[address]?.failures ?? 0) + 1
-        let base = min(settings.maximumBackoff, .milliseconds(500) * (1 << min(failures, 10)))
-        let jitter = 0.5 + Double(random.next() % 1024) / 2048
-        backoff[address] = (failures, now + base * jitter)
     }
 
     /// Takes in a verified announcement; true if it is new (forward it), false if seen before or older than

@@ -30,6 +30,9 @@ extension NodeRuntime {
     /// Largest clock skew accepted for an entry's time.
     static let maximumFutureSkew: Double = 300
 
+    /// True if `time` is more than `maximumFutureSkew` ahead of this node's clock (a signed time to refuse).
+    static func isInFuture(_ time: Timestamp) -> Bool { Double(time.secondsSinceEpoch) > Date().timeIntervalSince1970 + maximumFutureSkew }
+
     /// Hands `event` to the core (under its lock) and performs the actions it returns (after unlocking).
     func drive(_ event: NodeEvent<ObjectIdentifier>) {
         let now = ContinuousClock.now - startedAt

@@ -40,7 +40,7 @@ extension NodeRuntime {
             logger.warning("rejected node announcement", ["from": from, "reason": "the signature does not verify with key \(announcement.node.text)"])
             return nil
         }
-        guard Double(announcement.time.secondsSinceEpoch) <= Date().timeIntervalSince1970 + Self.maximumFutureSkew else {
+        guard !Self.isInFuture(announcement.time) else {
             logger.warning("rejected node announcement", ["from": from, "reason": "its time \(announcement.time) is in the future"])
             return nil
         }

@@ -136,7 +136,7 @@ extension NodeRuntime {
             logger.warning("rejected holdings record", ["from": from, "reason": "its lab delegation is not signed by the lab or not for node \(record.state.node.text)"])
             return nil
         }
-        guard Double(record.state.time.secondsSinceEpoch) <= Date().timeIntervalSince1970 + Self.maximumFutureSkew else {
+        guard !Self.isInFuture(record.state.time) else {
             logger.warning("rejected holdings record", ["from": from, "reason": "its time \(record.state.time) is in the future"])
             return nil
         }

@@ -65,4 +65,18 @@ struct HoldersCommandTests {
             #expect(after.first?["holders"]?.numberValue == 0)
         }
     }
+
+    @Test("fetch --wait takes 30s, 10m, 2h up to 7d; anything else is a usage error before any daemon is asked")
+    func waitDurations() throws {
+        try withTempDirectory("fetch-wait") { folder throws in
+            let home = folder.file("home")
+            let id = String(repeating: "ab", count: 32)
+            for bad in ["ten", "-5", "10x", "8d", "", "99999999999999999999s", "٣s"] {
+                let run = runCLI(["fetch", id, "--wait", bad], home: home)
+                #expect(run.status == ExitCode.usage && run.error.contains("--wait"), "--wait \(bad): \(run.error)")
+            }
+            // A good duration gets past parsing: without a daemon it fails for that reason (exit 1), not as usage.
+            #expect(runCLI(["fetch", id, "--wait", "30s"], home: home).status == ExitCode.failure)
+        }
+    }
 }

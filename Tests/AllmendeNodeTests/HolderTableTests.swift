@@ -3,6 +3,7 @@
 
 import AllmendeCrypto
 import AllmendeNode
+import AllmendeWire
 import Testing
 
 @Suite("Holder table and holder records in the simulation")
@@ -197,5 +198,34 @@ struct HolderTableTests {
         }
         #expect(b.holders.state(of: x)?.update.seq == 5)
         #expect(sent.count == 1 && sent.first?.base == 4 && sent.first?.added.isEmpty == true)
+    }
+
+    @Test("hostile holder messages: a malformed holders-reconcile closes the connection; records that fail their checks are strikes; a flood is dropped unread")
+    func hostileMessages() {
+        var core = NodeCore<Int>(node: Self.node(1), seed: 1)
+        core.wallTime = Self.t0
+        _ = core.handle(.connected(2, peer: Self.node(2), isOutbound: false), at: .zero, catalog: DictionaryCatalog())
+        let malformed = core.handle(.received(2, .holdersReconcile(payload: [0x01, 0xFF, 0x09, 0x00])), at: .zero, catalog: DictionaryCatalog())
+        #expect(malformed.contains { if case .disconnect(2, .protocolError, _) = $0 { true } else { false } })
+
+        var liar = NodeCore<Int>(node: Self.node(1), seed: 1)
+        liar.wallTime = Self.t0
+        _ = liar.handle(.connected(3, peer: Self.node(3), isOutbound: false), at: .zero, catalog: DictionaryCatalog())
+        var closed = false
+        for attempt in 0..<3 {
+            let actions = liar.handle(.holdingsChecked(nil, from: 3), at: .seconds(Double(attempt)), catalog: DictionaryCatalog())
+            closed = closed || actions.contains { if case .disconnect(3, .misbehaving, _) = $0 { true } else { false } }
+        }
+        #expect(closed, "three bad records close the connection")
+
+        // 10,000 records in one second: the checks asked for stop at the burst.
+        var flooded = NodeCore<Int>(node: Self.node(1), seed: 1)
+        _ = flooded.handle(.connected(4, peer: Self.node(4), isOutbound: false), at: .zero, catalog: DictionaryCatalog())
+        var checks = 0
+        for _ in 0..<10_000 {
+            let actions = flooded.handle(.received(4, .holdings(record: [0x7B])), at: .milliseconds(500), catalog: DictionaryCatalog())
+            checks += actions.filter { if case .checkHoldings = $0 { true } else { false } }.count
+        }
+        #expect(checks <= Int(WireLimits.holdingsBurst) + 10)
     }
 }
