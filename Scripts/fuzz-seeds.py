@@ -147,5 +147,6 @@ for package in ("timber-wall-block", "pem-fuel-cell-end-plate", "garden-studio-p
             if name.endswith(".md"):
                 write("markdown", f"{package}-{name}", open(os.path.join(dirpath, name), "rb").read())
 # A combining mark right after a tag the renderer wrote ('>' + U+0653 is one Swift Character).
+write("markdown", "combining-mark-after-colon", "[a](j:\u0653x) [b](javascript:\u200dalert(1))".encode())
 write("markdown", "combining-mark-after-tag", b"# x **b**\xd9\x93`c")
 write("markdown", "hostile", b"# <script>x</script>\n[a](javascript:alert(1)) **b** `c` *d*\n> q\n```\n<x>\n```\n1. e\n- f")

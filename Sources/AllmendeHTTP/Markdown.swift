@@ -156,12 +156,16 @@ public enum Markdown {
 
     /// A link target that cannot run anything: http(s), mailto, or a relative path without a scheme.
     static func safeLink(_ target: String) -> String? {
-        let lower = target.lowercased()
-        if lower.hasPrefix("http://") || lower.hasPrefix("https://") || lower.hasPrefix("mailto:") { return target }
+        // Unicode scalars, as a browser reads a URL: a combining mark after ':' or '/' is one Swift Character
+        // with it, and Character comparisons would miss the ':' of "j:\u{653}…".
+        let scalars = Array(target.unicodeScalars)
+        func starts(_ prefix: String) -> Bool { scalars.starts(with: prefix.unicodeScalars) }
+        let lower = Array(target.lowercased().unicodeScalars)
+        if ["http://", "https://", "mailto:"].contains(where: { lower.starts(with: $0.unicodeScalars) }) { return target }
         // Relative: no scheme (no ':' before the first '/'), no control characters, not protocol-relative.
-        if target.hasPrefix("//") || target.isEmpty { return nil }
-        if target.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\\" }) { return nil }
-        if let colon = target.firstIndex(of: ":"), !(target[..<colon].contains("/")) { return nil }
+        if starts("//") || scalars.isEmpty { return nil }
+        if scalars.contains(where: { $0.value < 0x20 || $0 == "\\" }) { return nil }
+        if let colon = scalars.firstIndex(of: ":"), !scalars[..<colon].contains("/") { return nil }
         return target
     }
 }

@@ -37,6 +37,15 @@ struct MarkdownTests {
         #expect(html.contains("<a href=\"https://wikihouse.cc\" rel=\"nofollow noopener noreferrer\">WikiHouse</a>"))
     }
 
+    @Test("a scheme hidden by a combining mark or joiner after its ':' is still a scheme: no link", arguments: [
+        "[x](j:\u{0653}x)", "[x](javascript:\u{200D}alert(1))", "[x](javascript:\u{0301}alert(1))", "[x](data:\u{FE0F}text/html,x)",
+    ])
+    func schemeBehindCombiningMark(input: String) {
+        let html = Markdown.html(input)
+        #expect(!html.contains("<a "), "\(html)")
+        #expect(Markdown.html("[x](plans/wall\u{0301}.pdf)").contains("<a href=\"plans/wall\u{0301}.pdf\""), "relative links with marks still work")
+    }
+
     @Test("raw HTML is text, and links that could run script are dropped to their label", arguments: [
         "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[x](javascript:alert(1))", "[x](JaVaScRiPt:alert(1))",
         "[x](data:text/html,<script>alert(1)</script>)", "[x](vbscript:msgbox)", "[x](//evil.example/)", "[x](java\tscript:alert(1))",

@@ -147,4 +147,21 @@ struct PeerDirectoryTests {
         directory.expireWants(now: .seconds(61))
         #expect(directory.dialAddresses(of: NodeCoreTests.nodeID(10)).isEmpty)
     }
+
+    @Test("a node that said it is full is dialled again only after a back-off that grows like a failed dial's")
+    func backOffWhenFull() {
+        var directory = PeerDirectory()
+        var random = SplitMix64(seed: 4)
+        let full = DialTarget(address: "192.0.2.7:7310", node: nil)
+        directory.configure(peers: [full], allowList: nil)
+        #expect(directory.dueDials(now: .zero, connectedNodes: [], connectedAddresses: [], outbound: 0, random: &random) == [full])
+        directory.dialEnded(full, .connected, now: .zero, random: &random)
+        directory.backOff(full.address, now: .seconds(1), random: &random)
+        let first = directory.retryIn(full.address, now: .seconds(1)) ?? .zero
+        #expect(first > .zero)
+        #expect(directory.dueDials(now: .seconds(1), connectedNodes: [], connectedAddresses: [], outbound: 0, random: &random).isEmpty)
+        directory.backOff(full.address, now: .seconds(10), random: &random)
+        #expect((directory.retryIn(full.address, now: .seconds(10)) ?? .zero) > first / 2)
+        #expect(directory.dueDials(now: .seconds(100), connectedNodes: [], connectedAddresses: [], outbound: 0, random: &random) == [full])
+    }
 }
