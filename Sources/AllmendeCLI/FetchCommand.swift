@@ -10,6 +10,7 @@ enum FetchCommand {
     /// Most sub-assembly packages fetched for one package (nested BOMs included).
     static let maximumParts = 64
 
+    static let latestOption = OptionSpec(name: "--latest", help: "fetch the newest version of the design that ID is a version of (see 'allmende show ID')")
     static let detachOption = OptionSpec(name: "--detach", help: "start the fetch in the daemon and return at once")
     static let waitOption = OptionSpec(name: "--wait", valueName: "DURATION",
                                        help: "when no node holding it is known or reachable, wait up to DURATION (30s, 10m, 2h) for one")
@@ -26,19 +27,27 @@ enum FetchCommand {
         too (unless another command waits for the same package); --detach leaves it running in the daemon
         ('allmende status' shows it). A second fetch of a package being fetched joins the running one.
         When no connected peer has it, the daemon dials the nodes whose signed holdings list it ('allmende holders
-        ID') and those that published it; with --wait it keeps looking until one appears.
+        ID') and those that published it; with --wait it keeps looking until one appears. --latest fetches
+        the newest version the catalog knows of (a newer package by the same publisher that names ID as the
+        version it supersedes, followed on; retracted versions skipped) instead of ID itself.
 
         example: allmende fetch 69ad91 --to garden-studio
+        example: allmende fetch 69ad91 --latest
         example: allmende fetch 69ad91 --wait 10m
         """,
-        options: [toOption, noPartsOption, detachOption, waitOption],
+        options: [toOption, noPartsOption, detachOption, waitOption, latestOption],
         arguments: ArgumentsSpec(display: "ID", minimum: 1, maximum: 1),
         run: { context in
             let text = context.arguments.positional[0]
             let bare = text.hasPrefix("urn:allmende:package:") ? String(text.dropFirst("urn:allmende:package:".count)) : text
             let store = try context.packageStore()
-            let id: ContentID
+            var id: ContentID
             do { id = try ContentID(parsing: bare) } catch { id = try context.resolvePackage(text, in: store) }
+            let requested = id
+            if context.arguments.has("--latest"), let newest = store.latestVersion(of: id) {
+                id = newest.package
+                if !context.isJSON { context.console.errorLine("fetching version \(newest.summary.version) (\(id.shortHex(8))), the newest of \(requested.shortHex(8))") }
+            }
             let wasStored = store.isStoredComplete(id)
             let wait = try context.arguments.value("--wait").map { text throws(CLIError) in
                 guard let seconds = parseDuration(text) else {
@@ -92,6 +101,7 @@ enum FetchCommand {
                     "event": "done", "package": .string(id.hex), "title": .string(manifest.info.title), "size": .integer(manifest.totalSize),
                     "downloaded": 0, "reused": 0]
                 report["alreadyStored"] = .bool(wasStored)
+                if requested != id { report["requested"] = .string(requested.hex) }
                 report["parts"] = .array(parts.map { .string($0.hex) })
                 report["partsMissing"] = .array(failedParts.map { ["package": .string($0.0.hex), "error": .string($0.1)] })
                 context.printJSON(.object(report))

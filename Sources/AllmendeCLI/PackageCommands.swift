@@ -65,10 +65,12 @@ enum PackageCommands {
         summary: "list the design packages in the local store",
         discussion: """
         Lists the packages stored here, newest first: ID, title, version and license; retracted packages, licenses
-        that are not open hardware and packages signed by a revoked key are marked. Reads the catalog index, so it
-        costs what it shows; scripts page with --limit and --after (the last package of the page before).
+        that are not open hardware and packages signed by a revoked key are marked. Versions of one design stored
+        here are grouped: the newest is shown with "+N older versions" (--all-versions lists each). Reads the
+        catalog index, so it costs what it shows; scripts page with --limit and --after (the last package of the
+        page before).
         """,
-        options: [SearchCommand.limitOption, SearchCommand.afterOption],
+        options: [SearchCommand.limitOption, SearchCommand.afterOption, SearchCommand.allVersionsOption],
         epilogue: """
         example: allmende ls --json
         example: allmende ls --limit 50 --after 3f2a9c
@@ -77,12 +79,13 @@ enum PackageCommands {
             let store = try context.packageStore()
             let page = try context.page(in: store, command: "ls")
             let (listed, unlisted) = try attempt { () throws(StoreError) in try store.storedListings(after: page.after, limit: page.limit) }
-            var rows: [(id: ContentID, summary: PackageSummary, retraction: String?, revoked: Bool)] =
-                listed.map { ($0.package, $0.summary, $0.retraction, $0.isSignerRevoked) }
+            let grouped = context.arguments.has("--all-versions") ? listed.map { ($0, 0) } : store.groupingVersions(listed)
+            var rows: [(id: ContentID, summary: PackageSummary, retraction: String?, revoked: Bool, older: Int)] =
+                grouped.map { ($0.package, $0.summary, $0.retraction, $0.isSignerRevoked, $1) }
             // Stored packages whose catalog entry was lost: read from the store.
             for id in unlisted {
                 guard let manifest = try? store.manifest(id), store.statements(about: id).contains(where: { $0.statement.kind == .publish }) else { continue }
-                rows.append((id, PackageSummary(manifest: manifest), store.retraction(of: id).map { $0.statement.reason ?? "" }, false))
+                rows.append((id, PackageSummary(manifest: manifest), store.retraction(of: id).map { $0.statement.reason ?? "" }, false, 0))
             }
             var entries: [JSONValue] = []
             var problems: [String: String?] = [:]
@@ -97,7 +100,8 @@ enum PackageCommands {
                     var entry: [String: JSONValue] = ["package": .string(row.id.hex), "title": .string(row.summary.title),
                                                       "version": .string(row.summary.version), "license": .string(row.summary.license),
                                                       "size": .integer(row.summary.size), "openHardware": .bool(notOpen == nil),
-                                                      "holders": .integer(holders[row.id] ?? 0)]
+                                                      "holders": .integer(holders[row.id] ?? 0), "olderVersions": .integer(row.older)]
+                    if let supersedes = row.summary.supersedes { entry["supersedes"] = .string(supersedes.hex) }
                     if let reason = row.retraction { entry["retracted"] = .string(reason) }
                     if row.revoked { entry["signerRevoked"] = .bool(true) }
                     entries.append(.object(entry))
@@ -106,6 +110,7 @@ enum PackageCommands {
                     if row.retraction != nil { marks += "  [RETRACTED]" }
                     if notOpen != nil { marks += "  [not open hardware]" }
                     if row.revoked { marks += "  [SIGNED BY A REVOKED KEY]" }
+                    if row.older > 0 { marks += "  +\(row.older) older version\(row.older == 1 ? "" : "s")" }
                     let held = holders[row.id].map { "  held by \($0)" } ?? ""
                     context.console.line("\(row.id.shortHex())  \(row.summary.title)  \(row.summary.version)  \(row.summary.license)\(held)\(marks)")
                 }
@@ -133,15 +138,17 @@ enum PackageCommands {
             let id = try context.resolvePackage(context.arguments.positional[0], in: store)
             // Known only from the catalog: what its signed summary says, marked as not fetched.
             if !store.hasManifest(id), let listing = store.catalogListing(id) {
-                showListing(listing, context: context)
+                showListing(listing, store: store, context: context)
                 return ExitCode.success
             }
             let manifest = try attempt { () throws(StoreError) in try store.manifest(id) }
             let statements = store.statements(about: id)
+            let versions = store.versions(of: id)
             if context.isJSON {
-                context.printJSON(PackageJSON.package(id, manifest: manifest, statements: statements, holders: HoldersCommand.count(of: id, context) ?? 0))
+                context.printJSON(PackageJSON.package(id, manifest: manifest, statements: statements, holders: HoldersCommand.count(of: id, context) ?? 0,
+                                                      versions: versions))
             } else {
-                PackageReport.print(manifest: manifest, id: id, statements: statements, store: store, console: context.console)
+                PackageReport.print(manifest: manifest, id: id, statements: statements, store: store, versions: versions, console: context.console)
                 if let count = HoldersCommand.count(of: id, context) { context.console.line("held by    \(count) node(s) ('allmende holders \(id.shortHex(8))')") }
             }
             return ExitCode.success
@@ -149,13 +156,15 @@ enum PackageCommands {
     )
 
     /// `show` of a package this node knows only from a catalog entry: the publisher's signed summary.
-    static func showListing(_ listing: CatalogListing, context: CommandContext) {
+    static func showListing(_ listing: CatalogListing, store: PackageStore, context: CommandContext) {
         let summary = listing.summary
         if context.isJSON {
-            context.printJSON(PackageJSON.unfetched(listing, holders: HoldersCommand.count(of: listing.package, context) ?? 0))
+            context.printJSON(PackageJSON.unfetched(listing, holders: HoldersCommand.count(of: listing.package, context) ?? 0,
+                                                    versions: store.versions(of: listing.package)))
             return
         }
         let console = context.console
+        PackageReport.printNewer(store.versions(of: listing.package), of: listing.package, console: console)
         console.line("\(summary.title) \(summary.version)  (not fetched: this node knows it from the catalog; 'allmende fetch \(listing.package.shortHex(8))' gets it)")
         console.line("package   \(listing.package.hex)")
         console.line("license   \(summary.license)")
@@ -165,6 +174,7 @@ enum PackageCommands {
         if let count = HoldersCommand.count(of: listing.package, context) { console.line("held by   \(count) node(s) ('allmende holders \(listing.package.shortHex(8))')") }
         if listing.attestations > 0 { console.line("built by  \(listing.attestations) lab(s)") }
         if let reason = listing.retraction { console.line("RETRACTED by its publisher: \(reason)") }
+        PackageReport.printVersions(store.versions(of: listing.package), current: (summary.version, listing.package), console: console)
     }
 
     static func statementJSON(_ verified: VerifiedStatement, publisher: NodeID? = nil) -> JSONValue {

@@ -5,8 +5,10 @@ import AllmendeModel
 import AllmendeStore
 
 enum PackageReport {
-    static func print(manifest: DesignManifest, id: ContentID, statements: [VerifiedStatement], store: PackageStore, console: Console) {
+    static func print(manifest: DesignManifest, id: ContentID, statements: [VerifiedStatement], store: PackageStore, versions: VersionStatus,
+                      console: Console) {
         let info = manifest.info
+        printNewer(versions, of: id, console: console)
         // Every retraction by the publisher, oldest first: a second one does not hide the first reason.
         let retractions = statements.filter { $0.statement.kind == .retract && $0.identity == manifest.publisher }.sorted { $0.statement.time < $1.statement.time }
         for retraction in retractions { console.line("RETRACTED on \(retraction.statement.time.date): \(retraction.statement.reason ?? "")") }
@@ -61,6 +63,7 @@ enum PackageReport {
             console.line("derived packages:")
             for child in children { console.line("  \(child.shortHex())  \((try? store.manifest(child).info.title) ?? "")") }
         }
+        printVersions(versions, current: (info.version, id), console: console)
         console.line("")
         console.line("statements:")
         for verified in statements {
@@ -77,6 +80,30 @@ enum PackageReport {
             if !verified.statement.photos.isEmpty { text += " [\(verified.statement.photos.count) photo(s)]" }
             console.line(text)
         }
+    }
+
+    /// The banner a package with a newer version gets, first thing.
+    static func printNewer(_ versions: VersionStatus, of id: ContentID, console: Console) {
+        guard let latest = versions.latest else { return }
+        console.line("NEWER VERSION \(latest.summary.version) available: \(latest.package.hex)")
+        console.line("  ('allmende fetch \(id.shortHex(8)) --latest' gets it; 'allmende show \(latest.package.shortHex(8))' shows it)")
+        console.line("")
+    }
+
+    /// Every version of the design the catalog knows, newest first, this one marked.
+    static func printVersions(_ versions: VersionStatus, current: (version: String, id: ContentID), console: Console) {
+        guard !versions.newer.isEmpty || !versions.older.isEmpty else { return }
+        console.line("")
+        console.line("versions (newest first; > this one):")
+        func line(_ listing: CatalogListing, mark: String) {
+            var text = "  \(mark) \(pad(listing.summary.version, 10)) \(listing.package.shortHex())  \(listing.publishedAt.date)"
+            if listing.isStored { text += "  stored" }
+            if listing.retraction != nil { text += "  [RETRACTED]" }
+            console.line(text)
+        }
+        for listing in versions.newer { line(listing, mark: " ") }
+        console.line("  > \(pad(current.version, 10)) \(current.id.shortHex())  (this one)")
+        for listing in versions.older { line(listing, mark: " ") }
     }
 
     static func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }

@@ -23,8 +23,11 @@ extension PackageCommands {
         if problems.isEmpty {
             let store = try context.packageStore()
             let options = PublishOptions(now: context.now, allowNonOpen: context.arguments.has("--allow-non-open"))
+            // Whose new version this would be (no key is made for a check).
+            let hasKey = context.arguments.value("--key") != nil || ((try? context.home()).map { FileSystem.exists($0.nodeKeyPath) } ?? false)
+            let publisher = hasKey ? (try? context.signer())?.identity : nil
             do {
-                let (scanned, _, found) = try store.checkPublishable(folder: folder, options: options)
+                let (scanned, _, found) = try store.checkPublishable(folder: folder, options: options, publisher: publisher)
                 fileCount = scanned.files.count
                 warnings = found
             } catch {

@@ -84,6 +84,8 @@ public struct DesignInfo: Equatable, Sendable {
     public var licensors: [Person]
     public var authors: [Person] = []
     public var derivedFrom: [Derivation] = []
+    /// The earlier version of this design that this package replaces (same publisher; checked by catalogs).
+    public var supersedes: ContentID?
     public var bom: [BOMLine] = []
     public var processes: [ManufacturingProcess] = []
     public var readiness: ReadinessLevel?
@@ -144,6 +146,7 @@ public struct DesignInfo: Equatable, Sendable {
             try parent.rejectUnknownKeys()
             return derivation
         }
+        if reader.value("supersedes") != nil { info.supersedes = try reader.contentID("supersedes") }
         info.bom = try reader.array("bom", maximumCount: 5000) { (value, path) throws(ModelError) in try BOMLine.parse(value, path: path) }
         info.processes = try reader.array("processes", maximumCount: 20) { (value, path) throws(ModelError) in
             let text = try stringElement(value, path: path, maximumLength: 40)
@@ -172,6 +175,7 @@ public struct DesignInfo: Equatable, Sendable {
         if !derivedFrom.isEmpty {
             members["derivedFrom"] = .array(derivedFrom.map { ["package": .string($0.package.hex), "note": .string($0.note)] })
         }
+        if let supersedes { members["supersedes"] = .string(supersedes.hex) }
         if !bom.isEmpty { members["bom"] = .array(bom.map(\.json)) }
         if !processes.isEmpty { members["processes"] = .array(processes.map { .string($0.rawValue) }) }
         if let readiness { members["readiness"] = .string(readiness.rawValue) }

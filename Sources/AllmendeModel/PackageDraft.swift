@@ -79,6 +79,9 @@ public struct PackageDraft: Equatable, Sendable {
         for key in ["derivedFrom", "bom"] {
             if case let .array(entries)? = members[key] { members[key] = .array(entries.map(full)) }
         }
+        if case let .string(text)? = members["supersedes"], text.count >= 4, text.count < 64, let id = resolve(text) {
+            members["supersedes"] = .string(id.hex)
+        }
         return .object(members)
     }
 }

@@ -1,9 +1,10 @@
 // PackageSummary.swift: AllmendeModel. What a catalog shows about a package before it is downloaded. Pure.
 
+import AllmendeCrypto
 import CanonicalJSON
 
 /// The searchable summary a publish statement carries (signed with it): title, version, license, category,
-/// tags, total size and file count, copied from the manifest.
+/// tags, total size and file count, and the earlier version it supersedes, copied from the manifest.
 public struct PackageSummary: Equatable, Sendable {
     public var title: String
     public var version: String
@@ -12,6 +13,8 @@ public struct PackageSummary: Equatable, Sendable {
     public var tags: [String]
     public var size: Int
     public var files: Int
+    /// The package this one is a new version of (catalogs honour it only if both have the same publisher).
+    public var supersedes: ContentID?
 
     public init(manifest: DesignManifest) {
         title = manifest.info.title
@@ -21,14 +24,19 @@ public struct PackageSummary: Equatable, Sendable {
         tags = manifest.info.tags
         size = manifest.totalSize
         files = manifest.files.count
+        supersedes = manifest.info.supersedes
     }
 
     /// True if it agrees with `manifest` (a fetcher checks this once the manifest arrives).
     public func matches(_ manifest: DesignManifest) -> Bool { self == PackageSummary(manifest: manifest) }
 
     var json: JSONValue {
-        ["title": .string(title), "version": .string(version), "license": .string(license), "category": .string(category),
-         "tags": .array(tags.map { .string($0) }), "size": .integer(size), "files": .integer(files)]
+        var members: [String: JSONValue] = [
+            "title": .string(title), "version": .string(version), "license": .string(license), "category": .string(category),
+            "tags": .array(tags.map { .string($0) }), "size": .integer(size), "files": .integer(files),
+        ]
+        if let supersedes { members["supersedes"] = .string(supersedes.hex) }
+        return .object(members)
     }
 
     static func parse(_ value: JSONValue, path: String) throws(ModelError) -> PackageSummary {
@@ -41,12 +49,15 @@ public struct PackageSummary: Equatable, Sendable {
         let tags = try reader.array("tags", maximumCount: 20) { (value, path) throws(ModelError) in try stringElement(value, path: path, maximumLength: 40) }
         let size = try reader.integer("size", maximum: 1 << 53)
         let files = try reader.integer("files", maximum: DesignManifest.maximumFileCount)
+        let supersedes = reader.value("supersedes") == nil ? nil : try reader.contentID("supersedes")
         try reader.rejectUnknownKeys()
-        return PackageSummary(title: title, version: version, license: licenseText, category: category, tags: tags, size: size, files: files)
+        return PackageSummary(title: title, version: version, license: licenseText, category: category, tags: tags, size: size, files: files,
+                              supersedes: supersedes)
     }
 
     /// A summary from its fields (as read back from a node's own listing snapshot).
-    public init(title: String, version: String, license: String, category: String, tags: [String], size: Int, files: Int) {
+    public init(title: String, version: String, license: String, category: String, tags: [String], size: Int, files: Int,
+                supersedes: ContentID? = nil) {
         self.title = title
         self.version = version
         self.license = license
@@ -54,5 +65,6 @@ public struct PackageSummary: Equatable, Sendable {
         self.tags = tags
         self.size = size
         self.files = files
+        self.supersedes = supersedes
     }
 }

@@ -30,10 +30,11 @@ extension WebFace {
                 guard path.count == 2, let listing = runtime.store.catalogListing(id) else {
                     return apiError(404, "package \(id.hex) is not stored on this node")
                 }
-                return Self.json(PackageJSON.unfetched(listing, holders: runtime.holderCount(of: id)))
+                return Self.json(PackageJSON.unfetched(listing, holders: runtime.holderCount(of: id), versions: runtime.store.versions(of: id)))
             }
             if path.count == 2 {
-                return Self.json(PackageJSON.package(id, manifest: manifest, statements: runtime.store.statements(about: id), holders: runtime.holderCount(of: id)))
+                return Self.json(PackageJSON.package(id, manifest: manifest, statements: runtime.store.statements(about: id), holders: runtime.holderCount(of: id),
+                                                     versions: runtime.store.versions(of: id)))
             }
             let builds = request.parameter("builds").map { Int($0) } ?? 1
             guard let builds, (1...10_000).contains(builds) else { return apiError(400, "builds: a number from 1 to 10000") }

@@ -24,6 +24,8 @@ extension WebFace {
         let info = manifest.info
         let statements = runtime.store.statements(about: id)
         var page = WebPage(title: info.title)
+        let versions = runtime.store.versions(of: id)
+        page.raw(newerBanner(versions))
         for retraction in statements where retraction.statement.kind == .retract {
             let byPublisher = retraction.identity == manifest.publisher
             page.raw("<div class=\"banner\" id=\"retracted\">" + (byPublisher ? "Retracted by its publisher" : "A retraction by another lab (advice only)")
@@ -55,6 +57,7 @@ extension WebFace {
         page.raw(fileTable(id, manifest))
         page.raw(bomSection(id, manifest, builds: builds))
         page.raw(lineage(id, info))
+        page.raw(versionList(versions, current: id, version: info.version))
         page.raw(attestations(statements))
         return page.response(nodeName: runtime.options.name)
     }
@@ -147,6 +150,24 @@ extension WebFace {
         return html + "</ul>"
     }
 
+    /// "A newer version is available", linking it, when the catalog knows one that is not retracted.
+    private func newerBanner(_ versions: VersionStatus) -> String {
+        guard let latest = versions.latest else { return "" }
+        return "<div class=\"banner\" id=\"newer-version\">A newer version is available: "
+            + WebPage.packageLink(latest.package, title: "\(latest.summary.title) \(latest.summary.version)") + "</div>"
+    }
+
+    /// Every version of the design the catalog knows, newest first, this one marked.
+    private func versionList(_ versions: VersionStatus, current: ContentID, version: String) -> String {
+        guard !versions.newer.isEmpty || !versions.older.isEmpty else { return "" }
+        func item(_ listing: CatalogListing) -> String {
+            "<li>" + WebPage.packageLink(listing.package, title: listing.summary.version) + " · \(HTML.escape(listing.publishedAt.date))"
+                + (listing.retraction == nil ? "" : " · retracted") + "</li>"
+        }
+        return "<h2>Versions</h2><ul id=\"versions\">" + versions.newer.map(item).joined()
+            + "<li class=\"current\"><strong>\(HTML.escape(version))</strong> (this one)</li>" + versions.older.map(item).joined() + "</ul>"
+    }
+
     private func attestations(_ statements: [VerifiedStatement]) -> String {
         let built = statements.filter { $0.statement.kind == .attest }
         guard !built.isEmpty else { return "" }
@@ -165,6 +186,8 @@ extension WebFace {
     private func catalogOnlyPage(_ listing: CatalogListing, csrf: String?) -> HTTPResponse {
         let summary = listing.summary
         var page = WebPage(title: summary.title)
+        let versions = runtime.store.versions(of: listing.package)
+        page.raw(newerBanner(versions))
         if let reason = listing.retraction { page.raw("<div class=\"banner\" id=\"retracted\">Retracted by its publisher: \(HTML.escape(reason))</div>") }
         page.raw("<h1 id=\"title\">\(HTML.escape(summary.title)) <span class=\"meta\">\(HTML.escape(summary.version))</span></h1>")
         page.raw("<p class=\"notice\" id=\"not-stored\">Not stored on this node: it knows this design from the catalog. "
@@ -182,6 +205,7 @@ extension WebFace {
                  + "<tr><th>Held by</th><td id=\"holders\">\(runtime.holderCount(of: listing.package)) node(s) known to hold it complete</td></tr>"
                  + "<tr><th>Size</th><td>\(ByteCount.format(summary.size)) in \(summary.files) file(s)</td></tr>"
                  + "<tr><th>Publisher</th><td>\(WebPage.labLink(listing.publisher)) · \(HTML.escape(listing.publishedAt.description))</td></tr></tbody></table>")
+        page.raw(versionList(versions, current: listing.package, version: summary.version))
         return page.response(nodeName: runtime.options.name)
     }
 }

@@ -4,13 +4,14 @@
 import AllmendeCrypto
 import AllmendeModel
 
-/// Binary encoding of a listing: package, publisher, time, flags, retractions, summary, attesters.
+/// Binary encoding of a listing: package, publisher, time, flags, retractions, summary (and the package it
+/// supersedes), attesters.
 enum CatalogListingCodec {
     static func encode(_ listing: CatalogListing, into out: inout [UInt8]) {
         out += listing.package.bytes
         out += listing.publisher.publicKey.rawRepresentation
         out.u64(UInt64(bitPattern: listing.publishedAt.secondsSinceEpoch))
-        out.append((listing.isSignerRevoked ? 1 : 0) | (listing.retractions.isEmpty ? 0 : 2))
+        out.append((listing.isSignerRevoked ? 1 : 0) | (listing.retractions.isEmpty ? 0 : 2) | (listing.summary.supersedes == nil ? 0 : 4))
         if !listing.retractions.isEmpty {
             out.u64(UInt64(listing.retractions.count))
             for note in listing.retractions {
@@ -24,6 +25,7 @@ enum CatalogListingCodec {
         for tag in summary.tags { out.string(tag) }
         out.u64(UInt64(summary.size))
         out.u64(UInt64(summary.files))
+        if let supersedes = summary.supersedes { out += supersedes.bytes }
         out.u64(UInt64(listing.attesters.count))
         for attester in listing.attesters.sorted() { out += attester.publicKey.rawRepresentation }
     }
@@ -46,15 +48,20 @@ enum CatalogListingCodec {
             guard let tag = reader.string() else { return nil }
             tags.append(tag)
         }
-        guard let size = reader.u64(), size <= UInt64(DesignManifest.maximumTotalSize), let files = reader.count(),
-              let attesterCount = reader.count() else { return nil }
+        guard let size = reader.u64(), size <= UInt64(DesignManifest.maximumTotalSize), let files = reader.count() else { return nil }
+        var supersedes: ContentID?
+        if flags & 4 != 0 {
+            guard let bytes = reader.take(32), let id = try? ContentID(validatingDigest: bytes) else { return nil }
+            supersedes = id
+        }
+        guard let attesterCount = reader.count() else { return nil }
         var attesters: Set<NodeID> = []
         for _ in 0..<attesterCount {
             guard let attester = reader.nodeID() else { return nil }
             attesters.insert(attester)
         }
         var listing = CatalogListing(package: package, summary: PackageSummary(title: title, version: version, license: license, category: category,
-                                                                               tags: tags, size: Int(size), files: files),
+                                                                               tags: tags, size: Int(size), files: files, supersedes: supersedes),
                                      publisher: publisher, publishedAt: Timestamp(secondsSinceEpoch: Int64(bitPattern: published)))
         listing.retractions = retractions
         listing.isSignerRevoked = flags & 1 != 0

@@ -1,10 +1,12 @@
 // CatalogTerms.swift: AllmendeStore. Pure: the search terms of a catalog listing and what a query asks for.
 // The catalog index stores these terms; listings not yet in the index are matched with the same functions.
 
+import AllmendeCrypto
 import AllmendeModel
 
 /// Terms are lower-case strings with a one-letter kind: `w:` a word of the title, category, license or a tag,
-/// `t:` a whole tag, `l:` a license ID of the license expression, `c:` the category, `p:` the publisher's key.
+/// `t:` a whole tag, `l:` a license ID of the license expression, `c:` the category, `p:` the publisher's key,
+/// `s:` the hex ID of the package it supersedes.
 enum CatalogTerms {
     /// The words of `text`: runs of letters and digits, lower-cased (so "Wall-Block 2.0" gives wall, block, 2, 0).
     static func words(_ text: String) -> [String] {
@@ -33,10 +35,12 @@ enum CatalogTerms {
         for id in licenseIDs(summary.license) { terms.insert("l:" + id) }
         terms.insert("c:" + summary.category.lowercased())
         terms.insert(publisherTerm(listing.publisher.text))
+        if let supersedes = summary.supersedes { terms.insert(supersedesTerm(supersedes)) }
         return terms
     }
 
     static func publisherTerm(_ text: String) -> String { "p:" + text.lowercased() }
+    static func supersedesTerm(_ package: ContentID) -> String { "s:" + package.hex }
 
     /// The license IDs of an SPDX expression, lower-cased (none if it does not parse).
     static func licenseIDs(_ expression: String) -> Set<String> {
@@ -56,6 +60,8 @@ public struct CatalogQuery: Sendable, Equatable {
     public var publisher: String?
     /// The category (e.g. `furniture`).
     public var category: String?
+    /// Listings that name this package as the version they supersede (whoever published them).
+    public var supersedes: ContentID?
 
     public init(text: String? = nil, tag: String? = nil, licenseIDs: Set<String>? = nil, publisher: String? = nil) {
         words = text.map(CatalogTerms.words) ?? []
@@ -65,7 +71,7 @@ public struct CatalogQuery: Sendable, Equatable {
     }
 
     /// True if nothing narrows the search.
-    var isEmpty: Bool { words.isEmpty && tag == nil && licenseIDs == nil && publisher == nil && category == nil }
+    var isEmpty: Bool { words.isEmpty && tag == nil && licenseIDs == nil && publisher == nil && category == nil && supersedes == nil }
 
     /// True if `listing` matches (the same rule the index applies through its terms).
     func matches(_ listing: CatalogListing) -> Bool {
@@ -75,6 +81,7 @@ public struct CatalogQuery: Sendable, Equatable {
         if let licenseIDs, !licenseIDs.contains(where: { terms.contains("l:" + $0) }) { return false }
         if let publisher, !terms.contains(CatalogTerms.publisherTerm(publisher)) { return false }
         if let category, !terms.contains("c:" + category.lowercased()) { return false }
+        if let supersedes, !terms.contains(CatalogTerms.supersedesTerm(supersedes)) { return false }
         return true
     }
 }

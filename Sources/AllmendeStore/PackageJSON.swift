@@ -7,7 +7,8 @@ import CanonicalJSON
 
 public enum PackageJSON {
     /// A catalog listing as `search --json` prints it; `holders`: nodes known to hold it (Protocol/holders.md).
-    public static func listing(_ listing: CatalogListing, holders: Int = 0) -> JSONValue {
+    /// `olderVersions`: how many older versions of the design this row stands for (grouped search and ls).
+    public static func listing(_ listing: CatalogListing, holders: Int = 0, olderVersions: Int? = nil) -> JSONValue {
         var entry: [String: JSONValue] = [
             "package": .string(listing.package.hex), "title": .string(listing.summary.title), "version": .string(listing.summary.version),
             "license": .string(listing.summary.license), "tags": .array(listing.summary.tags.map { .string($0) }),
@@ -18,25 +19,44 @@ public enum PackageJSON {
         ]
         if let reason = listing.retraction { entry["retracted"] = .string(reason) }
         if listing.isSignerRevoked { entry["signerRevoked"] = .bool(true) }
+        if let supersedes = listing.summary.supersedes { entry["supersedes"] = .string(supersedes.hex) }
+        if let olderVersions { entry["olderVersions"] = .integer(olderVersions) }
         return .object(entry)
     }
 
+    /// The versions of a package's design the catalog knows (`show --json` member `versions`): `latest` is the
+    /// newest version that is not retracted, if newer than this one (else null).
+    public static func versions(_ status: VersionStatus) -> JSONValue {
+        func entry(_ listing: CatalogListing) -> JSONValue {
+            var members: [String: JSONValue] = ["package": .string(listing.package.hex), "version": .string(listing.summary.version),
+                                                "publishedAt": .string(listing.publishedAt.description), "stored": .bool(listing.isStored)]
+            if let reason = listing.retraction { members["retracted"] = .string(reason) }
+            return .object(members)
+        }
+        return ["latest": status.latest.map(entry) ?? .null, "newer": .array(status.newer.map(entry)), "older": .array(status.older.map(entry))]
+    }
+
     /// A package known only from the catalog, as `show --json` prints it.
-    public static func unfetched(_ listing: CatalogListing, holders: Int = 0) -> JSONValue {
+    public static func unfetched(_ listing: CatalogListing, holders: Int = 0, versions: VersionStatus? = nil) -> JSONValue {
         let summary = listing.summary
+        var summaryJSON: [String: JSONValue] = [
+            "title": .string(summary.title), "version": .string(summary.version), "license": .string(summary.license),
+            "category": .string(summary.category), "tags": .array(summary.tags.map { .string($0) }),
+            "size": .integer(summary.size), "files": .integer(summary.files),
+        ]
+        if let supersedes = summary.supersedes { summaryJSON["supersedes"] = .string(supersedes.hex) }
         return ["package": .string(listing.package.hex), "fetched": false,
-                "summary": ["title": .string(summary.title), "version": .string(summary.version), "license": .string(summary.license),
-                            "category": .string(summary.category), "tags": .array(summary.tags.map { .string($0) }),
-                            "size": .integer(summary.size), "files": .integer(summary.files)],
+                "summary": .object(summaryJSON),
                 "publisher": .string(listing.publisher.text), "publishedAt": .string(listing.publishedAt.description),
                 "attestations": .integer(listing.attestations), "retraction": listing.retraction.map { .string($0) } ?? .null,
-                "holders": .integer(holders)]
+                "holders": .integer(holders), "versions": versions.map(Self.versions) ?? .null]
     }
 
     /// A stored package as `show --json` prints it.
-    public static func package(_ id: ContentID, manifest: DesignManifest, statements: [VerifiedStatement], holders: Int = 0) -> JSONValue {
+    public static func package(_ id: ContentID, manifest: DesignManifest, statements: [VerifiedStatement], holders: Int = 0,
+                               versions: VersionStatus? = nil) -> JSONValue {
         ["package": .string(id.hex), "manifest": manifest.json, "statements": .array(statements.map { statement($0, publisher: manifest.publisher) }),
-         "holders": .integer(holders)]
+         "holders": .integer(holders), "versions": versions.map(Self.versions) ?? .null]
     }
 
     /// One verified statement; `advisory` marks a retraction by anyone but the publisher.

@@ -33,14 +33,16 @@ extension PackageStore {
     /// Publishes the folder at `path`: reads `allmende.json`, checks everything, then stores the files, the
     /// manifest and a signed publish statement. Nothing is stored when a check fails.
     public func publish(folder path: String, as signer: LabIdentity, options: PublishOptions) throws(StoreError) -> PublishResult {
-        let (folder, draft, checkWarnings) = try checkPublishable(folder: path, options: options)
+        let (folder, draft, checkWarnings) = try checkPublishable(folder: path, options: options, publisher: signer.identity)
         var warnings = checkWarnings
         return try store(folder, draft: draft, as: signer, options: options, warnings: &warnings)
     }
 
     /// Every check `publish` makes before it stores anything: the folder, the draft, the licence, the files the
-    /// draft describes, the BOM's sub-assemblies. Returns the scanned folder, the draft and warnings.
-    public func checkPublishable(folder path: String, options: PublishOptions) throws(StoreError) -> (PackageFolder, PackageDraft, [String]) {
+    /// draft describes, the BOM's sub-assemblies, and (given the publisher) the version it supersedes. Returns the
+    /// scanned folder, the draft and warnings.
+    public func checkPublishable(folder path: String, options: PublishOptions,
+                                 publisher: NodeID?) throws(StoreError) -> (PackageFolder, PackageDraft, [String]) {
         let folder = try PackageFolder(scanning: path)
         let draftPath = folder.root + "/" + PackageDraft.fileName
         guard FileSystem.exists(draftPath) else {
@@ -57,6 +59,7 @@ extension PackageStore {
             throw .badPackageFolder(path: path, reason: "\(PackageDraft.fileName): \(error)")
         }
         var warnings = try checkLicense(draft.info, allowNonOpen: options.allowNonOpen)
+        if let publisher { warnings += try checkSupersedes(draft.info, publisher: publisher, folder: path) }
         // A file the draft describes but the folder lacks would be published without it: refuse, naming it.
         let missing = draft.fileHints.keys.sorted().filter { hinted in !folder.files.contains(where: { $0.path.text == hinted }) }
         if !missing.isEmpty {

@@ -7,6 +7,7 @@ import AllmendeRuntime
 import AllmendeStore
 import AllmendeSystem
 import AllmendeTestSupport
+import CanonicalJSON
 import Foundation
 import Testing
 
@@ -132,6 +133,22 @@ struct WebFaceTests {
                 #expect(page.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "\(path)")
                 #expect(page.headers["content-security-policy"]?.contains("default-src 'none'") == true)
             }
+        }
+    }
+
+    @Test("an older version's page links the newer one; both pages list the versions; the API gives them as JSON")
+    func versions() throws {
+        try Self.withWebNode("web-versions") { node, port, folder in
+            let old = try node.publishVersion("1.0.0", supersedes: nil, in: folder)
+            let new = try node.publishVersion("1.1.0", supersedes: old, in: folder)
+            let client = try HTTPTestClient(port: port)
+            let oldPage = try #require(client.get("/p/\(old.hex)"))
+            #expect(oldPage.text.contains("id=\"newer-version\">A newer version is available: <a href=\"/p/\(new.hex)\">"))
+            #expect(oldPage.text.contains("<ul id=\"versions\"><li><a href=\"/p/\(new.hex)\">1.1.0</a>"))
+            let newPage = try #require(client.get("/p/\(new.hex)"))
+            #expect(!newPage.text.contains("newer-version") && newPage.text.contains("<a href=\"/p/\(old.hex)\">1.0.0</a>"))
+            let api = try JSONParser.parse(try #require(client.get("/api/packages/\(old.hex)")).body)
+            #expect(api["versions"]?["latest"]?["package"]?.stringValue == new.hex)
         }
     }
 
@@ -283,6 +300,17 @@ struct WebFaceTests {
 
 extension TestNode {
     /// Publishes a one-file package titled `title`.
+    func publishVersion(_ version: String, supersedes previous: ContentID?, in folder: TempDirectory) throws -> ContentID {
+        try folder.write("v\(version)/allmende.json", text: """
+            {"title": "Cargo bike trailer", "version": "\(version)", "summary": "Test", "category": "mobility",
+             "license": "CERN-OHL-P-2.0", "licensors": [{"name": "Test Lab"}], "documentationLanguage": ["en"],
+             "created": "2026-01-01T00:00:00Z"\(previous.map { ", \"supersedes\": \"\($0.hex)\"" } ?? "")}
+            """)
+        try folder.write("v\(version)/frame.dxf", Array("frame \(version)".utf8))
+        return try runtime.store.publish(folder: folder.file("v\(version)"), as: LabIdentity(deviceKey: key, delegation: nil),
+                                         options: PublishOptions(now: Timestamp(secondsSinceEpoch: 1_790_000_000))).packageID
+    }
+
     func publishTitled(_ title: String, in folder: TempDirectory) throws -> ContentID {
         let escaped = title.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         try folder.write("titled/allmende.json", text: """
