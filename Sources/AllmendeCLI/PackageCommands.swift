@@ -9,6 +9,9 @@ enum PackageCommands {
     static let allowNonOpen = OptionSpec(name: "--allow-non-open",
                                          help: "publish even if the license forbids commercial use or derived works (marked as not open)")
 
+    static let allowIncompatible = OptionSpec(name: "--allow-incompatible", valueName: "REASON",
+                                              help: "publish although a parent's licence does not allow this one (REASON is recorded in the manifest)")
+
     static let checkOption = OptionSpec(name: "--check", help: "check only: report every problem at once, store nothing")
 
     static let publish = CommandSpec(
@@ -23,8 +26,13 @@ enum PackageCommands {
         names that are not UTF-8 or not valid package paths, or an empty folder. --check stores and signs
         nothing: it reports every problem at once, each with its line and column in allmende.json, and exits 1
         if there is any.
+        A derivative's licence is compared with each parent's ("derivedFrom") by the table in
+        Protocol/licenses/compatibility.tsv: a clearly incompatible one (a CC-BY-SA-4.0 parent, a CC-BY-4.0
+        child) is refused, naming the rule and its source; where it depends on use, a warning. With
+        --allow-incompatible "REASON" (say, the parent's licensor agreed in writing) it is published and the rule
+        and the reason are recorded in the manifest beside that parent, for everyone to see.
         """,
-        options: [allowNonOpen, keyOption, checkOption],
+        options: [allowNonOpen, allowIncompatible, keyOption, checkOption],
         arguments: ArgumentsSpec(display: "DIR", minimum: 1, maximum: 1),
         epilogue: "example: allmende publish Examples/packages/timber-wall-block",
         run: { context in
@@ -35,6 +43,7 @@ enum PackageCommands {
             let store = try context.packageStore()
             let signer = try context.signer()
             var options = PublishOptions(now: context.now, allowNonOpen: context.arguments.has("--allow-non-open"))
+            options.allowIncompatible = try allowIncompatibleReason(context)
             // Storing large files takes a while: a progress bar on a terminal.
             let bar = ProgressBar(console: context.console, label: "publish", total: nil, enabled: !context.isJSON)
             options.progress = { done, total in bar.update(done, total: total) }
@@ -154,6 +163,16 @@ enum PackageCommands {
             return ExitCode.success
         }
     )
+
+    /// The reason given with --allow-incompatible (refused if empty: the point is to record one).
+    static func allowIncompatibleReason(_ context: CommandContext) throws(CLIError) -> String? {
+        guard let reason = context.arguments.value("--allow-incompatible") else { return nil }
+        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty, trimmed.count <= 2000 else {
+            throw CLIError.usage("--allow-incompatible needs a reason of 1 to 2000 characters (it is recorded in the manifest)", command: CommandTable.find("publish"))
+        }
+        return trimmed
+    }
 
     /// `show` of a package this node knows only from a catalog entry: the publisher's signed summary.
     static func showListing(_ listing: CatalogListing, store: PackageStore, context: CommandContext) {

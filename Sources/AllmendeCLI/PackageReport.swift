@@ -55,6 +55,7 @@ enum PackageReport {
             for parent in info.derivedFrom {
                 let title = (try? store.manifest(parent.package).info.title) ?? "(not in the local store)"
                 console.line("  \(parent.package.shortHex())  \(title): \(parent.note)")
+                if let licenseNote = parent.licenseNote { console.line("    LICENCE: \(licenseNote)") }
             }
         }
         let children = store.derivedPackages(of: id)

@@ -22,7 +22,8 @@ extension PackageCommands {
         // The draft's fields are fine: now what publish checks beyond them (files, licence openness, sub-assemblies).
         if problems.isEmpty {
             let store = try context.packageStore()
-            let options = PublishOptions(now: context.now, allowNonOpen: context.arguments.has("--allow-non-open"))
+            var options = PublishOptions(now: context.now, allowNonOpen: context.arguments.has("--allow-non-open"))
+            options.allowIncompatible = try allowIncompatibleReason(context)
             // Whose new version this would be (no key is made for a check).
             let hasKey = context.arguments.value("--key") != nil || ((try? context.home()).map { FileSystem.exists($0.nodeKeyPath) } ?? false)
             let publisher = hasKey ? (try? context.signer())?.identity : nil

@@ -64,10 +64,19 @@ public struct Person: Equatable, Sendable {
 public struct Derivation: Equatable, Sendable {
     public var package: ContentID
     public var note: String
+    /// Set when the publisher published despite the licence compatibility table: the rule and their reason.
+    public var licenseNote: String?
 
-    public init(package: ContentID, note: String) {
+    public init(package: ContentID, note: String, licenseNote: String? = nil) {
         self.package = package
         self.note = note
+        self.licenseNote = licenseNote
+    }
+
+    var json: JSONValue {
+        var members: [String: JSONValue] = ["package": .string(package.hex), "note": .string(note)]
+        if let licenseNote { members["licenseNote"] = .string(licenseNote) }
+        return .object(members)
     }
 }
 
@@ -142,7 +151,8 @@ public struct DesignInfo: Equatable, Sendable {
         info.authors = try reader.array("authors", maximumCount: 200) { (value, path) throws(ModelError) in try Person.parse(value, path: path) }
         info.derivedFrom = try reader.array("derivedFrom", maximumCount: 50) { (value, path) throws(ModelError) in
             var parent = try JSONObjectReader(value, path: path)
-            let derivation = Derivation(package: try parent.contentID("package"), note: try parent.string("note", maximumLength: 2000))
+            let derivation = Derivation(package: try parent.contentID("package"), note: try parent.string("note", maximumLength: 2000),
+                                        licenseNote: try parent.optionalString("licenseNote", maximumLength: 4000))
             try parent.rejectUnknownKeys()
             return derivation
         }
@@ -173,7 +183,7 @@ public struct DesignInfo: Equatable, Sendable {
         if !tags.isEmpty { members["tags"] = .array(tags.map { .string($0) }) }
         if !authors.isEmpty { members["authors"] = .array(authors.map(\.json)) }
         if !derivedFrom.isEmpty {
-            members["derivedFrom"] = .array(derivedFrom.map { ["package": .string($0.package.hex), "note": .string($0.note)] })
+            members["derivedFrom"] = .array(derivedFrom.map(\.json))
         }
         if let supersedes { members["supersedes"] = .string(supersedes.hex) }
         if !bom.isEmpty { members["bom"] = .array(bom.map(\.json)) }

@@ -142,7 +142,8 @@ extension WebFace {
         var html = "<h2>Lineage</h2><ul id=\"lineage\">"
         for parent in info.derivedFrom {
             let title = (try? runtime.store.manifest(parent.package).info.title) ?? runtime.store.catalogListing(parent.package)?.summary.title ?? parent.package.shortHex()
-            html += "<li>Derived from \(WebPage.packageLink(parent.package, title: title)): \(HTML.escape(parent.note))</li>"
+            html += "<li>Derived from \(WebPage.packageLink(parent.package, title: title)): \(HTML.escape(parent.note))"
+                + (parent.licenseNote.map { "<br><span class=\"licence-note\">Licence: \(HTML.escape($0))</span>" } ?? "") + "</li>"
         }
         for child in children {
             html += "<li>Derivative: \(WebPage.packageLink(child, title: (try? runtime.store.manifest(child).info.title) ?? child.shortHex()))</li>"

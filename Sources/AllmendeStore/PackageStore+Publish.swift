@@ -11,6 +11,9 @@ public struct PublishOptions: Sendable {
     public var allowNonOpen = false
     /// The time of the publish statement.
     public var now: Timestamp
+    /// Publish although the licence compatibility table says a parent's licence does not allow this package's:
+    /// the publisher's reason, recorded in the manifest beside that parent (`derivedFrom[].licenseNote`).
+    public var allowIncompatible: String?
     /// Hears the bytes stored so far of all the folder's files (for a progress bar).
     public var progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
 
@@ -48,9 +51,9 @@ extension PackageStore {
         guard FileSystem.exists(draftPath) else {
             throw .badPackageFolder(path: path, reason: "there is no \(PackageDraft.fileName) draft in it; write one with 'allmende new \(path) --license SPDX-ID'")
         }
-        let draft: PackageDraft
+        let parsed: PackageDraft
         do {
-            draft = try PackageDraft(parsing: try FileSystem.readFile(draftPath, limit: DesignManifest.maximumSize)) { prefix in
+            parsed = try PackageDraft(parsing: try FileSystem.readFile(draftPath, limit: DesignManifest.maximumSize)) { prefix in
                 (try? ContentIDPrefix(parsing: prefix)).flatMap { try? self.resolvePackage($0) }
             }
         } catch let error as ModelError {
@@ -58,7 +61,9 @@ extension PackageStore {
         } catch {
             throw .badPackageFolder(path: path, reason: "\(PackageDraft.fileName): \(error)")
         }
+        var draft = parsed
         var warnings = try checkLicense(draft.info, allowNonOpen: options.allowNonOpen)
+        warnings += try checkDerivativeLicenses(&draft.info, allowIncompatible: options.allowIncompatible)
         if let publisher { warnings += try checkSupersedes(draft.info, publisher: publisher, folder: path) }
         // A file the draft describes but the folder lacks would be published without it: refuse, naming it.
         let missing = draft.fileHints.keys.sorted().filter { hinted in !folder.files.contains(where: { $0.path.text == hinted }) }
@@ -159,8 +164,8 @@ extension PackageStore {
         for id in candidates where !used.contains(id) { _ = try? blobs.remove(id) }
     }
 
-    /// License checks: refuses non-open licenses unless allowed; warns about deprecated IDs, unknown
-    /// references and derived packages that drop a share-alike parent's terms.
+    /// License checks: refuses non-open licenses unless allowed; warns about deprecated IDs and unknown
+    /// references (the parents' licences: `checkDerivativeLicenses`).
     func checkLicense(_ info: DesignInfo, allowNonOpen: Bool) throws(StoreError) -> [String] {
         var warnings = info.license.deprecationWarnings
         if let problem = info.license.openHardwareProblem {
@@ -169,19 +174,6 @@ extension PackageStore {
         }
         for reference in info.license.unknownReferences {
             warnings.append("\(reference) is not on the SPDX list; Allmende cannot tell whether it is open")
-        }
-        let childIDs = info.license.licenseIDs
-        for parent in info.derivedFrom {
-            guard let parentManifest = try? manifest(parent.package) else {
-                warnings.append("parent package \(parent.package.shortHex()) is not in the local store; its license was not compared")
-                continue
-            }
-            for id in parentManifest.info.license.licenseIDs.sorted() {
-                if let family = LicenseTerms.shareAlikeFamily(id), !family.isKept(by: childIDs) {
-                    warnings.append("parent '\(parentManifest.info.title)' is \(id) (\(family.rawValue), share-alike): a derived package "
-                                    + "must keep its terms, but this one is \(info.license)")
-                }
-            }
         }
         return warnings
     }

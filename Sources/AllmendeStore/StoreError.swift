@@ -40,6 +40,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case badPackageFolder(path: String, reason: String)
     /// The license does not meet the Open Source Hardware Definition (and that was not explicitly allowed).
     case licenseNotOpen(String)
+    /// A parent's licence does not allow the derivative's (Protocol/licenses/compatibility.tsv).
+    case licenseIncompatible([CompatibilityFinding])
     /// Export would overwrite a file.
     case exportTargetExists(path: String)
     /// Export would write through a symbolic link or outside the target folder.
@@ -90,6 +92,11 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the license is not open hardware: \(reason). Open source hardware must allow commercial use and derived "
                 + "works (OSHW Definition 1.0). Choose an open license such as CERN-OHL-S-2.0 or CC-BY-SA-4.0, or publish "
                 + "anyway with --allow-non-open (it will be marked as not open wherever it is listed); nothing was stored"
+        case let .licenseIncompatible(findings):
+            let rules = findings.map { "\($0.parent) → \($0.child): \($0.rule) [source: \($0.source)]" }.joined(separator: "; ")
+            return "the licence does not fit a parent's: \(rules). License the derivative under a licence the parent allows "
+                + "(e.g. the parent's own), or, if you have the right to (the parent's licensor agreed, say), publish with "
+                + "--allow-incompatible \"REASON\" (the rule and your reason are recorded in the manifest); nothing was stored"
         case let .exportTargetExists(path):
             return "'\(path)' already exists; use --force to overwrite"
         case let .unsafeExportPath(path, reason):

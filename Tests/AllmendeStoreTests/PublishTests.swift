@@ -301,18 +301,53 @@ struct PublishTests {
         }
     }
 
-    @Test("a derived package that drops its share-alike parent's terms gets a warning")
-    func shareAlikeWarning() throws {
+    @Test("licences of derivatives: CC-BY-SA parent with a CC-BY child is refused (nothing stored) unless a reason is recorded; CERN-OHL-P → CERN-OHL-S passes; a weakly reciprocal parent warns")
+    func derivativeLicences() throws {
         try withTempDirectory("publish") { folder throws in
             let store = try PackageStore(home: NodeHome(path: folder.file("home")))
             let signer = LabIdentity(deviceKey: try Self.demoKey, delegation: nil)
             let parent = try store.publish(folder: Repository.root + "/Examples/packages/timber-wall-block", as: signer,
                                            options: PublishOptions(now: Self.now))
-            try folder.write("pkg/allmende.json", text: Self.minimalDraft.replacingOccurrences(
-                of: "\"created\"", with: "\"derivedFrom\": [{\"package\": \"\(parent.packageID.hex)\", \"note\": \"shorter block\"}], \"created\""))
-            try folder.write("pkg/part.stl", text: "solid\n")
-            let child = try store.publish(folder: folder.file("pkg"), as: signer, options: PublishOptions(now: Self.now))
-            #expect(child.warnings.contains { $0.contains("share-alike") && $0.contains("CC-BY-SA-4.0") })
+            func child(_ name: String, license: String, parent: ContentID, content: String) throws -> String {
+                _ = try folder.write("\(name)/allmende.json", text: Self.minimalDraft
+                    .replacingOccurrences(of: "CERN-OHL-P-2.0", with: license)
+                    .replacingOccurrences(of: "\"created\"", with: "\"derivedFrom\": [{\"package\": \"\(parent.hex)\", \"note\": \"shorter block\"}], \"created\""))
+                _ = try folder.write("\(name)/part.stl", text: content)
+                return folder.file(name)
+            }
+            let blobs = try store.blobs.list().count
+            let path = try child("by", license: "CC-BY-4.0", parent: parent.packageID, content: "solid by\n")
+            #expect {
+                try store.publish(folder: path, as: signer, options: PublishOptions(now: Self.now))
+            } throws: { error in
+                guard case let StoreError.licenseIncompatible(findings) = error else { return false }
+                return findings.map(\.parent) == ["CC-BY-SA-4.0"] && findings.allSatisfy { $0.verdict == .incompatible && $0.source.contains("https://") }
+            }
+            #expect(try store.blobs.list().count == blobs)
+            // With a reason: published, and the rule with the reason is in the signed manifest beside the parent.
+            var options = PublishOptions(now: Self.now)
+            options.allowIncompatible = "the block's licensor relicensed it to us in writing"
+            let overridden = try store.publish(folder: path, as: signer, options: options)
+            let note = try #require(overridden.manifest.info.derivedFrom.first?.licenseNote)
+            #expect(note.contains("relicensed it to us in writing") && note.contains("CC-BY-SA-4.0 → CC-BY-4.0"))
+            #expect(try store.manifest(overridden.packageID).info.derivedFrom.first?.licenseNote == note)
+            // A share-alike child of the share-alike parent: no licence warning.
+            let same = try store.publish(folder: try child("sa", license: "CC-BY-SA-4.0", parent: parent.packageID, content: "solid sa\n"),
+                                         as: signer, options: PublishOptions(now: Self.now))
+            #expect(same.manifest.info.derivedFrom.first?.licenseNote == nil)
+            #expect(!same.warnings.contains { $0.contains("parent") })
+            // Permissive parent, strongly reciprocal child: fine.
+            let permissive = try store.publish(folder: try child("p", license: "CERN-OHL-P-2.0", parent: parent.packageID, content: "solid p\n"),
+                                               as: signer, options: options)
+            let strong = try store.publish(folder: try child("s", license: "CERN-OHL-S-2.0", parent: permissive.packageID, content: "solid s\n"),
+                                           as: signer, options: PublishOptions(now: Self.now))
+            #expect(strong.warnings.isEmpty)
+            // Weakly reciprocal parent, permissive child: published with a warning naming the rule's source.
+            let weak = try store.publish(folder: try child("w", license: "CERN-OHL-W-2.0", parent: permissive.packageID, content: "solid w\n"),
+                                         as: signer, options: PublishOptions(now: Self.now))
+            let mit = try store.publish(folder: try child("mit", license: "MIT", parent: weak.packageID, content: "solid mit\n"),
+                                        as: signer, options: PublishOptions(now: Self.now))
+            #expect(mit.warnings.contains { $0.contains("CERN-OHL-W-2.0") && $0.contains("spdx.org/licenses/CERN-OHL-W-2.0") })
         }
     }
 }
