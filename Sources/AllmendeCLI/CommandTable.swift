@@ -12,6 +12,7 @@ enum CommandTable {
             PackageCommands.list,
             SearchCommand.spec,
             PackageCommands.show,
+            LineageCommand.spec,
             PackageCheckCommands.verify,
             PackageCheckCommands.export,
             PackageCheckCommands.bom,

@@ -15,6 +15,8 @@ public struct PackageSummary: Equatable, Sendable {
     public var files: Int
     /// The package this one is a new version of (catalogs honour it only if both have the same publisher).
     public var supersedes: ContentID?
+    /// The parents the manifest names in `derivedFrom`, in its order (so lineage is known before a fetch).
+    public var derivedFrom: [ContentID] = []
 
     public init(manifest: DesignManifest) {
         title = manifest.info.title
@@ -25,6 +27,7 @@ public struct PackageSummary: Equatable, Sendable {
         size = manifest.totalSize
         files = manifest.files.count
         supersedes = manifest.info.supersedes
+        derivedFrom = manifest.info.derivedFrom.map(\.package)
     }
 
     /// True if it agrees with `manifest` (a fetcher checks this once the manifest arrives).
@@ -36,6 +39,7 @@ public struct PackageSummary: Equatable, Sendable {
             "tags": .array(tags.map { .string($0) }), "size": .integer(size), "files": .integer(files),
         ]
         if let supersedes { members["supersedes"] = .string(supersedes.hex) }
+        if !derivedFrom.isEmpty { members["derivedFrom"] = .array(derivedFrom.map { .string($0.hex) }) }
         return .object(members)
     }
 
@@ -50,14 +54,17 @@ public struct PackageSummary: Equatable, Sendable {
         let size = try reader.integer("size", maximum: 1 << 53)
         let files = try reader.integer("files", maximum: DesignManifest.maximumFileCount)
         let supersedes = reader.value("supersedes") == nil ? nil : try reader.contentID("supersedes")
+        let derivedFrom = try reader.array("derivedFrom", maximumCount: 50) { (value, path) throws(ModelError) in
+            try JSONObjectReader.contentID(try stringElement(value, path: path, maximumLength: 64), path: path)
+        }
         try reader.rejectUnknownKeys()
         return PackageSummary(title: title, version: version, license: licenseText, category: category, tags: tags, size: size, files: files,
-                              supersedes: supersedes)
+                              supersedes: supersedes, derivedFrom: derivedFrom)
     }
 
     /// A summary from its fields (as read back from a node's own listing snapshot).
     public init(title: String, version: String, license: String, category: String, tags: [String], size: Int, files: Int,
-                supersedes: ContentID? = nil) {
+                supersedes: ContentID? = nil, derivedFrom: [ContentID] = []) {
         self.title = title
         self.version = version
         self.license = license
@@ -66,5 +73,6 @@ public struct PackageSummary: Equatable, Sendable {
         self.size = size
         self.files = files
         self.supersedes = supersedes
+        self.derivedFrom = derivedFrom
     }
 }

@@ -136,19 +136,44 @@ extension WebFace {
         return html
     }
 
-    private func lineage(_ id: ContentID, _ info: DesignInfo) -> String {
-        let children = runtime.store.derivedPackages(of: id)
-        guard !info.derivedFrom.isEmpty || !children.isEmpty else { return "" }
-        var html = "<h2>Lineage</h2><ul id=\"lineage\">"
-        for parent in info.derivedFrom {
-            let title = (try? runtime.store.manifest(parent.package).info.title) ?? runtime.store.catalogListing(parent.package)?.summary.title ?? parent.package.shortHex()
-            html += "<li>Derived from \(WebPage.packageLink(parent.package, title: title)): \(HTML.escape(parent.note))"
-                + (parent.licenseNote.map { "<br><span class=\"licence-note\">Licence: \(HTML.escape($0))</span>" } ?? "") + "</li>"
+    /// The design's family from the catalog (`allmende lineage`) as nested lists, and what this package says
+    /// about its parents.
+    private func lineage(_ id: ContentID, _ info: DesignInfo?) -> String {
+        let graph = runtime.store.lineage(of: id)
+        let derivations = info?.derivedFrom ?? []
+        guard graph.nodes.count > 1 || !derivations.isEmpty else { return "" }
+        var html = "<h2>Lineage</h2>"
+        if graph.nodes.count > 1 {
+            var shown: Set<ContentID> = []
+            func item(_ package: ContentID, how: String) -> String {
+                var text = "<li" + (package == id ? " class=\"current\"" : "") + ">" + how
+                guard shown.insert(package).inserted else { return text + WebPage.packageLink(package, title: package.shortHex()) + " (above)</li>" }
+                if let listing = graph.nodes[package]?.listing {
+                    text += WebPage.packageLink(package, title: "\(listing.summary.title) \(listing.summary.version)")
+                        + " · \(HTML.escape(listing.summary.license)) · \(WebPage.labLink(listing.publisher))"
+                    if listing.attestations > 0 { text += " · built by \(listing.attestations)" }
+                    if listing.retraction != nil { text += " · retracted" }
+                } else {
+                    text += WebPage.packageLink(package, title: package.shortHex()) + " (not in the catalog here)"
+                }
+                let children = graph.children(of: package)
+                if !children.isEmpty {
+                    text += "<ul>" + children.map { item($0.0, how: $0.1 == .supersedes ? "new version: " : "derivative: ") }.joined() + "</ul>"
+                }
+                return text + "</li>"
+            }
+            html += "<ul id=\"lineage\">" + graph.roots.map { item($0, how: "") }.joined() + "</ul>"
         }
-        for child in children {
-            html += "<li>Derivative: \(WebPage.packageLink(child, title: (try? runtime.store.manifest(child).info.title) ?? child.shortHex()))</li>"
+        if !derivations.isEmpty {
+            html += "<ul id=\"derivations\">"
+            for parent in derivations {
+                let title = graph.nodes[parent.package]?.listing?.summary.title ?? parent.package.shortHex()
+                html += "<li>Derived from \(WebPage.packageLink(parent.package, title: title)): \(HTML.escape(parent.note))"
+                    + (parent.licenseNote.map { "<br><span class=\"licence-note\">Licence: \(HTML.escape($0))</span>" } ?? "") + "</li>"
+            }
+            html += "</ul>"
         }
-        return html + "</ul>"
+        return html
     }
 
     /// "A newer version is available", linking it, when the catalog knows one that is not retracted.
@@ -207,6 +232,7 @@ extension WebFace {
                  + "<tr><th>Size</th><td>\(ByteCount.format(summary.size)) in \(summary.files) file(s)</td></tr>"
                  + "<tr><th>Publisher</th><td>\(WebPage.labLink(listing.publisher)) · \(HTML.escape(listing.publishedAt.description))</td></tr></tbody></table>")
         page.raw(versionList(versions, current: listing.package, version: summary.version))
+        page.raw(lineage(listing.package, nil))
         return page.response(nodeName: runtime.options.name)
     }
 }

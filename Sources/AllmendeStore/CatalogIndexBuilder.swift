@@ -81,6 +81,7 @@ extension CatalogIndexFile {
         if let publisher = query.publisher { sets.append(postings(CatalogTerms.publisherTerm(publisher), isPrefix: false) ?? []) }
         if let category = query.category { sets.append(postings("c:" + category.lowercased(), isPrefix: false) ?? []) }
         if let supersedes = query.supersedes { sets.append(postings(CatalogTerms.supersedesTerm(supersedes), isPrefix: false) ?? []) }
+        if let parent = query.derivedFrom { sets.append(postings(CatalogTerms.derivedFromTerm(parent), isPrefix: false) ?? []) }
         var chosen: [UInt32]? = sets.first
         for set in sets.dropFirst() {
             guard let current = chosen else { break }

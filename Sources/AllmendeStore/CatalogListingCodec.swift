@@ -11,7 +11,8 @@ enum CatalogListingCodec {
         out += listing.package.bytes
         out += listing.publisher.publicKey.rawRepresentation
         out.u64(UInt64(bitPattern: listing.publishedAt.secondsSinceEpoch))
-        out.append((listing.isSignerRevoked ? 1 : 0) | (listing.retractions.isEmpty ? 0 : 2) | (listing.summary.supersedes == nil ? 0 : 4))
+        out.append((listing.isSignerRevoked ? 1 : 0) | (listing.retractions.isEmpty ? 0 : 2) | (listing.summary.supersedes == nil ? 0 : 4)
+                   | (listing.summary.derivedFrom.isEmpty ? 0 : 8))
         if !listing.retractions.isEmpty {
             out.u64(UInt64(listing.retractions.count))
             for note in listing.retractions {
@@ -26,6 +27,10 @@ enum CatalogListingCodec {
         out.u64(UInt64(summary.size))
         out.u64(UInt64(summary.files))
         if let supersedes = summary.supersedes { out += supersedes.bytes }
+        if !summary.derivedFrom.isEmpty {
+            out.u64(UInt64(summary.derivedFrom.count))
+            for parent in summary.derivedFrom { out += parent.bytes }
+        }
         out.u64(UInt64(listing.attesters.count))
         for attester in listing.attesters.sorted() { out += attester.publicKey.rawRepresentation }
     }
@@ -54,6 +59,14 @@ enum CatalogListingCodec {
             guard let bytes = reader.take(32), let id = try? ContentID(validatingDigest: bytes) else { return nil }
             supersedes = id
         }
+        var derivedFrom: [ContentID] = []
+        if flags & 8 != 0 {
+            guard let count = reader.count(), (1...50).contains(count) else { return nil }
+            for _ in 0..<count {
+                guard let bytes = reader.take(32), let id = try? ContentID(validatingDigest: bytes) else { return nil }
+                derivedFrom.append(id)
+            }
+        }
         guard let attesterCount = reader.count() else { return nil }
         var attesters: Set<NodeID> = []
         for _ in 0..<attesterCount {
@@ -61,7 +74,8 @@ enum CatalogListingCodec {
             attesters.insert(attester)
         }
         var listing = CatalogListing(package: package, summary: PackageSummary(title: title, version: version, license: license, category: category,
-                                                                               tags: tags, size: Int(size), files: files, supersedes: supersedes),
+                                                                               tags: tags, size: Int(size), files: files, supersedes: supersedes,
+                                                                               derivedFrom: derivedFrom),
                                      publisher: publisher, publishedAt: Timestamp(secondsSinceEpoch: Int64(bitPattern: published)))
         listing.retractions = retractions
         listing.isSignerRevoked = flags & 1 != 0

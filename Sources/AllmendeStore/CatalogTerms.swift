@@ -6,7 +6,7 @@ import AllmendeModel
 
 /// Terms are lower-case strings with a one-letter kind: `w:` a word of the title, category, license or a tag,
 /// `t:` a whole tag, `l:` a license ID of the license expression, `c:` the category, `p:` the publisher's key,
-/// `s:` the hex ID of the package it supersedes.
+/// `s:` the hex ID of the package it supersedes, `d:` the hex ID of each parent it derives from.
 enum CatalogTerms {
     /// The words of `text`: runs of letters and digits, lower-cased (so "Wall-Block 2.0" gives wall, block, 2, 0).
     static func words(_ text: String) -> [String] {
@@ -36,11 +36,13 @@ enum CatalogTerms {
         terms.insert("c:" + summary.category.lowercased())
         terms.insert(publisherTerm(listing.publisher.text))
         if let supersedes = summary.supersedes { terms.insert(supersedesTerm(supersedes)) }
+        for parent in summary.derivedFrom { terms.insert(derivedFromTerm(parent)) }
         return terms
     }
 
     static func publisherTerm(_ text: String) -> String { "p:" + text.lowercased() }
     static func supersedesTerm(_ package: ContentID) -> String { "s:" + package.hex }
+    static func derivedFromTerm(_ package: ContentID) -> String { "d:" + package.hex }
 
     /// The license IDs of an SPDX expression, lower-cased (none if it does not parse).
     static func licenseIDs(_ expression: String) -> Set<String> {
@@ -62,6 +64,8 @@ public struct CatalogQuery: Sendable, Equatable {
     public var category: String?
     /// Listings that name this package as the version they supersede (whoever published them).
     public var supersedes: ContentID?
+    /// Listings that name this package as a parent (`derivedFrom`).
+    public var derivedFrom: ContentID?
 
     public init(text: String? = nil, tag: String? = nil, licenseIDs: Set<String>? = nil, publisher: String? = nil) {
         words = text.map(CatalogTerms.words) ?? []
@@ -71,7 +75,7 @@ public struct CatalogQuery: Sendable, Equatable {
     }
 
     /// True if nothing narrows the search.
-    var isEmpty: Bool { words.isEmpty && tag == nil && licenseIDs == nil && publisher == nil && category == nil && supersedes == nil }
+    var isEmpty: Bool { words.isEmpty && tag == nil && licenseIDs == nil && publisher == nil && category == nil && supersedes == nil && derivedFrom == nil }
 
     /// True if `listing` matches (the same rule the index applies through its terms).
     func matches(_ listing: CatalogListing) -> Bool {
@@ -82,6 +86,7 @@ public struct CatalogQuery: Sendable, Equatable {
         if let publisher, !terms.contains(CatalogTerms.publisherTerm(publisher)) { return false }
         if let category, !terms.contains("c:" + category.lowercased()) { return false }
         if let supersedes, !terms.contains(CatalogTerms.supersedesTerm(supersedes)) { return false }
+        if let derivedFrom, !terms.contains(CatalogTerms.derivedFromTerm(derivedFrom)) { return false }
         return true
     }
 }

@@ -45,6 +45,7 @@ public enum PackageJSON {
             "size": .integer(summary.size), "files": .integer(summary.files),
         ]
         if let supersedes = summary.supersedes { summaryJSON["supersedes"] = .string(supersedes.hex) }
+        if !summary.derivedFrom.isEmpty { summaryJSON["derivedFrom"] = .array(summary.derivedFrom.map { .string($0.hex) }) }
         return ["package": .string(listing.package.hex), "fetched": false,
                 "summary": .object(summaryJSON),
                 "publisher": .string(listing.publisher.text), "publishedAt": .string(listing.publishedAt.description),

@@ -68,6 +68,13 @@ public struct VersionStatus: Sendable {
 }
 
 extension PackageStore {
+    /// The catalog's listing of `package` with `isStored` filled in.
+    func markedListing(_ package: ContentID) -> CatalogListing? {
+        guard var listing = catalogListing(package) else { return nil }
+        listing.isStored = isStored(package)
+        return listing
+    }
+
     /// The listings that claim to supersede `package` (honoured or not), at most 64.
     func versionClaims(_ package: ContentID) -> [CatalogListing] {
         var query = CatalogQuery()
@@ -79,7 +86,7 @@ extension PackageStore {
     public func versions(of package: ContentID) -> VersionStatus {
         guard let listing = catalogListing(package) else { return VersionStatus(newer: [], older: []) }
         return VersionStatus(newer: VersionWalk.newer(than: listing, claims: versionClaims),
-                             older: VersionWalk.older(than: listing, listing: catalogListing))
+                             older: VersionWalk.older(than: listing, listing: markedListing))
     }
 
     /// The newest non-retracted version of `package` newer than it, if the catalog knows one.

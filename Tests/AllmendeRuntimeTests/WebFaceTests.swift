@@ -147,6 +147,9 @@ struct WebFaceTests {
             #expect(oldPage.text.contains("<ul id=\"versions\"><li><a href=\"/p/\(new.hex)\">1.1.0</a>"))
             let newPage = try #require(client.get("/p/\(new.hex)"))
             #expect(!newPage.text.contains("newer-version") && newPage.text.contains("<a href=\"/p/\(old.hex)\">1.0.0</a>"))
+            // The lineage tree from the catalog: the old version, the new one below it.
+            #expect(newPage.text.contains("<ul id=\"lineage\"><li><a href=\"/p/\(old.hex)\">Cargo bike trailer 1.0.0</a>"))
+            #expect(newPage.text.contains("<li class=\"current\">new version: <a href=\"/p/\(new.hex)\">Cargo bike trailer 1.1.0</a>"))
             let api = try JSONParser.parse(try #require(client.get("/api/packages/\(old.hex)")).body)
             #expect(api["versions"]?["latest"]?["package"]?.stringValue == new.hex)
         }

@@ -66,9 +66,13 @@ struct VersionTests {
         #expect(VersionWalk.older(than: listings[255], listing: catalog.listing).count == 255)
     }
 
-    @Test("the listing codec keeps `supersedes`; a query finds the claims through the `s:` term")
+    @Test("the listing codec keeps `supersedes` and `derivedFrom`; queries find them through the `s:` and `d:` terms")
     func codecAndTerm() {
-        let listing = Self.listing(2, version: "1.1.0", supersedes: 1, at: 200, retracted: true)
+        let base = Self.listing(2, version: "1.1.0", supersedes: 1, at: 200, retracted: true)
+        var summary = base.summary
+        summary.derivedFrom = [Self.id(7), Self.id(5)]
+        var listing = CatalogListing(package: base.package, summary: summary, publisher: base.publisher, publishedAt: base.publishedAt)
+        listing.retractions = base.retractions
         var bytes: [UInt8] = []
         CatalogListingCodec.encode(listing, into: &bytes)
         let decoded = bytes.withUnsafeBytes { raw -> CatalogListing? in
@@ -79,6 +83,13 @@ struct VersionTests {
         var query = CatalogQuery()
         query.supersedes = Self.id(1)
         #expect(query.matches(listing) && !query.matches(Self.listing(1, version: "1.0.0", at: 100)))
+        var children = CatalogQuery()
+        children.derivedFrom = Self.id(5)
+        #expect(children.matches(listing) && !children.matches(Self.listing(1, version: "1.0.0", at: 100)))
+        // A listing without either encodes as before (flags 4 and 8 clear).
+        var plain: [UInt8] = []
+        CatalogListingCodec.encode(Self.listing(1, version: "1.0.0", at: 100), into: &plain)
+        #expect(plain[72] == 0)
     }
 
     @Test("a signed publish statement carries `supersedes` in its summary and reads back; a summary without it differs with the manifest does not match")
