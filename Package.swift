@@ -44,6 +44,7 @@ let package = Package(
         .target(name: "CanonicalJSON", swiftSettings: strict),
         .target(name: "AllmendeHTTP", swiftSettings: strict),
         .target(name: "AllmendeZIP", swiftSettings: strict),
+        .target(name: "AllmendeTOML", swiftSettings: strict),
         .target(name: "AllmendeModel", dependencies: ["AllmendeCrypto", "CanonicalJSON"], swiftSettings: strict),
         .target(name: "AllmendeWire", dependencies: ["AllmendeCrypto"], swiftSettings: strict),
         .target(name: "AllmendeNode", dependencies: ["AllmendeWire", "AllmendeCrypto"], swiftSettings: strict),
@@ -118,6 +119,11 @@ let package = Package(
         .testTarget(
             name: "AllmendeZIPTests",
             dependencies: ["AllmendeZIP", "AllmendeTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AllmendeTOMLTests",
+            dependencies: ["AllmendeTOML", "AllmendeTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
