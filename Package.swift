@@ -27,7 +27,8 @@ let package = Package(
     targets: (fuzzing ? [
         .executableTarget(
             name: "allmende-fuzz",
-            dependencies: ["AllmendeCrypto", "AllmendeHTTP", "AllmendeModel", "AllmendeNode", "AllmendeStore", "AllmendeWire", "CanonicalJSON"],
+            dependencies: ["AllmendeCrypto", "AllmendeHTTP", "AllmendeModel", "AllmendeNode", "AllmendeStore", "AllmendeTOML", "AllmendeWire",
+                           "CanonicalJSON"],
             swiftSettings: [.unsafeFlags(["-warnings-as-errors", "-parse-as-library"])]
         ),
     ] : []) + [
@@ -45,7 +46,7 @@ let package = Package(
         .target(name: "AllmendeHTTP", swiftSettings: strict),
         .target(name: "AllmendeZIP", swiftSettings: strict),
         .target(name: "AllmendeTOML", swiftSettings: strict),
-        .target(name: "AllmendeModel", dependencies: ["AllmendeCrypto", "CanonicalJSON"], swiftSettings: strict),
+        .target(name: "AllmendeModel", dependencies: ["AllmendeCrypto", "CanonicalJSON", "AllmendeTOML"], swiftSettings: strict),
         .target(name: "AllmendeWire", dependencies: ["AllmendeCrypto"], swiftSettings: strict),
         .target(name: "AllmendeNode", dependencies: ["AllmendeWire", "AllmendeCrypto"], swiftSettings: strict),
         .target(name: "AllmendeTLS", dependencies: ["COpenSSL", "AllmendeCrypto", "AllmendeSystem"], swiftSettings: strict),

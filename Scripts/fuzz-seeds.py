@@ -150,3 +150,10 @@ for package in ("timber-wall-block", "pem-fuel-cell-end-plate", "garden-studio-p
 write("markdown", "combining-mark-after-colon", "[a](j:\u0653x) [b](javascript:\u200dalert(1))".encode())
 write("markdown", "combining-mark-after-tag", b"# x **b**\xd9\x93`c")
 write("markdown", "hostile", b"# <script>x</script>\n[a](javascript:alert(1)) **b** `c` *d*\n> q\n```\n<x>\n```\n1. e\n- f")
+
+# Open Know-How manifests: the fixtures (TOML with selector byte 0, YAML with 1) and the specification's example
+for path in sorted(glob.glob(os.path.join(root, "Tests", "Fixtures", "okh", "*", "okh.*"))):
+    selector = b"\x01" if path.endswith(".yml") else b"\x00"
+    write("okh", os.path.basename(os.path.dirname(path)), selector + open(path, "rb").read())
+write("okh", "spec-tables", b"\x00[[fruits]]\nname = 'apple'\n[fruits.physical]\ncolor = \"red\"\n[[fruits.varieties]]\nname = \"granny\"\n"
+      + b"a.b.c = { d = 1979-05-27T07:32:00Z, e = [1, 2.5, 0x1f, \"\"\"x\"\"\"] }\n")

@@ -27,6 +27,7 @@ enum CommandTable {
             NetworkCommands.web,
             FetchCommand.spec,
             HoldersCommand.spec,
+            ImportCommands.group,
             PeerCommands.group,
             MirrorCommands.group,
             DemoCommand.spec,

@@ -1,9 +1,11 @@
 // OKHExport.swift: AllmendeModel. A design manifest as an Open Know-How (OKH-LOSH v1) TOML manifest. Pure.
 
 import AllmendeCrypto
+import CanonicalJSON
 
 /// Writes `okh.toml` in the OKH-LOSH v1 format (`okhv = "OKH-LOSHv1.0"`), mapping each Allmende field to
-/// its OKH counterpart (see Protocol/manifest.md for the table).
+/// its OKH counterpart (see Protocol/manifest.md for the table), then an `[allmende]` table with what OKH has
+/// no place for, in the draft's own field names, so that `allmende import okh` gives the same fields back.
 public enum OKHExport {
     /// The TOML text for `manifest` with ID `packageID`.
     public static func toml(_ manifest: DesignManifest, packageID: ContentID) -> String {
@@ -50,7 +52,50 @@ public enum OKHExport {
             add("name", line.item)
             add("source", "urn:allmende:package:\(package.hex)")
         }
+        lines += extensionTable(manifest, packageID: packageID)
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `[allmende]`: the draft fields OKH cannot carry exactly (category, creation time, the exact summary and
+    /// description, people with their roles, processes, languages, lineage, the bill of materials, file roles).
+    static func extensionTable(_ manifest: DesignManifest, packageID: ContentID) -> [String] {
+        let info = manifest.info
+        let members = info.jsonMembers
+        var lines = ["", "# What OKH has no field for, in allmende.json's names (read back by 'allmende import okh').", "[allmende]"]
+        lines.append("package = \(quote(packageID.hex))")
+        lines.append("created = \(quote(manifest.created.description))")
+        for key in ["category", "summary", "description", "healthSafety", "tags", "documentationLanguage", "processes", "licensors", "authors",
+                    "derivedFrom", "supersedes", "bom"] {
+            guard let value = members[key] else { continue }
+            if case let .array(elements) = value, elements.count > 1 {
+                lines.append("\(key) = [\n" + elements.map { "  " + tomlValue($0) }.joined(separator: ",\n") + ",\n]")
+            } else {
+                lines.append("\(key) = \(tomlValue(value))")
+            }
+        }
+        lines += ["", "[allmende.files]"]
+        for file in manifest.files {
+            lines.append("\(quote(file.path.text)) = { role = \(quote(file.role.rawValue)), mediaType = \(quote(file.mediaType)) }")
+        }
+        return lines
+    }
+
+    /// A JSON value as a TOML value on one line (objects as inline tables).
+    static func tomlValue(_ value: JSONValue) -> String {
+        switch value {
+        case let .string(text): return quote(text)
+        case let .number(number): return number == number.rounded() && abs(number) < 9e15 ? String(Int64(number)) : String(number)
+        case let .bool(flag): return flag ? "true" : "false"
+        case let .array(elements): return "[" + elements.map(tomlValue).joined(separator: ", ") + "]"
+        case let .object(members):
+            return "{ " + members.keys.sorted().map { "\(tomlKey($0)) = \(tomlValue(members[$0]!))" }.joined(separator: ", ") + " }"
+        case .null: return quote("")
+        }
+    }
+
+    static func tomlKey(_ key: String) -> String {
+        !key.isEmpty && key.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
+            ? key : quote(key)
     }
 
     /// The OKH TsDC code for a process.

@@ -89,4 +89,10 @@ public struct TOMLError: Error, Equatable, Sendable, CustomStringConvertible {
     public let message: String
 
     public var description: String { "\(line):\(column): \(message)" }
+
+    public init(line: Int, column: Int, message: String) {
+        self.line = line
+        self.column = column
+        self.message = message
+    }
 }

@@ -5,6 +5,7 @@ import AllmendeHTTP
 import AllmendeModel
 import AllmendeNode
 import AllmendeStore
+import AllmendeTOML
 import AllmendeWire
 import CanonicalJSON
 import Foundation
@@ -36,6 +37,9 @@ enum FuzzTarget: String, CaseIterable {
     /// Holdings records from peers (and the saved holder table): a parsed record re-encodes to the same bytes, and
     /// applying it (whole or as a change) to a table keeps the table's counts consistent.
     case holdings
+    /// Open Know-How manifests: TOML and the YAML subset (the first byte picks which); what parses imports into a
+    /// draft whose text is valid JSON.
+    case okh
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -51,6 +55,7 @@ enum FuzzTarget: String, CaseIterable {
         case .http: Self.http(bytes)
         case .markdown: Self.markdown(bytes)
         case .holdings: Self.holdings(bytes)
+        case .okh: Self.okh(bytes)
         }
     }
 
@@ -187,6 +192,19 @@ enum FuzzTarget: String, CaseIterable {
     private static func catalog(_ bytes: [UInt8]) {
         let records = CatalogLog.records(in: bytes)
         require(records.damagedBytes + records.payloads.reduce(0) { $0 + $1.count + 8 } <= bytes.count, "records overlap")
+    }
+
+    private static func okh(_ bytes: [UInt8]) {
+        guard let selector = bytes.first else { return }
+        let body = Array(bytes.dropFirst())
+        let table: TOMLTable
+        do { table = selector & 1 == 0 ? try TOML.parse(body) : try OKHv1.losh(fromYAML: body) } catch { return }
+        // The same bytes parse to the same table.
+        if selector & 1 == 0, (try? TOML.parse(body)) != table { fatalError("TOML parse is not deterministic") }
+        guard let draft = try? OKHImport.draft(table, manifestName: "okh.toml", folderName: "fuzz", files: ["okh.toml", "a.csv"], read: { _ in
+            "Item,Quantity,Unit\nx,1,pcs\n"
+        }) else { return }
+        guard (try? JSONParser.parse(Array(draft.text.utf8))) != nil else { fatalError("the imported draft is not JSON: \(draft.text.prefix(200))") }
     }
 
     private static func holdings(_ bytes: [UInt8]) {

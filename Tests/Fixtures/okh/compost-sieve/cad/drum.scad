@@ -1,0 +1,1 @@
+cylinder(5);
