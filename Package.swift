@@ -27,7 +27,7 @@ let package = Package(
     targets: (fuzzing ? [
         .executableTarget(
             name: "allmende-fuzz",
-            dependencies: ["AllmendeCrypto", "AllmendeHTTP", "AllmendeModel", "AllmendeNode", "AllmendeStore", "AllmendeTOML", "AllmendeWire",
+            dependencies: ["AllmendeCrypto", "AllmendeHTTP", "AllmendeModel", "AllmendeNode", "AllmendeStore", "AllmendeSystem", "AllmendeTOML", "AllmendeWire",
                            "CanonicalJSON"],
             swiftSettings: [.unsafeFlags(["-warnings-as-errors", "-parse-as-library"])]
         ),

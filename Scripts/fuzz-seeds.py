@@ -157,3 +157,11 @@ for path in sorted(glob.glob(os.path.join(root, "Tests", "Fixtures", "okh", "*",
     write("okh", os.path.basename(os.path.dirname(path)), selector + open(path, "rb").read())
 write("okh", "spec-tables", b"\x00[[fruits]]\nname = 'apple'\n[fruits.physical]\ncolor = \"red\"\n[[fruits.varieties]]\nname = \"granny\"\n"
       + b"a.b.c = { d = 1979-05-27T07:32:00Z, e = [1, 2.5, 0x1f, \"\"\"x\"\"\"] }\n")
+
+# bundles: the example bundle, cut short and with a flipped byte
+example = open(os.path.join(root, "Protocol", "vectors", "bundle-examples.amb"), "rb").read()
+write("bundle", "examples", example)
+write("bundle", "header-only", example[:200])
+flipped = bytearray(example)
+flipped[len(example) // 3] ^= 0x20
+write("bundle", "flipped", bytes(flipped))

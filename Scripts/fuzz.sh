@@ -2,7 +2,7 @@
 # Fuzzes every decoder of untrusted bytes with libFuzzer + AddressSanitizer.
 #
 # Usage: Scripts/fuzz.sh [SECONDS-PER-TARGET] [TARGET…]
-#   targets: frames json manifest spdx statements chunk-index catalog reconcile index http markdown holdings okh (default: all)
+#   targets: frames json manifest spdx statements chunk-index catalog reconcile index http markdown holdings okh bundle (default: all)
 #   SECONDS defaults to 25; with FUZZ_RUNS=N a target also stops after N executions (for long runs). Corpora grow in .build-fuzz/corpus/TARGET (seeds come from Protocol/vectors and
 #   Examples via Scripts/fuzz-seeds.py); crashing inputs are saved in .build-fuzz/crashes/TARGET/.
 # Exits 1 if any target crashed, leaked, timed out or ran out of memory, or if the build has no coverage.
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-25}"
 shift || true
 targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then targets=(frames json manifest spdx statements chunk-index catalog reconcile index http markdown holdings okh); fi
+if [ ${#targets[@]} -eq 0 ]; then targets=(frames json manifest spdx statements chunk-index catalog reconcile index http markdown holdings okh bundle); fi
 
 build=.build-fuzz
 binary="$build/release/allmende-fuzz"

@@ -28,6 +28,7 @@ enum CommandTable {
             FetchCommand.spec,
             HoldersCommand.spec,
             ImportCommands.group,
+            BundleCommands.group,
             PeerCommands.group,
             MirrorCommands.group,
             DemoCommand.spec,

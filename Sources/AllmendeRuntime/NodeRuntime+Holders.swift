@@ -164,6 +164,12 @@ extension NodeRuntime {
     }
 
     /// How many nodes are known to hold `package` now.
+    /// Nodes whose unexpired holdings this node keeps (itself included once it announced).
+    public func holderNodeCount() -> Int {
+        let now = Int64(Date().timeIntervalSince1970)
+        return core.withLock { $0.holders.states(now: now).count }
+    }
+
     public func holderCount(of package: ContentID) -> Int {
         let now = Int64(Date().timeIntervalSince1970)
         return core.withLock { $0.holders.holderCount(of: package, now: now) }

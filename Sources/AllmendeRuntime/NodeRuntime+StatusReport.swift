@@ -17,6 +17,7 @@ extension NodeRuntime {
                 "peers": .array(peers), "blobs": .integer(blobCount), "storeBytes": .integer(bytes),
                 "packages": .integer(store.storedPackageCount()), "catalogEntries": .integer(store.catalog.count),
                 "knownNodes": .integer(knownNodes.count),
+                "holderNodes": .integer(holderNodeCount()),
                 "seemsUnreachable": .bool(seemsUnreachable()),
                 "observedAddresses": .array(observedHosts().map { .string(listenAddress(of: $0)) }),
                 "fetches": .array(runningFetches.map { fetch in

@@ -24,12 +24,13 @@ enum BlobIngest {
 
     static func run(
         source: FileDescriptor, destination: FileDescriptor?, chunkSize: Int = ChunkIndex.defaultChunkSize,
-        progress: ProgressHandler? = nil
+        progress: ProgressHandler? = nil, limit: Int? = nil
     ) throws(StoreError) -> ChunkIndex {
         let ring = ChunkRing(count: ringSize, size: chunkSize)
         let first = ring.slots[0]
         let firstLength: Int
-        do { firstLength = try source.readFully(into: first) } catch { throw .system(error) }
+        var reader = LimitedReader(source: source, remaining: limit)
+        do { firstLength = try reader.read(into: first) } catch { throw .system(error) }
         if firstLength < chunkSize {
             let bytes = UnsafeRawBufferPointer(rebasing: first[0..<firstLength])
             if let destination {
@@ -37,11 +38,26 @@ enum BlobIngest {
             }
             return ChunkIndex(of: bytes, chunkSize: chunkSize)
         }
-        return try runPipelined(source: source, destination: destination, ring: ring, chunkSize: chunkSize, progress: progress)
+        return try runPipelined(source: &reader, destination: destination, ring: ring, chunkSize: chunkSize, progress: progress)
+    }
+
+    /// Reads from a descriptor, at most `remaining` bytes in all if given (a record inside a larger stream).
+    struct LimitedReader {
+        let source: FileDescriptor
+        var remaining: Int?
+
+        mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> Int {
+            guard let left = remaining else { return try source.readFully(into: buffer) }
+            let wanted = min(buffer.count, left)
+            guard wanted > 0 else { return 0 }
+            let count = try source.readFully(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<wanted]))
+            remaining = left - count
+            return count
+        }
     }
 
     private static func runPipelined(
-        source: FileDescriptor, destination: FileDescriptor?, ring: ChunkRing, chunkSize: Int, progress: ProgressHandler?
+        source: inout LimitedReader, destination: FileDescriptor?, ring: ChunkRing, chunkSize: Int, progress: ProgressHandler?
     ) throws(StoreError) -> ChunkIndex {
         let pipeline = IngestPipeline(ring: ring, destination: destination, chunkSize: chunkSize)
         pipeline.start()
@@ -63,7 +79,7 @@ enum BlobIngest {
             pipeline.waitForFreeSlot()
             isHoldingSlot = true
             do {
-                length = try source.readFully(into: ring.slots[sequence % ring.count])
+                length = try source.read(into: ring.slots[sequence % ring.count])
             } catch {
                 readFailure = error
                 break

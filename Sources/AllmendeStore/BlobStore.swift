@@ -80,17 +80,23 @@ public final class BlobStore: Sendable {
         return try put(from: source, progress: progress)
     }
 
-    /// Stores everything readable from `source` (a file, pipe or socket) until end of stream.
-    public func put(from source: FileDescriptor, progress: ProgressHandler? = nil) throws(StoreError) -> StoredBlob {
+    /// Stores everything readable from `source` (a file, pipe or socket) until end of stream, or its next
+    /// `limit` bytes if given (fewer if the stream ends first: the caller compares the stored size).
+    public func put(from source: FileDescriptor, progress: ProgressHandler? = nil, limit: Int? = nil) throws(StoreError) -> StoredBlob {
         let temporary = try TemporaryBlobFile.create(in: temporaryPath)
         do {
             let index = try BlobIngest.run(
-                source: source, destination: temporary.descriptor, chunkSize: chunkSize, progress: progress)
+                source: source, destination: temporary.descriptor, chunkSize: chunkSize, progress: progress, limit: limit)
             return try commit(temporary, index: index)
         } catch {
             temporary.discard()
             throw error
         }
+    }
+
+    /// The chunk index (and so the ID and size) of the next `limit` bytes of `source`, storing nothing.
+    public func hashOnly(from source: FileDescriptor, limit: Int, progress: ProgressHandler? = nil) throws(StoreError) -> ChunkIndex {
+        try BlobIngest.run(source: source, destination: nil, chunkSize: chunkSize, progress: progress, limit: limit)
     }
 
     /// Stores `bytes`.

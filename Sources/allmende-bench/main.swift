@@ -6,7 +6,7 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--help") || arguments.contains("-h") {
     print("""
-    usage: allmende-bench [store | fetch | reconcile | simulate | holders | catalog | sync | publish-files | http] [--size-mib N] [--runs N] [--dir DIR] [--entries N] [--stored N] [--nodes N] [--discovery]
+    usage: allmende-bench [store | fetch | reconcile | simulate | holders | catalog | sync | publish-files | http | bundle] [--size-mib N] [--runs N] [--dir DIR] [--entries N] [--stored N] [--nodes N] [--discovery]
 
     Benchmarks, in one run and on the same data, Allmende against the tools a user would otherwise use.
 
@@ -29,6 +29,8 @@ if arguments.contains("--help") || arguments.contains("-h") {
               throughput, beside grep -c over the raw log
       sync    a fresh daemon learns --entries catalog entries from one peer on loopback: time, bytes received
       publish-files  publishing --files small files (default 10,000), beside git add -A && git commit
+      bundle  an offline bundle of one package with a --size-mib file (default 4096): bundle create, verify and
+              import into a fresh home, beside cp + sha256sum of the same bytes; peak memory of each run
       http    the daemon's web face beside nginx on the same files: a --size-mib blob with curl, a 4 KiB blob with
               wrk -c 100, the catalog search page at --entries entries (default 10,000) with 20 clients (p50/p99),
               and the memory of 1,000 idle keep-alive connections (nginx, wrk and curl installed if missing)
@@ -64,6 +66,7 @@ do {
         case "publish-files": options.benchmark = "publish-files"
         case "http": options.benchmark = "http"
         case "holders": options.benchmark = "holders"
+        case "bundle": options.benchmark = "bundle"
         case "--packages": options.packages = Int(try value()) ?? 0
         case "--files": options.files = Int(try value()) ?? 0
         case "--entries": options.entries = Int(try value()) ?? 0
@@ -87,6 +90,10 @@ do {
     case "sync": try SyncBenchmark(options: options).run()
     case "publish-files": try PublishFilesBenchmark(options: options).run()
     case "http": try HTTPBenchmark(options: options).run()
+    case "bundle":
+        var bundleOptions = options
+        if !arguments.contains("--size-mib") { bundleOptions.sizeMiB = 4096 }
+        try BundleBenchmark(options: bundleOptions).run()
     case "holders":
         var benchmark = HoldersBenchmark()
         if let nodes = options.nodes.first { benchmark.nodes = nodes }

@@ -5,6 +5,7 @@ import AllmendeHTTP
 import AllmendeModel
 import AllmendeNode
 import AllmendeStore
+import AllmendeSystem
 import AllmendeTOML
 import AllmendeWire
 import CanonicalJSON
@@ -40,6 +41,9 @@ enum FuzzTarget: String, CaseIterable {
     /// Open Know-How manifests: TOML and the YAML subset (the first byte picks which); what parses imports into a
     /// draft whose text is valid JSON.
     case okh
+    /// Offline bundles (a file from a USB stick): verified against an empty store; whatever is accepted has every
+    /// package it lists, and a damaged one stores nothing.
+    case bundle
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -56,6 +60,7 @@ enum FuzzTarget: String, CaseIterable {
         case .markdown: Self.markdown(bytes)
         case .holdings: Self.holdings(bytes)
         case .okh: Self.okh(bytes)
+        case .bundle: Self.bundle(bytes)
         }
     }
 
@@ -205,6 +210,27 @@ enum FuzzTarget: String, CaseIterable {
             "Item,Quantity,Unit\nx,1,pcs\n"
         }) else { return }
         guard (try? JSONParser.parse(Array(draft.text.utf8))) != nil else { fatalError("the imported draft is not JSON: \(draft.text.prefix(200))") }
+    }
+
+    /// A store in a folder of its own for this process, and the file the input is written to.
+    nonisolated(unsafe) private static var bundleStore: (PackageStore, String)?
+
+    private static func bundle(_ bytes: [UInt8]) {
+        if bundleStore == nil {
+            let folder = "/tmp/allmende-fuzz-bundle-\(getpid())"
+            guard let store = try? PackageStore(home: NodeHome(path: folder + "/home")) else { return }
+            bundleStore = (store, folder + "/input.amb")
+        }
+        guard let (store, path) = bundleStore, (try? FileSystem.writeAtomically(bytes, to: path)) != nil else { return }
+        guard let report = try? store.importBundle(at: path).0 else {
+            require(((try? store.blobs.list()) ?? []).isEmpty, "a refused bundle left blobs in the store")
+            return
+        }
+        for package in report.packages { require(store.isStoredComplete(package), "an imported bundle lacks package \(package.hex)") }
+        // Start clean for the next input.
+        for id in (try? store.blobs.list()) ?? [] { _ = try? store.blobs.remove(id) }
+        _ = try? FileSystem.removeTree(store.home.path)
+        bundleStore = nil
     }
 
     private static func holdings(_ bytes: [UInt8]) {
