@@ -146,15 +146,7 @@ struct TOMLScanner {
         var result = String.UnicodeScalarView()
         while true {
             guard let scalar = current else { throw error("unterminated multi-line string") }
-            if starts(with: "\"\"\"") {
-                // Up to two more quotes belong to the content ("""a""""" is a and two quotes).
-                var extra = 0
-                while peek(3 + extra) == "\"" && extra < 2 { extra += 1 }
-                guard peek(3 + extra) != "\"" else { throw error("too many quotes at the end of a multi-line string") }
-                for _ in 0..<extra { result.append("\"") }
-                advance(3 + extra)
-                return String(result)
-            }
+            if try closeMultiline("\"", into: &result) { return String(result) }
             if scalar == "\\" {
                 // A line-ending backslash: whitespace, then a newline, then all whitespace and newlines.
                 var probe = position + 1
@@ -202,14 +194,7 @@ struct TOMLScanner {
         var result = String.UnicodeScalarView()
         while true {
             guard let scalar = current else { throw error("unterminated multi-line literal string") }
-            if starts(with: "'''") {
-                var extra = 0
-                while peek(3 + extra) == "'" && extra < 2 { extra += 1 }
-                guard peek(3 + extra) != "'" else { throw error("too many quotes at the end of a multi-line literal string") }
-                for _ in 0..<extra { result.append("'") }
-                advance(3 + extra)
-                return String(result)
-            }
+            if try closeMultiline("'", into: &result) { return String(result) }
             if scalar == "\n" || scalar == "\r" {
                 _ = try newline()
                 result.append("\n")
@@ -219,6 +204,18 @@ struct TOMLScanner {
             result.append(scalar)
             advance()
         }
+    }
+
+    /// True (having read it) if three `quote`s close a multi-line string here; up to two more quotes just
+    /// before them belong to the content (\"\"\"a\"\"\"\"\" is a and two quotes), more are an error.
+    private mutating func closeMultiline(_ quote: Unicode.Scalar, into result: inout String.UnicodeScalarView) throws(TOMLError) -> Bool {
+        guard current == quote, peek(1) == quote, peek(2) == quote else { return false }
+        var extra = 0
+        while peek(3 + extra) == quote && extra < 2 { extra += 1 }
+        guard peek(3 + extra) != quote else { throw error("too many quotes at the end of a multi-line string") }
+        for _ in 0..<extra { result.append(quote) }
+        advance(3 + extra)
+        return true
     }
 
     /// One escape sequence after a backslash.

@@ -1,6 +1,6 @@
 // BundleBenchmark.swift: allmende-bench. An offline bundle of one large package (default 4 GiB): `bundle create`,
 // `bundle verify` and `bundle import` into a fresh home, beside what a user would otherwise do with the same
-// bytes — `cp` to the stick and `sha256sum` of the copy — with the peak memory of each allmende run.
+// bytes — `cp` to the stick and `sha256sum` (or `openssl dgst`) of the copy — with the peak memory of each run.
 
 import AllmendeSystem
 import Foundation
@@ -26,7 +26,7 @@ struct BundleBenchmark {
         print("bundle: one package with a \(options.sizeMiB) MiB file in \(options.directory), \(options.runs) runs, alternating tools; \(machineSummary())")
         var rows: [(String, [Double], [Int])] = [("allmende bundle create", [], []), ("allmende bundle verify", [], []),
                                                 ("allmende bundle import (fresh home)", [], []), ("cp + sha256sum of the copy", [], []),
-                                                ("cp alone", [], [])]
+                                                ("cp + openssl dgst -sha256 of the copy", [], []), ("cp alone", [], [])]
         for run in 0..<options.runs {
             let file = base + "/stick-\(run).amb"
             let (create, createKiB) = try timed(binary, ["bundle", "create", "--to", file, id, "--home", source])
@@ -41,7 +41,9 @@ struct BundleBenchmark {
             let (cp, _) = try timed("/bin/cp", [folder + "/scan.ply", copy])
             let (sum, _) = try timed("/usr/bin/sha256sum", [copy])
             rows[3].1.append(cp + sum)
-            rows[4].1.append(cp)
+            let (openssl, _) = try timed("/usr/bin/openssl", ["dgst", "-sha256", copy])
+            rows[4].1.append(cp + openssl)
+            rows[5].1.append(cp)
             try? FileSystem.removeFile(copy)
         }
         let reference = median(rows[3].1)
