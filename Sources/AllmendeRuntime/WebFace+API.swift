@@ -18,7 +18,10 @@ extension WebFace {
                 let search = try CatalogSearch(request)
                 let result = try? search.run(runtime.store)
                 guard let result else { return apiError(404, "the package given as 'after' is not in the catalog") }
-                var page: [String: JSONValue] = ["packages": .array(result.listings.map { PackageJSON.listing($0, holders: runtime.holderCount(of: $0.package)) })]
+                let rows = search.grouped(result.listings, in: runtime.store)
+                var page: [String: JSONValue] = ["packages": .array(rows.map {
+                    PackageJSON.listing($0.listing, holders: runtime.holderCount(of: $0.listing.package), olderVersions: $0.olderVersions)
+                })]
                 if result.more, let last = result.listings.last { page["next"] = .string(last.package.hex) }
                 return Self.json(.object(page))
             } catch {

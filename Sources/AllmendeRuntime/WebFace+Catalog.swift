@@ -17,6 +17,8 @@ extension WebFace {
         var text = ""
         var openOnly = false
         var storedOnly = false
+        /// `versions=all`: every version of a design, not only the newest.
+        var allVersions = false
         var after: ContentID?
         var limit = WebFace.pageSize
         var licenseText = ""
@@ -37,6 +39,7 @@ extension WebFace {
             query.category = category
             openOnly = request.parameter("open") == "1"
             storedOnly = request.parameter("stored") == "1"
+            allVersions = request.parameter("versions") == "all"
             if let afterText = request.parameter("after"), !afterText.isEmpty {
                 guard let id = try? ContentID(parsing: afterText) else { throw WebRequestError(message: "after: '\(afterText)' is not a package ID") }
                 after = id
@@ -45,6 +48,12 @@ extension WebFace {
                 guard let value = Int(limitText), (1...500).contains(value) else { throw WebRequestError(message: "limit: a number from 1 to 500") }
                 limit = value
             }
+        }
+
+        /// The page's listings with versions of one design grouped under the newest (unless `versions=all`), each
+        /// with how many older versions it stands for.
+        func grouped(_ listings: [CatalogListing], in store: PackageStore) -> [(listing: CatalogListing, olderVersions: Int)] {
+            allVersions ? listings.map { ($0, 0) } : store.groupingVersions(listings)
         }
 
         /// One page of matching listings, newest first; `more` if another page follows.
@@ -77,7 +86,7 @@ extension WebFace {
         page.raw(searchForm(search, request: request))
         if result.listings.isEmpty { page.raw("<p class=\"notice\" id=\"no-results\">No package in the catalog matches.</p>") }
         page.raw("<ul class=\"results\" id=\"results\">")
-        for listing in result.listings { page.raw(listingItem(listing)) }
+        for (listing, older) in search.grouped(result.listings, in: runtime.store) { page.raw(listingItem(listing, olderVersions: older)) }
         page.raw("</ul>")
         if result.more, let last = result.listings.last {
             let kept = request.query.filter { $0.name != "after" }.map { "\(HTTPTarget.encode($0.name))=\(HTTPTarget.encode($0.value))" }
@@ -98,11 +107,12 @@ extension WebFace {
         <input name="license" value="\(HTML.escape(search.licenseText))" placeholder="license (SPDX)" size="14" aria-label="License">
         <label><input type="checkbox" name="open" value="1"\(search.openOnly ? " checked" : "")> open hardware only</label>
         <label><input type="checkbox" name="stored" value="1"\(search.storedOnly ? " checked" : "")> stored here</label>
+        <label><input type="checkbox" name="versions" value="all"\(search.allVersions ? " checked" : "")> every version</label>
         <button type="submit">Search</button></form>
         """
     }
 
-    func listingItem(_ listing: CatalogListing) -> String {
+    func listingItem(_ listing: CatalogListing, olderVersions: Int = 0) -> String {
         var marks = ""
         if listing.isStored { marks += WebPage.badge("stored here", kind: "stored") }
         marks += listing.openHardwareProblem == nil ? WebPage.badge("open hardware", kind: "open") : WebPage.badge("not open hardware", kind: "closed")
@@ -114,6 +124,7 @@ extension WebFace {
         if listing.attestations > 0 { meta += " · built by \(listing.attestations) lab(s)" }
         let held = runtime.holderCount(of: listing.package)
         if held > 0 { meta += " · held by \(held)" }
+        if olderVersions > 0 { meta += " · +\(olderVersions) older version\(olderVersions == 1 ? "" : "s")" }
         meta += " · by " + WebPage.labLink(listing.publisher)
         let title = WebPage.packageLink(listing.package, title: summary.title)
         return "<li data-package=\"\(listing.package.hex)\">\(title) <span class=\"meta\">\(HTML.escape(summary.version))</span>\(marks)<div class=\"meta\">\(meta)</div></li>"

@@ -152,6 +152,14 @@ struct WebFaceTests {
             #expect(newPage.text.contains("<li class=\"current\">new version: <a href=\"/p/\(new.hex)\">Cargo bike trailer 1.1.0</a>"))
             let api = try JSONParser.parse(try #require(client.get("/api/packages/\(old.hex)")).body)
             #expect(api["versions"]?["latest"]?["package"]?.stringValue == new.hex)
+            // The catalog groups the versions under the newest; versions=all lists each.
+            let catalog = try #require(client.get("/?q=trailer"))
+            #expect(catalog.text.contains("data-package=\"\(new.hex)\"") && !catalog.text.contains("data-package=\"\(old.hex)\""))
+            #expect(catalog.text.contains("+1 older version"))
+            let every = try #require(client.get("/?q=trailer&versions=all"))
+            #expect(every.text.contains("data-package=\"\(new.hex)\"") && every.text.contains("data-package=\"\(old.hex)\""))
+            let listed = try JSONParser.parse(try #require(client.get("/api/packages?q=trailer")).body)["packages"]?.arrayValue ?? []
+            #expect(listed.count == 1 && listed.first?["olderVersions"]?.numberValue == 1)
         }
     }
 
