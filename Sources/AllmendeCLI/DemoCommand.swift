@@ -18,7 +18,8 @@ enum DemoCommand {
         Starts three nodes in temporary home folders on loopback: node 2 dials node 1 and mirrors everything tagged
         "timber"; node 3 dials node 2. Node 1 publishes the example packages; their catalog entries travel through
         node 2 to node 3; node 2 mirrors the timber packages; node 3 fetches the garden studio plan by ID (from node
-        2) and verifies it. Every step is printed. On a terminal, the nodes then stay up with their web pages
+        2) and verifies it, then carries it in a bundle file to a fourth home that is not on the network, which
+        imports it only after checking everything. Every step is printed. On a terminal, the nodes then stay up with their web pages
         (catalog, packages, dashboard; URLs printed, with an operator login for node 3) until Enter or Ctrl-C; then
         they stop and the folders are removed.
         """,
@@ -91,6 +92,18 @@ enum DemoCommand {
                 guard report.isIntact else { throw CLIError.damage("verification failed: \(report.problems.joined(separator: "; "))") }
                 console.line("7. node 3 verified it: \(report.filesChecked) files re-hashed, \(report.statements.count) signature checked, "
                              + "publisher \(result.manifest.publisher.text.prefix(12))…")
+
+                // Offline: a bundle file carries the plan to a lab that is not on the network.
+                var selection = BundleSelection()
+                selection.packages = [target.id]
+                let carried = root + "/garden-studio.amb"
+                let written = try three.store.createBundle(selection, describing: "1 package by ID", creator: three.nodeID, to: carried,
+                                                           now: Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)))
+                let offline = try PackageStore(home: NodeHome(path: root + "/offline-lab"))
+                let (imported, _) = try offline.importBundle(at: carried)
+                guard (try offline.verifyPackage(target.id)).isIntact else { throw CLIError.damage("the bundled package did not verify") }
+                console.line("8. node 3 wrote it into a bundle file (\(ByteCount.format(written.bytes))) for a lab with no network; that lab "
+                             + "imported it after checking every byte, signature and file: \(imported.packages.count) package, \(imported.newBlobs) blobs")
             } catch let error as CLIError {
                 throw error
             } catch {
@@ -110,7 +123,7 @@ enum DemoCommand {
             }
             nodes.forEach { $0.stop() }
             nodes.removeAll()
-            console.line("8. stopped the three nodes" + (context.arguments.has("--keep") ? "; their homes are in \(root)" : " and removed their home folders"))
+            console.line("9. stopped the three nodes" + (context.arguments.has("--keep") ? "; their homes are in \(root)" : " and removed their home folders"))
             return ExitCode.success
         }
     )

@@ -31,7 +31,7 @@ struct BinaryTests {
         }
     }
 
-    @Test("allmende demo runs three nodes through publish, gossip, mirror, fetch and verify, and cleans up")
+    @Test("allmende demo runs three nodes through publish, gossip, mirror, fetch, verify and a bundle to an offline lab, and cleans up")
     func demo() throws {
         var environment = ProcessInfo.processInfo.environment
         let temporary = try TempDirectory("demo")
@@ -40,7 +40,7 @@ struct BinaryTests {
         let run = try ProcessRunner.run(Repository.allmendeBinary, ["demo", "--examples", Repository.root + "/Examples"], environment: environment)
         #expect(run.status == 0, "\(run.standardError)")
         for step in ["4. node 3's catalog has all 3 entries", "5. node 2 mirrored", "6. node 3 fetched \"Garden studio", "7. node 3 verified it",
-                     "8. stopped the three nodes and removed their home folders"] {
+                     "8. node 3 wrote it into a bundle file", "9. stopped the three nodes and removed their home folders"] {
             #expect(run.standardOutput.contains(step), "missing: \(step)")
         }
         #expect(try FileSystem.contentsOfDirectory(temporary.path).isEmpty)
