@@ -113,11 +113,11 @@ extension PackageStore {
         var writer = try BundleWriter(out: out, header: BundleHeader(created: now, packages: packages, selection: describing, creator: creator))
         for bytes in revocations { try writer.record(.revocation, bytes) }
         var done = 0
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 4096)
-        defer { buffer.deallocate() }
+        let grandTotal = total
         for id in blobIDs {
-            done += try copyBlob(id, into: &writer, buffer: buffer) { progress?(done + $0, total) }
-            progress?(done, total)
+            let base = done
+            done += try copyBlob(id, into: &writer) { progress?(base + $0, grandTotal) }
+            progress?(done, grandTotal)
         }
         for (_, bytes) in statements { try writer.record(.statement, bytes) }
         try writer.finish()
@@ -132,10 +132,9 @@ extension PackageStore {
                              bytes: writer.offset, leftOut: leftOut)
     }
 
-    /// One blob record, streamed from the store and hashed on the way: a blob that no longer matches its ID is
-    /// an error naming it (nothing damaged leaves this node).
-    private func copyBlob(_ id: ContentID, into writer: inout BundleWriter, buffer: UnsafeMutableRawBufferPointer,
-                          progress: (Int) -> Void) throws(BundleError) -> Int {
+    /// One blob record, streamed from the store and hashed on the way (read, hash and write on three threads, as
+    /// publish does): a blob that no longer matches its ID is an error naming it (nothing damaged leaves this node).
+    private func copyBlob(_ id: ContentID, into writer: inout BundleWriter, progress: @escaping @Sendable (Int) -> Void) throws(BundleError) -> Int {
         let size: Int
         let source: FileDescriptor
         do {
@@ -146,24 +145,15 @@ extension PackageStore {
         }
         defer { source.close() }
         try writer.write(writer.recordHead(.blob, length: 32 + size) + id.bytes)
-        let hasher = SHA256Hasher()
-        var copied = 0
-        while true {
-            let count: Int
-            do { count = try source.readFully(into: buffer) } catch { throw .store(.system(error)) }
-            guard count > 0 else { break }
-            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-            hasher.update(chunk)
-            do { try writer.out.writeAll(chunk) } catch { throw .store(.system(error)) }
-            copied += count
-            progress(copied)
-            if count < buffer.count { break }
+        let index: ChunkIndex
+        do { index = try BlobIngest.run(source: source, destination: writer.out, chunkSize: blobs.chunkSize, progress: progress) } catch {
+            throw .store(error)
         }
-        writer.advance(by: copied)
-        guard copied == size, hasher.finalize() == id else {
+        writer.advance(by: index.blobSize)
+        guard index.blobSize == size, index.blobID == id else {
             throw .invalid("blob \(id.hex) in the local store is damaged (it no longer matches its ID); run 'allmende fsck --repair' and fetch it again")
         }
         writer.note(.blob, length: 32 + size, digest: id)
-        return copied
+        return size
     }
 }

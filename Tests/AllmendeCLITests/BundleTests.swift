@@ -3,6 +3,9 @@
 // restores the catalog; an incremental bundle for a node holds only what it lacked.
 
 import AllmendeCLI
+import AllmendeCrypto
+import AllmendeStore
+import AllmendeSystem
 import AllmendeTestSupport
 import CanonicalJSON
 import Foundation
@@ -57,6 +60,24 @@ struct BundleTests {
             let checked = try ProcessRunner.run("python3", [Repository.root + "/Scripts/check-bundle.py", file])
             #expect(checked.status == 0, "\(checked.standardError)")
             #expect(try JSONParser.parse(checked.standardOutput)["records"]?["statement"]?.numberValue == 3)
+        }
+    }
+
+    @Test("a blob damaged in the store fails bundle create, naming it, and leaves no file")
+    func damagedStore() throws {
+        try withTempDirectory("bundle-damaged-store") { folder throws in
+            let (home, ids) = try Self.examplesHome(folder)
+            let store = try PackageStore(home: NodeHome(path: home))
+            let file = try #require(try store.manifest(try ContentID(parsing: ids[1])).files.max { $0.size < $1.size })
+            let path = store.blobs.path(of: file.sha256)
+            var bytes = try FileSystem.readFile(path)
+            bytes[bytes.count / 2] ^= 0x01
+            _ = chmod(path, 0o644)
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let run = runCLI(["bundle", "create", "--to", folder.file("out.amb"), ids[1], "--json"], home: home)
+            #expect(run.status == ExitCode.damage)
+            #expect(try Self.json(run)["error"]?.stringValue?.contains(file.sha256.hex) == true)
+            #expect(try FileSystem.contentsOfDirectory(folder.path).filter { $0.hasSuffix(".amb") || $0.hasPrefix(".tmp-bundle") }.isEmpty)
         }
     }
 
