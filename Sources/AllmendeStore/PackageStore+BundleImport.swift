@@ -54,9 +54,13 @@ extension PackageStore {
                     _ = try addStatement(signed.signed)
                     if !wasStored { added.append(id) }
                 } else if !known.contains(id) {
-                    if try catalog.append(signed.signed) { added.append(id) }
+                    // Catalog entries of a backup: written as a batch, made durable together below.
+                    let bytes: [UInt8]
+                    do { bytes = try signed.signed.canonicalBytes() } catch { throw StoreError.model(error) }
+                    if try catalog.append(entryBytes: bytes, durable: false) { added.append(id) }
                 }
             }
+            try catalog.syncPending()
         } catch {
             throw .store(error)
         }
