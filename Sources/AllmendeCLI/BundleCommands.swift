@@ -5,6 +5,7 @@ import AllmendeCrypto
 import AllmendeModel
 import AllmendeRuntime
 import AllmendeStore
+import AllmendeSystem
 import CanonicalJSON
 import Foundation
 
@@ -15,6 +16,7 @@ enum BundleCommands {
     static let allOption = OptionSpec(name: "--all", help: "every stored package and every catalog entry (a backup of this node)")
     static let sinceOption = OptionSpec(name: "--since", valueName: "DATE", help: "only what was published (signed) on or after DATE (2026-05-01)")
     static let forOption = OptionSpec(name: "--for", valueName: "NODE-ID", help: "leave out what that node holds (from its signed holdings)")
+    static let forceOption = OptionSpec(name: "--force", help: "replace FILE if it exists")
 
     static let group = CommandSpec(
         name: "bundle",
@@ -35,19 +37,22 @@ enum BundleCommands {
         every catalog entry: a backup of this node), narrowed by --since; --for NODE-ID leaves out what that
         node holds, as its signed holdings told this node (an incremental bundle for a lab you meet again).
         Every blob is re-hashed while it is written: a damaged store is reported here, not at the other lab.
-        The file is written under a temporary name and renamed when complete. Streams: memory stays small
-        for any size.
+        The file is written under a temporary name and renamed when complete (an existing FILE only with
+        --force). Streams: memory stays small for any size.
 
         example: allmende bundle create --to /media/usb/trailer.amb 69ad91
         example: allmende bundle create --to /media/usb/timber.amb --tag timber --since 2026-06-01
         example: allmende bundle create --to backup.amb --all
         example: allmende bundle create --to for-lab-b.amb --all --for bxrikgf7bfhd…
         """,
-        options: [toOption, publisherOption, tagOption, allOption, sinceOption, forOption],
+        options: [toOption, publisherOption, tagOption, allOption, sinceOption, forOption, forceOption],
         arguments: ArgumentsSpec(display: "[ID…]", minimum: 0, maximum: 10_000),
         run: { context in
             guard let path = context.arguments.value("--to") else {
                 throw CLIError.usage("bundle create needs --to FILE", command: CommandTable.find("bundle create"))
+            }
+            if FileSystem.exists(path) && !context.arguments.has("--force") {
+                throw CLIError.failure("\(path) already exists; use --force to replace it")
             }
             let store = try context.packageStore()
             var selection = BundleSelection()

@@ -25,6 +25,13 @@ struct BenchError: Error {
     static func usage(_ message: String) -> BenchError { BenchError(message: message, isUsage: true) }
 }
 
+/// The release `allmende` binary beside this one; throws asking for a build if it is missing.
+func allmendeBinary() throws -> String {
+    let binary = FileSystem.parentDirectory(of: CommandLine.arguments[0]) + "/allmende"
+    guard FileSystem.exists(binary) else { throw BenchError(message: "build the CLI first: swift build -c release (looked for \(binary))") }
+    return binary
+}
+
 /// Wall-clock seconds taken by `body`.
 func measure(_ body: () throws -> Void) rethrows -> Double {
     let clock = ContinuousClock()

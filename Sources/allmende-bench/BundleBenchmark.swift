@@ -11,8 +11,7 @@ struct BundleBenchmark {
     func run() throws {
         let base = options.directory + "/allmende-bench-bundle-\(getpid())"
         defer { try? FileSystem.removeTree(base) }
-        let binary = FileSystem.parentDirectory(of: CommandLine.arguments[0]) + "/allmende"
-        guard FileSystem.exists(binary) else { throw BenchError(message: "build the CLI first: swift build -c release (looked for \(binary))") }
+        let binary = try allmendeBinary()
         let size = options.sizeMiB << 20
         let folder = base + "/design"
         try FileSystem.makeDirectories(folder)

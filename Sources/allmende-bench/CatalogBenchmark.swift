@@ -21,8 +21,7 @@ struct CatalogBenchmark {
     func run() throws {
         let home = NodeHome(path: options.directory + "/allmende-bench-catalog-\(getpid())")
         defer { if options.keep { print("kept \(home.path)") } else { try? FileSystem.removeTree(home.path) } }
-        let binary = FileSystem.parentDirectory(of: CommandLine.arguments[0]) + "/allmende"
-        guard FileSystem.exists(binary) else { throw BenchError(message: "build the CLI first: swift build -c release (looked for \(binary))") }
+        let binary = try allmendeBinary()
         print("catalog: \(entries) publish entries (\(stored) stored here), home in \(options.directory), \(options.runs) runs each, a cold process per command")
         var probe: ContentID?
         let fillTime = try measure { probe = try Self.fill(home, entries: entries, stored: stored) }

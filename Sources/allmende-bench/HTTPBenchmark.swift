@@ -19,8 +19,7 @@ struct HTTPBenchmark {
         let folder = options.directory + "/allmende-bench-http-\(getpid())"
         try FileSystem.makeDirectories(folder)
         defer { if options.keep { print("kept \(folder)") } else { try? FileSystem.removeTree(folder) } }
-        let binary = FileSystem.parentDirectory(of: CommandLine.arguments[0]) + "/allmende"
-        guard FileSystem.exists(binary) else { throw BenchError(message: "build the CLI first: swift build -c release (looked for \(binary))") }
+        let binary = try allmendeBinary()
         let entries = options.entries
         let bytes = options.sizeMiB << 20
         print("http: a \(options.sizeMiB) MiB blob, a 4 KiB blob and a \(entries)-entry catalog served by the daemon and by nginx (plain HTTP, sendfile)")

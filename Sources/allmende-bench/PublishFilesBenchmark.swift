@@ -11,8 +11,7 @@ struct PublishFilesBenchmark {
     func run() throws {
         let base = options.directory + "/allmende-bench-files-\(getpid())"
         defer { try? FileSystem.removeTree(base) }
-        let binary = FileSystem.parentDirectory(of: CommandLine.arguments[0]) + "/allmende"
-        guard FileSystem.exists(binary) else { throw BenchError(message: "build the CLI first: swift build -c release (looked for \(binary))") }
+        let binary = try allmendeBinary()
         let count = options.files
         let folder = base + "/design"
         let bytes = try makeFiles(folder, count: count)

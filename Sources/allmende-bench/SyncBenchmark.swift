@@ -15,8 +15,7 @@ struct SyncBenchmark {
     func run() throws {
         let base = options.directory + "/allmende-bench-sync-\(getpid())"
         defer { if options.keep { print("kept \(base)") } else { try? FileSystem.removeTree(base) } }
-        let binary = FileSystem.parentDirectory(of: CommandLine.arguments[0]) + "/allmende"
-        guard FileSystem.exists(binary) else { throw BenchError(message: "build the CLI first: swift build -c release (looked for \(binary))") }
+        let binary = try allmendeBinary()
         let (seeder, learner) = (NodeHome(path: base + "/seeder"), NodeHome(path: base + "/learner"))
         print("sync: a fresh node learns \(options.entries) catalog entries from one peer (two daemons on loopback, homes in \(options.directory))")
         let (labs, entryBytes) = try fill(seeder)

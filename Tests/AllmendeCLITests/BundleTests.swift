@@ -56,6 +56,9 @@ struct BundleTests {
             let one = try Self.json(runCLI(["bundle", "create", "--to", folder.file("one.amb"), String(ids[1].prefix(8)), "--json"], home: home))
             #expect(one["packages"]?.arrayValue?.compactMap(\.stringValue) == [ids[1]])
             #expect(runCLI(["bundle", "create", "--to", folder.file("none.amb")], home: home).status == ExitCode.usage)
+            // An existing file is replaced only with --force.
+            #expect(runCLI(["bundle", "create", "--to", file, "--all"], home: home).status == ExitCode.failure)
+            #expect(runCLI(["bundle", "create", "--to", file, "--all", "--force"], home: home).status == 0)
             // An independent reader (Python, standard library) agrees with the layout and every digest.
             let checked = try ProcessRunner.run("python3", [Repository.root + "/Scripts/check-bundle.py", file])
             #expect(checked.status == 0, "\(checked.standardError)")
