@@ -149,6 +149,7 @@ for package in ("timber-wall-block", "pem-fuel-cell-end-plate", "garden-studio-p
 # A combining mark right after a tag the renderer wrote ('>' + U+0653 is one Swift Character).
 write("markdown", "combining-mark-after-colon", "[a](j:\u0653x) [b](javascript:\u200dalert(1))".encode())
 write("markdown", "combining-mark-after-tag", b"# x **b**\xd9\x93`c")
+write("markdown", "c1-control-in-relative-link", b"`[\\\\](//)[a](/\xc2\x87/)n")
 write("markdown", "hostile", b"# <script>x</script>\n[a](javascript:alert(1)) **b** `c` *d*\n> q\n```\n<x>\n```\n1. e\n- f")
 
 # Open Know-How manifests: the fixtures (TOML with selector byte 0, YAML with 1) and the specification's example

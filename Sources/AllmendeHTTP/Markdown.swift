@@ -164,7 +164,9 @@ public enum Markdown {
         if ["http://", "https://", "mailto:"].contains(where: { lower.starts(with: $0.unicodeScalars) }) { return target }
         // Relative: no scheme (no ':' before the first '/'), no control characters, not protocol-relative.
         if starts("//") || scalars.isEmpty { return nil }
-        if scalars.contains(where: { $0.value < 0x20 || $0 == "\\" }) { return nil }
+        // Control characters (C0, DEL, C1) are refused, not passed on: the page's escaping drops them, and
+        // "/\u{87}/host" would then become the protocol-relative "//host" (found by fuzzing).
+        if scalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0 == "\\" }) { return nil }
         if let colon = scalars.firstIndex(of: ":"), !scalars[..<colon].contains("/") { return nil }
         return target
     }

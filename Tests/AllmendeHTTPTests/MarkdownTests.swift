@@ -46,6 +46,15 @@ struct MarkdownTests {
         #expect(Markdown.html("[x](plans/wall\u{0301}.pdf)").contains("<a href=\"plans/wall\u{0301}.pdf\""), "relative links with marks still work")
     }
 
+    @Test("a control character in a relative link (which the page would drop) is no link: /\\u{87}/host never becomes //host", arguments: [
+        "`[\\\\](//)[a](/\u{87}/)n", "[a](/\u{87}/evil.example/x)", "[a](/\u{7F}/evil.example)", "[a](/\u{9F}/evil.example)",
+    ])
+    func controlCharacterInRelativeLink(input: String) {
+        let html = Markdown.html(input)
+        #expect(!html.contains("href=\"//"), "\(html)")
+        #expect(!html.contains("<a "), "\(html)")
+    }
+
     @Test("raw HTML is text, and links that could run script are dropped to their label", arguments: [
         "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[x](javascript:alert(1))", "[x](JaVaScRiPt:alert(1))",
         "[x](data:text/html,<script>alert(1)</script>)", "[x](vbscript:msgbox)", "[x](//evil.example/)", "[x](java\tscript:alert(1))",
