@@ -177,13 +177,15 @@ enum PackageCommands {
     /// `show` of a package this node knows only from a catalog entry: the publisher's signed summary.
     static func showListing(_ listing: CatalogListing, store: PackageStore, context: CommandContext) {
         let summary = listing.summary
+        // One walk over the version claims for both the banner and the list.
+        let versions = store.versions(of: listing.package)
         if context.isJSON {
             context.printJSON(PackageJSON.unfetched(listing, holders: HoldersCommand.count(of: listing.package, context) ?? 0,
-                                                    versions: store.versions(of: listing.package)))
+                                                    versions: versions))
             return
         }
         let console = context.console
-        PackageReport.printNewer(store.versions(of: listing.package), of: listing.package, console: console)
+        PackageReport.printNewer(versions, of: listing.package, console: console)
         console.line("\(summary.title) \(summary.version)  (not fetched: this node knows it from the catalog; 'allmende fetch \(listing.package.shortHex(8))' gets it)")
         console.line("package   \(listing.package.hex)")
         console.line("license   \(summary.license)")
@@ -193,7 +195,7 @@ enum PackageCommands {
         if let count = HoldersCommand.count(of: listing.package, context) { console.line("held by   \(count) node(s) ('allmende holders \(listing.package.shortHex(8))')") }
         if listing.attestations > 0 { console.line("built by  \(listing.attestations) lab(s)") }
         if let reason = listing.retraction { console.line("RETRACTED by its publisher: \(reason)") }
-        PackageReport.printVersions(store.versions(of: listing.package), current: (summary.version, listing.package), console: console)
+        PackageReport.printVersions(versions, current: (summary.version, listing.package), console: console)
     }
 
     static func statementJSON(_ verified: VerifiedStatement, publisher: NodeID? = nil) -> JSONValue {
