@@ -47,6 +47,7 @@ let package = Package(
         .target(name: "AllmendeZIP", swiftSettings: strict),
         .target(name: "AllmendeTOML", swiftSettings: strict),
         .target(name: "AllmendeModel", dependencies: ["AllmendeCrypto", "CanonicalJSON", "AllmendeTOML"], swiftSettings: strict),
+        .target(name: "AllmendePlaces", dependencies: ["AllmendeModel"], swiftSettings: strict),
         .target(name: "AllmendeWire", dependencies: ["AllmendeCrypto"], swiftSettings: strict),
         .target(name: "AllmendeNode", dependencies: ["AllmendeWire", "AllmendeCrypto"], swiftSettings: strict),
         .target(name: "AllmendeTLS", dependencies: ["COpenSSL", "AllmendeCrypto", "AllmendeSystem"], swiftSettings: strict),
@@ -62,7 +63,8 @@ let package = Package(
         ),
         .target(
             name: "AllmendeCLI",
-            dependencies: ["AllmendeSystem", "AllmendeCrypto", "AllmendeStore", "AllmendeModel", "CanonicalJSON", "AllmendeRuntime", "AllmendeNode"],
+            dependencies: ["AllmendeSystem", "AllmendeCrypto", "AllmendeStore", "AllmendeModel", "CanonicalJSON", "AllmendeRuntime", "AllmendeNode",
+                           "AllmendePlaces"],
             swiftSettings: strict
         ),
         .executableTarget(name: "allmende", dependencies: ["AllmendeCLI"], swiftSettings: strict),
@@ -115,6 +117,11 @@ let package = Package(
         .testTarget(
             name: "AllmendeHTTPTests",
             dependencies: ["AllmendeHTTP", "AllmendeTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AllmendePlacesTests",
+            dependencies: ["AllmendePlaces", "AllmendeModel", "AllmendeCrypto", "AllmendeTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -22,6 +22,8 @@ enum CommandTable {
             RemoveCommands.rm,
             RemoveCommands.gc,
             LabCommands.group,
+            MakersCommand.spec,
+            MakersCommand.labs,
             NetworkCommands.daemon,
             NetworkCommands.status,
             NetworkCommands.web,
@@ -40,14 +42,21 @@ enum CommandTable {
 
     /// Runnable commands, flattened (groups replaced by their subcommands).
     static var leaves: [CommandSpec] {
-        root.subcommands.flatMap { (command: CommandSpec) -> [CommandSpec] in
-            command.subcommands.isEmpty ? [command] : command.subcommands
+        func leaves(of command: CommandSpec) -> [CommandSpec] {
+            command.subcommands.isEmpty ? [command] : command.subcommands.flatMap(leaves)
         }
+        return root.subcommands.flatMap(leaves)
     }
 
     /// The command or group named `name` ("store add").
     static func find(_ name: String) -> CommandSpec? {
-        let all = root.subcommands + root.subcommands.flatMap { (command: CommandSpec) in command.subcommands }
-        return all.first { $0.name == name }
+        func search(_ commands: [CommandSpec]) -> CommandSpec? {
+            for command in commands {
+                if command.name == name { return command }
+                if let found = search(command.subcommands) { return found }
+            }
+            return nil
+        }
+        return search(root.subcommands)
     }
 }

@@ -20,7 +20,7 @@ enum LabCommands {
         then signs statements for the lab, carrying the delegation. Keep the lab key offline once nodes are delegated:
         a node key that is copied or lost is revoked with the lab key, and the lab keeps its identity.
         """,
-        subcommands: [initCommand, show, delegate, importCommand, revoke]
+        subcommands: [initCommand, show, delegate, importCommand, revoke, LabProfileCommands.group]
     )
 
     static let initCommand = CommandSpec(

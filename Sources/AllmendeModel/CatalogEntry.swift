@@ -1,4 +1,4 @@
-// CatalogEntry.swift: AllmendeModel. What the catalog carries: signed statements and revocations. Pure.
+// CatalogEntry.swift: AllmendeModel. What the catalog carries: signed statements, revocations, lab profiles. Pure.
 // Spec: Protocol/statements.md "Revocation".
 
 import AllmendeCrypto
@@ -9,6 +9,8 @@ import CanonicalJSON
 public enum CatalogEntry: Equatable, Sendable {
     case statement(SignedStatement)
     case revocation(Revocation)
+    /// A lab's profile (or its withdrawal): where it is and what it can make.
+    case profile(SignedLabProfile)
 
     /// Parses entry bytes: a revocation if its top-level `schema` is `allmende/revocation/1`, a signed statement
     /// otherwise. The bytes must be exactly the canonical (RFC 8785) encoding, so one signed document is one
@@ -29,6 +31,11 @@ public enum CatalogEntry: Equatable, Sendable {
         if value["schema"]?.stringValue == Revocation.schema {
             guard bytes.count <= Revocation.maximumSize else { throw .invalidField(path: "revocation", reason: "longer than \(Revocation.maximumSize) bytes") }
             self = .revocation(try Revocation.parse(value))
+        } else if value["profile"] != nil {
+            guard bytes.count <= SignedLabProfile.maximumSize else {
+                throw .invalidField(path: "profile", reason: "longer than \(SignedLabProfile.maximumSize) bytes")
+            }
+            self = .profile(try SignedLabProfile(parsed: value))
         } else {
             self = .statement(try SignedStatement(parsed: value))
         }
@@ -42,6 +49,7 @@ public enum CatalogEntry: Equatable, Sendable {
         switch self {
         case let .statement(signed): return try signed.canonicalBytes()
         case let .revocation(revocation): return try revocation.canonicalBytes()
+        case let .profile(signed): return try signed.canonicalBytes()
         }
     }
 }
@@ -92,7 +100,7 @@ public struct RevocationRule: Sendable {
     public func revocation(against statement: Statement, device: NodeID, firstSeen: Timestamp?) -> Revocation? {
         revocations.first { revocation in
             revocation.identity == statement.identity && revocation.device == device
-                && (revocation.revokedFrom <= statement.time || (firstSeen.map { revocation.revokedFrom < $0 } ?? false))
+                && (revocation.revokedFrom <= statement.time || (firstSeen.map { revocation.revokedFrom <= $0 } ?? false))
         }
     }
 }

@@ -97,6 +97,8 @@ public struct DesignInfo: Equatable, Sendable {
     public var supersedes: ContentID?
     public var bom: [BOMLine] = []
     public var processes: [ManufacturingProcess] = []
+    /// What making it needs, per process: the part's size, material and thickness (lets makers find a lab).
+    public var fabrication: [FabricationNeed] = []
     public var readiness: ReadinessLevel?
     /// BCP 47 tags, e.g. "en", "de-CH".
     public var documentationLanguage: [String]
@@ -130,13 +132,7 @@ public struct DesignInfo: Equatable, Sendable {
             try Person.parse(value, path: path)
         }
         let languages = try reader.array("documentationLanguage", maximumCount: 20, minimumCount: 1) { (value, path) throws(ModelError) in
-            let tag = try stringElement(value, path: path, maximumLength: 35)
-            let parts = tag.split(separator: "-", omittingEmptySubsequences: false)
-            guard let first = parts.first, (2...3).contains(first.count), first.allSatisfy({ $0.isASCII && $0.isLetter }),
-                  parts.dropFirst().allSatisfy({ (1...8).contains($0.count) && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }) else {
-                throw ModelError.invalidField(path: path, reason: "'\(tag)' is not a BCP 47 language tag such as en or de-CH")
-            }
-            return tag
+            try languageTag(value, path: path)
         }
         var info = DesignInfo(title: title, version: version, summary: summary, category: category, license: license,
                               licensors: licensors, documentationLanguage: languages)
@@ -159,11 +155,10 @@ public struct DesignInfo: Equatable, Sendable {
         if reader.value("supersedes") != nil { info.supersedes = try reader.contentID("supersedes") }
         info.bom = try reader.array("bom", maximumCount: 5000) { (value, path) throws(ModelError) in try BOMLine.parse(value, path: path) }
         info.processes = try reader.array("processes", maximumCount: 20) { (value, path) throws(ModelError) in
-            let text = try stringElement(value, path: path, maximumLength: 40)
-            guard let process = ManufacturingProcess(rawValue: text) else {
-                throw ModelError.invalidField(path: path, reason: "'\(text)' is not one of: \(ManufacturingProcess.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return process
+            try process(named: try stringElement(value, path: path, maximumLength: 40), path: path)
+        }
+        info.fabrication = try reader.array("fabrication", maximumCount: FabricationNeed.maximumCount) { (value, path) throws(ModelError) in
+            try FabricationNeed.parse(value, path: path)
         }
         if reader.value("readiness") != nil { info.readiness = try reader.enumeration("readiness", ReadinessLevel.self) }
         info.healthSafety = try reader.optionalString("healthSafety", maximumLength: 8192)
@@ -188,6 +183,7 @@ public struct DesignInfo: Equatable, Sendable {
         if let supersedes { members["supersedes"] = .string(supersedes.hex) }
         if !bom.isEmpty { members["bom"] = .array(bom.map(\.json)) }
         if !processes.isEmpty { members["processes"] = .array(processes.map { .string($0.rawValue) }) }
+        if !fabrication.isEmpty { members["fabrication"] = .array(fabrication.map(\.json)) }
         if let readiness { members["readiness"] = .string(readiness.rawValue) }
         if let healthSafety { members["healthSafety"] = .string(healthSafety) }
         if let homepage { members["homepage"] = .string(homepage) }

@@ -62,7 +62,7 @@ public enum InformalLicenseNames {
 
 extension String {
     /// `self` with every occurrence of `target` removed or replaced.
-    func replacingAll(_ target: String, with replacement: String) -> String {
+    public func replacingAll(_ target: String, with replacement: String) -> String {
         guard !target.isEmpty else { return self }
         var result = ""
         var rest = self[...]

@@ -64,8 +64,8 @@ public enum OKHExport {
         var lines = ["", "# What OKH has no field for, in allmende.json's names (read back by 'allmende import okh').", "[allmende]"]
         lines.append("package = \(quote(packageID.hex))")
         lines.append("created = \(quote(manifest.created.description))")
-        for key in ["category", "summary", "description", "healthSafety", "tags", "documentationLanguage", "processes", "licensors", "authors",
-                    "derivedFrom", "supersedes", "bom"] {
+        for key in ["category", "summary", "description", "healthSafety", "tags", "documentationLanguage", "processes", "fabrication", "licensors",
+                    "authors", "derivedFrom", "supersedes", "bom"] {
             guard let value = members[key] else { continue }
             if case let .array(elements) = value, elements.count > 1 {
                 lines.append("\(key) = [\n" + elements.map { "  " + tomlValue($0) }.joined(separator: ",\n") + ",\n]")

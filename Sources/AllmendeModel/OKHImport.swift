@@ -20,7 +20,7 @@ public enum OKHImport {
         /// The draft as `allmende.json` text: one field per line, files one per line.
         public var text: String {
             let order = ["title", "version", "summary", "description", "category", "tags", "license", "licensors", "authors", "created",
-                         "documentationLanguage", "readiness", "processes", "healthSafety", "homepage", "supersedes", "derivedFrom", "bom"]
+                         "documentationLanguage", "readiness", "processes", "fabrication", "healthSafety", "homepage", "supersedes", "derivedFrom", "bom"]
             func encoded(_ value: JSONValue) -> String { (try? CanonicalEncoder.string(value)) ?? "null" }
             var lines = order.compactMap { key in members[key].map { "  \(encoded(.string(key))): \(encoded($0))" } }
             if case let .object(files)? = members["files"] {
@@ -94,7 +94,7 @@ public enum OKHImport {
             draft["category"] = .string(DesignCategory.other.rawValue)
             warnings.append("category: OKH has none; set to other (choose one of \(DesignCategory.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        for key in ["created", "authors", "supersedes", "derivedFrom"] { if let value = ext[key] { draft[key] = value } }
+        for key in ["created", "authors", "supersedes", "derivedFrom", "fabrication"] { if let value = ext[key] { draft[key] = value } }
         draft["processes"] = ext["processes"] ?? processes(table["tsdc"], warnings: &warnings)
         if draft["derivedFrom"] == nil, let fork = table["forkOf"]?.stringValue {
             if fork.hasPrefix("urn:allmende:package:"), fork.count == 21 + 64 {
@@ -245,7 +245,8 @@ public enum OKHImport {
 }
 
 extension StringProtocol {
-    var trimmingSpaces: String {
+    /// Without leading and trailing white space.
+    public var trimmingSpaces: String {
         var scalars = Substring(self)
         while let first = scalars.first, first.isWhitespace { scalars = scalars.dropFirst() }
         while let last = scalars.last, last.isWhitespace { scalars = scalars.dropLast() }

@@ -17,6 +17,9 @@ public struct PackageSummary: Equatable, Sendable {
     public var supersedes: ContentID?
     /// The parents the manifest names in `derivedFrom`, in its order (so lineage is known before a fetch).
     public var derivedFrom: [ContentID] = []
+    /// What making it needs: the manifest's `fabrication` needs, then each of its `processes` no need names (so
+    /// a node can tell which labs can make it before anything is fetched).
+    public var fabrication: [FabricationNeed] = []
 
     public init(manifest: DesignManifest) {
         title = manifest.info.title
@@ -28,6 +31,14 @@ public struct PackageSummary: Equatable, Sendable {
         files = manifest.files.count
         supersedes = manifest.info.supersedes
         derivedFrom = manifest.info.derivedFrom.map(\.package)
+        fabrication = Self.needs(of: manifest.info)
+    }
+
+    /// The fabrication needs a summary carries for `info`.
+    public static func needs(of info: DesignInfo) -> [FabricationNeed] {
+        var needs = info.fabrication
+        for process in info.processes where !needs.contains(where: { $0.process == process }) { needs.append(FabricationNeed(process: process)) }
+        return needs
     }
 
     /// True if it agrees with `manifest` (a fetcher checks this once the manifest arrives).
@@ -40,6 +51,7 @@ public struct PackageSummary: Equatable, Sendable {
         ]
         if let supersedes { members["supersedes"] = .string(supersedes.hex) }
         if !derivedFrom.isEmpty { members["derivedFrom"] = .array(derivedFrom.map { .string($0.hex) }) }
+        if !fabrication.isEmpty { members["fabrication"] = .array(fabrication.map(\.json)) }
         return .object(members)
     }
 
@@ -57,14 +69,17 @@ public struct PackageSummary: Equatable, Sendable {
         let derivedFrom = try reader.array("derivedFrom", maximumCount: 50) { (value, path) throws(ModelError) in
             try JSONObjectReader.contentID(try stringElement(value, path: path, maximumLength: 64), path: path)
         }
+        let fabrication = try reader.array("fabrication", maximumCount: FabricationNeed.maximumCount * 2) { (value, path) throws(ModelError) in
+            try FabricationNeed.parse(value, path: path)
+        }
         try reader.rejectUnknownKeys()
         return PackageSummary(title: title, version: version, license: licenseText, category: category, tags: tags, size: size, files: files,
-                              supersedes: supersedes, derivedFrom: derivedFrom)
+                              supersedes: supersedes, derivedFrom: derivedFrom, fabrication: fabrication)
     }
 
     /// A summary from its fields (as read back from a node's own listing snapshot).
     public init(title: String, version: String, license: String, category: String, tags: [String], size: Int, files: Int,
-                supersedes: ContentID? = nil, derivedFrom: [ContentID] = []) {
+                supersedes: ContentID? = nil, derivedFrom: [ContentID] = [], fabrication: [FabricationNeed] = []) {
         self.title = title
         self.version = version
         self.license = license
@@ -74,5 +89,22 @@ public struct PackageSummary: Equatable, Sendable {
         self.files = files
         self.supersedes = supersedes
         self.derivedFrom = derivedFrom
+        self.fabrication = fabrication
+    }
+
+    /// The fabrication needs as canonical JSON (how the catalog index keeps them).
+    public var fabricationJSON: [UInt8]? {
+        fabrication.isEmpty ? nil : try? CanonicalEncoder.encode(.array(fabrication.map(\.json)))
+    }
+
+    /// Fabrication needs from `fabricationJSON` bytes; nil if they do not parse.
+    public static func fabrication(fromJSON bytes: [UInt8]) -> [FabricationNeed]? {
+        guard case let .array(items)? = try? JSONParser.parse(bytes, maximumLength: 65_536), (1...FabricationNeed.maximumCount * 2).contains(items.count) else { return nil }
+        var needs: [FabricationNeed] = []
+        for (index, item) in items.enumerated() {
+            guard let need = try? FabricationNeed.parse(item, path: "fabrication[\(index)]") else { return nil }
+            needs.append(need)
+        }
+        return needs
     }
 }

@@ -4,6 +4,7 @@
 // Pure.
 
 import AllmendeTOML
+import CanonicalJSON
 
 enum YAMLSubset {
     /// Most nesting of mappings and sequences.
@@ -252,4 +253,22 @@ enum YAMLSubset {
             throw TOMLError(line: line, column: column + error.column - 5, message: error.message)
         }
     }
+}
+
+/// Structured text people write by hand, read into JSON values: JSON itself, or the YAML subset (block mappings
+/// and lists, plain and quoted scalars) that OKH and OKW records use.
+public enum StructuredText {
+    public static func parse(_ bytes: [UInt8], isYAML: Bool) throws(StructuredTextError) -> JSONValue {
+        if isYAML {
+            do { return .object(OKHImport.json(try YAMLSubset.parse(String(decoding: bytes, as: UTF8.self)))) } catch {
+                throw StructuredTextError(message: "\(error)")
+            }
+        }
+        do { return try JSONParser.parse(bytes) } catch { throw StructuredTextError(message: "\(error)") }
+    }
+}
+
+public struct StructuredTextError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
 }

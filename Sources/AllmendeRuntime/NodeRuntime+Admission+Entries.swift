@@ -39,11 +39,11 @@ extension NodeRuntime {
         store.catalogBytesByIdentity().reduce(0) { total, item in hasStanding(item.key) ? total : total + item.value }
     }
 
-    /// The admission decision for a verified statement of `size` bytes arriving now.
-    func admit(_ signed: SignedStatement, size: Int, nowSeconds: Int64) -> EntryAdmissionDecision {
-        let standing = hasStanding(signed.statement.identity)
+    /// The admission decision for a verified entry of `size` bytes by `identity` arriving now.
+    func admit(_ identity: NodeID, size: Int, nowSeconds: Int64) -> EntryAdmissionDecision {
+        let standing = hasStanding(identity)
         return state.withLock { state in
-            state.admission.admit(identity: signed.statement.identity.text, hasStanding: standing, size: size, day: nowSeconds / 86_400)
+            state.admission.admit(identity: identity.text, hasStanding: standing, size: size, day: nowSeconds / 86_400)
         }
     }
 
@@ -54,8 +54,7 @@ extension NodeRuntime {
         var chosen: Set<ContentID> = []
         var freed = 0
         for id in store.catalog.ids where freed < goal && id != keeping {
-            guard let entry = store.catalog.entryBytes(id), case let .statement(signed)? = try? CatalogEntry(parsingStored: entry),
-                  !hasStanding(signed.statement.identity) else { continue }
+            guard let entry = store.catalog.entryBytes(id), let identity = Self.signingIdentity(entry), !hasStanding(identity) else { continue }
             chosen.insert(id)
             freed += entry.count
         }
@@ -71,6 +70,15 @@ extension NodeRuntime {
             logger.info("evicted strangers' catalog entries to stay within their budget", ["entries": String(chosen.count), "bytes": String(freed)])
         } catch {
             logger.warning("could not evict strangers' catalog entries", ["reason": "\(error)"])
+        }
+    }
+
+    /// The identity an entry speaks for (statements and profiles; revocations are never evicted).
+    static func signingIdentity(_ bytes: [UInt8]) -> NodeID? {
+        switch try? CatalogEntry(parsingStored: bytes) {
+        case let .statement(signed)?: return signed.statement.identity
+        case let .profile(signed)?: return signed.profile.identity
+        case .revocation?, nil: return nil
         }
     }
 }

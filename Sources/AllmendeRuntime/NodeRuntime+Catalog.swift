@@ -99,7 +99,7 @@ extension NodeRuntime {
             forgetPackageAnswers(signed.statement.package)
             forgetStanding()
             holdingsMayHaveChanged()
-        case nil: break
+        case .profile?, nil: break
         }
         drive(.publishedLocally(id))
         return true
@@ -186,7 +186,24 @@ extension NodeRuntime {
                 return (.revokedSigner("device key \(signed.signer.text) was revoked from \(revocation.revokedFrom) (\(revocation.reason))"), entry)
             }
             // Strangers get quotas and a budget, not free disk.
-            switch admit(signed, size: bytes.count, nowSeconds: nowSeconds) {
+            switch admit(signed.statement.identity, size: bytes.count, nowSeconds: nowSeconds) {
+            case let .refuse(reason):
+                return (.overBudget(reason), entry)
+            case let .keepAfterEvicting(excess):
+                evictionNeeded = excess
+            case .keep:
+                break
+            }
+        case let .profile(signed):
+            do { try signed.verify() } catch { return (.rejected("\(error)"), entry) }
+            guard signed.profile.time.secondsSinceEpoch <= nowSeconds + Int64(Self.maximumFutureSkew) else {
+                return (.rejected("its time \(signed.profile.time) is in the future"), entry)
+            }
+            if let revocation = revocationRule.revocation(against: signed, firstSeen: Timestamp(secondsSinceEpoch: nowSeconds)) {
+                return (.revokedSigner("device key \(signed.signer.text) was revoked from \(revocation.revokedFrom) (\(revocation.reason))"), entry)
+            }
+            // A lab profile is a catalog entry like any other: strangers' profiles count against their budget.
+            switch admit(signed.profile.identity, size: bytes.count, nowSeconds: nowSeconds) {
             case let .refuse(reason):
                 return (.overBudget(reason), entry)
             case let .keepAfterEvicting(excess):

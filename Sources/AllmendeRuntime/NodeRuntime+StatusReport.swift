@@ -16,6 +16,8 @@ extension NodeRuntime {
                 "http": webServer.withLock { server in server.map { .string("http://\($0.host):\($0.port)/") } } ?? .null,
                 "peers": .array(peers), "blobs": .integer(blobCount), "storeBytes": .integer(bytes),
                 "packages": .integer(store.storedPackageCount()), "catalogEntries": .integer(store.catalog.count),
+                "entriesFromPeers": .integer(events.counters.entriesFromPeers), "entriesRejected": .integer(events.counters.strikes),
+                "entriesRevoked": .integer(events.counters.entriesRevoked),
                 "knownNodes": .integer(knownNodes.count),
                 "holderNodes": .integer(holderNodeCount()),
                 "seemsUnreachable": .bool(seemsUnreachable()),

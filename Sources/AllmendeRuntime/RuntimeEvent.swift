@@ -60,6 +60,7 @@ public final class EventLog: Sendable {
         }
         switch event {
         case .entryRejected: count { $0.strikes += 1 }
+        case .entryRevoked: count { $0.entriesRevoked += 1 }
         case .reconciliationEnded: count { $0.reconciliations += 1 }
         default: break
         }
@@ -90,6 +91,8 @@ public struct NodeCounters: Sendable, Equatable {
     public var entriesFromPeers = 0
     /// Bad entries refused (each a strike against the sender).
     public var strikes = 0
+    /// Entries refused because a revoked device key signed them (no strike).
+    public var entriesRevoked = 0
     /// Reconciliation sessions ended on this side.
     public var reconciliations = 0
     /// Bytes of connections already closed, by direction ("in": accepted, "out": dialled) — live ones are added when read.

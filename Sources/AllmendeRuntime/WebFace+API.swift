@@ -98,6 +98,7 @@ extension WebFace {
         metric("goodbyes_sent_total", "counter", "Goodbyes this node sent, by code.",
                GoodbyeCode.allCases.map { "\($0)" }.map { ("code=\"\($0)\"", counters.goodbyesSent[$0] ?? 0) })
         metric("strikes_total", "counter", "Bad catalog entries refused (a strike against the sender each).", [("", counters.strikes)])
+        metric("entries_revoked_total", "counter", "Catalog entries refused because a revoked device key signed them.", [("", counters.entriesRevoked)])
         metric("gossip_entries_total", "counter", "Catalog entries from peers appended (gossip and reconciliation).", [("", counters.entriesFromPeers)])
         metric("reconciliations_total", "counter", "Reconciliation sessions ended.", [("", counters.reconciliations)])
         if let server = server.withLock({ $0 }) {

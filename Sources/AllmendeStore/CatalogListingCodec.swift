@@ -12,7 +12,7 @@ enum CatalogListingCodec {
         out += listing.publisher.publicKey.rawRepresentation
         out.u64(UInt64(bitPattern: listing.publishedAt.secondsSinceEpoch))
         out.append((listing.isSignerRevoked ? 1 : 0) | (listing.retractions.isEmpty ? 0 : 2) | (listing.summary.supersedes == nil ? 0 : 4)
-                   | (listing.summary.derivedFrom.isEmpty ? 0 : 8))
+                   | (listing.summary.derivedFrom.isEmpty ? 0 : 8) | (listing.summary.fabrication.isEmpty ? 0 : 16))
         if !listing.retractions.isEmpty {
             out.u64(UInt64(listing.retractions.count))
             for note in listing.retractions {
@@ -31,6 +31,7 @@ enum CatalogListingCodec {
             out.u64(UInt64(summary.derivedFrom.count))
             for parent in summary.derivedFrom { out += parent.bytes }
         }
+        if let fabrication = summary.fabricationJSON { out.string(String(decoding: fabrication, as: UTF8.self)) }
         out.u64(UInt64(listing.attesters.count))
         for attester in listing.attesters.sorted() { out += attester.publicKey.rawRepresentation }
     }
@@ -67,6 +68,11 @@ enum CatalogListingCodec {
                 derivedFrom.append(id)
             }
         }
+        var fabrication: [FabricationNeed] = []
+        if flags & 16 != 0 {
+            guard let text = reader.string(), let needs = PackageSummary.fabrication(fromJSON: Array(text.utf8)) else { return nil }
+            fabrication = needs
+        }
         guard let attesterCount = reader.count() else { return nil }
         var attesters: Set<NodeID> = []
         for _ in 0..<attesterCount {
@@ -75,7 +81,7 @@ enum CatalogListingCodec {
         }
         var listing = CatalogListing(package: package, summary: PackageSummary(title: title, version: version, license: license, category: category,
                                                                                tags: tags, size: Int(size), files: files, supersedes: supersedes,
-                                                                               derivedFrom: derivedFrom),
+                                                                               derivedFrom: derivedFrom, fabrication: fabrication),
                                      publisher: publisher, publishedAt: Timestamp(secondsSinceEpoch: Int64(bitPattern: published)))
         listing.retractions = retractions
         listing.isSignerRevoked = flags & 1 != 0

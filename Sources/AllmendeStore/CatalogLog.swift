@@ -135,15 +135,17 @@ public final class CatalogLog: Sendable {
 
     /// The IDs and bytes of the entries from position `start` on (in `ids` order), read in one pass over the
     /// file instead of one read per entry.
-    public func entryPayloads(from start: Int) -> [(ContentID, [UInt8])] {
+    public func entryPayloads(from start: Int, limit: Int = .max) -> [(ContentID, [UInt8])] {
         state.withLock { state -> [(ContentID, [UInt8])] in
             refresh(&state)
-            guard start >= 0, start < state.count else { return [] }
+            guard start >= 0, start < state.count, limit > 0 else { return [] }
+            let stop = limit >= state.count - start ? state.count : start + limit
             let first = state.offset(at: start)
-            guard first <= state.end, let bytes = try? Self.read(state.descriptor, count: state.end - first, atOffset: first) else { return [] }
+            let last = stop == state.count ? state.end : state.offset(at: stop)
+            guard first <= last, last <= state.end, let bytes = try? Self.read(state.descriptor, count: last - first, atOffset: first) else { return [] }
             var result: [(ContentID, [UInt8])] = []
-            result.reserveCapacity(state.count - start)
-            for position in start..<state.count {
+            result.reserveCapacity(stop - start)
+            for position in start..<stop {
                 let id = state.id(at: position), offset = state.offset(at: position)
                 guard offset >= first, offset - first + 8 <= bytes.count else { continue }
                 let at = offset - first

@@ -25,7 +25,7 @@ public struct CatalogListing: Sendable, Equatable {
     /// (a throw-away identity cannot inflate the count).
     public var attestations = 0
     /// Every identity that attested it.
-    var attesters: Set<NodeID> = []
+    public internal(set) var attesters: Set<NodeID> = []
     /// True if the package is stored here in full.
     public var isStored = false
     /// True if its publish statement is by a device key its lab revoked (signed, or first seen here, after the

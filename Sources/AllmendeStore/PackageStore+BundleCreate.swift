@@ -92,7 +92,14 @@ extension PackageStore {
         }
         if selection.all {
             for (id, bytes) in catalog.entryPayloads(from: 0) where !seenStatements.contains(id) {
-                if let since = selection.since, let signed = try? SignedStatement(parsing: bytes), signed.statement.time < since { continue }
+                // Statements and lab profiles; revocations travel in their own records (from revocations/).
+                let time: Timestamp
+                switch try? CatalogEntry(parsingStored: bytes) {
+                case let .statement(signed)?: time = signed.statement.time
+                case let .profile(signed)?: time = signed.profile.time
+                case .revocation?, nil: continue
+                }
+                if let since = selection.since, time < since { continue }
                 seenStatements.insert(id)
                 statements.append((id, bytes))
             }

@@ -60,6 +60,9 @@ extension PackageStore {
                     if try catalog.append(entryBytes: bytes, durable: false) { added.append(id) }
                 }
             }
+            for (id, bytes) in checked.profiles where !known.contains(id) {
+                if try catalog.append(entryBytes: bytes, durable: false) { added.append(id) }
+            }
             try catalog.syncPending()
         } catch {
             throw .store(error)
@@ -76,6 +79,8 @@ extension PackageStore {
     private struct CheckedBundle {
         var revocations: [Revocation] = []
         var statements: [CheckedStatement] = []
+        /// Lab profiles of a backup's catalog (checked like statements), with their entry IDs.
+        var profiles: [(ContentID, [UInt8])] = []
     }
 
     /// Publish statements first, then by time.
@@ -101,7 +106,14 @@ extension PackageStore {
             let verified: VerifiedStatement
             let signed: SignedStatement
             do {
-                signed = try SignedStatement(parsing: bytes)
+                switch try CatalogEntry(parsing: bytes) {
+                case let .statement(statement): signed = statement
+                case let .profile(profile):
+                    try profile.verify(revocations: revocations)
+                    checked.profiles.append((SHA256Hasher.hash(bytes), bytes))
+                    continue
+                case .revocation: throw ModelError.invalidField(path: "statement", reason: "a revocation belongs in a revocation record")
+                }
                 verified = try signed.verify(revocations: revocations)
             } catch {
                 throw .invalid("a statement in it does not verify: \(error)")

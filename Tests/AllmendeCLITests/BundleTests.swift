@@ -102,7 +102,7 @@ struct BundleTests {
     func damageImportsNothing() throws {
         try withTempDirectory("bundle-damage") { folder throws in
             let (home, _) = try Self.examplesHome(folder)
-            #expect(runCLI(["attest", "dffe5c", "--note", "built", "--key", Self.key], home: home).status == 0)
+            #expect(runCLI(["attest", "98bbd6", "--note", "built", "--key", Self.key], home: home).status == 0)
             let file = folder.file("good.amb")
             #expect(runCLI(["bundle", "create", "--to", file, "--all"], home: home).status == 0)
             let good = Array(try Data(contentsOf: URL(fileURLWithPath: file)))

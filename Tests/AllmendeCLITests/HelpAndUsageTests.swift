@@ -11,6 +11,7 @@ struct HelpAndUsageTests {
         "init", "id", "new", "publish", "ls", "search", "show", "verify", "export", "bom", "attest", "retract", "okh", "lab", "lab init", "lab show",
         "lab delegate", "lab import", "lab revoke", "rm", "gc", "daemon", "status", "fetch", "peers", "peers add", "peers ls", "peers rm", "mirror", "mirror add", "mirror ls", "mirror rm", "demo", "hash", "store", "store add", "store cat", "store ls", "store rm", "fsck",
         "holders", "lineage", "import", "import okh", "bundle", "bundle create", "bundle verify", "bundle import",
+        "lab profile", "lab profile init", "lab profile edit", "lab profile show", "lab profile publish", "lab profile retract", "makers", "labs",
     ]
 
     @Test("--help text matches its golden file", arguments: [
@@ -24,7 +25,7 @@ struct HelpAndUsageTests {
         if let mismatch = try goldenMismatch(run.output, name: file) { Issue.record(Comment(rawValue: mismatch)) }
     }
 
-    @Test("every command explains itself with an example", arguments: commands.filter { !["lab", "peers", "mirror", "store", "import", "bundle"].contains($0) })
+    @Test("every command explains itself with an example", arguments: commands.filter { !["lab", "peers", "mirror", "store", "import", "bundle", "lab profile"].contains($0) })
     func helpHasExample(command: String) {
         let run = runCLI(command.split(separator: " ").map(String.init) + ["--help"])
         #expect(run.output.contains("example: allmende \(command)"), "\(command) --help has no example")

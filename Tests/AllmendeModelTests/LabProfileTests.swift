@@ -1,0 +1,102 @@
+// LabProfileTests.swift: signed lab profiles against Protocol/vectors/lab-profiles.json (made by an independent
+// Python implementation), the rule that picks a lab's current profile, and fabrication needs in summaries.
+
+import AllmendeCrypto
+import AllmendeModel
+import AllmendeTestSupport
+import CanonicalJSON
+import Foundation
+import Testing
+
+@Suite struct LabProfileTests {
+    static func vectors() throws -> [JSONValue] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Repository.root + "/Protocol/vectors/lab-profiles.json"))
+        return try JSONParser.parse(Array(data))["cases"]?.arrayValue ?? []
+    }
+
+    @Test("every vector: valid ones parse, verify, re-encode byte for byte with their entry ID; invalid ones are refused")
+    func vectorsAgree() throws {
+        let cases = try Self.vectors()
+        #expect(cases.count >= 12)
+        for item in cases {
+            let name = item["name"]?.stringValue ?? "?"
+            let bytes = Array((item["entry"]?.stringValue ?? "").utf8)
+            if item["valid"] == .bool(true) {
+                guard case let .profile(signed) = try CatalogEntry(parsing: bytes) else { Issue.record("\(name): not a profile"); continue }
+                try signed.verify()
+                #expect(try signed.canonicalBytes() == bytes, "\(name)")
+                #expect(try signed.entryID().hex == item["entryID"]?.stringValue, "\(name)")
+            } else {
+                let refused: Bool
+                do {
+                    guard case let .profile(signed) = try CatalogEntry(parsing: bytes) else { Issue.record("\(name): not a profile"); continue }
+                    try signed.verify()
+                    refused = false
+                } catch { refused = true }
+                #expect(refused, "\(name) was accepted")
+            }
+        }
+    }
+
+    static func signed(_ name: String, at seconds: Int64, key: Ed25519PrivateKey, withdrawn: String? = nil) throws -> (SignedLabProfile, ContentID) {
+        let identity = NodeID(publicKey: key.publicKey)
+        var profile = LabProfile(identity: identity, time: Timestamp(secondsSinceEpoch: seconds), name: name)
+        profile.location = LabLocation(city: "Hamburg", country: "DE")
+        if let withdrawn { profile = .withdrawal(identity: identity, time: Timestamp(secondsSinceEpoch: seconds), reason: withdrawn) }
+        let signed = try SignedLabProfile.sign(profile, with: key, delegation: nil)
+        return (signed, try signed.entryID())
+    }
+
+    @Test("a newer profile replaces the older whatever order they arrive in; a withdrawal takes the lab away")
+    func currentProfile() throws {
+        let lab = try Ed25519PrivateKey(), other = try Ed25519PrivateKey()
+        let old = try Self.signed("Old name", at: 1_800_000_000, key: lab)
+        let new = try Self.signed("New name", at: 1_800_000_100, key: lab)
+        let elsewhere = try Self.signed("Another lab", at: 1_700_000_000, key: other)
+        for order in [[old, new, elsewhere], [new, elsewhere, old]] {
+            var set = LabProfileSet()
+            for (signed, id) in order { set.consider(signed, id: id) }
+            #expect(set.current.map(\.profile.name) == ["Another lab", "New name"])
+        }
+        var set = LabProfileSet()
+        for (signed, id) in [old, new, try Self.signed("", at: 1_800_000_200, key: lab, withdrawn: "closed for good"), elsewhere] {
+            set.consider(signed, id: id)
+        }
+        #expect(set.current.map(\.profile.name) == ["Another lab"])
+        // A profile older than the withdrawal does not bring the lab back.
+        set.consider(new.0, id: new.1)
+        #expect(set.current.map(\.profile.name) == ["Another lab"])
+    }
+
+    @Test("coordinates are kept to 0.01 degree; a draft cannot set identity, time or schema")
+    func fieldsAndDrafts() throws {
+        let key = try Ed25519PrivateKey()
+        let identity = NodeID(publicKey: key.publicKey)
+        let draft = try JSONParser.parse(#"{"name": "Lab", "location": {"city": "Kiel", "country": "DE", "latitude": "54.32", "longitude": "-10.1"}}"#)
+        let profile = try LabProfile.fromDraft(draft, identity: identity, time: Timestamp(secondsSinceEpoch: 1_800_000_000))
+        #expect(profile.location?.latitude == 54.32 && profile.location?.longitude == -10.1)
+        #expect(profile.draftJSON["location"]?["longitude"]?.stringValue == "-10.10")
+        #expect(throws: ModelError.self) {
+            try LabProfile.fromDraft(try JSONParser.parse(#"{"name": "Lab", "identity": "x"}"#), identity: identity, time: profile.time)
+        }
+        #expect(throws: ModelError.self) {
+            try LabProfile.fromDraft(try JSONParser.parse(#"{"name": "Lab", "location": {"country": "DE"}}"#), identity: identity, time: profile.time)
+        }
+        // A profile too large for one catalog entry is refused when signed, not sent.
+        var huge = profile
+        huge.equipment = Array(repeating: Equipment(kind: .cncRouting, name: String(repeating: "ü", count: 120),
+                                                    materials: Array(repeating: String(repeating: "ö", count: 80), count: 32)), count: 64)
+        #expect(throws: ModelError.self) { try SignedLabProfile.sign(huge, with: key, delegation: nil) }
+    }
+
+    @Test("parts fit a working area turned in the plane; a third side is compared when both give one")
+    func sizes() throws {
+        let part = try #require(Millimetres([2440, 1220]))
+        #expect(part.fits(in: try #require(Millimetres([2500, 1250]))))
+        #expect(part.fits(in: try #require(Millimetres([1250, 2500, 200]))))
+        #expect(!part.fits(in: try #require(Millimetres([2500, 1200]))))
+        #expect(!part.fits(in: try #require(Millimetres([1300]))))
+        #expect(!(try #require(Millimetres([100, 100, 300]))).fits(in: try #require(Millimetres([200, 200, 250]))))
+        #expect(Millimetres([0, 10]) == nil && Millimetres([1, 2, 3, 4]) == nil)
+    }
+}
