@@ -242,11 +242,16 @@ enum LabProfileCommands {
 
     /// Signs `profile` as `signer`, appends it to the catalog and has a running daemon announce it.
     static func sign(_ profile: LabProfile, signer: LabIdentity, context: CommandContext) throws(CLIError) -> ContentID {
+        var profile = profile
+        let store = try context.packageStore()
+        // Newer than the lab's latest entry, even within the same second (times are whole seconds).
+        if let latest = store.labProfileSet().latest[profile.identity]?.profile.profile.time, latest >= profile.time {
+            profile.time = Timestamp(secondsSinceEpoch: latest.secondsSinceEpoch + 1)
+        }
         let signed: SignedLabProfile
         do { signed = try SignedLabProfile.sign(profile, with: signer.deviceKey, delegation: signer.delegation) } catch { throw .failure(error.description) }
         let bytes: [UInt8]
         do { bytes = try signed.canonicalBytes() } catch { throw .failure(error.description) }
-        let store = try context.packageStore()
         try attempt { () throws(StoreError) in _ = try store.catalog.append(entryBytes: bytes) }
         let id = SHA256Hasher.hash(bytes)
         context.announceToDaemon(id)

@@ -76,6 +76,9 @@ public struct FabricationNeed: Equatable, Sendable {
     /// At most this many needs per design.
     public static let maximumCount = 20
 
+    /// The need as the manifest writes it.
+    public var jsonValue: JSONValue { json }
+
     var json: JSONValue {
         var members: [String: JSONValue] = ["process": .string(process.rawValue)]
         if let part { members["part"] = .string(part) }

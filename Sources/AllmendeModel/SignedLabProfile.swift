@@ -105,8 +105,8 @@ extension RevocationRule {
     }
 }
 
-/// Each lab's current profile among many signed ones: per identity the latest by time, then by entry ID; a
-/// withdrawal as the latest leaves the lab without a profile.
+/// Each lab's current profile among many signed ones: per identity the latest by time (at the same second a
+/// withdrawal first, then the larger entry ID); a withdrawal as the latest leaves the lab without a profile.
 public struct LabProfileSet: Sendable {
     public private(set) var latest: [NodeID: (profile: SignedLabProfile, id: ContentID)] = [:]
 
@@ -116,8 +116,10 @@ public struct LabProfileSet: Sendable {
     @discardableResult
     public mutating func consider(_ signed: SignedLabProfile, id: ContentID) -> Bool {
         if let known = latest[signed.profile.identity] {
-            let newer = signed.profile.time > known.profile.profile.time
-                || signed.profile.time == known.profile.profile.time && id.hex > known.id.hex
+            let (time, knownTime) = (signed.profile.time, known.profile.profile.time)
+            let (withdraws, knownWithdraws) = (signed.profile.withdrawn != nil, known.profile.profile.withdrawn != nil)
+            // Later wins; at the same second a withdrawal wins, then the larger entry ID.
+            let newer = time > knownTime || time == knownTime && (withdraws && !knownWithdraws || withdraws == knownWithdraws && id.hex > known.id.hex)
             guard newer else { return false }
         }
         latest[signed.profile.identity] = (signed, id)

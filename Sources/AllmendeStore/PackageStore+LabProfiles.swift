@@ -27,12 +27,18 @@ extension PackageStore {
     /// Every lab's current profile (withdrawn ones left out; signed by a revoked key — claimed time or first
     /// seen after the revocation — not counted), by name.
     public func labProfiles() -> [KnownLabProfile] {
+        let set = labProfileSet()
+        return set.current.compactMap { signed in set.latest[signed.profile.identity].map { KnownLabProfile(signed: $0.profile, id: $0.id) } }
+    }
+
+    /// Every lab's latest profile entry, withdrawals included (what a new profile of that lab must be newer than).
+    public func labProfileSet() -> LabProfileSet {
         let rule = revocationRule()
         var set = LabProfileSet()
         for (signed, id) in scannedProfiles() where rule.revocation(against: signed, firstSeen: catalog.firstSeen(id)) == nil {
             set.consider(signed, id: id)
         }
-        return set.current.compactMap { signed in set.latest[signed.profile.identity].map { KnownLabProfile(signed: $0.profile, id: $0.id) } }
+        return set
     }
 
     /// The current profile of `identity`, if it has one.

@@ -3,6 +3,7 @@
 import AllmendeCrypto
 import AllmendeModel
 import AllmendeSystem
+import CanonicalJSON
 import Synchronization
 
 /// Choices for one publish.
@@ -80,6 +81,12 @@ extension PackageStore {
         if draft.info.bom.isEmpty, let sheet = folder.files.first(where: { $0.path.text.lowercased() == "bom.csv" }) {
             warnings.append("\(sheet.path.text) is in the folder but \(PackageDraft.fileName) has no \"bom\": it would be published as a file only, "
                             + "and 'allmende bom' would show nothing; copy its rows into \"bom\" ('allmende new' reads it when it writes a draft)")
+        }
+        // Makers find labs by what a design needs: offer the needs the bill of materials shows.
+        for (need, line) in FabricationSuggestion.needs(for: draft.info) {
+            let json = (try? CanonicalEncoder.string(need.jsonValue)) ?? ""
+            warnings.append("fabrication: \(need.process.rawValue) names no part size; from BOM line '\(line.item)' (\(line.dimensions ?? "")) add "
+                            + "\"fabrication\": [\(json)] so 'allmende makers' can find labs whose machines are big enough")
         }
         return (folder, draft, warnings)
     }

@@ -100,3 +100,34 @@ import Testing
         #expect(Millimetres([0, 10]) == nil && Millimetres([1, 2, 3, 4]) == nil)
     }
 }
+
+@Suite struct FabricationSuggestionTests {
+    @Test func dimensionsInTheirUnits() {
+        #expect(FabricationSuggestion.dimensions("2440 x 1220 x 18 mm") == [2440, 1220, 18])
+        #expect(FabricationSuggestion.dimensions("125×125×16") == [125, 125, 16])
+        #expect(FabricationSuggestion.dimensions("2.44 x 1.22 m") == [2440, 1220])
+        #expect(FabricationSuggestion.dimensions("250 x 1,5 cm") == [2500, 15])
+        #expect(FabricationSuggestion.dimensions("M8 x 60") == nil)
+        #expect(FabricationSuggestion.dimensions("about a metre") == nil)
+        #expect(FabricationSuggestion.dimensions("1 x 2 x 3 x 4") == nil)
+    }
+
+    @Test("the largest sheet for a sheet process, the largest blank for milling; named processes and unknown ones are left alone")
+    func fromTheBillOfMaterials() throws {
+        var info = DesignInfo(title: "T", version: "1", summary: "S", category: .building, license: try SPDXExpression(parsing: "CC0-1.0"),
+                              licensors: [Person(name: "L")], documentationLanguage: ["en"])
+        info.processes = [.cncRouting, .cncMilling, .woodworking, .laserCutting]
+        info.bom = [
+            BOMLine(item: "Offcut", quantity: DecimalAmount(1), unit: .pieces, dimensions: "600 x 400 x 6 mm"),
+            BOMLine(item: "Plywood sheet", quantity: DecimalAmount(3), unit: .pieces, material: "Spruce plywood 18 mm, EN 636-2 S", dimensions: "2440 x 1220 x 18 mm"),
+            BOMLine(item: "Aluminium blank", quantity: DecimalAmount(1), unit: .pieces, material: "EN AW-6082", dimensions: "125 x 125 x 16 mm"),
+            BOMLine(item: "Screws", quantity: DecimalAmount(48), unit: .pieces, dimensions: "4 x 50"),
+        ]
+        info.fabrication = [FabricationNeed(process: .laserCutting)]
+        let needs = FabricationSuggestion.needs(for: info).map(\.need)
+        #expect(needs.map(\.process) == [.cncRouting, .cncMilling])
+        #expect(needs[0].size?.dimensions == [2440, 1220] && needs[0].thickness == DecimalAmount(18) && needs[0].material == "Spruce plywood 18 mm")
+        #expect(needs[0].part == "Plywood sheet")
+        #expect(needs[1].size?.dimensions == [125, 125, 16] && needs[1].thickness == nil && needs[1].material == "EN AW-6082")
+    }
+}
