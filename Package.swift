@@ -28,7 +28,7 @@ let package = Package(
         .executableTarget(
             name: "allmende-fuzz",
             dependencies: ["AllmendeCrypto", "AllmendeHTTP", "AllmendeModel", "AllmendeNode", "AllmendeStore", "AllmendeSystem", "AllmendeTOML", "AllmendeWire",
-                           "CanonicalJSON"],
+                           "CanonicalJSON", "AllmendePlaces"],
             swiftSettings: [.unsafeFlags(["-warnings-as-errors", "-parse-as-library"])]
         ),
     ] : []) + [
@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "AllmendeZIP", swiftSettings: strict),
         .target(name: "AllmendeTOML", swiftSettings: strict),
         .target(name: "AllmendeModel", dependencies: ["AllmendeCrypto", "CanonicalJSON", "AllmendeTOML"], swiftSettings: strict),
-        .target(name: "AllmendePlaces", dependencies: ["AllmendeModel"], swiftSettings: strict),
+        .target(name: "AllmendePlaces", dependencies: ["AllmendeModel", "AllmendeStore"], swiftSettings: strict),
         .target(name: "AllmendeWire", dependencies: ["AllmendeCrypto"], swiftSettings: strict),
         .target(name: "AllmendeNode", dependencies: ["AllmendeWire", "AllmendeCrypto"], swiftSettings: strict),
         .target(name: "AllmendeTLS", dependencies: ["COpenSSL", "AllmendeCrypto", "AllmendeSystem"], swiftSettings: strict),
@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "AllmendeRuntime",
             dependencies: ["AllmendeSystem", "AllmendeCrypto", "AllmendeTLS", "AllmendeWire", "AllmendeNode", "AllmendeStore", "AllmendeModel",
-                           "CanonicalJSON", "AllmendeHTTP", "AllmendeZIP"],
+                           "CanonicalJSON", "AllmendeHTTP", "AllmendeZIP", "AllmendePlaces"],
             swiftSettings: strict
         ),
         .target(

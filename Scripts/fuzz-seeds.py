@@ -156,6 +156,13 @@ write("markdown", "hostile", b"# <script>x</script>\n[a](javascript:alert(1)) **
 for path in sorted(glob.glob(os.path.join(root, "Tests", "Fixtures", "okh", "*", "okh.*"))):
     selector = b"\x01" if path.endswith(".yml") else b"\x00"
     write("okh", os.path.basename(os.path.dirname(path)), selector + open(path, "rb").read())
+# Open Know-Where records (selector bit 1; bit 0 = YAML)
+for path in sorted(glob.glob(os.path.join(root, "Tests", "Fixtures", "okw", "*"))):
+    selector = b"\x03" if path.endswith(".yml") else b"\x02"
+    write("okh", "okw-" + os.path.basename(path), selector + open(path, "rb").read())
+# signed lab profiles (catalog entries), valid and must-reject
+for index, case in enumerate(vectors("lab-profiles.json")):
+    write("statements", f"lab-profile-{index}", case["entry"].encode())
 write("okh", "spec-tables", b"\x00[[fruits]]\nname = 'apple'\n[fruits.physical]\ncolor = \"red\"\n[[fruits.varieties]]\nname = \"granny\"\n"
       + b"a.b.c = { d = 1979-05-27T07:32:00Z, e = [1, 2.5, 0x1f, \"\"\"x\"\"\"] }\n")
 

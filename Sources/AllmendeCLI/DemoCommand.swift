@@ -2,9 +2,11 @@
 
 import AllmendeCrypto
 import AllmendeModel
+import AllmendePlaces
 import AllmendeRuntime
 import AllmendeStore
 import AllmendeSystem
+import CanonicalJSON
 import Foundation
 
 enum DemoCommand {
@@ -19,7 +21,8 @@ enum DemoCommand {
         "timber"; node 3 dials node 2. Node 1 publishes the example packages; their catalog entries travel through
         node 2 to node 3; node 2 mirrors the timber packages; node 3 fetches the garden studio plan by ID (from node
         2) and verifies it, then carries it in a bundle file to a fourth home that is not on the network, which
-        imports it only after checking everything. Every step is printed. On a terminal, the nodes then stay up with their web pages
+        imports it only after checking everything. Then each node publishes a lab profile (a fab lab, a timber
+        manufactory, a repair café) and node 3 asks which lab near Hamburg can make the garden studio. Every step is printed. On a terminal, the nodes then stay up with their web pages
         (catalog, packages, dashboard; URLs printed, with an operator login for node 3) until Enter or Ctrl-C; then
         they stop and the folders are removed.
         """,
@@ -36,13 +39,15 @@ enum DemoCommand {
             defer { nodes.forEach { $0.stop() } }
             do {
                 console.line("Allmende demo: three nodes on 127.0.0.1, home folders in \(root)")
+                var keys: [Ed25519PrivateKey] = []
                 func start(_ number: Int, peers: [PeerEntry], mirrors: [MirrorPolicy] = []) throws -> NodeRuntime {
                     var options = NodeOptions(listen: SocketAddress(host: "127.0.0.1", port: 0), name: "demo-node-\(number)", peers: peers)
                     options.antiEntropyInterval = .seconds(1)
                     options.maximumBackoff = .seconds(1)
                     options.mirrors = mirrors
                     options.http = SocketAddress(host: "127.0.0.1", port: 0)
-                    let runtime = try NodeRuntime(home: NodeHome(path: "\(root)/node\(number)"), key: try Ed25519PrivateKey(), options: options,
+                    keys.append(try Ed25519PrivateKey())
+                    let runtime = try NodeRuntime(home: NodeHome(path: "\(root)/node\(number)"), key: keys[keys.count - 1], options: options,
                                                   logger: Logger(level: .error, collecting: true))
                     try runtime.start()
                     nodes.append(runtime)
@@ -104,6 +109,9 @@ enum DemoCommand {
                 guard (try offline.verifyPackage(target.id)).isIntact else { throw CLIError.damage("the bundled package did not verify") }
                 console.line("8. node 3 wrote it into a bundle file (\(ByteCount.format(written.bytes))) for a lab with no network; that lab "
                              + "imported it after checking every byte, signature and file: \(imported.packages.count) package, \(imported.newBlobs) blobs")
+
+                // Where can it be made: each node is a lab and publishes its profile; node 3 asks near Hamburg.
+                try whoCanMake(target.id, examples: examples, nodes: nodes, keys: keys, console: console)
             } catch let error as CLIError {
                 throw error
             } catch {
@@ -123,10 +131,34 @@ enum DemoCommand {
             }
             nodes.forEach { $0.stop() }
             nodes.removeAll()
-            console.line("9. stopped the three nodes" + (context.arguments.has("--keep") ? "; their homes are in \(root)" : " and removed their home folders"))
+            console.line("10. stopped the three nodes" + (context.arguments.has("--keep") ? "; their homes are in \(root)" : " and removed their home folders"))
             return ExitCode.success
         }
     )
+
+    /// Step 9: the nodes publish the example lab profiles (node 1 the fab lab, node 2 the timber manufactory, node 3
+    /// the repair café); once node 3 knows all three, it asks which lab near Hamburg can make `package`.
+    private static func whoCanMake(_ package: ContentID, examples: String, nodes: [NodeRuntime], keys: [Ed25519PrivateKey], console: Console) throws {
+        let now = Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
+        for (index, name) in ["fab-lab-altona", "holzbau-manufaktur-lueneburg", "repair-cafe-kreuzberg"].enumerated() {
+            let draft = try JSONParser.parse(try FileSystem.readFile(examples + "/labs/\(name).json", limit: 256 * 1024))
+            let profile = try LabProfile.fromDraft(draft, identity: nodes[index].nodeID, time: now)
+            _ = nodes[index].acceptEntry(try SignedLabProfile.sign(profile, with: keys[index], delegation: nil).canonicalBytes())
+        }
+        let asking = nodes[2]
+        guard waitUntil({ asking.store.labProfiles().count == 3 }) else { throw CLIError.failure("the lab profiles did not reach node 3") }
+        guard let listing = asking.store.catalogListing(package), case let .found(hamburg, _) = Gazetteer.shared.resolve("Hamburg, DE") else {
+            throw CLIError.failure("node 3 does not know the garden studio")
+        }
+        let origin = MakerSearch.Origin(label: hamburg.label, latitude: hamburg.latitude, longitude: hamburg.longitude)
+        let ranked = MakerSearch.judge(listing, in: asking.store, origin: origin, within: nil)
+        console.line("9. each node published its lab's profile (machines, place, access); node 3 asks who can make "
+                     + "\"\(listing.summary.title)\" near Hamburg (allmende makers ID --near Hamburg):")
+        for verdict in ranked {
+            console.line("     " + (verdict.isIn ? "✓ " : "✗ ") + MakerSearch.headline(verdict))
+            if let reason = MakerSearch.tellingReason(verdict) { console.line("         " + reason) }
+        }
+    }
 
     /// Blocks until a line (or end of input) on standard input, or SIGINT/SIGTERM.
     private static func waitForEnterOrInterrupt() {

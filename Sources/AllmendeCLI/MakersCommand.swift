@@ -37,25 +37,11 @@ enum MakersCommand {
             guard let listing = store.catalogListing(id) else { throw CLIError.failure("\(id.shortHex()) is not in the catalog: no publish statement known") }
             let origin = try place(context)
             let within = try distanceLimit(context, origin: origin)
-            let versions = store.versions(of: id)
-            let family = [listing] + versions.older + versions.newer
             let needs = listing.summary.fabrication
-            var verdicts: [MakerVerdict] = []
-            for known in store.labProfiles() {
-                let lab = known.profile
-                let distance = origin.flatMap { distanceKM(from: $0, to: lab) }
-                var exclusion: String?
-                if let within, let origin {
-                    if let distance, distance > within { exclusion = "\(Int(distance.rounded())) km from \(origin.label), more than \(Int(within)) km" }
-                    if distance == nil { exclusion = "gives no place this node can find" }
-                }
-                let builds = family.filter { $0.attesters.contains(lab.identity) }.count
-                verdicts.append(FabricationMatch.judge(lab, needs: needs, distanceKM: distance, builds: builds, exclusion: exclusion))
-            }
-            let ranked = FabricationMatch.rank(verdicts)
+            let ranked = MakerSearch.judge(listing, in: store, origin: origin, within: within)
             if context.isJSON {
                 context.printJSON(["package": .string(id.hex), "title": .string(listing.summary.title), "version": .string(listing.summary.version),
-                                   "needs": .array(needs.map(needJSON)), "near": origin.map(\.json) ?? .null,
+                                   "needs": .array(needs.map(needJSON)), "near": origin.map(originJSON) ?? .null,
                                    "within": within.map { .number($0) } ?? .null,
                                    "makers": .array(ranked.filter(\.isIn).map(verdictJSON)), "others": .array(ranked.filter { !$0.isIn }.map(verdictJSON))])
                 return ExitCode.success
@@ -87,7 +73,7 @@ enum MakersCommand {
             let within = try distanceLimit(context, origin: origin)
             var found: [(KnownLabProfile, Double?)] = []
             for known in store.labProfiles() where process.map({ known.profile.processes.contains($0) }) ?? true {
-                let distance = origin.flatMap { distanceKM(from: $0, to: known.profile) }
+                let distance = origin.flatMap { MakerSearch.distanceKM(from: $0, to: known.profile) }
                 if let within, (distance ?? .infinity) > within { continue }
                 found.append((known, distance))
             }
@@ -100,7 +86,7 @@ enum MakersCommand {
                 }
             }
             if context.isJSON {
-                context.printJSON(["near": origin.map(\.json) ?? .null, "labs": .array(found.map { known, distance in
+                context.printJSON(["near": origin.map(originJSON) ?? .null, "labs": .array(found.map { known, distance in
                     var json = known.profile.json
                     if case var .object(members) = json {
                         members["entry"] = .string(known.id.hex)
@@ -124,27 +110,18 @@ enum MakersCommand {
         }
     )
 
-    /// Where `--near` points, if given.
-    struct Origin {
-        let label: String
-        let latitude: Double
-        let longitude: Double
-        var json: JSONValue { .object(["place": .string(label), "latitude": .number(latitude), "longitude": .number(longitude)]) }
-    }
+    typealias Origin = MakerSearch.Origin
 
     static func place(_ context: CommandContext) throws(CLIError) -> Origin? {
         guard let text = context.arguments.value("--near") else { return nil }
-        switch Gazetteer.shared.resolve(text) {
-        case let .found(place, others):
+        switch MakerSearch.origin(text) {
+        case let .success((origin, others)):
             if !others.isEmpty && !context.isJSON {
-                context.console.errorLine("note: '\(text)' taken as \(place.label); it could also be \(others.prefix(3).map(\.label).joined(separator: "; ")) (add \", CC\")")
+                context.console.errorLine("note: '\(text)' taken as \(origin.label); it could also be \(others.prefix(3).map(\.label).joined(separator: "; ")) (add \", CC\")")
             }
-            return Origin(label: place.label, latitude: place.latitude, longitude: place.longitude)
-        case let .coordinates(latitude, longitude):
-            return Origin(label: "\(latitude),\(longitude)", latitude: latitude, longitude: longitude)
-        case let .unknown(suggestions):
-            let hint = suggestions.isEmpty ? "give a larger city nearby, or coordinates such as 53.55,9.99" : "did you mean \(suggestions.joined(separator: ", "))?"
-            throw CLIError.usage("--near: no city '\(text)' known; \(hint)", command: nil)
+            return origin
+        case let .failure(error):
+            throw CLIError.usage("--near: \(error)", command: nil)
         }
     }
 
@@ -155,17 +132,8 @@ enum MakersCommand {
         return km
     }
 
-    /// Distance from `origin` to the lab: its coordinates, else its city in the gazetteer.
-    static func distanceKM(from origin: Origin, to lab: LabProfile) -> Double? {
-        guard let location = lab.location else { return nil }
-        var point: (Double, Double)?
-        if let latitude = location.latitude, let longitude = location.longitude {
-            point = (latitude, longitude)
-        } else if let city = location.city, case let .found(place, _) = Gazetteer.shared.resolve("\(city), \(location.country)") {
-            point = (place.latitude, place.longitude)
-        }
-        guard let (latitude, longitude) = point else { return nil }
-        return FabricationMatch.distanceKM(latitude1: origin.latitude, longitude1: origin.longitude, latitude2: latitude, longitude2: longitude)
+    static func originJSON(_ origin: Origin) -> JSONValue {
+        .object(["place": .string(origin.label), "latitude": .number(origin.latitude), "longitude": .number(origin.longitude)])
     }
 
     static func needJSON(_ need: FabricationNeed) -> JSONValue {
@@ -229,15 +197,7 @@ enum MakersCommand {
         return parts.joined(separator: " ")
     }
 
-    static func headline(_ verdict: MakerVerdict) -> String {
-        let lab = verdict.profile
-        var line = lab.name + " — " + (lab.location?.label ?? "place not given")
-        if let distance = verdict.distanceKM { line += ", \(Int(distance.rounded())) km" }
-        if let access = lab.accessType { line += " — \(access.rawValue)" }
-        if verdict.builds > 0 { line += " — built this design" + (verdict.builds > 1 ? " (\(verdict.builds) versions)" : "") }
-        if verdict.isIn && verdict.coverage < 1 { line += " — some needs unconfirmed" }
-        return line
-    }
+    static func headline(_ verdict: MakerVerdict) -> String { MakerSearch.headline(verdict) }
 }
 
 /// Prints a lab profile for people.

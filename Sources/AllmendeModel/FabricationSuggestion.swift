@@ -5,8 +5,9 @@
 public enum FabricationSuggestion {
     /// Processes that cut parts out of sheets: the part's envelope is the sheet's face, the thickness its third side.
     static let sheetProcesses: Set<ManufacturingProcess> = [.cncRouting, .laserCutting, .waterJetCutting, .plasmaCutting, .sheetMetal]
-    /// Processes that machine a part out of a block: the envelope is the blank's three sides.
-    static let blockProcesses: Set<ManufacturingProcess> = [.cncMilling, .metalworking, .casting, .printing3D]
+    /// Processes that machine a part out of a blank: the envelope is the blank's three sides. (Metalworking, casting
+    /// and 3D printing make parts a bill of materials does not size.)
+    static let blockProcesses: Set<ManufacturingProcess> = [.cncMilling]
 
     /// Needs for the design's `processes` that its `fabrication` does not name, from the BOM line that fits each:
     /// the largest sheet (a side of at most 60 mm) for sheet processes, the largest blank (three sides over 10 mm,

@@ -27,6 +27,11 @@ extension WebFace {
             } catch {
                 return apiError(400, error.message)
             }
+        case "packages" where path.count == 3 && path[2] == "makers":
+            guard let id = packageID(path[1]), let listing = runtime.store.catalogListing(id) else {
+                return apiError(404, "no package \(path[1]) is in this node's catalog")
+            }
+            return makersAPI(listing, request: request)
         case "packages" where path.count == 2 || (path.count == 3 && path[2] == "bom"):
             guard let id = packageID(path[1]) else { return apiError(404, "no package \(path[1]) is known to this node") }
             guard let manifest = try? runtime.store.manifest(id) else {

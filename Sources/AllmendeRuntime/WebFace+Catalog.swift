@@ -135,6 +135,7 @@ extension WebFace {
         guard let lab = try? NodeID(parsing: text) else { return badRequestPage("'\(text)' is not a lab or node key") }
         var page = WebPage(title: "Lab \(lab.text.prefix(12))")
         page.raw("<h1>Lab <span class=\"key\">\(lab.text)</span></h1>")
+        page.raw(labProfileSection(lab))
         let published = (try? runtime.store.searchCatalog(CatalogQuery(publisher: lab.text), limit: 500)) ?? []
         page.raw("<h2>Published (\(published.count))</h2><ul class=\"results\" id=\"published\">")
         for listing in published { page.raw(listingItem(listing)) }

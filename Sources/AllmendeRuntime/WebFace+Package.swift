@@ -12,7 +12,7 @@ extension WebFace {
         guard let id = packageID(text) else { return unknownPackage(text) }
         guard let manifest = try? runtime.store.manifest(id) else {
             guard let listing = runtime.store.catalogListing(id) else { return unknownPackage(text) }
-            return catalogOnlyPage(listing, csrf: operatorSession(request)?.csrf)
+            return catalogOnlyPage(listing, request: request)
         }
         let builds: Int
         if let text = request.parameter("builds") {
@@ -59,6 +59,7 @@ extension WebFace {
         page.raw(lineage(id, info))
         page.raw(versionList(versions, current: id, version: info.version))
         page.raw(attestations(statements))
+        page.raw(makersSection(runtime.store.catalogListing(id), request: request))
         return page.response(nodeName: runtime.options.name)
     }
 
@@ -209,7 +210,8 @@ extension WebFace {
     }
 
     /// A package this node knows only from its catalog entry: the signed summary and how to fetch it.
-    private func catalogOnlyPage(_ listing: CatalogListing, csrf: String?) -> HTTPResponse {
+    private func catalogOnlyPage(_ listing: CatalogListing, request: HTTPRequest) -> HTTPResponse {
+        let csrf = operatorSession(request)?.csrf
         let summary = listing.summary
         var page = WebPage(title: summary.title)
         let versions = runtime.store.versions(of: listing.package)
@@ -233,6 +235,7 @@ extension WebFace {
                  + "<tr><th>Publisher</th><td>\(WebPage.labLink(listing.publisher)) · \(HTML.escape(listing.publishedAt.description))</td></tr></tbody></table>")
         page.raw(versionList(versions, current: listing.package, version: summary.version))
         page.raw(lineage(listing.package, nil))
+        page.raw(makersSection(listing, request: request))
         return page.response(nodeName: runtime.options.name)
     }
 }

@@ -42,7 +42,7 @@ struct WebPage {
 
     /// A lab's or node's key, shortened, linking to its page.
     static func labLink(_ id: NodeID, name: String? = nil) -> String {
-        "<a class=\"key\" href=\"/labs/\(id.text)\" title=\"\(id.text)\">\(HTML.escape(name ?? String(id.text.prefix(12)) + "…"))</a>"
+        "<a\(name == nil ? " class=\"key\"" : "") href=\"/labs/\(id.text)\" title=\"\(id.text)\">\(HTML.escape(name ?? String(id.text.prefix(12)) + "…"))</a>"
     }
 
     /// A coloured mark ("stored", "retracted", "not open hardware").

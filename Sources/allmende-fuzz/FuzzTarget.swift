@@ -4,6 +4,7 @@ import AllmendeCrypto
 import AllmendeHTTP
 import AllmendeModel
 import AllmendeNode
+import AllmendePlaces
 import AllmendeStore
 import AllmendeSystem
 import AllmendeTOML
@@ -180,6 +181,15 @@ enum FuzzTarget: String, CaseIterable {
             _ = try? statement.verify()
             _ = try? statement.statementID()
         }
+        // Any catalog entry (statements, revocations, lab profiles): a parsed one is its own canonical form.
+        if let entry = try? CatalogEntry(parsing: bytes) {
+            require((try? entry.canonicalBytes()) == bytes, "a parsed catalog entry is not its own canonical form")
+            if case let .profile(signed) = entry, (try? signed.verify()) != nil, let id = try? signed.entryID() {
+                var set = LabProfileSet()
+                set.consider(signed, id: id)
+                require(set.latest[signed.profile.identity] != nil, "a verified profile is not its lab's latest in a set of one")
+            }
+        }
         _ = (try? NodeAnnouncement(parsing: bytes))?.isValid
         if let value = try? JSONParser.parse(bytes) {
             _ = (try? Delegation.parse(value))?.isValid
@@ -202,6 +212,7 @@ enum FuzzTarget: String, CaseIterable {
     private static func okh(_ bytes: [UInt8]) {
         guard let selector = bytes.first else { return }
         let body = Array(bytes.dropFirst())
+        if selector & 2 != 0 { return okw(body, isYAML: selector & 1 == 1) }
         let table: TOMLTable
         do { table = selector & 1 == 0 ? try TOML.parse(body) : try OKHv1.losh(fromYAML: body) } catch { return }
         // The same bytes parse to the same table.
@@ -211,6 +222,20 @@ enum FuzzTarget: String, CaseIterable {
         }) else { return }
         guard (try? JSONParser.parse(Array(draft.text.utf8))) != nil else { fatalError("the imported draft is not JSON: \(draft.text.prefix(200))") }
     }
+
+    /// An Open Know-Where record (JSON or YAML) to a profile draft; a profile it gives exports to JSON and YAML that
+    /// import again.
+    private static func okw(_ body: [UInt8], isYAML: Bool) {
+        guard let record = try? OKWFacility.parse(body, isYAML: isYAML), let imported = try? OKWFacility.profile(from: record),
+              let profile = try? LabProfile.fromDraft(imported.draft, identity: fuzzIdentity, time: Timestamp(secondsSinceEpoch: 1_800_000_000)) else { return }
+        let exported = OKWFacility.export(profile)
+        for (text, yaml) in [((try? CanonicalEncoder.indented(exported)) ?? "", false), (OKWFacility.yaml(exported), true)] {
+            guard let again = try? OKWFacility.parse(Array(text.utf8), isYAML: yaml) else { fatalError("an exported OKW record does not parse:\n\(text.prefix(400))") }
+            require((try? OKWFacility.profile(from: again)) != nil, "an exported OKW record does not import")
+        }
+    }
+
+    nonisolated(unsafe) private static let fuzzIdentity = NodeID(publicKey: try! Ed25519PrivateKey(rawRepresentation: Array(repeating: 7, count: 32)).publicKey)
 
     /// A store in a folder of its own for this process, and the file the input is written to.
     nonisolated(unsafe) private static var bundleStore: (PackageStore, String)?

@@ -40,7 +40,8 @@ struct BinaryTests {
         let run = try ProcessRunner.run(Repository.allmendeBinary, ["demo", "--examples", Repository.root + "/Examples"], environment: environment)
         #expect(run.status == 0, "\(run.standardError)")
         for step in ["4. node 3's catalog has all 3 entries", "5. node 2 mirrored", "6. node 3 fetched \"Garden studio", "7. node 3 verified it",
-                     "8. node 3 wrote it into a bundle file", "9. stopped the three nodes and removed their home folders"] {
+                     "8. node 3 wrote it into a bundle file", "9. each node published its lab's profile",
+                     "✓ Holzbau-Manufaktur Lüneburg", "✗ Reparatur-Café Kreuzberg", "10. stopped the three nodes and removed their home folders"] {
             #expect(run.standardOutput.contains(step), "missing: \(step)")
         }
         #expect(try FileSystem.contentsOfDirectory(temporary.path).isEmpty)

@@ -9,6 +9,7 @@ import AllmendeRuntime
 import AllmendeStore
 import AllmendeSystem
 import AllmendeTestSupport
+import CanonicalJSON
 import Foundation
 import Testing
 
@@ -74,6 +75,23 @@ struct WebBrowserTests {
             let cost = try browser.text(try #require(try browser.element("#bom-cost")))
             #expect(cost.contains(rollup.costTotals["EUR"].map { "\($0.rounded(toDigits: 2)) EUR" } ?? "?"))
             try browser.screenshot(to: shots + "/package.png")
+
+            // Who can make it near Hamburg: the three example labs' profiles, the form, the ranked labs with reasons.
+            for name in ["fab-lab-altona", "holzbau-manufaktur-lueneburg", "repair-cafe-kreuzberg"] {
+                let labKey = try Ed25519PrivateKey()
+                let draft = try JSONParser.parse(try FileSystem.readFile(Repository.root + "/Examples/labs/\(name).json"))
+                let profile = try LabProfile.fromDraft(draft, identity: NodeID(publicKey: labKey.publicKey), time: now)
+                #expect(lab.runtime.acceptEntry(try SignedLabProfile.sign(profile, with: labKey, delegation: nil).canonicalBytes()) == .accepted)
+            }
+            try browser.open(base + "/p/\(wall.hex)")
+            try browser.type("Hamburg", into: try #require(try browser.element("#near")))
+            try browser.click(try #require(try browser.element("#makers-form button")))
+            #expect(try browser.waitUntil { try browser.elements("#makers li").count == 2 })
+            let makers = try browser.elements("#makers li").map { try browser.text($0) }
+            #expect(makers.first?.hasPrefix("Fab Lab Altona — Hamburg, DE, 4 km") == true, "\(makers)")
+            #expect(makers.last?.hasPrefix("Holzbau-Manufaktur Lüneburg — Lüneburg, DE, 44 km") == true)
+            #expect(try browser.text(try #require(try browser.element("#makers-unable summary"))) == "1 lab(s) cannot")
+            try browser.screenshot(to: shots + "/makers.png")
 
             // The ZIP download unpacks to the manifest's files.
             try browser.click(try #require(try browser.element("#download-zip")))
