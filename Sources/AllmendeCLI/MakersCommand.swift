@@ -169,7 +169,7 @@ enum MakersCommand {
         let inLabs = ranked.filter(\.isIn), outLabs = ranked.filter { !$0.isIn }
         console.line("Who can make \"\(listing.summary.title)\" \(listing.summary.version) (\(listing.package.shortHex()))" + (origin.map { " near \($0.label)" } ?? "") + ":")
         if needs.isEmpty { console.line("  (the design names no processes or fabrication needs: every open lab qualifies)") }
-        for need in needs { console.line("  needs " + describe(need)) }
+        for need in needs { console.line("  needs \(need)") }
         if inLabs.isEmpty { console.line("no lab this node knows covers every need") }
         for (index, verdict) in inLabs.enumerated() {
             console.line("\(index + 1). " + headline(verdict))
@@ -186,15 +186,6 @@ enum MakersCommand {
             if let exclusion = verdict.exclusion { console.line("     \(exclusion)") }
             for item in verdict.needs { console.line("     " + item.verdict.reason) }
         }
-    }
-
-    static func describe(_ need: FabricationNeed) -> String {
-        var parts = [need.process.rawValue]
-        if let part = need.part { parts.append("(\(part))") }
-        if let size = need.size { parts.append(size.description) }
-        if let material = need.material { parts.append(material) }
-        if let thickness = need.thickness { parts.append("\(thickness) mm thick") }
-        return parts.joined(separator: " ")
     }
 
     static func headline(_ verdict: MakerVerdict) -> String { MakerSearch.headline(verdict) }

@@ -132,3 +132,27 @@ func readSignature(_ reader: inout JSONObjectReader, _ key: String = "signature"
     }
     return signature
 }
+
+extension Delegation {
+    /// Checks that `signer` may sign for `identity` at `time`: it is the identity, or `delegation` is for exactly that
+    /// device and identity, signed by the identity and valid from `time` or earlier; and no valid revocation of the
+    /// device by the identity took effect at or before `time`. `what` names the signed thing in errors.
+    static func checkChain(signer: NodeID, identity: NodeID, delegation: Delegation?, time: Timestamp, revocations: [Revocation],
+                           what: String) throws(ModelError) {
+        if signer != identity {
+            guard let delegation else {
+                throw .badSignature(what: "device key \(signer.text) signed for identity \(identity.text) without a delegation")
+            }
+            guard delegation.device == signer, delegation.identity == identity else {
+                throw .badSignature(what: "the delegation is for device \(delegation.device.text) of identity \(delegation.identity.text), not this signer")
+            }
+            guard delegation.isValid else { throw .badSignature(what: "the delegation is not signed by identity \(delegation.identity.text)") }
+            guard delegation.validFrom <= time else {
+                throw .badSignature(what: "the \(what) (\(time)) predates the device's delegation (valid from \(delegation.validFrom))")
+            }
+        }
+        if let revocation = revocations.first(where: { $0.identity == identity && $0.device == signer && $0.revokedFrom <= time && $0.isValid }) {
+            throw .badSignature(what: "device key \(signer.text) was revoked from \(revocation.revokedFrom) (\(revocation.reason))")
+        }
+    }
+}

@@ -54,7 +54,7 @@ func parseThickness(_ text: String, path: String) throws(ModelError) -> DecimalA
 }
 
 /// One thing a design needs made: a process, and optionally the part's envelope, material and thickness.
-public struct FabricationNeed: Equatable, Sendable {
+public struct FabricationNeed: Equatable, Sendable, CustomStringConvertible {
     public var process: ManufacturingProcess
     /// What is made this way ("wall panels").
     public var part: String?
@@ -71,6 +71,16 @@ public struct FabricationNeed: Equatable, Sendable {
         self.size = size
         self.material = material
         self.thickness = thickness
+    }
+
+    /// "cnc-routing (wall panels) 2440 × 1220 mm plywood 18 mm thick".
+    public var description: String {
+        var parts = [process.rawValue]
+        if let part { parts.append("(\(part))") }
+        if let size { parts.append(size.description) }
+        if let material { parts.append(material) }
+        if let thickness { parts.append("\(thickness) mm thick") }
+        return parts.joined(separator: " ")
     }
 
     /// At most this many needs per design.

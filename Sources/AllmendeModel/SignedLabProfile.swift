@@ -75,23 +75,8 @@ public struct SignedLabProfile: Equatable, Sendable {
         guard signer.publicKey.isValidSignature(signature, for: try profile.signingMessage()) else {
             throw .badSignature(what: "the lab profile's signature does not match its content and signer \(signer.text)")
         }
-        if signer != profile.identity {
-            guard let delegation else {
-                throw .badSignature(what: "device key \(signer.text) signed a profile for lab \(profile.identity.text) without a delegation")
-            }
-            guard delegation.device == signer, delegation.identity == profile.identity else {
-                throw .badSignature(what: "the delegation is for device \(delegation.device.text) of identity \(delegation.identity.text), not this signer")
-            }
-            guard delegation.isValid else { throw .badSignature(what: "the delegation is not signed by identity \(delegation.identity.text)") }
-            guard delegation.validFrom <= profile.time else {
-                throw .badSignature(what: "the profile (\(profile.time)) predates the device's delegation (valid from \(delegation.validFrom))")
-            }
-        }
-        if let revocation = revocations.first(where: {
-            $0.identity == profile.identity && $0.device == signer && $0.revokedFrom <= profile.time && $0.isValid
-        }) {
-            throw .badSignature(what: "device key \(signer.text) was revoked from \(revocation.revokedFrom) (\(revocation.reason))")
-        }
+        try Delegation.checkChain(signer: signer, identity: profile.identity, delegation: delegation, time: profile.time,
+                                  revocations: revocations, what: "profile")
     }
 }
 

@@ -84,23 +84,8 @@ public struct SignedStatement: Equatable, Sendable {
         guard signer.publicKey.isValidSignature(signature, for: message) else {
             throw .badSignature(what: "the \(statement.kind.rawValue) statement's signature does not match its content and signer \(signer.text)")
         }
-        if signer != statement.identity {
-            guard let delegation else {
-                throw .badSignature(what: "device key \(signer.text) signed for identity \(statement.identity.text) without a delegation")
-            }
-            guard delegation.device == signer, delegation.identity == statement.identity else {
-                throw .badSignature(what: "the delegation is for device \(delegation.device.text) of identity \(delegation.identity.text), not this signer")
-            }
-            guard delegation.isValid else { throw .badSignature(what: "the delegation is not signed by identity \(delegation.identity.text)") }
-            guard delegation.validFrom <= statement.time else {
-                throw .badSignature(what: "the statement (\(statement.time)) predates the device's delegation (valid from \(delegation.validFrom))")
-            }
-        }
-        if let revocation = revocations.first(where: {
-            $0.identity == statement.identity && $0.device == signer && $0.revokedFrom <= statement.time && $0.isValid
-        }) {
-            throw .badSignature(what: "device key \(signer.text) was revoked from \(revocation.revokedFrom) (\(revocation.reason))")
-        }
+        try Delegation.checkChain(signer: signer, identity: statement.identity, delegation: delegation, time: statement.time,
+                                  revocations: revocations, what: "statement")
         return VerifiedStatement(statement: statement, identity: statement.identity, device: signer, id: try statementID(),
                                  deviceLabel: signer == statement.identity ? nil : delegation?.label)
     }

@@ -30,8 +30,12 @@ public enum OKWFacility {
         var warnings: [String] = []
         var draft: [String: JSONValue] = [:]
         guard let name = fields.text("name") else { throw OKWError(message: "name: missing; an OKW facility needs a name") }
-        draft["name"] = .string(String(name.prefix(120)))
-        if let description = fields.text("description") { draft["description"] = .string(String(description.prefix(4096))) }
+        draft["name"] = .string(String(name.unicodeScalars.prefix(120)))
+        if name.unicodeScalars.count > 120 { warnings.append("name: cut to 120 characters") }
+        if let description = fields.text("description") {
+            draft["description"] = .string(String(description.unicodeScalars.prefix(4096)))
+            if description.unicodeScalars.count > 4096 { warnings.append("description: cut to 4096 characters") }
+        }
         if let status = fields.text("facilityStatus") {
             let value = slug(status)
             if FacilityStatus(rawValue: value) != nil { draft["facilityStatus"] = .string(value) } else {

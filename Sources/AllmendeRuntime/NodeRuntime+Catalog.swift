@@ -181,35 +181,21 @@ extension NodeRuntime {
                 return (.rejected("its time \(signed.statement.time) is in the future"), entry)
             }
             // First seen now: a statement by a revoked device is refused whatever time it claims.
-            if let revocation = revocationRule.revocation(against: signed.statement, device: signed.signer,
-                                                          firstSeen: Timestamp(secondsSinceEpoch: nowSeconds)) {
-                return (.revokedSigner("device key \(signed.signer.text) was revoked from \(revocation.revokedFrom) (\(revocation.reason))"), entry)
-            }
-            // Strangers get quotas and a budget, not free disk.
-            switch admit(signed.statement.identity, size: bytes.count, nowSeconds: nowSeconds) {
-            case let .refuse(reason):
-                return (.overBudget(reason), entry)
-            case let .keepAfterEvicting(excess):
-                evictionNeeded = excess
-            case .keep:
-                break
+            let revocation = revocationRule.revocation(against: signed.statement, device: signed.signer, firstSeen: Timestamp(secondsSinceEpoch: nowSeconds))
+            switch judgeSigner(signed.signer, revocation: revocation, identity: signed.statement.identity, size: bytes.count, nowSeconds: nowSeconds) {
+            case let .failure(error): return (error.verdict, entry)
+            case let .success(excess): evictionNeeded = excess
             }
         case let .profile(signed):
             do { try signed.verify() } catch { return (.rejected("\(error)"), entry) }
             guard signed.profile.time.secondsSinceEpoch <= nowSeconds + Int64(Self.maximumFutureSkew) else {
                 return (.rejected("its time \(signed.profile.time) is in the future"), entry)
             }
-            if let revocation = revocationRule.revocation(against: signed, firstSeen: Timestamp(secondsSinceEpoch: nowSeconds)) {
-                return (.revokedSigner("device key \(signed.signer.text) was revoked from \(revocation.revokedFrom) (\(revocation.reason))"), entry)
-            }
-            // A lab profile is a catalog entry like any other: strangers' profiles count against their budget.
-            switch admit(signed.profile.identity, size: bytes.count, nowSeconds: nowSeconds) {
-            case let .refuse(reason):
-                return (.overBudget(reason), entry)
-            case let .keepAfterEvicting(excess):
-                evictionNeeded = excess
-            case .keep:
-                break
+            // A lab profile is a catalog entry like any other: the same revocation rule, the same strangers' budget.
+            let revocation = revocationRule.revocation(against: signed, firstSeen: Timestamp(secondsSinceEpoch: nowSeconds))
+            switch judgeSigner(signed.signer, revocation: revocation, identity: signed.profile.identity, size: bytes.count, nowSeconds: nowSeconds) {
+            case let .failure(error): return (error.verdict, entry)
+            case let .success(excess): evictionNeeded = excess
             }
         }
         // After a local storage fault, new entries are not even tried for a while (reconciliation brings them later).
@@ -230,6 +216,19 @@ extension NodeRuntime {
         }
     }
 
+
+    /// A verified entry's fate after its signature: refused if `revocation` applies (no strike), else admitted
+    /// (strangers get quotas and a budget, not free disk): the bytes to evict after keeping it, or why it is not kept.
+    private func judgeSigner(_ signer: NodeID, revocation: Revocation?, identity: NodeID, size: Int, nowSeconds: Int64) -> Result<Int, EntryVerdictError> {
+        if let revocation {
+            return .failure(EntryVerdictError(.revokedSigner("device key \(signer.text) was revoked from \(revocation.revokedFrom) (\(revocation.reason))")))
+        }
+        switch admit(identity, size: size, nowSeconds: nowSeconds) {
+        case let .refuse(reason): return .failure(EntryVerdictError(.overBudget(reason)))
+        case let .keepAfterEvicting(excess): return .success(excess)
+        case .keep: return .success(0)
+        }
+    }
 
     // MARK: Anti-entropy
 
@@ -273,6 +272,12 @@ extension NodeRuntime {
         state.withLock { $0.reconciler = (ids.count, generation, reconciler) }
         return reconciler
     }
+}
+
+/// A verdict that ends the check early, as an error (for `Result`).
+struct EntryVerdictError: Error {
+    let verdict: EntryVerdict
+    init(_ verdict: EntryVerdict) { self.verdict = verdict }
 }
 
 extension EntryVerdict {

@@ -42,7 +42,7 @@ extension WebFace {
         var html = "<h2 id=\"who-can-make\">Who can make it</h2>"
         let needs = listing.summary.fabrication
         if !needs.isEmpty {
-            html += "<p class=\"meta\" id=\"needs\">Needs: " + needs.map { HTML.escape(Self.describe($0)) }.joined(separator: "; ") + "</p>"
+            html += "<p class=\"meta\" id=\"needs\">Needs: " + needs.map { HTML.escape($0.description) }.joined(separator: "; ") + "</p>"
         }
         html += "<form class=\"search\" id=\"makers-form\" method=\"get\" action=\"/p/\(listing.package.hex)#who-can-make\"><label>Near "
             + "<input name=\"near\" id=\"near\" value=\"\(HTML.escape(query.near))\" placeholder=\"Hamburg, DE or 53.55,9.99\"></label> "
@@ -74,15 +74,6 @@ extension WebFace {
         if verdict.builds > 0 { line += " " + WebPage.badge("built it", kind: "open") }
         let reasons = (verdict.exclusion.map { [$0] } ?? []) + verdict.needs.map(\.verdict.reason)
         return "<\(tag) class=\"maker\">\(line)<div class=\"meta\">" + reasons.map(HTML.escape).joined(separator: "<br>") + "</div></\(tag)>"
-    }
-
-    static func describe(_ need: FabricationNeed) -> String {
-        var parts = [need.process.rawValue]
-        if let part = need.part { parts.append("(\(part))") }
-        if let size = need.size { parts.append(size.description) }
-        if let material = need.material { parts.append(material) }
-        if let thickness = need.thickness { parts.append("\(thickness) mm") }
-        return parts.joined(separator: " ")
     }
 
     /// A lab's current profile for its page.

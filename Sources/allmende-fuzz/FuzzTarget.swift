@@ -235,7 +235,7 @@ enum FuzzTarget: String, CaseIterable {
         }
     }
 
-    nonisolated(unsafe) private static let fuzzIdentity = NodeID(publicKey: try! Ed25519PrivateKey(rawRepresentation: Array(repeating: 7, count: 32)).publicKey)
+    private static let fuzzIdentity = NodeID(publicKey: try! Ed25519PrivateKey(rawRepresentation: Array(repeating: 7, count: 32)).publicKey)
 
     /// A store in a folder of its own for this process, and the file the input is written to.
     nonisolated(unsafe) private static var bundleStore: (PackageStore, String)?
