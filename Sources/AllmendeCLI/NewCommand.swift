@@ -30,7 +30,9 @@ enum NewCommand {
 
         example: allmende new cargo-bike-trailer --license CERN-OHL-S-2.0 --category mobility
         """,
-        options: [titleOption, summaryOption, licenseOption, categoryOption, licensorOption, forceOption],
+        options: [titleOption, summaryOption, licenseOption, categoryOption, licensorOption,
+                  OptionSpec(name: "--process", valueName: "PROCESS", help: "how it is made (repeat for more), e.g. cnc-routing; fabrication needs are suggested from bom.csv"),
+                  forceOption],
         arguments: ArgumentsSpec(display: "DIR", minimum: 1, maximum: 1),
         run: { context in
             let folder = context.arguments.positional[0]
@@ -73,6 +75,25 @@ enum NewCommand {
                 template.bom = Array(lines.prefix(5000))
                 for problem in problems { context.console.errorLine("warning: \(csv.path.text): \(problem)") }
                 bomNote = "\(template.bom.count) BOM line(s) from \(csv.path.text)"
+            }
+            // Processes given: the fabrication needs the bill of materials shows for them (a sheet's size for cutting).
+            for text in context.arguments.values("--process") {
+                guard let process = ManufacturingProcess(rawValue: text) else {
+                    throw CLIError.usage("--process: '\(text)' is not one of \(ManufacturingProcess.allCases.map(\.rawValue).joined(separator: ", "))",
+                                         command: CommandTable.find("new"))
+                }
+                if !template.processes.contains(process) { template.processes.append(process) }
+            }
+            if !template.processes.isEmpty {
+                var info = DesignInfo(title: title, version: "0.1.0", summary: summary, category: category, license: license,
+                                      licensors: [Person(name: licensor)], documentationLanguage: ["en"])
+                info.processes = template.processes
+                info.bom = template.bom
+                template.fabrication = FabricationSuggestion.needs(for: info).map(\.need)
+                if !template.fabrication.isEmpty && !context.isJSON {
+                    context.console.errorLine("note: fabrication needs suggested from the bill of materials: "
+                                              + template.fabrication.map(\.description).joined(separator: "; ") + " (check them)")
+                }
             }
             let text = template.text()
             // What is written must parse as a draft: the same checks publish makes on it.

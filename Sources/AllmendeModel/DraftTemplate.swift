@@ -36,6 +36,9 @@ public struct DraftTemplate: Sendable {
     public var files: [File]
     /// Bill of materials lines (read from the folder's bom.csv, if it has one).
     public var bom: [BOMLine] = []
+    /// How it is made (`new --process`), and the fabrication needs the bill of materials suggests for them.
+    public var processes: [ManufacturingProcess] = []
+    public var fabrication: [FabricationNeed] = []
 
     public init(title: String, summary: String, category: DesignCategory, license: SPDXExpression, licensor: String, created: String,
                 files: [File]) {
@@ -72,6 +75,10 @@ public struct DraftTemplate: Sendable {
             "  \"documentationLanguage\": [\(quoted(language))],",
             bom.isEmpty ? "  \"bom\": []," : "  \"bom\": [\n" + bom.map { "    " + ((try? CanonicalEncoder.string($0.json)) ?? "{}") }.joined(separator: ",\n") + "\n  ],",
         ]
+        if !processes.isEmpty { lines.append("  \"processes\": [\(processes.map { quoted($0.rawValue) }.joined(separator: ", "))],") }
+        if !fabrication.isEmpty {
+            lines.append("  \"fabrication\": [\n" + fabrication.map { "    " + ((try? CanonicalEncoder.string($0.json)) ?? "{}") }.joined(separator: ",\n") + "\n  ],")
+        }
         let entries = files.map { file in
             "    \(quoted(file.path)): {\"role\": \(quoted(MediaType.guessRole(forPath: file.path, head: file.head).rawValue)), "
                 + "\"mediaType\": \(quoted(MediaType.guess(forPath: file.path, head: file.head)))}"

@@ -73,6 +73,17 @@ struct LabProfileCommandTests {
             let warning = check["warnings"]?.arrayValue?.compactMap(\.stringValue).first { $0.hasPrefix("fabrication:") }
             #expect(warning?.contains(#""size":[2440,1220]"#) == true && warning?.contains(#""thickness":"18""#) == true, "\(check)")
             #expect(check["ready"] == .bool(true))
+            // `new --process` writes the suggestion into the draft from the folder's bom.csv.
+            let fresh = folder.file("fresh")
+            _ = try folder.write("fresh/bom.csv", text: "item,quantity,unit,material,dimensions\nPlywood sheet,3,sheet,Birch plywood 18 mm,2440 x 1220 x 18 mm\n")
+            _ = try folder.write("fresh/cut.dxf", text: "0\nEOF\n")
+            let made = try runBinary(["new", fresh, "--license", "CERN-OHL-S-2.0", "--title", "Block", "--summary", "A block", "--category", "building",
+                                      "--licensor", "Lab", "--process", "cnc-routing", "--process", "assembly"], home: folder.file("home"))
+            #expect(made.status == 0, "\(made.standardError)")
+            let written = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: fresh + "/allmende.json"))))
+            #expect(written["fabrication"]?.arrayValue?.first?["size"] == .array([.number(2440), .number(1220)]))
+            #expect(written["processes"] == .array([.string("cnc-routing"), .string("assembly")]))
+            #expect(try runBinary(["new", fresh, "--force", "--license", "CC0-1.0", "--process", "knitting"], home: folder.file("home")).status == ExitCode.usage)
         }
     }
 }
