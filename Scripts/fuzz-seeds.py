@@ -160,6 +160,9 @@ for path in sorted(glob.glob(os.path.join(root, "Tests", "Fixtures", "okh", "*",
 for path in sorted(glob.glob(os.path.join(root, "Tests", "Fixtures", "okw", "*"))):
     selector = b"\x03" if path.endswith(".yml") else b"\x02"
     write("okh", "okw-" + os.path.basename(path), selector + open(path, "rb").read())
+# regression: a material with DEL from a URL reached the YAML export (found by okh, 210,663 runs)
+write("okh", "okw-del-in-material", b"\x02" + json.dumps({"name": "X", "location": {"address": {"city": "Kiel", "country": "DE"}},
+                                                          "typicalMaterials": [{"materialType": "https://en.wikipedia.org/wiki/Poly\x7fmer"}]}).encode())
 # signed lab profiles (catalog entries), valid and must-reject
 for index, case in enumerate(vectors("lab-profiles.json")):
     write("statements", f"lab-profile-{index}", case["entry"].encode())

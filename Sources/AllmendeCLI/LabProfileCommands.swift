@@ -48,6 +48,10 @@ enum LabProfileCommands {
                 let imported = try importOKW(okwPath)
                 warnings = imported.warnings
                 draft = imported.draft
+                // Written either way (it is the lab's to fix), but said now rather than at publish.
+                do { _ = try LabProfile.fromDraft(draft, identity: try context.signer().identity, time: context.now) } catch {
+                    warnings.append("the draft is not yet a valid profile: \(error)")
+                }
             } else {
                 draft = template(name: (try? NodeConfig.load(home))?.name)
             }
@@ -92,7 +96,7 @@ enum LabProfileCommands {
         name: "lab profile show",
         summary: "show this lab's profile (or another lab's, by identity), or write it as Open Know-Where",
         options: [OptionSpec(name: "--okw", valueName: "FILE", help: "write the profile as an Open Know-Where record (.json, .yml or .yaml)"),
-                  OptionSpec(name: "--draft", help: "show the draft, not the published profile")],
+                  OptionSpec(name: "--draft", help: "show the draft, not the published profile"), fileOption],
         arguments: ArgumentsSpec(display: "[LAB-ID]", minimum: 0, maximum: 1),
         epilogue: """
         example: allmende lab profile show
@@ -104,7 +108,7 @@ enum LabProfileCommands {
             let store = try context.packageStore()
             let profile: LabProfile
             var entry: ContentID?
-            var isDraft = context.arguments.has("--draft")
+            var isDraft = context.arguments.has("--draft") || context.arguments.value("--file") != nil
             if let text = context.arguments.positional.first {
                 let known = try findLab(text, in: store)
                 profile = known.profile

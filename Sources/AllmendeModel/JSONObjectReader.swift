@@ -146,6 +146,10 @@ func stringElement(_ value: JSONValue, path: String, maximumLength: Int) throws(
     guard !text.isEmpty, text.unicodeScalars.count <= maximumLength else {
         throw .invalidField(path: path, reason: "must be 1 to \(maximumLength) characters")
     }
+    // As for fields: no control characters (an element is text shown to people, like any field).
+    if let bad = text.unicodeScalars.first(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" || $0.value == 0x7F }) {
+        throw .invalidField(path: path, reason: "contains control character U+\(String(bad.value, radix: 16, uppercase: true))")
+    }
     return text
 }
 

@@ -81,7 +81,8 @@ extension OKWFacility {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private static func scalar(_ value: JSONValue) -> String { (try? CanonicalEncoder.string(value)) ?? "null" }
+    /// A scalar as JSON writes it, with DEL escaped too (JSON may leave it raw; YAML and TOML readers refuse it).
+    private static func scalar(_ value: JSONValue) -> String { ((try? CanonicalEncoder.string(value)) ?? "null").replacingAll("\u{7F}", with: "\\u007F") }
 
     private static func write(_ value: JSONValue, indent: String, into lines: inout [String]) {
         switch value {
