@@ -89,7 +89,7 @@ enum NewCommand {
                                       licensors: [Person(name: licensor)], documentationLanguage: ["en"])
                 info.processes = template.processes
                 info.bom = template.bom
-                template.fabrication = FabricationSuggestion.needs(for: info).map(\.need)
+                template.fabrication = FabricationSuggestion.needs(for: info, drawings: PackageStore.cuttingDrawings(scanned)).map(\.need)
                 if !template.fabrication.isEmpty && !context.isJSON {
                     context.console.errorLine("note: fabrication needs suggested from the bill of materials: "
                                               + template.fabrication.map(\.description).joined(separator: "; ") + " (check them)")

@@ -13,10 +13,17 @@ public enum FabricationSuggestion {
     /// the largest sheet (a side of at most 60 mm) for sheet processes, the largest blank (three sides over 10 mm,
     /// at most 1 m, not that sheet) for block processes. Processes nothing in the BOM fits are left out.
     public static func needs(for info: DesignInfo) -> [(need: FabricationNeed, from: BOMLine)] {
+        needs(for: info, drawings: []).compactMap { item in item.from.map { (item.need, $0) } }
+    }
+
+    /// As `needs(for:)`, and for sheet processes the BOM gives no sheet for, the largest of `drawings` (cutting
+    /// files and the size of what they draw, e.g. from `DXFExtents`): the part is the file, its size the drawing's.
+    public static func needs(for info: DesignInfo, drawings: [(path: String, size: [Int])]) -> [(need: FabricationNeed, from: BOMLine?, drawing: String?)] {
         let named = Set(info.fabrication.map(\.process))
         let sized = info.bom.compactMap { line in dimensions(line.dimensions ?? "").map { (line, $0) } }
         let sheets = sized.filter { $0.1.count == 3 && $0.1.min()! <= 60 }.sorted { area($0.1) > area($1.1) }
-        var found: [(FabricationNeed, BOMLine)] = []
+        var found: [(FabricationNeed, BOMLine?, String?)] = []
+        let largestDrawing = drawings.filter { $0.size.count == 2 }.max { area($0.size) < area($1.size) }
         // A blank to machine: three sides, thicker than 10 mm, at most a metre long, not the sheet a cutting process
         // uses; the largest first.
         let usedSheet = info.processes.contains { sheetProcesses.contains($0) && !named.contains($0) } ? sheets.first?.0 : nil
@@ -24,13 +31,17 @@ public enum FabricationSuggestion {
             .sorted { $0.1.reduce(1, *) > $1.1.reduce(1, *) }
         for process in info.processes where !named.contains(process) {
             let isSheet = sheetProcesses.contains(process)
+            if isSheet, sheets.isEmpty, let drawing = largestDrawing {
+                found.append((FabricationNeed(process: process, part: String(drawing.path.prefix(120)), size: Millimetres(drawing.size)), nil, drawing.path))
+                continue
+            }
             guard isSheet || blockProcesses.contains(process), let (line, sides) = (isSheet ? sheets : blocks).first else { continue }
             let sorted = sides.sorted(by: >)
             let size = isSheet ? Millimetres(Array(sorted.prefix(2))) : Millimetres(sorted)
             var need = FabricationNeed(process: process, part: String(line.item.prefix(120)), size: size)
             need.material = line.material.map { String($0.split(separator: ",").first ?? "").trimmingSpaces }.flatMap { $0.isEmpty ? nil : String($0.prefix(80)) }
             if isSheet { need.thickness = DecimalAmount(sorted[2]) }
-            found.append((need, line))
+            found.append((need, line, nil))
         }
         return found
     }

@@ -83,12 +83,22 @@ extension PackageStore {
                             + "and 'allmende bom' would show nothing; copy its rows into \"bom\" ('allmende new' reads it when it writes a draft)")
         }
         // Makers find labs by what a design needs: offer the needs the bill of materials shows.
-        for (need, line) in FabricationSuggestion.needs(for: draft.info) {
+        for (need, line, drawing) in FabricationSuggestion.needs(for: draft.info, drawings: Self.cuttingDrawings(folder)) {
             let json = (try? CanonicalEncoder.string(need.jsonValue)) ?? ""
-            warnings.append("fabrication: \(need.process.rawValue) names no part size; from BOM line '\(line.item)' (\(line.dimensions ?? "")) add "
+            let source = line.map { "BOM line '\($0.item)' (\($0.dimensions ?? ""))" } ?? "the cutting file \(drawing ?? "")"
+            warnings.append("fabrication: \(need.process.rawValue) names no part size; from \(source) add "
                             + "\"fabrication\": [\(json)] so 'allmende makers' can find labs whose machines are big enough")
         }
         return (folder, draft, warnings)
+    }
+
+    /// The DXF files of a folder and the size of what each draws (at most 64 files of at most 16 MiB are read).
+    public static func cuttingDrawings(_ folder: PackageFolder) -> [(path: String, size: [Int])] {
+        folder.files.filter { $0.path.text.lowercased().hasSuffix(".dxf") }.prefix(64).compactMap { file in
+            guard let bytes = try? FileSystem.readFile(file.source, limit: 16 << 20),
+                  let size = DXFExtents.size(of: String(decoding: bytes, as: UTF8.self)) else { return nil }
+            return (file.path.text, size)
+        }
     }
 
     private func store(_ folder: PackageFolder, draft: PackageDraft, as signer: LabIdentity, options: PublishOptions,

@@ -130,4 +130,24 @@ import Testing
         #expect(needs[0].part == "Plywood sheet")
         #expect(needs[1].size?.dimensions == [125, 125, 16] && needs[1].thickness == nil && needs[1].material == "EN AW-6082")
     }
+
+    @Test("the size of a DXF cutting file's geometry, in its units; the largest drawing when the BOM gives no sheet")
+    func cuttingFiles() throws {
+        let panel = try String(contentsOfFile: Repository.root + "/Examples/packages/timber-wall-block/cutting/wb-m-side-panel.dxf", encoding: .utf8)
+        #expect(DXFExtents.size(of: panel) == [2400, 600])
+        func dxf(units: Int?, _ entities: String) -> String {
+            "0\nSECTION\n2\nHEADER\n" + (units.map { "9\n$INSUNITS\n70\n\($0)\n" } ?? "") + "0\nENDSEC\n0\nSECTION\n2\nENTITIES\n" + entities + "0\nENDSEC\n0\nEOF\n"
+        }
+        let line = "0\nLINE\n8\n0\n10\n0\n20\n0\n11\n50\n21\n20\n"
+        #expect(DXFExtents.size(of: dxf(units: 5, line)) == [500, 200])            // centimetres
+        #expect(DXFExtents.size(of: dxf(units: 1, line)) == [1270, 508])           // inches
+        #expect(DXFExtents.size(of: dxf(units: nil, "0\nCIRCLE\n8\n0\n10\n100\n20\n100\n40\n30\n")) == [60, 60])
+        #expect(DXFExtents.size(of: dxf(units: 4, "")) == nil)
+        #expect(DXFExtents.size(of: "not a DXF file at all") == nil)
+        var info = DesignInfo(title: "T", version: "1", summary: "S", category: .building, license: try SPDXExpression(parsing: "CC0-1.0"),
+                              licensors: [Person(name: "L")], documentationLanguage: ["en"])
+        info.processes = [.laserCutting, .assembly]
+        let found = FabricationSuggestion.needs(for: info, drawings: [("small.dxf", [300, 200]), ("panel.dxf", [2400, 600])])
+        #expect(found.map(\.need.size?.dimensions) == [[2400, 600]] && found.first?.drawing == "panel.dxf" && found.first?.from == nil)
+    }
 }
