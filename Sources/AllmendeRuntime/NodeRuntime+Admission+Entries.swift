@@ -33,10 +33,11 @@ extension NodeRuntime {
         return has
     }
 
-    /// Bytes of strangers' entries in the catalog now (counted once, at start-up, from the catalog index's bytes
-    /// per identity: no entry is read).
+    /// Bytes of strangers' entries in the catalog now (counted once, at start-up: statements from the catalog
+    /// index's bytes per identity, lab profiles from the scan that finds them).
     func countStrangerBytes() -> Int {
-        store.catalogBytesByIdentity().reduce(0) { total, item in hasStanding(item.key) ? total : total + item.value }
+        store.catalogBytesByIdentity().merging(store.labProfileBytesByIdentity(), uniquingKeysWith: +)
+            .reduce(0) { total, item in hasStanding(item.key) ? total : total + item.value }
     }
 
     /// The admission decision for a verified entry of `size` bytes by `identity` arriving now.

@@ -44,6 +44,14 @@ extension PackageStore {
     /// The current profile of `identity`, if it has one.
     public func labProfile(of identity: NodeID) -> KnownLabProfile? { labProfiles().first { $0.profile.identity == identity } }
 
+    /// Bytes of the catalog's lab profile entries (every one, not only current ones) per lab identity: with
+    /// `catalogBytesByIdentity` (statements), what each identity holds of the catalog.
+    public func labProfileBytesByIdentity() -> [NodeID: Int] {
+        var bytes: [NodeID: Int] = [:]
+        for (signed, _) in scannedProfiles() { bytes[signed.profile.identity, default: 0] += (try? signed.canonicalBytes().count) ?? 0 }
+        return bytes
+    }
+
     /// Every validly signed profile entry in the catalog, in log order.
     private func scannedProfiles() -> [(SignedLabProfile, ContentID)] {
         let (count, generation) = catalog.countAndGeneration

@@ -64,4 +64,32 @@ struct StrangerBudgetTests {
             #expect(target.runtime.connectionSummaries().contains { $0.name == "raw" })
         }
     }
+
+    static func profile(_ key: Ed25519PrivateKey, number: Int) throws -> [UInt8] {
+        var profile = LabProfile(identity: NodeID(publicKey: key.publicKey), time: Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)),
+                                 name: "Throw-away lab \(number)")
+        profile.location = LabLocation(city: "Hamburg", country: "DE")
+        profile.description = String(repeating: "junk ", count: 160)
+        return try SignedLabProfile.sign(profile, with: key, delegation: nil).canonicalBytes()
+    }
+
+    @Test("lab profiles from strangers count against the same budget, evicted oldest first, and are counted again after a restart")
+    func profilesFromStrangers() throws {
+        try withTempDirectory("strangers-profiles") { folder throws in
+            let budget = 16 * 1024
+            func start() throws -> TestNode { try TestNode.start("target", in: folder) { $0.strangerLimits.totalBytes = budget } }
+            let target = try start()
+            for number in 0..<40 { _ = target.runtime.acceptEntry(try Self.profile(try Ed25519PrivateKey(), number: number)) }
+            #expect(target.waitForEvent { if case .strangersEvicted = $0 { true } else { false } })
+            let held = target.runtime.store.catalog.ids.compactMap { target.runtime.store.catalog.entryBytes($0) }.reduce(0) { $0 + $1.count }
+            #expect(held <= budget + 2048, "strangers' profiles hold \(held) bytes, budget \(budget)")
+            #expect(target.runtime.store.labProfiles().count >= 10)
+            target.runtime.stop()
+            // After a restart the profiles already held count: the next ones soon evict again.
+            let again = try start()
+            defer { again.runtime.stop() }
+            for number in 40..<44 { _ = again.runtime.acceptEntry(try Self.profile(try Ed25519PrivateKey(), number: number)) }
+            #expect(again.waitForEvent { if case .strangersEvicted = $0 { true } else { false } }, "the profiles held before the restart were not counted")
+        }
+    }
 }
