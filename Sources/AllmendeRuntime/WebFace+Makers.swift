@@ -76,6 +76,41 @@ extension WebFace {
         return "<\(tag) class=\"maker\">\(line)<div class=\"meta\">" + reasons.map(HTML.escape).joined(separator: "<br>") + "</div></\(tag)>"
     }
 
+    /// `/labs?process=P&near=PLACE&within=KM`: the labs this node knows, nearest first (as `allmende labs`).
+    func labsPage(_ request: HTTPRequest) -> HTTPResponse {
+        let query = makerQuery(request)
+        let processText = request.parameter("process") ?? ""
+        let process = ManufacturingProcess(rawValue: processText)
+        var page = WebPage(title: "Labs")
+        page.raw("<h1>Labs</h1><form class=\"search\" id=\"labs-form\" method=\"get\" action=\"/labs\"><label>Process <select name=\"process\">"
+                 + "<option value=\"\">any</option>" + ManufacturingProcess.allCases.map { option in
+                     "<option\(option == process ? " selected" : "")>\(option.rawValue)</option>"
+                 }.joined() + "</select></label> <label>Near <input name=\"near\" value=\"\(HTML.escape(query.near))\" placeholder=\"Hamburg, DE\"></label> "
+                 + "<label>within <input type=\"number\" name=\"within\" min=\"1\" max=\"40000\" value=\"\(query.within.map { String(Int($0)) } ?? "")\"> km</label> "
+                 + "<button type=\"submit\">Show</button></form>")
+        if let problem = query.problem ?? (processText.isEmpty || process != nil ? nil : "process: '\(processText)' is not one of the processes") {
+            page.raw("<p class=\"notice\" id=\"labs-problem\">\(HTML.escape(problem))</p>")
+        }
+        var found: [(KnownLabProfile, Double?)] = []
+        for known in runtime.store.labProfiles() where process.map({ known.profile.processes.contains($0) }) ?? true {
+            let distance = query.origin.flatMap { MakerSearch.distanceKM(from: $0, to: known.profile) }
+            if let within = query.within, (distance ?? .infinity) > within { continue }
+            found.append((known, distance))
+        }
+        found.sort { ($0.1 ?? .infinity, $0.0.profile.name) < ($1.1 ?? .infinity, $1.0.profile.name) }
+        page.raw("<ul class=\"results\" id=\"labs\">")
+        for (known, distance) in found.prefix(500) {
+            let lab = known.profile
+            var line = WebPage.labLink(lab.identity, name: lab.name) + " — " + HTML.escape(lab.location?.label ?? "place not given")
+            if let distance { line += ", \(Int(distance.rounded())) km" }
+            if let access = lab.accessType { line += " — " + HTML.escape(access.rawValue) }
+            page.raw("<li>\(line)<div class=\"meta\">\(HTML.escape(lab.processes.map(\.rawValue).joined(separator: ", ")))</div></li>")
+        }
+        page.raw("</ul>")
+        if found.isEmpty { page.raw("<p class=\"notice\" id=\"labs-none\">No lab profile known here fits; profiles travel with the catalog.</p>") }
+        return page.response(nodeName: runtime.options.name)
+    }
+
     /// A lab's current profile for its page.
     func labProfileSection(_ lab: NodeID) -> String {
         guard let known = runtime.store.labProfile(of: lab) else { return "" }

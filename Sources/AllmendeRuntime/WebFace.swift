@@ -56,6 +56,7 @@ public final class WebFace: HTTPResponder, Sendable {
         case "p" where segments.count == 2 && segments[1].hasSuffix(".zip"): return packageZip(String(segments[1].dropLast(4)))
         case "p" where segments.count == 2: return packagePage(segments[1], request: request)
         case "p" where segments.count > 2: return packageFile(segments[1], path: segments[2...].joined(separator: "/"), request: request)
+        case "labs" where segments.count == 1: return labsPage(request)
         case "labs" where segments.count == 2: return labPage(segments[1], request: request)
         case "api": return api(Array(segments.dropFirst()), request: request)
         default: return notFound("There is no page at \(request.path).")

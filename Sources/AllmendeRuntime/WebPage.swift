@@ -27,7 +27,7 @@ struct WebPage {
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
         <title>\(HTML.escape(title)) · Allmende</title><link rel="stylesheet" href="/style.css"></head>
         <body><header><a class="brand" href="/">Allmende</a> <span class="node">\(HTML.escape(nodeName))</span>
-        <nav><a href="/">Catalog</a> <a href="/node">Node</a> <a href="/api/status">API</a></nav></header>
+        <nav><a href="/">Catalog</a> <a href="/labs">Labs</a> <a href="/node">Node</a> <a href="/api/status">API</a></nav></header>
         <main>\(body)</main>
         <footer>Open hardware designs, shared between labs as commons. This page works without JavaScript.</footer>
         <script src="/app.js"></script></body></html>

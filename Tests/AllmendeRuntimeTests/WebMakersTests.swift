@@ -50,6 +50,15 @@ struct WebMakersTests {
             let manufactory = try #require(identities["holzbau-manufaktur-lueneburg"])
             let labPage = try #require(client.get("/labs/\(manufactory.text)")).text
             #expect(labPage.contains("id=\"lab-profile\"") && labPage.contains("beam processing line"))
+            // The directory: nearest first, filtered by process and distance.
+            let directory = try #require(client.get("/labs?near=Berlin")).text
+            let cafe = try #require(directory.range(of: "Reparatur-Café Kreuzberg")), fablab = try #require(directory.range(of: "Fab Lab Altona"))
+            #expect(cafe.lowerBound < fablab.lowerBound)
+            let sewing = try #require(client.get("/labs?process=sewing")).text
+            #expect(sewing.contains("Reparatur-Café Kreuzberg") && !sewing.contains("Fab Lab Altona"))
+            #expect(try #require(client.get("/labs?process=knitting")).text.contains("id=\"labs-problem\""))
+            let close = try #require(client.get("/labs?near=Hamburg&within=60")).text
+            #expect(close.contains("Holzbau-Manufaktur Lüneburg") && !close.contains("Reparatur-Café Kreuzberg"))
         }
     }
 }
