@@ -61,6 +61,12 @@ public final class Gazetteer: Sendable {
     /// How many cities it knows.
     public var count: Int { places.count }
 
+    /// The place a lab's "city, country" names, by exact (folded) name only: a dictionary lookup, no scan, for
+    /// the many lookups of one `makers` question. Nil if no city has that name in that country.
+    public func place(city: String, country: String) -> Place? {
+        (byKey[TextFold.key(city)] ?? []).lazy.map { self.places[$0] }.filter { $0.country == country }.max { $0.population < $1.population }
+    }
+
     /// Resolves "Hamburg", "Frankfurt, DE", "München", or coordinates "53.55,9.99".
     public func resolve(_ text: String) -> PlaceResolution {
         if let coordinates = Self.coordinates(text) { return .coordinates(latitude: coordinates.0, longitude: coordinates.1) }

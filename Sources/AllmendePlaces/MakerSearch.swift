@@ -57,7 +57,7 @@ public enum MakerSearch {
         var point: (Double, Double)?
         if let latitude = location.latitude, let longitude = location.longitude {
             point = (latitude, longitude)
-        } else if let city = location.city, case let .found(place, _) = Gazetteer.shared.resolve("\(city), \(location.country)") {
+        } else if let city = location.city, let place = Gazetteer.shared.place(city: city, country: location.country) {
             point = (place.latitude, place.longitude)
         }
         guard let (latitude, longitude) = point else { return nil }

@@ -42,6 +42,8 @@ struct CatalogBenchmark {
             ("ls --limit 100", ["ls", "--limit", "100"]),
             ("ls (every stored package)", ["ls"]),
             ("search (the whole catalog, --json)", ["search", "--json"]),
+            ("labs --near Hamburg (\(Self.profiles) lab profiles)", ["labs", "--near", "Hamburg"]),
+            ("makers ID --near Hamburg --explain (\(Self.profiles) lab profiles)", ["makers", String(shown.prefix(10)), "--near", "Hamburg", "--explain"]),
         ]
         for (name, arguments) in commands {
             rows.append((name, try (0..<options.runs).map { _ in try measure { try run(arguments) } }))
@@ -149,6 +151,7 @@ struct CatalogBenchmark {
                 {"schema": "allmende/design-package/1", "title": "\(title)", "version": "1.0.\(number % 7)", "summary": "Generated",
                  "category": "tools-machines", "license": "\(number % 2 == 0 ? "CERN-OHL-S-2.0" : "CC-BY-SA-4.0")", "tags": \(tags),
                  "licensors": [{"name": "Bench Lab"}], "documentationLanguage": ["en"], "publisher": "\(lab.text)",
+                 "processes": ["cnc-routing", "assembly"], "fabrication": [{"process": "cnc-routing", "size": [2440, 1220], "material": "plywood", "thickness": "18"}],
                  "created": "2026-01-01T00:00:00Z", "files": [\(files)]}
                 """)))
             let package = number < stored ? try store.putManifest(manifest) : SHA256Hasher.hash(Array("package \(number)".utf8))
@@ -159,6 +162,28 @@ struct CatalogBenchmark {
             if number < stored { try store.addStatement(statement) } else { try store.catalog.append(statement) }
             if number == stored / 2 { middle = package }
         }
+        try addProfiles(store)
         return middle
+    }
+
+    /// Lab profiles in the catalog (spread over the log's end): most name a city the gazetteer must find, one in
+    /// ten gives coordinates; each has a router of some size.
+    static let profiles = 1_000
+    static let cities = ["Hamburg", "Berlin", "München", "Köln", "Frankfurt am Main", "Stuttgart", "Leipzig", "Dresden", "Bremen", "Hannover",
+                         "Nürnberg", "Lüneburg", "Kiel", "Rostock", "Freiburg im Breisgau", "Münster", "Aachen", "Bonn", "Mannheim", "Karlsruhe"]
+
+    static func addProfiles(_ store: PackageStore) throws {
+        for number in 0..<profiles {
+            let key = try Ed25519PrivateKey()
+            var profile = LabProfile(identity: NodeID(publicKey: key.publicKey), time: Timestamp(secondsSinceEpoch: 1_790_000_000 + Int64(number)),
+                                     name: "Bench lab \(number)")
+            profile.location = LabLocation(city: cities[number % cities.count], country: "DE",
+                                           latitude: number % 10 == 0 ? 50 + Double(number % 7) : nil, longitude: number % 10 == 0 ? 8 + Double(number % 5) : nil)
+            profile.equipment = [Equipment(kind: .cncRouting, name: "router", workingArea: Millimetres([1000 + (number % 20) * 100, 1250]),
+                                           materials: ["plywood"], maxThickness: DecimalAmount(40))]
+            profile.manufacturingProcesses = [.assembly]
+            _ = try store.catalog.append(entryBytes: try SignedLabProfile.sign(profile, with: key, delegation: nil).canonicalBytes(), durable: false)
+        }
+        try store.catalog.syncPending()
     }
 }
