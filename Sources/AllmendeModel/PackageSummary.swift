@@ -91,20 +91,4 @@ public struct PackageSummary: Equatable, Sendable {
         self.derivedFrom = derivedFrom
         self.fabrication = fabrication
     }
-
-    /// The fabrication needs as canonical JSON (how the catalog index keeps them).
-    public var fabricationJSON: [UInt8]? {
-        fabrication.isEmpty ? nil : try? CanonicalEncoder.encode(.array(fabrication.map(\.json)))
-    }
-
-    /// Fabrication needs from `fabricationJSON` bytes; nil if they do not parse.
-    public static func fabrication(fromJSON bytes: [UInt8]) -> [FabricationNeed]? {
-        guard case let .array(items)? = try? JSONParser.parse(bytes, maximumLength: 65_536), (1...FabricationNeed.maximumCount * 2).contains(items.count) else { return nil }
-        var needs: [FabricationNeed] = []
-        for (index, item) in items.enumerated() {
-            guard let need = try? FabricationNeed.parse(item, path: "fabrication[\(index)]") else { return nil }
-            needs.append(need)
-        }
-        return needs
-    }
 }

@@ -31,9 +31,53 @@ enum CatalogListingCodec {
             out.u64(UInt64(summary.derivedFrom.count))
             for parent in summary.derivedFrom { out += parent.bytes }
         }
-        if let fabrication = summary.fabricationJSON { out.string(String(decoding: fabrication, as: UTF8.self)) }
+        if !summary.fabrication.isEmpty { encodeFabrication(summary.fabrication, into: &out) }
         out.u64(UInt64(listing.attesters.count))
         for attester in listing.attesters.sorted() { out += attester.publicKey.rawRepresentation }
+    }
+
+    /// u64 count ‖ per need: u8 process (its position in the vocabulary) ‖ u8 present (1 part, 2 size, 4 material,
+    /// 8 thickness) ‖ [string part] ‖ [u8 sides ‖ u64 per side] ‖ [string material] ‖ [u64 thickness × 10^6].
+    static func encodeFabrication(_ needs: [FabricationNeed], into out: inout [UInt8]) {
+        out.u64(UInt64(needs.count))
+        for need in needs {
+            out.append(UInt8(ManufacturingProcess.allCases.firstIndex(of: need.process)!))
+            out.append((need.part == nil ? 0 : 1) | (need.size == nil ? 0 : 2) | (need.material == nil ? 0 : 4) | (need.thickness == nil ? 0 : 8))
+            if let part = need.part { out.string(part) }
+            if let size = need.size {
+                out.append(UInt8(size.dimensions.count))
+                for side in size.dimensions { out.u64(UInt64(side)) }
+            }
+            if let material = need.material { out.string(material) }
+            if let thickness = need.thickness { out.u64(UInt64(thickness.scaledValue)) }
+        }
+    }
+
+    static func decodeFabrication(_ reader: inout IndexReader) -> [FabricationNeed]? {
+        guard let count = reader.count(), (1...FabricationNeed.maximumCount * 2).contains(count) else { return nil }
+        var needs: [FabricationNeed] = []
+        for _ in 0..<count {
+            guard let head = reader.take(2), Int(head[0]) < ManufacturingProcess.allCases.count, head[1] & ~15 == 0 else { return nil }
+            var need = FabricationNeed(process: ManufacturingProcess.allCases[Int(head[0])])
+            if head[1] & 1 != 0 { guard let part = reader.string() else { return nil }; need.part = part }
+            if head[1] & 2 != 0 {
+                guard let sides = reader.take(1)?.first, (1...3).contains(sides) else { return nil }
+                var dimensions: [Int] = []
+                for _ in 0..<sides {
+                    guard let side = reader.u64(), side <= 100_000 else { return nil }
+                    dimensions.append(Int(side))
+                }
+                guard let size = Millimetres(dimensions) else { return nil }
+                need.size = size
+            }
+            if head[1] & 4 != 0 { guard let material = reader.string() else { return nil }; need.material = material }
+            if head[1] & 8 != 0 {
+                guard let scaled = reader.u64(), scaled <= UInt64(Int64.max) else { return nil }
+                need.thickness = DecimalAmount(scaledValue: Int64(scaled))
+            }
+            needs.append(need)
+        }
+        return needs
     }
 
     static func decode(_ reader: inout IndexReader) -> CatalogListing? {
@@ -70,7 +114,7 @@ enum CatalogListingCodec {
         }
         var fabrication: [FabricationNeed] = []
         if flags & 16 != 0 {
-            guard let text = reader.string(), let needs = PackageSummary.fabrication(fromJSON: Array(text.utf8)) else { return nil }
+            guard let needs = decodeFabrication(&reader) else { return nil }
             fabrication = needs
         }
         guard let attesterCount = reader.count() else { return nil }

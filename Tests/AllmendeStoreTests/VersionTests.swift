@@ -66,11 +66,15 @@ struct VersionTests {
         #expect(VersionWalk.older(than: listings[255], listing: catalog.listing).count == 255)
     }
 
-    @Test("the listing codec keeps `supersedes` and `derivedFrom`; queries find them through the `s:` and `d:` terms")
+    @Test("the listing codec keeps `supersedes`, `derivedFrom` and fabrication needs; queries find them through the `s:` and `d:` terms")
     func codecAndTerm() {
         let base = Self.listing(2, version: "1.1.0", supersedes: 1, at: 200, retracted: true)
         var summary = base.summary
         summary.derivedFrom = [Self.id(7), Self.id(5)]
+        // Fabrication needs (flag 16), every optional part present in one and absent in another.
+        summary.fabrication = [FabricationNeed(process: .cncRouting, part: "panels", size: Millimetres([2440, 1220]), material: "plywood",
+                                               thickness: DecimalAmount(parsing: "18.5")),
+                               FabricationNeed(process: .assembly), FabricationNeed(process: .cncMilling, size: Millimetres([125, 125, 16]))]
         var listing = CatalogListing(package: base.package, summary: summary, publisher: base.publisher, publishedAt: base.publishedAt)
         listing.retractions = base.retractions
         var bytes: [UInt8] = []
