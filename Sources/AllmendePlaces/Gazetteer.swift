@@ -38,16 +38,27 @@ public final class Gazetteer: Sendable {
         var places: [Place] = []
         var byKey: [String: [Int]] = [:]
         var keys: [(String, Int)] = []
-        for line in data.split(separator: "\n") {
-            let columns = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard columns.count == 6, let latitude = Double(columns[2]), let longitude = Double(columns[3]), let population = Int(columns[4]) else { continue }
+        places.reserveCapacity(40_000)
+        keys.reserveCapacity(100_000)
+        // Read as bytes: splitting 1.8 MB of text by Character (grapheme clusters) costs most of the start-up.
+        let bytes = Array(data.utf8)
+        for line in bytes.split(separator: 0x0A) {
+            let columns = line.split(separator: 0x09, omittingEmptySubsequences: false)
+            guard columns.count == 6, let latitude = Double(String(decoding: columns[2], as: UTF8.self)),
+                  let longitude = Double(String(decoding: columns[3], as: UTF8.self)),
+                  let population = Int(String(decoding: columns[4], as: UTF8.self)) else { continue }
             let index = places.count
-            places.append(Place(name: String(columns[0]), country: String(columns[1]), latitude: latitude, longitude: longitude, population: population))
-            var names = [String(columns[0])]
-            if !columns[5].isEmpty { names += columns[5].split(separator: "|").map(String.init) }
+            let name = String(decoding: columns[0], as: UTF8.self)
+            places.append(Place(name: name, country: String(decoding: columns[1], as: UTF8.self), latitude: latitude, longitude: longitude,
+                                population: population))
+            var names = [name]
+            if !columns[5].isEmpty { names += columns[5].split(separator: 0x7C).map { String(decoding: $0, as: UTF8.self) } }
             var added: Set<String> = []
             for name in names {
-                for key in [TextFold.key(name), TextFold.key(TextFold.germanTransliteration(name))] where added.insert(key).inserted {
+                let plain = TextFold.key(name)
+                // ä/ö/ü written ae/oe/ue: a second key only for names that have them.
+                let german = name.utf8.allSatisfy({ $0 < 0x80 }) ? plain : TextFold.key(TextFold.germanTransliteration(name))
+                for key in [plain, german] where added.insert(key).inserted {
                     byKey[key, default: []].append(index)
                     keys.append((key, index))
                 }
@@ -127,6 +138,23 @@ public final class Gazetteer: Sendable {
 /// runs of spaces as one space.
 public enum TextFold {
     public static func key(_ text: String) -> String {
+        // Most names are ASCII: fold their bytes directly (a tenth of the time the scalar path takes).
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(text.utf8.count)
+            var lastWasSpace = true
+            for byte in text.utf8 {
+                if byte == 0x20 || byte == 0x2D || byte == 0x09 || byte == 0x5F {
+                    if !lastWasSpace { bytes.append(0x20) }
+                    lastWasSpace = true
+                    continue
+                }
+                lastWasSpace = false
+                bytes.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+            }
+            if bytes.last == 0x20 { bytes.removeLast() }
+            return String(decoding: bytes, as: UTF8.self)
+        }
         var out = ""
         var lastWasSpace = true
         for scalar in text.unicodeScalars {
