@@ -76,9 +76,11 @@ struct MakersCommandTests {
             let routing = others.first?["needs"]?.arrayValue?.first { $0["process"]?.stringValue == "cnc-routing" }
             #expect(routing?["verdict"]?.stringValue == "missing")
             #expect(routing?["reason"]?.stringValue?.contains("600 × 840 × 140 mm < 2440 × 1220 mm") == true)
-            // The same in words, with --explain; and --within leaves out what is too far.
-            let explained = try Self.output(try runBinary(["makers", design, "--near", "Hamburg", "--explain"], home: maker))
-            #expect(explained.contains("✗ Reparatur-Café Kreuzberg"))
+            // The same with --explain (every need's verdict in --json); and --within leaves out what is too far.
+            #expect(try runBinary(["makers", design, "--near", "Hamburg", "--explain"], home: maker).status == 0)
+            let explained = try JSONParser.parse(try Self.output(try runBinary(["makers", design, "--near", "Hamburg", "--explain", "--json"], home: maker)))
+            #expect(explained["others"]?.arrayValue?.first?["in"] == .bool(false))
+            #expect(explained["others"]?.arrayValue?.first?["needs"]?.arrayValue?.count == 3)
             let near = try JSONParser.parse(try Self.output(try runBinary(["makers", design, "--near", "Hamburg, DE", "--within", "20", "--json"], home: maker)))
             #expect(near["makers"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["Fab Lab Altona"])
             #expect(try runBinary(["makers", design, "--near", "Hambrug"], home: maker).status == ExitCode.usage)
