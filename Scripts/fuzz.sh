@@ -2,9 +2,10 @@
 # Fuzzes every decoder of untrusted bytes with libFuzzer + AddressSanitizer.
 #
 # Usage: Scripts/fuzz.sh [SECONDS-PER-TARGET] [TARGET…]
-#   targets: frames json manifest manifest-small spdx statements chunk-index catalog reconcile index http markdown holdings okh bundle
-#   (default: all). manifest-small is the manifest harness on inputs of at most 8 KiB (seeds of that size only), so
-#   it runs a hundred times faster than manifest, whose seeds reach the 1,024-file limits.
+#   targets: frames frames-small json manifest manifest-small spdx statements chunk-index catalog reconcile index http
+#            markdown markdown-small holdings okh bundle
+#   (default: all). A target NAME-small is the NAME harness on inputs of at most 8 KiB (seeds of that size only): it
+#   runs many times faster than NAME, whose seeds reach the size limits (1,024-file manifests, 64 KiB frames).
 #   SECONDS defaults to 25; with FUZZ_RUNS=N a target also stops after N executions (for long runs). Corpora grow in .build-fuzz/corpus/TARGET (seeds come from Protocol/vectors and
 #   Examples via Scripts/fuzz-seeds.py); crashing inputs are saved in .build-fuzz/crashes/TARGET/.
 # Exits 1 if any target crashed, leaked, timed out or ran out of memory, or if the build has no coverage.
@@ -14,7 +15,10 @@ cd "$(dirname "$0")/.."
 seconds="${1:-25}"
 shift || true
 targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then targets=(frames json manifest manifest-small spdx statements chunk-index catalog reconcile index http markdown holdings okh bundle); fi
+if [ ${#targets[@]} -eq 0 ]; then
+    targets=(frames frames-small json manifest manifest-small spdx statements chunk-index catalog reconcile index http
+             markdown markdown-small holdings okh bundle)
+fi
 
 # FUZZ_BUILD picks another build folder (e.g. to build a changed harness while a long run uses the default one).
 build="${FUZZ_BUILD:-.build-fuzz}"
@@ -52,9 +56,15 @@ seeds="$build/seeds-$$"
 rm -rf "$seeds"
 trap 'rm -rf "$seeds"' EXIT
 python3 Scripts/fuzz-seeds.py "$seeds"
-# The small-input manifest target: the manifest seeds of at most 8 KiB.
-mkdir -p "$seeds/manifest-small"
-find "$seeds/manifest" -type f -size -8193c -exec cp {} "$seeds/manifest-small/" \;
+# The small-input targets: their harness's seeds of at most 8 KiB.
+for target in "${targets[@]}"; do
+    case "$target" in
+        *-small)
+            mkdir -p "$seeds/$target"
+            find "$seeds/${target%-small}" -type f -size -8193c -exec cp {} "$seeds/$target/" \;
+            ;;
+    esac
+done
 
 # Each crash would otherwise wait ~30 s in Swift's backtracer.
 export SWIFT_BACKTRACE=enable=no
@@ -63,7 +73,7 @@ export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1"
 max_len() {
     case "$1" in
         manifest|json) echo 262144 ;;   # a 1,024-file manifest is ~210 KB
-        manifest-small) echo 8192 ;;
+        *-small) echo 8192 ;;
         frames) echo 70000 ;;           # a control frame at its 64 KiB limit, plus the split byte
         *) echo 65536 ;;
     esac
@@ -77,8 +87,7 @@ for target in "${targets[@]}"; do
     mkdir -p "$corpus" "$crashes"
     log="$build/fuzz-$target.log"
     set +e
-    harness="$target"
-    if [ "$target" = manifest-small ]; then harness=manifest; fi
+    harness="${target%-small}"
     ALLMENDE_FUZZ_TARGET="$harness" "$binary" "$corpus" "$seeds/$target" \
         -max_total_time="$seconds" -max_len="$(max_len "$target")" -timeout=10 -rss_limit_mb=2560 \
         -print_final_stats=1 -artifact_prefix="$crashes/" ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} >"$log" 2>&1

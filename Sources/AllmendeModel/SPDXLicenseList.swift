@@ -34,16 +34,25 @@ public enum SPDXLicenseList {
     public static func exception(_ id: String) -> SPDXListEntry? { exceptionsByLowercasedID[id.lowercased()] }
 
     /// The known license ID closest to `text` (for "did you mean …?"), if any is reasonably close.
-    public static func suggestion(forLicense text: String) -> String? { nearest(text, in: licenses) }
+    public static func suggestion(forLicense text: String) -> String? { nearest(text, in: suggestableLicenses) }
 
     /// The known exception ID closest to `text`.
-    public static func suggestion(forException text: String) -> String? { nearest(text, in: exceptions) }
+    public static func suggestion(forException text: String) -> String? { nearest(text, in: suggestableExceptions) }
 
-    private static func nearest(_ text: String, in entries: [SPDXListEntry]) -> String? {
+    /// The IDs a suggestion may name (not deprecated), lowercased once: a suggestion is computed for every unknown
+    /// license, including those in summaries from peers.
+    private static let suggestableLicenses = lowercasedIDs(licenses)
+    private static let suggestableExceptions = lowercasedIDs(exceptions)
+
+    private static func lowercasedIDs(_ entries: [SPDXListEntry]) -> [(id: String, lowercased: [UInt8])] {
+        entries.filter { !$0.isDeprecated }.map { ($0.id, Array($0.id.lowercased().utf8)) }
+    }
+
+    private static func nearest(_ text: String, in entries: [(id: String, lowercased: [UInt8])]) -> String? {
         let wanted = Array(text.lowercased().utf8)
         var best: (distance: Int, prefers: Bool, id: String)?
-        for entry in entries where !entry.isDeprecated {
-            let candidate = Array(entry.id.lowercased().utf8)
+        for entry in entries {
+            let candidate = entry.lowercased
             guard abs(candidate.count - wanted.count) <= 4 else { continue }
             let distance = editDistance(wanted, candidate)
             // On a tie, prefer an ID that extends what was typed ("CERN-OHL-S-2" → "CERN-OHL-S-2.0").

@@ -26,19 +26,31 @@ enum BlobIngest {
         source: FileDescriptor, destination: FileDescriptor?, chunkSize: Int = ChunkIndex.defaultChunkSize,
         progress: ProgressHandler? = nil, limit: Int? = nil
     ) throws(StoreError) -> ChunkIndex {
+        var reader = LimitedReader(source: source, remaining: limit)
+        if let limit, limit < chunkSize {
+            // Known to fit in one chunk (a small record of a bundle): one buffer of its size, not the ring's 8 MiB.
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(limit, 1), alignment: 4096)
+            defer { buffer.deallocate() }
+            let length: Int
+            do { length = try reader.read(into: buffer) } catch { throw .system(error) }
+            return try single(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), destination: destination, chunkSize: chunkSize)
+        }
         let ring = ChunkRing(count: ringSize, size: chunkSize)
         let first = ring.slots[0]
         let firstLength: Int
-        var reader = LimitedReader(source: source, remaining: limit)
         do { firstLength = try reader.read(into: first) } catch { throw .system(error) }
         if firstLength < chunkSize {
-            let bytes = UnsafeRawBufferPointer(rebasing: first[0..<firstLength])
-            if let destination {
-                do { try destination.writeAll(bytes) } catch { throw .system(error) }
-            }
-            return ChunkIndex(of: bytes, chunkSize: chunkSize)
+            return try single(UnsafeRawBufferPointer(rebasing: first[0..<firstLength]), destination: destination, chunkSize: chunkSize)
         }
         return try runPipelined(source: &reader, destination: destination, ring: ring, chunkSize: chunkSize, progress: progress)
+    }
+
+    /// A stream that ended within its first chunk: written (if asked) and indexed on the calling thread.
+    private static func single(_ bytes: UnsafeRawBufferPointer, destination: FileDescriptor?, chunkSize: Int) throws(StoreError) -> ChunkIndex {
+        if let destination {
+            do { try destination.writeAll(bytes) } catch { throw .system(error) }
+        }
+        return ChunkIndex(of: bytes, chunkSize: chunkSize)
     }
 
     /// Reads from a descriptor, at most `remaining` bytes in all if given (a record inside a larger stream).

@@ -46,7 +46,9 @@ struct BundleReader {
         return contents
     }
 
-    private func take(_ file: FileDescriptor, _ count: Int, at offset: inout Int, record: Int) throws(BundleError) -> [UInt8] {
+    /// Reads `count` bytes at `offset`; a count past the end of the file is refused before any memory is taken for it.
+    private func take(_ file: FileDescriptor, _ count: Int, at offset: inout Int, size: Int, record: Int) throws(BundleError) -> [UInt8] {
+        guard count <= size - offset else { throw .truncated(offset: size, record: record) }
         var bytes = [UInt8](repeating: 0, count: count)
         var got = 0
         var failure: SystemError?
@@ -61,15 +63,15 @@ struct BundleReader {
 
     private func read(_ file: FileDescriptor, size: Int, into contents: inout BundleContents) throws(BundleError) {
         var offset = 0
-        let head = try take(file, min(16, size), at: &offset, record: 0)
+        let head = try take(file, min(16, size), at: &offset, size: size, record: 0)
         guard !head.isEmpty, head.prefix(8).elementsEqual(BundleFormat.magic.prefix(min(8, head.count))) else { throw .notABundle }
         guard head.count == 16 else { throw .truncated(offset: size, record: 0) }
         let version = head[8..<12].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         guard version == BundleFormat.version else { throw .malformed(offset: 8, reason: "format version \(version); this node reads version \(BundleFormat.version)") }
         let headerLength = Int(head[12..<16].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
         guard headerLength <= BundleFormat.maximumHeader else { throw .malformed(offset: 12, reason: "a header of \(headerLength) bytes is too large") }
-        let headerBytes = try take(file, headerLength, at: &offset, record: 0)
-        let headerDigest = try take(file, 32, at: &offset, record: 0)
+        let headerBytes = try take(file, headerLength, at: &offset, size: size, record: 0)
+        let headerDigest = try take(file, 32, at: &offset, size: size, record: 0)
         guard SHA256Hasher.hash(headerBytes).bytes == headerDigest else { throw .digestMismatch(offset: 16, record: 0, what: "the header") }
         contents.header = try BundleHeader.parse(headerBytes)
         let wanted = Set(contents.header.packages)
@@ -79,7 +81,7 @@ struct BundleReader {
         var smallBytes = 0
         while true {
             let start = offset
-            let recordHead = try take(file, 9, at: &offset, record: records + 1)
+            let recordHead = try take(file, 9, at: &offset, size: size, record: records + 1)
             guard let kind = BundleRecordKind(rawValue: recordHead[0]) else {
                 throw .malformed(offset: start, reason: "record \(records + 1) has unknown kind \(recordHead[0])")
             }
@@ -88,7 +90,7 @@ struct BundleReader {
             let length = Int(length64)
             if kind == .end {
                 guard length == 40 else { throw .malformed(offset: start, reason: "the end record has \(length) bytes, not 40") }
-                let data = try take(file, 40, at: &offset, record: records + 1)
+                let data = try take(file, 40, at: &offset, size: size, record: records + 1)
                 let count = data[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
                 guard count == UInt64(records), Array(data[8...]) == table.finalize().bytes else {
                     throw .digestMismatch(offset: start, record: records + 1, what: "the end record (the list of records)")
@@ -98,7 +100,7 @@ struct BundleReader {
             }
             records += 1
             guard length >= 32 else { throw .malformed(offset: start, reason: "record \(records) is shorter than its digest") }
-            let digestBytes = try take(file, 32, at: &offset, record: records)
+            let digestBytes = try take(file, 32, at: &offset, size: size, record: records)
             guard let digest = try? ContentID(validatingDigest: digestBytes) else { throw .malformed(offset: start + 9, reason: "bad digest") }
             var entry = recordHead
             entry += digestBytes
@@ -108,7 +110,7 @@ struct BundleReader {
             case .blob:
                 if wanted.contains(digest) && dataLength <= DesignManifest.maximumSize {
                     // A manifest: kept in memory (it is read again to check the package), stored if importing.
-                    let data = try take(file, dataLength, at: &offset, record: records)
+                    let data = try take(file, dataLength, at: &offset, size: size, record: records)
                     guard SHA256Hasher.hash(data) == digest else { throw .digestMismatch(offset: start, record: records, what: "manifest \(digest.hex)") }
                     contents.manifests[digest] = data
                     if storing && !store.blobs.has(digest) {
@@ -141,7 +143,7 @@ struct BundleReader {
                 }
                 smallBytes += dataLength
                 guard smallBytes <= BundleFormat.maximumSmallBytes else { throw .invalid("more than 512 MiB of statements; split the bundle") }
-                let data = try take(file, dataLength, at: &offset, record: records)
+                let data = try take(file, dataLength, at: &offset, size: size, record: records)
                 guard SHA256Hasher.hash(data) == digest else {
                     throw .digestMismatch(offset: start, record: records, what: kind == .statement ? "a statement" : "a revocation")
                 }

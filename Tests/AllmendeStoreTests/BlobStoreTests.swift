@@ -76,6 +76,28 @@ struct BlobStoreTests {
         }
     }
 
+    @Test("records of a longer stream (a bundle's blobs) are read with a limit: each stored or hashed whole, the stream left right after it",
+          arguments: [0, 1, 4095, chunk - 1, chunk, chunk + 1])
+    func recordsWithLimit(size: Int) throws {
+        try withTempDirectory("store") { folder throws in
+            let store = try BlobStore(root: folder.file("store"))
+            let first = pseudoRandomBytes(count: size, seed: UInt64(size) + 11)
+            let second = pseudoRandomBytes(count: size + 3, seed: UInt64(size) + 12)
+            let path = try folder.write("records.bin", first + second + [7, 7])
+            let file = try FileDescriptor.openForReading(path)
+            defer { file.close() }
+            let stored = try store.put(from: file, limit: first.count)
+            #expect(stored.id == SHA256Hasher.hash(first) && stored.size == first.count)
+            #expect(try store.read(stored.id) == first)
+            let hashed = try store.hashOnly(from: file, limit: second.count)
+            #expect(hashed.blobID == SHA256Hasher.hash(second) && hashed.blobSize == second.count)
+            #expect(!store.has(hashed.blobID))
+            var rest = [UInt8](repeating: 0, count: 4)
+            let count = try rest.withUnsafeMutableBytes { try file.readFully(into: $0) }
+            #expect(Array(rest[0..<count]) == [7, 7])
+        }
+    }
+
     @Test("concurrent puts of the same blob all succeed and leave one intact copy")
     func concurrentPuts() throws {
         try withTempDirectory("store") { folder throws in
