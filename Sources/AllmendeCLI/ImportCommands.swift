@@ -46,7 +46,7 @@ enum ImportCommands {
             }
             let bytes: [UInt8]
             do { bytes = try FileSystem.readFile(file, limit: DesignManifest.maximumSize) } catch {
-                throw CLIError.failure("cannot read \(file): \(error)")
+                throw CLIError.failure("cannot read \(file): \(error) (an OKH manifest is at most \(DesignManifest.maximumSize >> 20) MiB)")
             }
             let table: TOMLTable
             let lower = name.lowercased()

@@ -28,7 +28,9 @@ public enum MakerSearch {
             return .success((Origin(label: "\(latitude),\(longitude)", latitude: latitude, longitude: longitude), []))
         case let .unknown(suggestions):
             let hint = suggestions.isEmpty ? "give a larger city nearby, or coordinates such as 53.55,9.99" : "did you mean \(suggestions.joined(separator: ", "))?"
-            return .failure(OKWError(message: "no city '\(text)' known; \(hint)"))
+            // Quoted as typed, but not a page of it.
+            let quoted = text.count > 80 ? text.prefix(80) + "…" : text
+            return .failure(OKWError(message: "no city '\(quoted)' known; \(hint)"))
         }
     }
 

@@ -89,6 +89,35 @@ import Testing
         #expect(throws: ModelError.self) { try SignedLabProfile.sign(huge, with: key, delegation: nil) }
     }
 
+    @Test("an entry from a peer over 32 KiB is refused for its size before it is parsed; one under the limit is parsed, then its signature decides")
+    func oversizedEntryFromAPeer() throws {
+        let key = try Ed25519PrivateKey()
+        let (valid, _) = try Self.signed("Lab", at: 1_800_000_000, key: key)
+        // What a hostile peer could send: the signed entry with equipment added after signing (the signature no longer
+        // matches, which only verification can tell).
+        func entry(materials: Int) throws -> [UInt8] {
+            guard case var .object(members) = valid.json, case var .object(profile) = members["profile"] else { throw ModelError.invalidField(path: "", reason: "") }
+            var machine: [String: JSONValue] = ["kind": .string("laser-cutting"), "name": .string(String(repeating: "x", count: 100))]
+            if materials > 0 { machine["materials"] = .array(Array(repeating: .string(String(repeating: "m", count: 60)), count: materials)) }
+            profile["equipment"] = .array(Array(repeating: .object(machine), count: 60))
+            members["profile"] = .object(profile)
+            return try CanonicalEncoder.encode(.object(members))
+        }
+        let over = try entry(materials: 8), under = try entry(materials: 0)
+        try #require(over.count > SignedLabProfile.maximumSize && under.count < SignedLabProfile.maximumSize)
+        for parse in [{ try CatalogEntry(parsing: over) }, { .profile(try SignedLabProfile(parsing: over)) }] as [() throws -> CatalogEntry] {
+            #expect {
+                _ = try parse()
+            } throws: { error in
+                guard case let ModelError.invalidField(path, _) = error else { return false }
+                return path == "profile"
+            }
+        }
+        guard case let .profile(parsed) = try CatalogEntry(parsing: under) else { Issue.record("not a profile"); return }
+        #expect(parsed.profile.equipment.count == 60)
+        #expect(throws: ModelError.self) { try parsed.verify() }
+    }
+
     @Test("parts fit a working area turned in the plane; a third side is compared when both give one")
     func sizes() throws {
         let part = try #require(Millimetres([2440, 1220]))
