@@ -191,6 +191,10 @@ enum PackageCommands {
         console.line("license   \(summary.license)")
         console.line("category  \(summary.category)" + (summary.tags.isEmpty ? "" : "  tags: \(summary.tags.joined(separator: ", "))"))
         console.line("size      \(ByteCount.format(summary.size)) in \(summary.files) file(s)")
+        var seen = Set<String>()
+        let processes = summary.fabrication.map(\.process.rawValue).filter { seen.insert($0).inserted }
+        if !processes.isEmpty { console.line("processes \(processes.joined(separator: ", "))") }
+        PackageReport.printNeeds(summary.fabrication, label: "needs     ", console: console)
         console.line("publisher \(listing.publisher.text), \(listing.publishedAt)")
         if let count = HoldersCommand.count(of: listing.package, context) { console.line("held by   \(count) node(s) ('allmende holders \(listing.package.shortHex(8))')") }
         if listing.attestations > 0 { console.line("built by  \(listing.attestations) lab(s)") }

@@ -5,6 +5,15 @@ import AllmendeModel
 import AllmendeStore
 
 enum PackageReport {
+    /// What making the design needs (as `makers` matches it), one need a line: "needs      laser-cutting 600 × 400 mm".
+    /// Process-only needs are left out when `processes` already says them.
+    static func printNeeds(_ needs: [FabricationNeed], label: String, console: Console) {
+        let detailed = needs.filter { $0.part != nil || $0.size != nil || $0.material != nil || $0.thickness != nil }
+        for (number, need) in detailed.enumerated() {
+            console.line((number == 0 ? label : String(repeating: " ", count: label.count)) + need.description)
+        }
+    }
+
     static func print(manifest: DesignManifest, id: ContentID, statements: [VerifiedStatement], store: PackageStore, versions: VersionStatus,
                       console: Console) {
         let info = manifest.info
@@ -26,6 +35,7 @@ enum PackageReport {
         console.line("publisher  \(manifest.publisher.text)")
         console.line("created    \(manifest.created)")
         if !info.processes.isEmpty { console.line("processes  " + info.processes.map(\.rawValue).joined(separator: ", ")) }
+        printNeeds(PackageSummary.needs(of: info), label: "needs      ", console: console)
         if let readiness = info.readiness { console.line("readiness  \(readiness.rawValue)") }
         if let safety = info.healthSafety { console.line("SAFETY     \(safety)") }
         if !info.description.isEmpty {

@@ -24,6 +24,9 @@ struct RemoveCommandTests {
             let blockID = block.output.trimmingCharacters(in: .whitespacesAndNewlines)
             let plateID = plate.output.trimmingCharacters(in: .whitespacesAndNewlines)
             let before = try PackageStore(home: NodeHome(path: home)).blobs.list().count
+            // The fabrication need (a 2440 × 1220 mm sheet) is on the page, stored and (below) known only from the catalog.
+            let sheet = "2440 × 1220 mm"
+            #expect(runCLI(["show", blockID], home: home).output.contains(sheet))
             let removed = runCLI(["rm", String(blockID.prefix(8)), "--json"], home: home)
             #expect(removed.status == ExitCode.success, "\(removed.error)")
             let report = try JSONParser.parse(removed.output)
@@ -36,6 +39,7 @@ struct RemoveCommandTests {
             #expect(runCLI(["verify", plateID], home: home).status == ExitCode.success)
             #expect(runCLI(["fsck"], home: home).status == ExitCode.success)
             #expect(runCLI(["rm", blockID], home: home).status == ExitCode.failure)   // only in the catalog now
+            #expect(runCLI(["show", blockID], home: home).output.contains(sheet))
         }
     }
 
