@@ -71,20 +71,7 @@ enum MakersCommand {
             }
             let origin = try place(context)
             let within = try distanceLimit(context, origin: origin)
-            var found: [(KnownLabProfile, Double?)] = []
-            for known in store.labProfiles() where process.map({ known.profile.processes.contains($0) }) ?? true {
-                let distance = origin.flatMap { MakerSearch.distanceKM(from: $0, to: known.profile) }
-                if let within, (distance ?? .infinity) > within { continue }
-                found.append((known, distance))
-            }
-            found.sort { a, b in
-                switch (a.1, b.1) {
-                case let (x?, y?) where x != y: return x < y
-                case (.some, nil): return true
-                case (nil, .some): return false
-                default: return (a.0.profile.name, a.0.profile.identity.text) < (b.0.profile.name, b.0.profile.identity.text)
-                }
-            }
+            let found = MakerSearch.directory(store.labProfiles(), process: process, origin: origin, within: within)
             if context.isJSON {
                 context.printJSON(["near": origin.map(originJSON) ?? .null, "labs": .array(found.map { known, distance in
                     var json = known.profile.json

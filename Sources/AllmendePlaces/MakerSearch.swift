@@ -53,6 +53,22 @@ public enum MakerSearch {
         return FabricationMatch.rank(verdicts)
     }
 
+    /// The lab directory (`labs`, the web face's /labs): the current profiles offering `process` (any if nil) within
+    /// `within` km of `origin`, nearest first, then labs whose place is unknown; at equal distance by name, then
+    /// identity (so the order never depends on the log's).
+    public static func directory(_ profiles: [KnownLabProfile], process: ManufacturingProcess?, origin: Origin?,
+                                 within: Double?) -> [(lab: KnownLabProfile, distanceKM: Double?)] {
+        var found: [(lab: KnownLabProfile, distanceKM: Double?)] = []
+        for known in profiles where process.map({ known.profile.processes.contains($0) }) ?? true {
+            let distance = origin.flatMap { distanceKM(from: $0, to: known.profile) }
+            if let within, (distance ?? .infinity) > within { continue }
+            found.append((known, distance))
+        }
+        return found.sorted { a, b in
+            (a.distanceKM ?? .infinity, a.lab.profile.name, a.lab.profile.identity.text) < (b.distanceKM ?? .infinity, b.lab.profile.name, b.lab.profile.identity.text)
+        }
+    }
+
     /// Distance from `origin` to the lab: its coordinates, else its city in the gazetteer.
     public static func distanceKM(from origin: Origin, to lab: LabProfile) -> Double? {
         guard let location = lab.location else { return nil }

@@ -91,13 +91,7 @@ extension WebFace {
         if let problem = query.problem ?? (processText.isEmpty || process != nil ? nil : "process: '\(processText)' is not one of the processes") {
             page.raw("<p class=\"notice\" id=\"labs-problem\">\(HTML.escape(problem))</p>")
         }
-        var found: [(KnownLabProfile, Double?)] = []
-        for known in runtime.store.labProfiles() where process.map({ known.profile.processes.contains($0) }) ?? true {
-            let distance = query.origin.flatMap { MakerSearch.distanceKM(from: $0, to: known.profile) }
-            if let within = query.within, (distance ?? .infinity) > within { continue }
-            found.append((known, distance))
-        }
-        found.sort { ($0.1 ?? .infinity, $0.0.profile.name) < ($1.1 ?? .infinity, $1.0.profile.name) }
+        let found = MakerSearch.directory(runtime.store.labProfiles(), process: process, origin: query.origin, within: query.within)
         page.raw("<ul class=\"results\" id=\"labs\">")
         for (known, distance) in found.prefix(500) {
             let lab = known.profile
