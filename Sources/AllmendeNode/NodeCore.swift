@@ -42,6 +42,8 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
         var nodeAnnouncements = TokenBucket(capacity: WireLimits.nodeAnnouncementBurst, perSecond: WireLimits.nodeAnnouncementsPerSecond)
         /// Holdings records, get-holdings and holders-reconcile messages.
         var holdings = TokenBucket(capacity: WireLimits.holdingsBurst, perSecond: WireLimits.holdingsPerSecond)
+        /// Entries sent in answer to this peer's get-entries.
+        var entriesServed = TokenBucket(capacity: WireLimits.entriesServedBurst, perSecond: WireLimits.entriesServedPerSecond)
     }
 
     /// Most entry IDs remembered as declined (evicted or over budget) or as asked for.
@@ -267,7 +269,12 @@ public struct NodeCore<Link: Hashable & Sendable>: Sendable {
         case let .reconcile(session, payload):
             reconcile(session: session, payload: payload, on: link, now: now, catalog: catalog, into: &actions)
         case let .getEntries(ids):
-            for id in ids { if let bytes = catalog.entryBytes(id) { actions.append(.send(link, .announce(entry: bytes))) } }
+            // Up to the peer's budget; IDs beyond it are skipped as unknown ones are (no strike: it asks again later).
+            for id in ids {
+                guard let bytes = catalog.entryBytes(id) else { continue }
+                guard peers[link]?.entriesServed.take(now: now) == true else { break }
+                actions.append(.send(link, .announce(entry: bytes)))
+            }
         case let .node(bytes):
             // Over the rate: dropped unread, no strike.
             guard peers[link]?.nodeAnnouncements.take(now: now) ?? false else { return }

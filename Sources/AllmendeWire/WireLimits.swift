@@ -51,6 +51,12 @@ public enum WireLimits {
     public static let addressesOnConnect = 32
     /// Entry IDs in one `get-entries` request.
     public static let maximumEntriesPerRequest = 2000
+    /// Entries a node sends one peer in answer to `get-entries` in a burst: a whole catalog's worth, as a session
+    /// brings one (`reconcileEntriesPerSession`). Beyond the burst `entriesServedPerSecond`; IDs over the budget are
+    /// skipped as if unknown (no strike): the peer asks again, here or of another peer, after its request times out.
+    public static let entriesServedBurst: Double = 100_000
+    /// Entries a node sends one peer per second on average in answer to `get-entries`, beyond the burst.
+    public static let entriesServedPerSecond: Double = 1000
     /// Invalid catalog entries (or chunks that do not match their index) that get a node disconnected.
     public static let maximumStrikes = 3
     /// Bytes read from a socket at a time.

@@ -78,6 +78,25 @@ struct NodeCoreTests {
         #expect(later == Int(WireLimits.announcesPerSecond))
     }
 
+    @Test("get-entries is answered up to 100,000 entries per peer, then 1,000 a second; another peer has its own budget; never a strike")
+    func entriesServedBudget() {
+        var catalog = DictionaryCatalog()
+        let ids = (0..<2000).map { catalog.add(Array("entry \($0)".utf8)) }
+        var core = Self.core(peers: [(1, 1), (2, 2)], catalog: catalog)
+        func served(_ link: Int, at time: Duration) -> Int {
+            let actions = core.handle(.received(link, .getEntries(ids: ids)), at: time, catalog: catalog)
+            #expect(!actions.contains { if case .disconnect = $0 { true } else { false } })
+            return actions.compactMap(\.sentAnnounce).filter { $0.link == link }.count
+        }
+        // A peer asking for the same 2,000 entries again and again: 50 whole answers, then one part.
+        let rounds = Int(WireLimits.entriesServedBurst) / ids.count
+        #expect((0..<rounds).map { _ in served(1, at: .seconds(1)) } == Array(repeating: ids.count, count: rounds))
+        #expect(served(1, at: .seconds(1)) == 0)
+        #expect(served(1, at: .seconds(2)) == Int(WireLimits.entriesServedPerSecond))
+        // Another peer is not held back by the first.
+        #expect(served(2, at: .seconds(2)) == ids.count)
+    }
+
     @Test("three invalid entries close to each other disconnect every connection of that node; strikes decay")
     func strikes() {
         let catalog = DictionaryCatalog()
