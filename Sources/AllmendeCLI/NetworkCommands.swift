@@ -62,6 +62,7 @@ enum NetworkCommands {
                 }
                 options.http = address
                 options.httpRequired = context.arguments.value("--http") != nil
+                options.httpSettings.clientsWithoutLimit.formUnion(config.webProxies)
             }
             if let limit = context.arguments.value("--upload-limit") {
                 guard let bytes = Int(limit), bytes > 0 else { throw CLIError.usage("--upload-limit needs a positive number", command: nil) }

@@ -18,6 +18,12 @@ public struct HTTPServerSettings: Sendable {
     public var workers = 4
     /// Most connections open at once; more are answered 503 and closed.
     public var maximumConnections = 2048
+    /// Most connections open at once from one client address (a browser opens about six), so that one host cannot
+    /// take every slot; more are answered 503 and closed.
+    public var maximumConnectionsPerClient = 64
+    /// Client addresses without a per-client limit: by default this machine's, where a reverse proxy (nginx in
+    /// front of the node) is one address for all its clients.
+    public var clientsWithoutLimit: Set<String> = ["127.0.0.1", "::1", "::ffff:127.0.0.1"]
     /// Longest time from the first byte of a request until it is complete (slow clients, slowloris): 408.
     public var requestTimeout: Duration = .seconds(10)
     /// Longest time a kept-alive connection may wait for its next request.
@@ -47,7 +53,7 @@ public final class HTTPServer: Sendable {
     let listener: Socket
     let stopWake: WakePipe
     let threads = ThreadGroup()
-    let openConnections = Mutex(0)
+    let openConnections = Mutex(OpenConnections())
     let counterState = Mutex(HTTPCounters())
 
     public init(listen: SocketAddress, responder: any HTTPResponder, settings: HTTPServerSettings = HTTPServerSettings()) throws(SystemError) {
@@ -62,7 +68,7 @@ public final class HTTPServer: Sendable {
     }
 
     /// Connections open now.
-    public var connectionCount: Int { openConnections.withLock { $0 } }
+    public var connectionCount: Int { openConnections.withLock { $0.total } }
 
     public var counters: HTTPCounters { counterState.withLock { $0 } }
 
@@ -78,16 +84,42 @@ public final class HTTPServer: Sendable {
         listener.close()
     }
 
-    /// Takes a connection slot; false when every slot is taken.
-    func reserveSlot() -> Bool {
-        openConnections.withLock { count in
-            guard count < settings.maximumConnections else { return false }
-            count += 1
-            return true
+    /// Takes a connection slot for a client at `host`; nil if it has one, else why not.
+    func reserveSlot(host: String) -> String? {
+        openConnections.withLock { open in
+            guard open.total < settings.maximumConnections else { return "too many connections; try again" }
+            let limited = !settings.clientsWithoutLimit.contains(host)
+            if limited {
+                guard open.byHost[host, default: 0] < settings.maximumConnectionsPerClient else {
+                    return "too many connections from your address; close some and try again"
+                }
+                open.byHost[host, default: 0] += 1
+            }
+            open.total += 1
+            return nil
         }
     }
 
-    func releaseSlot() { openConnections.withLock { $0 -= 1 } }
+    func releaseSlot(host: String) {
+        openConnections.withLock { open in
+            open.total -= 1
+            guard let count = open.byHost[host] else { return }
+            open.byHost[host] = count > 1 ? count - 1 : nil
+        }
+    }
+}
+
+/// Connections open now, in all and per client host (those with a per-client limit).
+struct OpenConnections {
+    var total = 0
+    var byHost: [String: Int] = [:]
+
+    /// The host part of a client address as `Socket.accept` gives it ("192.0.2.7:51234", "[2001:db8::1]:51234").
+    static func host(ofClient client: String) -> String {
+        if client.hasPrefix("["), let end = client.firstIndex(of: "]") { return String(client[client.index(after: client.startIndex)..<end]) }
+        if let colon = client.lastIndex(of: ":") { return String(client[..<colon]) }
+        return client
+    }
 }
 
 /// One worker: accepts while it has room and serves its connections until the server stops.
@@ -125,7 +157,7 @@ final class HTTPWorker {
             for connection in connections where !connection.isClosed { connection.checkTimeouts(server.settings, worker: self, now: later) }
             connections.removeAll { connection in
                 guard connection.isClosed else { return false }
-                server.releaseSlot()
+                server.releaseSlot(host: OpenConnections.host(ofClient: connection.client))
                 return true
             }
             if fds[1].revents != 0 { acceptWaiting(now: later) }
@@ -142,9 +174,9 @@ final class HTTPWorker {
             }
             guard let (socket, client) = accepted else { return }
             socket.setNonBlocking(true)
-            guard server.reserveSlot() else {
-                let busy = HTTPResponse(status: 503, contentType: "text/plain; charset=utf-8", text: "too many connections; try again\n")
-                let bytes = busy.encodedHead(keepAlive: false) + (busy.body.length > 0 ? Array("too many connections; try again\n".utf8) : [])
+            if let refusal = server.reserveSlot(host: OpenConnections.host(ofClient: client)) {
+                let busy = HTTPResponse(status: 503, contentType: "text/plain; charset=utf-8", text: refusal + "\n")
+                let bytes = busy.encodedHead(keepAlive: false) + Array((refusal + "\n").utf8)
                 _ = bytes.withUnsafeBytes { send(socket.descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 socket.close()
                 server.counterState.withLock { $0.connectionsRefused += 1 }

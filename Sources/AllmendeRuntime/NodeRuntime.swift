@@ -128,6 +128,8 @@ public final class NodeRuntime: Sendable {
 
     /// The web face's port (nil when it is off or could not bind).
     public var httpPort: UInt16? { webServer.withLock { $0?.port } }
+    /// HTTP connections open now (0 without a web face).
+    public var httpConnectionCount: Int { webServer.withLock { $0?.connectionCount ?? 0 } }
 
     struct RuntimeState {
         var connections: [ObjectIdentifier: PeerConnection] = [:]
@@ -316,6 +318,7 @@ public final class NodeRuntime: Sendable {
         if config.servesRetracted != options.servesRetracted { fields.append("serveRetracted") }
         if config.advertise != options.advertise { fields.append("advertise") }
         if config.announceHoldings != options.announcesHoldings { fields.append("announceHoldings") }
+        if options.http != nil, !Set(config.webProxies).isSubset(of: options.httpSettings.clientsWithoutLimit) { fields.append("webProxies") }
         return fields
     }
 

@@ -127,6 +127,9 @@ public struct NodeConfig: Equatable, Sendable {
     public var trusted: [NodeID] = []
     /// Bytes of catalog entries by labs without standing kept in all (oldest evicted first).
     public var strangerBudget = 64 << 20
+    /// IP addresses of reverse proxies in front of the web face on other machines: their connections are many
+    /// clients, so the web face's per-client connection limit does not apply to them (this machine's never has).
+    public var webProxies: [String] = []
 
     public init() {}
 
@@ -169,6 +172,13 @@ public struct NodeConfig: Equatable, Sendable {
                 }
             case let ("announceHoldings", .bool(flag)): config.announceHoldings = flag
             case let ("advertise", .array(entries)): config.advertise = entries.compactMap(\.stringValue).prefix(8).map { $0 }
+            case let ("webProxies", .array(entries)):
+                config.webProxies = try entries.prefix(64).map { (entry) throws(StoreError) -> String in
+                    guard let text = entry.stringValue, IPAddressText.isLiteral(text) else {
+                        throw .model(.invalidField(path: "config.json webProxies", reason: "\(entry) is not an IP address such as 192.0.2.10 or 2001:db8::10"))
+                    }
+                    return text
+                }
             case let ("mirrors", .array(entries)):
                 config.mirrors = try entries.enumerated().map { (index, entry) throws(StoreError) in try MirrorPolicy.parse(entry, index: index) }
             case let ("allowList", .array(entries)):
@@ -200,6 +210,7 @@ public struct NodeConfig: Equatable, Sendable {
         if let announceHoldings { members["announceHoldings"] = .bool(announceHoldings) }
         if !trusted.isEmpty { members["trusted"] = .array(trusted.map { .string($0.text) }) }
         if strangerBudget != 64 << 20 { members["strangerBudget"] = .integer(strangerBudget) }
+        if !webProxies.isEmpty { members["webProxies"] = .array(webProxies.map { .string($0) }) }
         do {
             try home.create()
             try FileSystem.writeAtomically(try CanonicalEncoder.encode(.object(members)) + [0x0A], to: Self.path(home), mode: 0o644)

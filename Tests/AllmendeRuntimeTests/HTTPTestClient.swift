@@ -17,8 +17,8 @@ final class HTTPTestClient {
     let socket: Socket
     private var buffer: [UInt8] = []
 
-    init(port: UInt16, host: String = "127.0.0.1") throws {
-        socket = try Socket.connect(to: SocketAddress(host: host, port: port), timeout: .seconds(5))
+    init(port: UInt16, host: String = "127.0.0.1", from localHost: String? = nil) throws {
+        socket = try Socket.connect(to: SocketAddress(host: host, port: port), from: localHost, timeout: .seconds(5))
         socket.setNonBlocking(false)
     }
 

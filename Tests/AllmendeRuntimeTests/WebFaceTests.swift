@@ -285,6 +285,24 @@ struct WebFaceTests {
         }
     }
 
+    @Test("one client address cannot take every slot: its third connection gets 503, another address still gets in, a closed one frees its slot")
+    func connectionLimitPerClient() throws {
+        try Self.withWebNode("web-client-limit", settings: { $0.maximumConnectionsPerClient = 2; $0.clientsWithoutLimit = [] }) { node, port, _ in
+            var held = try (0..<2).map { _ in try HTTPTestClient(port: port, from: "127.0.0.2") }
+            for client in held { #expect(client.get("/style.css")?.status == 200) }
+            let third = try HTTPTestClient(port: port, from: "127.0.0.2")
+            #expect(third.readReply()?.status == 503)
+            #expect(third.waitForClose())
+            let other = try HTTPTestClient(port: port, from: "127.0.0.3")
+            #expect(other.get("/style.css")?.status == 200)
+            // Once one of the first two is closed (and the server has seen it), the address has a slot again.
+            held.removeFirst()   // its deinit closes it
+            #expect(CatalogGossipTests.waitUntil(.seconds(10)) { node.runtime.httpConnectionCount == 2 })
+            let again = try HTTPTestClient(port: port, from: "127.0.0.2")
+            #expect(again.get("/style.css")?.status == 200)
+        }
+    }
+
     @Test("a client that never reads a large answer is closed after the write time-out")
     func neverReads() throws {
         try Self.withWebNode("web-never-reads") { node, port, folder in

@@ -59,6 +59,17 @@ struct NodeConfigTests {
         }
     }
 
+    @Test("webProxies takes IPv4 and IPv6 addresses and survives save + load")
+    func webProxies() throws {
+        try withTempDirectory("config") { folder throws in
+            let config = try Self.load(Array(#"{"webProxies": ["192.0.2.10", "2001:db8::10"]}"#.utf8), in: folder)
+            #expect(config.webProxies == ["192.0.2.10", "2001:db8::10"])
+            let home = NodeHome(path: folder.file("home"))
+            try config.save(home)
+            #expect(try NodeConfig.load(home) == config)
+        }
+    }
+
     @Test("unknown fields, wrong types and out-of-range limits are refused with the field's name", arguments: [
         (#"{"maxConections": 10}"#, "maxConections"),
         (#"{"maxConnectionsPerHost": 0}"#, "maxConnectionsPerHost"),
@@ -71,6 +82,9 @@ struct NodeConfigTests {
         (#"{"announceHoldings": "yes"}"#, "announceHoldings"),
         (#"{"mirrors": [{"all": true, "minHolders": 0}]}"#, "mirrors[0].minHolders"),
         (#"{"mirrors": [{"tag": "timber", "minHolders": 2.5}]}"#, "mirrors[0].minHolders"),
+        (#"{"webProxies": ["proxy.example.org"]}"#, "webProxies"),
+        (#"{"webProxies": ["192.0.2.10:443"]}"#, "webProxies"),
+        (#"{"webProxies": [7]}"#, "webProxies"),
     ])
     func refused(text: String, field: String) throws {
         try withTempDirectory("config") { folder throws in
