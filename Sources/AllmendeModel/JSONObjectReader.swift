@@ -162,7 +162,10 @@ func requireNormalForm(_ parsed: JSONValue, input: JSONValue, path: String = "")
         for key in Set(a.keys).union(b.keys).sorted() {
             let childPath = path.isEmpty ? key : path + "." + key
             guard let left = a[key], let right = b[key] else {
-                throw .invalidField(path: childPath, reason: a[key] == nil ? "unknown field" : "is missing")
+                guard a[key] == nil else { throw .invalidField(path: childPath, reason: "is missing") }
+                // Known fields the normal form leaves out when empty are named as such, not as unknown.
+                let isEmpty = b[key] == .array([]) || b[key] == .object([:]) || b[key] == .null || b[key] == .string("")
+                throw .invalidField(path: childPath, reason: isEmpty ? "is empty: a signed document leaves an empty field out" : "unknown field")
             }
             try requireNormalForm(left, input: right, path: childPath)
         }

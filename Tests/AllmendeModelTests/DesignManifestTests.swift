@@ -58,6 +58,7 @@ struct DesignManifestTests {
         (Fixtures.manifestJSON(extra: #""colour": "red","#), "colour: unknown field"),
         (Fixtures.manifestJSON(title: String(repeating: "x", count: 121)), "title: is 121 characters long, the limit is 120"),
         (Fixtures.manifestJSON(extra: #""tags": "timber","#), "tags: expected an array"),
+        (Fixtures.manifestJSON(extra: #""tags": [],"#), "tags: is empty"),
         (Fixtures.manifestJSON(extra: #""tags": ["Timber"],"#), "tags[0]: 'Timber' must be lowercase"),
         (Fixtures.manifestJSON(bom: #""bom": [{"item": "Plywood", "quantity": "-3", "unit": "sheet"}],"#), "bom[0].quantity: '-3' is not a quantity"),
         (Fixtures.manifestJSON(bom: #""bom": [{"item": "Plywood", "quantity": "3", "unit": "furlong"}],"#), "bom[0].unit: 'furlong' is not a unit"),
