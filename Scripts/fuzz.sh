@@ -3,7 +3,7 @@
 #
 # Usage: Scripts/fuzz.sh [SECONDS-PER-TARGET] [TARGET…]
 #   targets: frames frames-small json manifest manifest-small spdx statements chunk-index catalog reconcile index http
-#            markdown markdown-small holdings okh bundle
+#            markdown markdown-small holdings okh bundle bundle-verify
 #   (default: all). A target NAME-small is the NAME harness on inputs of at most 8 KiB (seeds of that size only): it
 #   runs many times faster than NAME, whose seeds reach the size limits (1,024-file manifests, 64 KiB frames).
 #   SECONDS defaults to 25; with FUZZ_RUNS=N a target also stops after N executions (for long runs). Corpora grow in .build-fuzz/corpus/TARGET (seeds come from Protocol/vectors and
@@ -17,7 +17,7 @@ shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
     targets=(frames frames-small json manifest manifest-small spdx statements chunk-index catalog reconcile index http
-             markdown markdown-small holdings okh bundle)
+             markdown markdown-small holdings okh bundle bundle-verify)
 fi
 
 # FUZZ_BUILD picks another build folder (e.g. to build a changed harness while a long run uses the default one).
@@ -56,12 +56,16 @@ seeds="$build/seeds-$$"
 rm -rf "$seeds"
 trap 'rm -rf "$seeds"' EXIT
 python3 Scripts/fuzz-seeds.py "$seeds"
-# The small-input targets: their harness's seeds of at most 8 KiB.
+# The small-input targets: their harness's seeds of at most 8 KiB; bundle-verify: the bundle seeds.
 for target in "${targets[@]}"; do
     case "$target" in
         *-small)
             mkdir -p "$seeds/$target"
             find "$seeds/${target%-small}" -type f -size -8193c -exec cp {} "$seeds/$target/" \;
+            ;;
+        bundle-verify)
+            mkdir -p "$seeds/$target"
+            cp "$seeds/bundle/"* "$seeds/$target/"
             ;;
     esac
 done

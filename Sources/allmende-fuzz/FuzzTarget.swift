@@ -45,6 +45,9 @@ enum FuzzTarget: String, CaseIterable {
     /// Offline bundles (a file from a USB stick): verified against an empty store; whatever is accepted has every
     /// package it lists, and a damaged one stores nothing.
     case bundle
+    /// Offline bundles read and checked without storing (`bundle verify`): the framing, digests, header and
+    /// packages at the rate a store that is never written allows; what verifies must also import.
+    case bundleVerify = "bundle-verify"
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -62,6 +65,7 @@ enum FuzzTarget: String, CaseIterable {
         case .holdings: Self.holdings(bytes)
         case .okh: Self.okh(bytes)
         case .bundle: Self.bundle(bytes)
+        case .bundleVerify: Self.bundleVerify(bytes)
         }
     }
 
@@ -240,24 +244,43 @@ enum FuzzTarget: String, CaseIterable {
     /// A store in a folder of its own for this process, and the file the input is written to.
     nonisolated(unsafe) private static var bundleStore: (PackageStore, String)?
 
-    private static func bundle(_ bytes: [UInt8]) {
+    /// Imports `bytes` as a bundle file; true if it was imported.
+    @discardableResult
+    private static func bundle(_ bytes: [UInt8]) -> Bool {
         if bundleStore == nil {
             // In memory where there is a tmpfs: the store's fsyncs cost nothing there, on a disk they set the pace.
             let base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"
             let folder = "\(base)/allmende-fuzz-bundle-\(getpid())"
-            guard let store = try? PackageStore(home: NodeHome(path: folder + "/home")) else { return }
+            guard let store = try? PackageStore(home: NodeHome(path: folder + "/home")) else { return false }
             bundleStore = (store, folder + "/input.amb")
         }
-        guard let (store, path) = bundleStore, (try? FileSystem.writeAtomically(bytes, to: path)) != nil else { return }
+        guard let (store, path) = bundleStore, (try? FileSystem.writeAtomically(bytes, to: path)) != nil else { return false }
         guard let report = try? store.importBundle(at: path).0 else {
             require(((try? store.blobs.list()) ?? []).isEmpty, "a refused bundle left blobs in the store")
-            return
+            return false
         }
         for package in report.packages { require(store.isStoredComplete(package), "an imported bundle lacks package \(package.hex)") }
         // Start clean for the next input.
         for id in (try? store.blobs.list()) ?? [] { _ = try? store.blobs.remove(id) }
         _ = try? FileSystem.removeTree(store.home.path)
         bundleStore = nil
+        return true
+    }
+
+    /// A store that is only read (verify writes nothing), and the file the input is written to.
+    nonisolated(unsafe) private static var verifyStore: (PackageStore, String)?
+
+    private static func bundleVerify(_ bytes: [UInt8]) {
+        if verifyStore == nil {
+            let base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"
+            let folder = "\(base)/allmende-fuzz-bundle-verify-\(getpid())"
+            guard let store = try? PackageStore(home: NodeHome(path: folder + "/home")) else { return }
+            verifyStore = (store, folder + "/input.amb")
+        }
+        guard let (store, path) = verifyStore, (try? FileSystem.writeAtomically(bytes, to: path)) != nil else { return }
+        guard (try? store.verifyBundle(at: path)) != nil else { return }
+        // Verified: importing it (into the other harness's throw-away store) must work and complete every package.
+        require(bundle(bytes), "a bundle that verifies cannot be imported")
     }
 
     private static func holdings(_ bytes: [UInt8]) {
