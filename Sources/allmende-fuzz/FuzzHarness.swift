@@ -2,6 +2,7 @@
 // Built only with ALLMENDE_FUZZ=1 (Package.swift), with `--sanitize=fuzzer --sanitize=address`; run by
 // Scripts/fuzz.sh. The decoder family is chosen with ALLMENDE_FUZZ_TARGET (see `FuzzTarget`).
 
+import AllmendeSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,6 +21,9 @@ let selectedTarget: FuzzTarget = {
 @_cdecl("LLVMFuzzerInitialize")
 public func fuzzerInitialize(_ argc: UnsafeMutablePointer<CInt>?, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>?) -> CInt {
     _ = selectedTarget
+    atexit {
+        for folder in FuzzTarget.scratchFolders() { _ = try? FileSystem.removeTree(folder) }
+    }
     return 0
 }
 

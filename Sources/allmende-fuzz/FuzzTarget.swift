@@ -267,6 +267,11 @@ enum FuzzTarget: String, CaseIterable {
         return true
     }
 
+    /// The scratch folders of the bundle harnesses (removed when the process exits: they may be in memory).
+    static func scratchFolders() -> [String] {
+        ["/dev/shm", "/tmp"].flatMap { base in ["bundle", "bundle-verify"].map { "\(base)/allmende-fuzz-\($0)-\(getpid())" } }
+    }
+
     /// A store that is only read (verify writes nothing), and the file the input is written to.
     nonisolated(unsafe) private static var verifyStore: (PackageStore, String)?
 
