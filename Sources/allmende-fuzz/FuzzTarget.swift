@@ -139,7 +139,8 @@ enum FuzzTarget: String, CaseIterable {
         var offset = stream.startIndex
         while offset < stream.endIndex {
             let end = min(offset + step, stream.endIndex)
-            decoder.append(stream[offset..<end])
+            // As the runtime hands over a read: one copy from the read buffer.
+            bytes.withUnsafeBytes { decoder.append(UnsafeRawBufferPointer(rebasing: $0[offset..<end])) }
             offset = end
             do {
                 while let message = try decoder.nextMessage() {
