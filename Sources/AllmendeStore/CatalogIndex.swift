@@ -65,6 +65,18 @@ final class CatalogIndex: Sendable {
         return nil
     }
 
+    /// Runs `body` with a search over the listings as they are now: the log is looked at once, for any number of
+    /// lookups (a version walk for every listing a command shows). The search gives the listings matching a query,
+    /// newest first, at most a limit.
+    func searching<T>(catalog: CatalogLog, rule: RevocationRule, _ body: ((CatalogQuery, Int?) -> [CatalogListing]) -> T) -> T {
+        read(catalog: catalog, rule: rule) { state in
+            body { query, limit in
+                if case let .found(listings) = Self.search(query, after: nil, limit: limit, in: state) { return listings }
+                return []
+            }
+        }
+    }
+
     /// Runs `body` on the state brought up to date with the log. The file's sections and records are checked as
     /// they are first used: if `body` met damage, the listings are rebuilt from the log (without the file, which
     /// is written again) and `body` runs again.

@@ -79,14 +79,18 @@ public struct CatalogQuery: Sendable, Equatable {
 
     /// True if `listing` matches (the same rule the index applies through its terms).
     func matches(_ listing: CatalogListing) -> Bool {
+        // The parts that compare one field first, without the terms (words and a parsed license): a version or
+        // lineage lookup runs for every listing a command shows, against every listing not yet in the index.
+        let summary = listing.summary
+        if let supersedes, summary.supersedes != supersedes { return false }
+        if let derivedFrom, !summary.derivedFrom.contains(derivedFrom) { return false }
+        if let publisher, publisher.lowercased() != listing.publisher.text.lowercased() { return false }
+        if let category, category.lowercased() != summary.category.lowercased() { return false }
+        if let tag, !summary.tags.contains(where: { $0.lowercased() == tag }) { return false }
+        guard !words.isEmpty || licenseIDs != nil else { return true }
         let terms = CatalogTerms.terms(of: listing)
         for word in words where !terms.contains(where: { $0.hasPrefix("w:" + word) }) { return false }
-        if let tag, !terms.contains("t:" + tag) { return false }
         if let licenseIDs, !licenseIDs.contains(where: { terms.contains("l:" + $0) }) { return false }
-        if let publisher, !terms.contains(CatalogTerms.publisherTerm(publisher)) { return false }
-        if let category, !terms.contains("c:" + category.lowercased()) { return false }
-        if let supersedes, !terms.contains(CatalogTerms.supersedesTerm(supersedes)) { return false }
-        if let derivedFrom, !terms.contains(CatalogTerms.derivedFromTerm(derivedFrom)) { return false }
         return true
     }
 }

@@ -100,9 +100,17 @@ extension PackageStore {
     public func groupingVersions(_ listings: [CatalogListing]) -> [(listing: CatalogListing, olderVersions: Int)] {
         let present = Set(listings.map(\.package))
         var shownFor: [ContentID: ContentID] = [:]
-        for listing in listings {
-            let newer = VersionWalk.newer(than: listing, claims: versionClaims).filter { present.contains($0.package) }
-            if let newest = VersionWalk.latest(newer) { shownFor[listing.package] = newest.package }
+        // One look at the log for all the walks (not one per listing).
+        listingIndex.searching(catalog: catalog, rule: revocationRule()) { search in
+            let claims = { (package: ContentID) -> [CatalogListing] in
+                var query = CatalogQuery()
+                query.supersedes = package
+                return search(query, 64)
+            }
+            for listing in listings {
+                let newer = VersionWalk.newer(than: listing, claims: claims).filter { present.contains($0.package) }
+                if let newest = VersionWalk.latest(newer) { shownFor[listing.package] = newest.package }
+            }
         }
         var counts: [ContentID: Int] = [:]
         for (_, shown) in shownFor { counts[shown, default: 0] += 1 }
