@@ -57,6 +57,15 @@ final class CatalogIndex: Sendable {
         }
     }
 
+    /// The listings of those of `packages` the catalog has (attestations counted), newest first (by publish time,
+    /// then package ID, as `search` orders them). One look at the log for all of them.
+    func listings(_ packages: some Collection<ContentID>, catalog: CatalogLog, rule: RevocationRule) -> [CatalogListing] {
+        read(catalog: catalog, rule: rule) { state in
+            packages.compactMap { Self.find($0, in: state).map { Self.counted($0, state) } }
+                .sorted { ($0.publishedAt.secondsSinceEpoch, $0.package) > ($1.publishedAt.secondsSinceEpoch, $1.package) }
+        }
+    }
+
     /// Listings matching `query`, newest first (by publish time, then package ID), those after `after` only, at
     /// most `limit`. Nil if `after` is not a listed package.
     func search(_ query: CatalogQuery, after: ContentID? = nil, limit: Int? = nil, catalog: CatalogLog, rule: RevocationRule) -> [CatalogListing]? {

@@ -95,24 +95,20 @@ extension PackageStore {
     /// The packages stored here, as the catalog lists them, newest first, after `after`, at most `limit`. Stored
     /// packages the catalog does not list (their entry lost) follow, when no limit is given, as `unlisted`.
     public func storedListings(after: ContentID? = nil, limit: Int? = nil) throws(StoreError) -> (listed: [CatalogListing], unlisted: [ContentID]) {
-        guard let limit else {
-            // Everything: one pass over the listings, and the statements index read once instead of two `stat`s each.
-            let folders = Set(packageFolderIDs())
-            let listed = try searchCatalog(CatalogQuery(), after: after, limit: nil, storedAmong: folders).filter(\.isStored)
-            guard after == nil else { return (listed, []) }
-            let listedIDs = Set(listed.map(\.package))
-            return (listed, folders.filter { !listedIDs.contains($0) && blobs.has($0) }.sorted())
+        // The stored packages' own listings (the statements index read once), not a walk through the whole catalog:
+        // a node may store a few thousand of a hundred thousand packages it knows of.
+        let folders = Set(packageFolderIDs())
+        var listed = listingIndex.listings(folders, catalog: catalog, rule: revocationRule())
+        if let after {
+            guard let cursor = catalogListing(after) else { throw .packageNotFound(after) }
+            let key = (cursor.publishedAt.secondsSinceEpoch, cursor.package)
+            listed = listed.filter { ($0.publishedAt.secondsSinceEpoch, $0.package) < key }
         }
-        var found: [CatalogListing] = []
-        var cursor = after
-        // In pages through the catalog's newest-first order; each stored package costs two `stat`s.
-        while found.count < limit {
-            let page = try searchCatalog(CatalogQuery(), after: cursor, limit: 256)
-            found += page.filter(\.isStored).prefix(limit - found.count)
-            guard page.count == 256, let last = page.last else { break }
-            cursor = last.package
-        }
-        return (found, [])
+        if let limit { listed = Array(listed.prefix(limit)) }
+        for index in listed.indices { listed[index].isStored = true }
+        guard after == nil, limit == nil else { return (listed, []) }
+        let listedIDs = Set(listed.map(\.package))
+        return (listed, folders.filter { !listedIDs.contains($0) && blobs.has($0) }.sorted())
     }
 
     /// Bytes of the catalog's statements per signing identity, from the index (no entry is read).

@@ -40,6 +40,15 @@ struct SearchPagingTests {
             #expect(energy.compactMap { $0["category"]?.stringValue } == ["energy"])
             let wrong = runCLI(["search", "--category", "spaceships"], home: home)
             #expect(wrong.status == ExitCode.usage && wrong.error.contains("building"))
+            // ls lists stored packages only: with the newest removed (it stays in the catalog), pages start after it,
+            // and a package known only from the catalog still serves as the cursor.
+            #expect(runCLI(["rm", ids[0]], home: home).status == 0)
+            for arguments in [["ls", "--json"], ["ls", "--json", "--limit", "1"], ["ls", "--json", "--after", ids[0]]] {
+                let page = try JSONParser.parse(Array(runCLI(arguments, home: home).output.utf8)).arrayValue ?? []
+                #expect(page.compactMap { $0["package"]?.stringValue } == [ids[1]], "\(arguments)")
+            }
+            let none = try JSONParser.parse(Array(runCLI(["ls", "--json", "--after", ids[1]], home: home).output.utf8)).arrayValue
+            #expect(none?.isEmpty == true)
         }
     }
 }
