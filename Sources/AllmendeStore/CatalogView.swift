@@ -95,9 +95,24 @@ extension PackageStore {
     /// The packages stored here, as the catalog lists them, newest first, after `after`, at most `limit`. Stored
     /// packages the catalog does not list (their entry lost) follow, when no limit is given, as `unlisted`.
     public func storedListings(after: ContentID? = nil, limit: Int? = nil) throws(StoreError) -> (listed: [CatalogListing], unlisted: [ContentID]) {
-        // The stored packages' own listings (the statements index read once), not a walk through the whole catalog:
-        // a node may store a few thousand of a hundred thousand packages it knows of.
         let folders = Set(packageFolderIDs())
+        if let limit {
+            // A page: walk the catalog's newest-first order while stored packages are dense enough that this reads
+            // fewer listings than there are stored packages (a node that stores most of what it knows).
+            var found: [CatalogListing] = []
+            var cursor = after
+            var examined = 0
+            while found.count < limit && examined <= folders.count {
+                let page = try searchCatalog(CatalogQuery(), after: cursor, limit: 256, storedAmong: folders)
+                examined += page.count
+                found += page.filter(\.isStored).prefix(limit - found.count)
+                guard page.count == 256, let last = page.last else { return (found, []) }
+                cursor = last.package
+            }
+            if found.count >= limit { return (found, []) }
+        }
+        // Everything, or a page where stored packages are sparse (a few thousand of a hundred thousand known): the
+        // stored packages' own listings, not a walk through the whole catalog.
         var listed = listingIndex.listings(folders, catalog: catalog, rule: revocationRule())
         if let after {
             guard let cursor = catalogListing(after) else { throw .packageNotFound(after) }
